@@ -1,0 +1,81 @@
+//! Server functions: the typed calls the Leptos pages make. Each one is an
+//! adapter that finds the caller and calls one service function; the rules
+//! live in `server::*`. Login and registration go through the REST API
+//! instead, because the React island calls them.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::model::{MessagePage, Room, User};
+
+#[cfg(feature = "ssr")]
+use crate::server::{context, messages, rooms};
+
+/// A room as the room page opens it: joined, with its newest page of history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenedRoom {
+    pub room: Room,
+    pub page: MessagePage,
+}
+
+/// The logged-in user, or `None` for a visitor.
+#[server(prefix = "/api/fn", endpoint = "me")]
+pub async fn current_user() -> Result<Option<User>, AppError> {
+    match context::caller().await {
+        Ok((_, auth)) => Ok(Some(auth.user)),
+        Err(crate::server::Error::Unauthorized) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "rooms")]
+pub async fn list_rooms() -> Result<Vec<Room>, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::list(&state, &auth).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_room")]
+pub async fn create_room(name: String) -> Result<Room, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::create(&state, &auth, name).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "join_room")]
+pub async fn join_room(room_id: i64) -> Result<Room, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::join(&state, &auth, room_id).await?)
+}
+
+/// Opening a room joins it (every room is public) and returns the newest page.
+#[server(prefix = "/api/fn", endpoint = "open_room")]
+pub async fn open_room(room_id: i64) -> Result<OpenedRoom, AppError> {
+    let (state, auth) = context::caller().await?;
+    let room = rooms::join(&state, &auth, room_id).await?;
+    let page = messages::read_page(&state, room_id, crate::model::PageQuery::default()).await?;
+    Ok(OpenedRoom { room, page })
+}
+
+/// An older page of history: the messages before `before_seq`.
+#[server(prefix = "/api/fn", endpoint = "history")]
+pub async fn older_messages(room_id: i64, before_seq: i64) -> Result<MessagePage, AppError> {
+    let (state, auth) = context::caller().await?;
+    let query = crate::model::PageQuery { before_seq: Some(before_seq), ..crate::model::PageQuery::default() };
+    Ok(messages::page(&state, &auth, room_id, query).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::server::auth;
+    use leptos_axum::ResponseOptions;
+
+    let (state, auth_user) = context::caller().await?;
+    auth::logout(&state, &auth_user).await?;
+    if let Some(response) = use_context::<ResponseOptions>() {
+        let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
+        if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+            response.insert_header(http::header::SET_COOKIE, value);
+        }
+    }
+    Ok(())
+}

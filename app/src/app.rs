@@ -1,0 +1,56 @@
+//! The document shell and the router: which page answers which path.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::header::Header;
+use crate::pages::{home::Home, login::LoginPage, not_found::NotFound, room::RoomPage, rooms::RoomsPage};
+use crate::session::Session;
+use crate::socket::ChatSocket;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <link rel="stylesheet" id="leptos" href="/pkg/chat.css" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="h-full bg-slate-100 text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Session::provide();
+    ChatSocket::provide();
+
+    view! {
+        <Title text="Chat" />
+        <Router>
+            <div class="flex h-dvh flex-col">
+                <Header />
+                <main class="flex min-h-0 flex-1 flex-col">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=Home />
+                        <Route path=path!("/login") view=LoginPage />
+                        <Route path=path!("/rooms") view=RoomsPage />
+                        <Route path=path!("/rooms/:id") view=RoomPage />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}

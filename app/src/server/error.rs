@@ -1,0 +1,104 @@
+//! The service layer's error, and the single place it becomes an HTTP answer.
+//!
+//! Every adapter (REST handler, server function, WebSocket frame) reports
+//! failures through [`Error`]; `code()` and `status()` decide what the client
+//! sees. Internal failures are logged here with their cause and answered with
+//! a generic message, so no stack trace or SQL text ever leaves the server.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::error::{AppError, ErrorBody};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{message}")]
+    Validation { field: &'static str, message: String },
+    #[error("That username is already taken.")]
+    UsernameTaken,
+    #[error("Wrong username or password.")]
+    InvalidCredentials,
+    #[error("You need to log in.")]
+    Unauthorized,
+    #[error("A room with that name already exists.")]
+    RoomNameTaken,
+    #[error("That room does not exist.")]
+    RoomNotFound,
+    #[error("You are not a member of this room.")]
+    NotAMember,
+    #[error("Not found.")]
+    NotFound,
+    #[error("Too many requests. Try again in a moment.")]
+    RateLimited,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        Error::Validation { field, message: message.into() }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation_error",
+            Error::UsernameTaken => "username_taken",
+            Error::InvalidCredentials => "invalid_credentials",
+            Error::Unauthorized => "unauthorized",
+            Error::RoomNameTaken => "room_name_taken",
+            Error::RoomNotFound => "room_not_found",
+            Error::NotAMember => "not_a_member",
+            Error::NotFound => "not_found",
+            Error::RateLimited => "rate_limited",
+            Error::Database(_) | Error::Internal(_) => "internal_error",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::Validation { .. } => StatusCode::BAD_REQUEST,
+            Error::UsernameTaken | Error::RoomNameTaken => StatusCode::CONFLICT,
+            Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Error::NotAMember => StatusCode::FORBIDDEN,
+            Error::RoomNotFound | Error::NotFound => StatusCode::NOT_FOUND,
+            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The client-facing form. Internal causes are logged, not sent.
+    pub fn to_app_error(&self) -> AppError {
+        let message = match self {
+            Error::Database(_) | Error::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
+                "Something went wrong on our side. Please try again.".to_owned()
+            }
+            other => other.to_string(),
+        };
+        AppError {
+            code: self.code().to_owned(),
+            message,
+            field: match self {
+                Error::Validation { field, .. } => Some((*field).to_owned()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl From<Error> for AppError {
+    fn from(err: Error) -> Self {
+        err.to_app_error()
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        (self.status(), Json(ErrorBody { error: self.to_app_error() })).into_response()
+    }
+}

@@ -1,0 +1,166 @@
+//! In-process fan-out of committed messages to the sockets watching a room,
+//! and the registry that lets the services reach live sockets (logout closes
+//! them; leaving a room unsubscribes them).
+//!
+//! Ordering: a room's writers hold [`Hub::lock_room`] from the seq assignment
+//! until the message is published, so each room's broadcast channel carries
+//! messages in seq order. The channels are bounded; a receiver that falls
+//! behind gets `Lagged` and its socket is closed so the client resumes from
+//! its last seq instead of the server buffering without limit.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::{broadcast, mpsc};
+
+use crate::model::Message;
+
+/// Messages a subscriber may fall behind by before it is cut off.
+pub const ROOM_CHANNEL_CAPACITY: usize = 1024;
+
+/// What a service asks of one live connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Control {
+    /// The session ended: close the socket.
+    SessionEnded,
+    /// The user left this room: stop delivering it.
+    LeftRoom(i64),
+    /// The server is stopping: close with 1001 so the client reconnects.
+    ServerShutdown,
+}
+
+pub type ConnId = u64;
+
+#[derive(Clone, Default)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    rooms: Mutex<HashMap<i64, RoomChannel>>,
+    conns: Mutex<HashMap<ConnId, Conn>>,
+    next_conn: AtomicU64,
+}
+
+#[derive(Clone)]
+struct RoomChannel {
+    tx: broadcast::Sender<Arc<Message>>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+struct Conn {
+    user_id: i64,
+    session: String,
+    control: mpsc::Sender<Control>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Hub {
+    fn room(&self, room_id: i64) -> RoomChannel {
+        lock(&self.inner.rooms)
+            .entry(room_id)
+            .or_insert_with(|| RoomChannel {
+                tx: broadcast::channel(ROOM_CHANNEL_CAPACITY).0,
+                writer: Arc::default(),
+            })
+            .clone()
+    }
+
+    /// Held by a writer from seq assignment to publish, so that publishes
+    /// happen in seq order.
+    pub async fn lock_room(&self, room_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
+        self.room(room_id).writer.lock_owned().await
+    }
+
+    /// Receives every message published to the room from now on.
+    pub fn subscribe(&self, room_id: i64) -> broadcast::Receiver<Arc<Message>> {
+        self.room(room_id).tx.subscribe()
+    }
+
+    /// Delivers a committed message to the room's current subscribers.
+    pub fn publish(&self, message: Message) {
+        // An error only means nobody is listening right now.
+        let _ = self.room(message.room_id).tx.send(Arc::new(message));
+    }
+
+    /// Registers a live socket; services reach it through the returned channel.
+    pub fn register(&self, user_id: i64, session: &str) -> (ConnId, mpsc::Receiver<Control>) {
+        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        let (control, rx) = mpsc::channel(16);
+        lock(&self.inner.conns).insert(id, Conn { user_id, session: session.to_owned(), control });
+        (id, rx)
+    }
+
+    pub fn unregister(&self, id: ConnId) {
+        lock(&self.inner.conns).remove(&id);
+    }
+
+    pub fn connection_count(&self) -> usize {
+        lock(&self.inner.conns).len()
+    }
+
+    pub fn end_session(&self, session: &str) {
+        self.notify(|conn| conn.session == session, Control::SessionEnded);
+    }
+
+    pub fn left_room(&self, user_id: i64, room_id: i64) {
+        self.notify(|conn| conn.user_id == user_id, Control::LeftRoom(room_id));
+    }
+
+    /// Asks every socket to close; part of graceful shutdown.
+    pub fn shutdown_all(&self) {
+        self.notify(|_| true, Control::ServerShutdown);
+    }
+
+    fn notify(&self, matches: impl Fn(&Conn) -> bool, control: Control) {
+        for conn in lock(&self.inner.conns).values().filter(|c| matches(c)) {
+            // A full control queue means the socket is already going away.
+            let _ = conn.control.try_send(control.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Author;
+
+    fn message(room_id: i64, seq: i64) -> Message {
+        Message {
+            id: seq,
+            room_id,
+            seq,
+            author: Author { id: 1, username: "ann".into() },
+            body: "hi".into(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            client_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn subscribers_get_only_their_room() {
+        let hub = Hub::default();
+        let mut one = hub.subscribe(1);
+        let mut two = hub.subscribe(2);
+        hub.publish(message(1, 1));
+        assert_eq!(one.recv().await.unwrap().seq, 1);
+        assert!(two.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn ending_a_session_reaches_only_its_sockets() {
+        let hub = Hub::default();
+        let (_, mut a) = hub.register(1, "s1");
+        let (_, mut b) = hub.register(1, "s2");
+        hub.end_session("s1");
+        assert_eq!(a.try_recv().unwrap(), Control::SessionEnded);
+        assert!(b.try_recv().is_err());
+        hub.left_room(1, 9);
+        assert_eq!(b.try_recv().unwrap(), Control::LeftRoom(9));
+    }
+}

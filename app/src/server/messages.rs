@@ -1,0 +1,269 @@
+//! Posting and reading messages: the rules for seq and for idempotent sends.
+//!
+//! Seq: the post transaction first increments `rooms.last_seq` (UPDATE …
+//! RETURNING, which takes the room row's write lock on both backends), then
+//! inserts the message with that seq and commits. Concurrent writers queue on
+//! the row, so seqs are 1..N with no gap or repeat; a failed insert rolls the
+//! increment back with it. Only after the commit is the message published, so
+//! nothing is ever shown that is not durable.
+//!
+//! Idempotency: `(author_id, client_id)` is unique. A retried send finds the
+//! stored original and returns it with `created = false`; nothing is stored or
+//! broadcast twice.
+
+use sea_query::{Expr, Order, Query, SelectStatement};
+
+use super::auth::AuthUser;
+use super::db::{is_unique_violation, now_ms, to_rfc3339};
+use super::error::{Error, Result};
+use super::rooms::require_member;
+use super::schema::{Messages, Rooms, Users};
+use super::state::AppState;
+use crate::model::{Author, Message, MessagePage, PageQuery};
+
+pub const MAX_BODY_CHARS: usize = 4000;
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 200;
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    room_id: i64,
+    seq: i64,
+    author_id: i64,
+    username: String,
+    body: String,
+    client_id: Option<String>,
+    created_at: i64,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        Message {
+            id: row.id,
+            room_id: row.room_id,
+            seq: row.seq,
+            author: Author { id: row.author_id, username: row.username },
+            body: row.body,
+            created_at: to_rfc3339(row.created_at),
+            client_id: row.client_id,
+        }
+    }
+}
+
+/// Bodies are stored exactly as sent; the trimmed length must be 1 to 4000.
+pub fn validate_body(body: &str) -> Result<()> {
+    let len = body.trim().chars().count();
+    if len == 0 {
+        return Err(Error::validation("body", "Message cannot be empty."));
+    }
+    if len > MAX_BODY_CHARS {
+        return Err(Error::validation("body", "Message must be at most 4000 characters."));
+    }
+    Ok(())
+}
+
+pub fn validate_client_id(client_id: &str) -> Result<()> {
+    if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
+        return Err(Error::validation("client_id", "client_id must be 1 to 64 characters."));
+    }
+    Ok(())
+}
+
+fn select_messages() -> SelectStatement {
+    Query::select()
+        .columns([
+            (Messages::Table, Messages::Id),
+            (Messages::Table, Messages::RoomId),
+            (Messages::Table, Messages::Seq),
+            (Messages::Table, Messages::AuthorId),
+            (Messages::Table, Messages::Body),
+            (Messages::Table, Messages::ClientId),
+            (Messages::Table, Messages::CreatedAt),
+        ])
+        .column((Users::Table, Users::Username))
+        .from(Messages::Table)
+        .inner_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id)).equals((Messages::Table, Messages::AuthorId)),
+        )
+        .to_owned()
+}
+
+async fn find_by_client_id(state: &AppState, author_id: i64, client_id: &str) -> Result<Option<Message>> {
+    let select = select_messages()
+        .and_where(Expr::col((Messages::Table, Messages::AuthorId)).eq(author_id))
+        .and_where(Expr::col((Messages::Table, Messages::ClientId)).eq(client_id))
+        .to_owned();
+    let mut conn = state.db.acquire().await?;
+    let row: Option<MessageRow> = state.db.fetch_optional(&mut conn, &select).await?;
+    Ok(row.map(Message::from))
+}
+
+/// Stores and publishes a message. Returns it and whether it is new (`false`
+/// when `client_id` repeats an earlier send by the same author).
+pub async fn post(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    body: String,
+    client_id: Option<String>,
+) -> Result<(Message, bool)> {
+    if let Some(client_id) = &client_id {
+        validate_client_id(client_id)?;
+    }
+    require_member(state, auth.user.id, room_id).await?;
+    if let Some(client_id) = &client_id {
+        if let Some(original) = find_by_client_id(state, auth.user.id, client_id).await? {
+            return Ok((original, false));
+        }
+    }
+    validate_body(&body)?;
+
+    // Held until publish so this room's subscribers see seq order.
+    let _writer = state.hub.lock_room(room_id).await;
+    let now = now_ms();
+    let bump = Query::update()
+        .table(Rooms::Table)
+        .value(Rooms::LastSeq, Expr::col(Rooms::LastSeq).add(1))
+        .value(Rooms::LastActivityAt, now)
+        .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .returning_col(Rooms::LastSeq)
+        .to_owned();
+    let mut tx = state.db.begin().await?;
+    let (seq,): (i64,) = state.db.fetch_optional(&mut tx, &bump).await?.ok_or(Error::RoomNotFound)?;
+    let insert = Query::insert()
+        .into_table(Messages::Table)
+        .columns([
+            Messages::RoomId,
+            Messages::Seq,
+            Messages::AuthorId,
+            Messages::Body,
+            Messages::ClientId,
+            Messages::CreatedAt,
+        ])
+        .values_panic([
+            room_id.into(),
+            seq.into(),
+            auth.user.id.into(),
+            body.clone().into(),
+            client_id.clone().into(),
+            now.into(),
+        ])
+        .returning_col(Messages::Id)
+        .to_owned();
+    let (id,): (i64,) = match state.db.fetch_one(&mut tx, &insert).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            // The same client_id raced in from another connection and won.
+            drop(tx);
+            let client_id = client_id.unwrap_or_default();
+            let original = find_by_client_id(state, auth.user.id, &client_id).await?;
+            return original.map(|m| (m, false)).ok_or(Error::Database(e));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+
+    let message = Message {
+        id,
+        room_id,
+        seq,
+        author: Author { id: auth.user.id, username: auth.user.username.clone() },
+        body,
+        created_at: to_rfc3339(now),
+        client_id,
+    };
+    state.hub.publish(message.clone());
+    Ok((message, true))
+}
+
+/// A page of a room's history, oldest first, for a member.
+pub async fn page(state: &AppState, auth: &AuthUser, room_id: i64, query: PageQuery) -> Result<MessagePage> {
+    require_member(state, auth.user.id, room_id).await?;
+    read_page(state, room_id, query).await
+}
+
+/// A page of history without the membership check, for callers that did it.
+pub async fn read_page(state: &AppState, room_id: i64, query: PageQuery) -> Result<MessagePage> {
+    let limit = match query.limit {
+        None => DEFAULT_PAGE,
+        Some(n) if (1..=MAX_PAGE).contains(&n) => n,
+        Some(_) => return Err(Error::validation("limit", "limit must be between 1 and 200.")),
+    };
+    if query.before_seq.is_some() && query.after_seq.is_some() {
+        return Err(Error::validation("before_seq", "Give before_seq or after_seq, not both."));
+    }
+    let mut select = select_messages()
+        .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
+        .limit(limit as u64 + 1)
+        .to_owned();
+    // Forwards (catch-up) reads ascending from after_seq; backwards reads
+    // descending from before_seq (or the end) and is reversed below.
+    let forwards = query.after_seq.is_some();
+    if let Some(after) = query.after_seq {
+        select.and_where(Expr::col((Messages::Table, Messages::Seq)).gt(after));
+        select.order_by((Messages::Table, Messages::Seq), Order::Asc);
+    } else {
+        if let Some(before) = query.before_seq {
+            select.and_where(Expr::col((Messages::Table, Messages::Seq)).lt(before));
+        }
+        select.order_by((Messages::Table, Messages::Seq), Order::Desc);
+    }
+    let mut conn = state.db.acquire().await?;
+    let rows: Vec<MessageRow> = state.db.fetch_all(&mut conn, &select).await?;
+    let has_more = rows.len() as i64 > limit;
+    let mut messages: Vec<Message> = rows.into_iter().take(limit as usize).map(Message::from).collect();
+    if !forwards {
+        messages.reverse();
+    }
+    Ok(MessagePage { messages, has_more })
+}
+
+/// The messages with `after < seq <= up_to`, oldest first: a subscriber's backlog.
+pub async fn range(state: &AppState, room_id: i64, after: i64, up_to: i64) -> Result<Vec<Message>> {
+    let select = select_messages()
+        .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
+        .and_where(Expr::col((Messages::Table, Messages::Seq)).gt(after))
+        .and_where(Expr::col((Messages::Table, Messages::Seq)).lte(up_to))
+        .order_by((Messages::Table, Messages::Seq), Order::Asc)
+        .limit(MAX_PAGE as u64)
+        .to_owned();
+    let mut conn = state.db.acquire().await?;
+    let rows: Vec<MessageRow> = state.db.fetch_all(&mut conn, &select).await?;
+    Ok(rows.into_iter().map(Message::from).collect())
+}
+
+/// The room's newest seq, 0 when empty.
+pub async fn last_seq(state: &AppState, room_id: i64) -> Result<i64> {
+    let select = Query::select()
+        .column(Rooms::LastSeq)
+        .from(Rooms::Table)
+        .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .to_owned();
+    let mut conn = state.db.acquire().await?;
+    let row: Option<(i64,)> = state.db.fetch_optional(&mut conn, &select).await?;
+    row.map(|(seq,)| seq).ok_or(Error::RoomNotFound)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_measured_after_trimming() {
+        assert!(validate_body("hi").is_ok());
+        assert!(validate_body(" \n\t ").is_err());
+        assert!(validate_body(&"x".repeat(4000)).is_ok());
+        assert!(validate_body(&format!("\n{}\n", "x".repeat(4000))).is_ok());
+        assert!(validate_body(&"x".repeat(4001)).is_err());
+    }
+
+    #[test]
+    fn client_ids_are_bounded() {
+        assert!(validate_client_id("").is_err());
+        assert!(validate_client_id("5f0c…").is_ok());
+        assert!(validate_client_id(&"a".repeat(65)).is_err());
+    }
+}

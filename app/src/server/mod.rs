@@ -1,0 +1,19 @@
+//! Server-only code: storage, the service layer and live fan-out.
+//!
+//! Each service module (`auth`, `rooms`, `messages`) owns its rules and its
+//! queries. The REST handlers (`src/http`), the WebSocket handler (`src/ws.rs`)
+//! and the server functions (`crate::api`) are thin adapters over them, so a
+//! rule is written once whichever way a client comes in.
+
+pub mod auth;
+pub mod context;
+pub mod db;
+pub mod error;
+pub mod hub;
+pub mod messages;
+pub mod rooms;
+pub mod schema;
+pub mod state;
+
+pub use error::{Error, Result};
+pub use state::{AppState, Settings};

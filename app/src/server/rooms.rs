@@ -1,0 +1,211 @@
+//! Rooms and who is in them. Every room is public: anyone logged in can see
+//! the list and join; only members read or post (see [`require_member`]).
+
+use sea_query::{Alias, Expr, Order, Query, SelectStatement};
+
+use super::auth::AuthUser;
+use super::db::{is_unique_violation, now_ms, to_rfc3339};
+use super::error::{Error, Result};
+use super::schema::{Memberships, Rooms};
+use super::state::AppState;
+use crate::model::Room;
+
+pub const MAX_ROOM_NAME_CHARS: usize = 64;
+
+#[derive(sqlx::FromRow)]
+struct RoomRow {
+    id: i64,
+    name: String,
+    created_at: i64,
+    last_seq: i64,
+    last_activity_at: i64,
+    member_count: i64,
+    joined: i64,
+}
+
+impl From<RoomRow> for Room {
+    fn from(row: RoomRow) -> Self {
+        Room {
+            id: row.id,
+            name: row.name,
+            created_at: to_rfc3339(row.created_at),
+            member_count: row.member_count,
+            joined: row.joined != 0,
+            last_seq: row.last_seq,
+            last_activity_at: to_rfc3339(row.last_activity_at),
+        }
+    }
+}
+
+/// Room names are stored as sent; the trimmed length must be 1 to 64.
+pub fn validate_room_name(name: &str) -> Result<()> {
+    let len = name.trim().chars().count();
+    if len == 0 {
+        return Err(Error::validation("name", "Room name cannot be empty."));
+    }
+    if len > MAX_ROOM_NAME_CHARS {
+        return Err(Error::validation("name", "Room name must be at most 64 characters."));
+    }
+    Ok(())
+}
+
+/// Rooms with their member count and whether `user_id` has joined. Both are
+/// integer subqueries so the row decodes the same on SQLite and PostgreSQL.
+fn select_rooms(user_id: i64) -> SelectStatement {
+    Query::select()
+        .columns([
+            (Rooms::Table, Rooms::Id),
+            (Rooms::Table, Rooms::Name),
+            (Rooms::Table, Rooms::CreatedAt),
+            (Rooms::Table, Rooms::LastSeq),
+            (Rooms::Table, Rooms::LastActivityAt),
+        ])
+        .expr_as(
+            Expr::cust("(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id)"),
+            Alias::new("member_count"),
+        )
+        .expr_as(
+            Expr::cust_with_values(
+                "(CASE WHEN EXISTS (SELECT 1 FROM memberships m \
+                 WHERE m.room_id = rooms.id AND m.user_id = ?) THEN 1 ELSE 0 END)",
+                [user_id],
+            ),
+            Alias::new("joined"),
+        )
+        .from(Rooms::Table)
+        .to_owned()
+}
+
+pub async fn list(state: &AppState, auth: &AuthUser) -> Result<Vec<Room>> {
+    let select = select_rooms(auth.user.id)
+        .order_by((Rooms::Table, Rooms::LastActivityAt), Order::Desc)
+        .order_by((Rooms::Table, Rooms::Id), Order::Desc)
+        .to_owned();
+    let mut conn = state.db.acquire().await?;
+    let rows: Vec<RoomRow> = state.db.fetch_all(&mut conn, &select).await?;
+    Ok(rows.into_iter().map(Room::from).collect())
+}
+
+pub async fn get(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
+    let select = select_rooms(auth.user.id)
+        .and_where(Expr::col((Rooms::Table, Rooms::Id)).eq(room_id))
+        .to_owned();
+    let mut conn = state.db.acquire().await?;
+    let row: Option<RoomRow> = state.db.fetch_optional(&mut conn, &select).await?;
+    row.map(Room::from).ok_or(Error::RoomNotFound)
+}
+
+/// Creates a room; its creator is its first member.
+pub async fn create(state: &AppState, auth: &AuthUser, name: String) -> Result<Room> {
+    validate_room_name(&name)?;
+    let now = now_ms();
+    let insert = Query::insert()
+        .into_table(Rooms::Table)
+        .columns([
+            Rooms::Name,
+            Rooms::NameKey,
+            Rooms::CreatedBy,
+            Rooms::CreatedAt,
+            Rooms::LastSeq,
+            Rooms::LastActivityAt,
+        ])
+        .values_panic([
+            name.clone().into(),
+            name.trim().to_lowercase().into(),
+            auth.user.id.into(),
+            now.into(),
+            0i64.into(),
+            now.into(),
+        ])
+        .returning_col(Rooms::Id)
+        .to_owned();
+    let mut tx = state.db.begin().await?;
+    let (room_id,): (i64,) = match state.db.fetch_one(&mut tx, &insert).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Err(Error::RoomNameTaken),
+        Err(e) => return Err(e.into()),
+    };
+    state.db.execute(&mut tx, &insert_membership(room_id, auth.user.id, now)).await?;
+    tx.commit().await?;
+    tracing::info!(room_id, user_id = auth.user.id, "room created");
+    get(state, auth, room_id).await
+}
+
+fn insert_membership(room_id: i64, user_id: i64, now: i64) -> sea_query::InsertStatement {
+    Query::insert()
+        .into_table(Memberships::Table)
+        .columns([Memberships::RoomId, Memberships::UserId, Memberships::JoinedAt])
+        .values_panic([room_id.into(), user_id.into(), now.into()])
+        .on_conflict(
+            sea_query::OnConflict::columns([Memberships::RoomId, Memberships::UserId])
+                .do_nothing()
+                .to_owned(),
+        )
+        .to_owned()
+}
+
+/// Joins a room; joining twice is not an error.
+pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
+    let mut conn = state.db.acquire().await?;
+    match state.db.execute(&mut conn, &insert_membership(room_id, auth.user.id, now_ms())).await {
+        Ok(_) => {}
+        // The only foreign key that can fail here is the room's.
+        Err(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+            return Err(Error::RoomNotFound);
+        }
+        Err(e) => return Err(e.into()),
+    }
+    drop(conn);
+    get(state, auth, room_id).await
+}
+
+/// Leaves a room; the user's open sockets stop receiving it.
+pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()> {
+    let room = get(state, auth, room_id).await?;
+    let delete = Query::delete()
+        .from_table(Memberships::Table)
+        .and_where(Expr::col(Memberships::RoomId).eq(room.id))
+        .and_where(Expr::col(Memberships::UserId).eq(auth.user.id))
+        .to_owned();
+    let mut conn = state.db.acquire().await?;
+    state.db.execute(&mut conn, &delete).await?;
+    state.hub.left_room(auth.user.id, room_id);
+    Ok(())
+}
+
+/// Fails with `room_not_found` or `not_a_member` unless the user may read and
+/// post in the room.
+pub async fn require_member(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {
+    let select = Query::select()
+        .expr_as(
+            Expr::cust_with_values(
+                "(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id AND m.user_id = ?)",
+                [user_id],
+            ),
+            Alias::new("member"),
+        )
+        .from(Rooms::Table)
+        .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .to_owned();
+    let mut conn = state.db.acquire().await?;
+    let member: Option<(i64,)> = state.db.fetch_optional(&mut conn, &select).await?;
+    match member {
+        None => Err(Error::RoomNotFound),
+        Some((0,)) => Err(Error::NotAMember),
+        Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_names_are_measured_after_trimming() {
+        assert!(validate_room_name("general").is_ok());
+        assert!(validate_room_name("   ").is_err());
+        assert!(validate_room_name("").is_err());
+        assert!(validate_room_name(&format!("  {}  ", "é".repeat(64))).is_ok());
+        assert!(validate_room_name(&"x".repeat(65)).is_err());
+    }
+}

@@ -1,0 +1,55 @@
+//! Table and column names for sea-query, mirroring `migrations/`. The
+//! migrations are the source of truth; this file only spells their names.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    Id,
+    Username,
+    UsernameKey,
+    PasswordHash,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Sessions {
+    Table,
+    TokenHash,
+    UserId,
+    CreatedAt,
+    ExpiresAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Rooms {
+    Table,
+    Id,
+    Name,
+    NameKey,
+    CreatedBy,
+    CreatedAt,
+    LastSeq,
+    LastActivityAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Memberships {
+    Table,
+    RoomId,
+    UserId,
+    JoinedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Messages {
+    Table,
+    Id,
+    RoomId,
+    Seq,
+    AuthorId,
+    Body,
+    ClientId,
+    CreatedAt,
+}

@@ -1,0 +1,81 @@
+//! `/api/auth/*` and `/api/me`. Login and register answer with the token in
+//! the body (for programs) and as an HttpOnly cookie (for browsers).
+
+use app::error::ErrorBody;
+use app::model::{AuthResponse, Credentials, User};
+use app::server::auth;
+use app::server::{AppState, Result};
+use axum::extract::State;
+use axum::http::{StatusCode, header::SET_COOKIE};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+
+use super::extract::{Caller, Json};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/me", get(me))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeResponse {
+    pub user: User,
+}
+
+fn with_cookie(state: &AppState, status: StatusCode, body: AuthResponse) -> Response {
+    let cookie = auth::session_cookie(&body.token, state.settings.cookie_secure);
+    (status, [(SET_COOKIE, cookie)], axum::Json(body)).into_response()
+}
+
+/// Create an account and log in.
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 201, body = AuthResponse, description = "Registered and logged in"),
+        (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 409, body = ErrorBody, description = "username_taken"),
+    ))]
+pub async fn register(State(state): State<AppState>, Json(credentials): Json<Credentials>) -> Result<Response> {
+    let body = auth::register(&state, credentials).await?;
+    Ok(with_cookie(&state, StatusCode::CREATED, body))
+}
+
+/// Log in with a username and password.
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 200, body = AuthResponse, description = "Logged in"),
+        (status = 401, body = ErrorBody, description = "invalid_credentials"),
+        (status = 429, body = ErrorBody, description = "rate_limited: too many failed attempts"),
+    ))]
+pub async fn login(State(state): State<AppState>, Json(credentials): Json<Credentials>) -> Result<Response> {
+    let body = auth::login(&state, credentials).await?;
+    Ok(with_cookie(&state, StatusCode::OK, body))
+}
+
+/// End this session: the token stops working and its sockets close.
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth",
+    responses(
+        (status = 204, description = "Logged out"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+    ),
+    security(("bearer" = [])))]
+pub async fn logout(State(state): State<AppState>, Caller(caller): Caller) -> Result<Response> {
+    auth::logout(&state, &caller).await?;
+    let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
+}
+
+/// The logged-in user.
+#[utoipa::path(get, path = "/api/me", tag = "auth",
+    responses(
+        (status = 200, body = MeResponse),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+    ),
+    security(("bearer" = [])))]
+pub async fn me(Caller(caller): Caller) -> axum::Json<MeResponse> {
+    axum::Json(MeResponse { user: caller.user })
+}

@@ -1,0 +1,37 @@
+//! Starts the server: `make run` or `cargo leptos watch`. Settings come from
+//! the environment; see README "Configuration".
+
+use chat::startup::{Config, build, serve, shutdown_signal};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+
+    let config = Config::from_env();
+    let (router, state) = match build(&config).await {
+        Ok(built) => built,
+        Err(e) => {
+            tracing::error!(error = %e, database_url = %config.database_url, "cannot open the database");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let addr = config.leptos.site_addr;
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            tracing::error!(error = %e, %addr, "cannot listen");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("listening on http://{addr}");
+    match serve(listener, router, state, shutdown_signal()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! Assembling and running the server: configuration from the environment,
+//! the database, the router (REST, WebSocket, server functions, pages, static
+//! files) and graceful shutdown. Tests call [`spawn`] to run the real thing on
+//! a free port.
+
+use std::net::SocketAddr;
+
+use app::server::db::Db;
+use app::server::{AppState, Settings};
+use app::{App, shell};
+use axum::Router;
+use axum::routing::get;
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub cookie_secure: bool,
+    pub leptos: LeptosOptions,
+}
+
+impl Config {
+    /// Reads `DATABASE_URL` (default `sqlite://chat.db`), `COOKIE_SECURE`
+    /// (default false) and the `LEPTOS_*` variables cargo-leptos sets.
+    pub fn from_env() -> Self {
+        let leptos = leptos::config::get_configuration(None)
+            .map(|conf| conf.leptos_options)
+            .ok()
+            .filter(|options| !options.output_name.is_empty())
+            .unwrap_or_else(|| {
+                let mut options = LeptosOptions::builder().output_name("chat").build();
+                if let Some(addr) = std::env::var("LEPTOS_SITE_ADDR").ok().and_then(|a| a.parse().ok()) {
+                    options.site_addr = addr;
+                }
+                options
+            });
+        Self {
+            database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://chat.db".into()),
+            cookie_secure: std::env::var("COOKIE_SECURE").is_ok_and(|v| v == "1" || v == "true"),
+            leptos,
+        }
+    }
+}
+
+/// State for axum: our services plus what leptos_axum needs.
+#[derive(Clone, axum::extract::FromRef)]
+struct ServerState {
+    app: AppState,
+    leptos: LeptosOptions,
+}
+
+pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::Error> {
+    let db = Db::connect(&config.database_url).await?;
+    let state = AppState::new(db, Settings { cookie_secure: config.cookie_secure });
+    Ok((router(state.clone(), config.leptos.clone()), state))
+}
+
+fn router(state: AppState, leptos: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = leptos.clone();
+    let api = crate::http::router()
+        .route("/ws", get(crate::ws::upgrade))
+        .with_state(state.clone());
+    Router::new()
+        .leptos_routes_with_context(
+            &ServerState { app: state.clone(), leptos: leptos.clone() },
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .with_state(ServerState { app: state, leptos })
+        .merge(api)
+        .layer(TraceLayer::new_for_http())
+}
+
+/// Serves until `shutdown` resolves, then closes every socket with 1001 and
+/// lets in-flight requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let hub = state.hub.clone();
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            hub.shutdown_all();
+        })
+        .await
+}
+
+/// A running server for tests: its address, on a free port.
+pub struct Spawned {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Spawned {
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+pub async fn spawn(database_url: &str) -> Spawned {
+    let config = Config {
+        database_url: database_url.to_owned(),
+        cookie_secure: false,
+        leptos: LeptosOptions::builder().output_name("chat").build(),
+    };
+    let (router, state) = build(&config).await.expect("test server builds");
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");
+    let addr = listener.local_addr().expect("bound address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, router, state.clone(), async move {
+        let _ = stopped.await;
+    }));
+    Spawned { addr, state, stop: Some(stop), task }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

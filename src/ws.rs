@@ -1,0 +1,338 @@
+//! `GET /ws`: the WebSocket adapter over the services (protocol in
+//! `app::protocol`).
+//!
+//! One task owns each socket and is the only writer to it. Each subscribed
+//! room has a small forwarder task that moves the room's broadcast into this
+//! connection's bounded queue; if either overflows, the client is too slow and
+//! is closed with 4008 so it resumes from its last seq rather than the server
+//! buffering for it. Dead peers are found by protocol pings.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::model::Message;
+use app::protocol::{
+    CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ClientFrame, MAX_FRAME_BYTES, ServerFrame,
+};
+use app::server::auth::{self, AuthUser};
+use app::server::hub::Control;
+use app::server::{AppState, Error, messages, rooms};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{Notify, broadcast, mpsc};
+use tokio::task::AbortHandle;
+use tokio::time::{Instant, interval, timeout};
+
+/// Live messages queued for one socket before it counts as too slow.
+const OUTBOX_CAPACITY: usize = 256;
+const PING_EVERY: Duration = Duration::from_secs(25);
+/// A peer silent for this long (no frame, no pong) is dropped.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+/// A write that cannot complete in this time means the peer stopped reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let auth = match auth::authenticate_headers(&state, &headers).await {
+        Ok(auth) => auth,
+        Err(e) => return e.into_response(),
+    };
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
+    }
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| {
+            let (connection, outbox) = Connection::new(state, auth);
+            connection.run(socket, outbox)
+        })
+}
+
+/// Browsers always send `Origin`; refusing a foreign one stops another site
+/// from opening a socket with the user's cookie. Programs send none.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+}
+
+struct Connection {
+    state: AppState,
+    auth: AuthUser,
+    subscriptions: HashMap<i64, AbortHandle>,
+    outbox: mpsc::Sender<Arc<Message>>,
+    too_slow: Arc<Notify>,
+}
+
+/// Why the loop stopped, and so how to close.
+enum Exit {
+    PeerGone,
+    Close(u16, &'static str),
+}
+
+impl Connection {
+    fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Arc<Message>>) {
+        let (outbox, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let connection =
+            Self { state, auth, subscriptions: HashMap::new(), outbox, too_slow: Arc::default() };
+        (connection, outbox_rx)
+    }
+
+    async fn run(mut self, mut socket: WebSocket, mut outbox_rx: mpsc::Receiver<Arc<Message>>) {
+        let (conn_id, mut control) = self.state.hub.register(self.auth.user.id, &self.auth.session);
+        tracing::debug!(conn_id, user_id = self.auth.user.id, "socket open");
+
+        let mut ping = interval(PING_EVERY);
+        let mut last_heard = Instant::now();
+        let too_slow = self.too_slow.clone();
+
+        let exit = loop {
+            tokio::select! {
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(frame)) => {
+                        last_heard = Instant::now();
+                        if let Some(exit) = self.on_frame(&mut socket, frame).await {
+                            break exit;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!(conn_id, error = %e, "socket read failed");
+                        break if is_capacity_error(&e) {
+                            Exit::Close(1009, "frame too large")
+                        } else {
+                            Exit::PeerGone
+                        };
+                    }
+                    None => break Exit::PeerGone,
+                },
+                Some(message) = outbox_rx.recv() => {
+                    let frame = ServerFrame::Message { message: Message::clone(&message) };
+                    if !send(&mut socket, &frame).await {
+                        break Exit::PeerGone;
+                    }
+                }
+                Some(control) = control.recv() => match control {
+                    Control::SessionEnded => break Exit::Close(CLOSE_SESSION_ENDED, "session ended"),
+                    Control::ServerShutdown => break Exit::Close(1001, "server shutting down"),
+                    Control::LeftRoom(room_id) => {
+                        if let Some(handle) = self.subscriptions.remove(&room_id) {
+                            handle.abort();
+                            let left = service_error(&Error::NotAMember, None, Some(room_id));
+                            if !send(&mut socket, &left).await {
+                                break Exit::PeerGone;
+                            }
+                        }
+                    }
+                },
+                _ = too_slow.notified() => break Exit::Close(CLOSE_TOO_SLOW, "too slow: resume from your last seq"),
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > IDLE_LIMIT {
+                        break Exit::PeerGone;
+                    }
+                    if timeout(WRITE_TIMEOUT, socket.send(WsMessage::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
+                        break Exit::PeerGone;
+                    }
+                }
+            }
+        };
+
+        for handle in self.subscriptions.values() {
+            handle.abort();
+        }
+        self.state.hub.unregister(conn_id);
+        if let Exit::Close(code, reason) = exit {
+            let close = WsMessage::Close(Some(CloseFrame { code, reason: reason.into() }));
+            let _ = timeout(WRITE_TIMEOUT, socket.send(close)).await;
+        }
+        tracing::debug!(conn_id, "socket closed");
+    }
+
+    /// Handles one frame from the client; `Some` ends the connection.
+    async fn on_frame(&mut self, socket: &mut WebSocket, frame: WsMessage) -> Option<Exit> {
+        let text = match frame {
+            WsMessage::Text(text) => text,
+            WsMessage::Binary(_) => {
+                let error = error_frame("unsupported_frame", "Send JSON text frames.", None, None);
+                return (!send(socket, &error).await).then_some(Exit::PeerGone);
+            }
+            WsMessage::Close(_) => return Some(Exit::PeerGone),
+            WsMessage::Ping(_) | WsMessage::Pong(_) => return None,
+        };
+        let replies = match parse(&text) {
+            Ok(frame) => self.on_client_frame(socket, frame).await,
+            Err(error) => vec![error],
+        };
+        for reply in &replies {
+            if !send(socket, reply).await {
+                return Some(Exit::PeerGone);
+            }
+        }
+        None
+    }
+
+    async fn on_client_frame(&mut self, socket: &mut WebSocket, frame: ClientFrame) -> Vec<ServerFrame> {
+        match frame {
+            ClientFrame::Ping => vec![ServerFrame::Pong],
+            ClientFrame::Unsubscribe { room_id } => {
+                if let Some(handle) = self.subscriptions.remove(&room_id) {
+                    handle.abort();
+                }
+                vec![]
+            }
+            ClientFrame::Send { room_id, body, client_id } => {
+                match messages::post(&self.state, &self.auth, room_id, body, Some(client_id.clone())).await {
+                    Ok((message, _)) => vec![ServerFrame::Ack { client_id, message }],
+                    Err(e) => vec![service_error(&e, Some(client_id), Some(room_id))],
+                }
+            }
+            ClientFrame::Subscribe { room_id, after_seq } => {
+                match self.subscribe(socket, room_id, after_seq).await {
+                    Ok(last_seq) => vec![ServerFrame::Subscribed { room_id, last_seq }],
+                    Err(e) => vec![service_error(&e, None, Some(room_id))],
+                }
+            }
+        }
+    }
+
+    /// Sends the backlog after `after_seq` and starts live delivery after it,
+    /// returning the seq both meet at. The broadcast receiver is taken before
+    /// `last_seq` is read, so every message past it arrives live and every
+    /// message up to it is in the database: no gap, and the forwarder's seq
+    /// filter removes the overlap.
+    async fn subscribe(&mut self, socket: &mut WebSocket, room_id: i64, after_seq: Option<i64>) -> Result<i64, Error> {
+        rooms::require_member(&self.state, self.auth.user.id, room_id).await?;
+        if let Some(old) = self.subscriptions.remove(&room_id) {
+            old.abort();
+        }
+        let live = self.state.hub.subscribe(room_id);
+        let last_seq = messages::last_seq(&self.state, room_id).await?;
+        if let Some(mut cursor) = after_seq {
+            while cursor < last_seq {
+                let batch = messages::range(&self.state, room_id, cursor, last_seq).await?;
+                let Some(last) = batch.last() else { break };
+                cursor = last.seq;
+                for message in batch {
+                    if !send(socket, &ServerFrame::Message { message }).await {
+                        return Err(Error::Internal("peer went away during backlog".into()));
+                    }
+                }
+            }
+        }
+        let task = tokio::spawn(forward(live, last_seq, self.outbox.clone(), self.too_slow.clone()));
+        self.subscriptions.insert(room_id, task.abort_handle());
+        Ok(last_seq)
+    }
+}
+
+async fn forward(
+    mut live: broadcast::Receiver<Arc<Message>>,
+    mut last_seq: i64,
+    outbox: mpsc::Sender<Arc<Message>>,
+    too_slow: Arc<Notify>,
+) {
+    loop {
+        match live.recv().await {
+            Ok(message) if message.seq <= last_seq => {}
+            Ok(message) => {
+                last_seq = message.seq;
+                match outbox.try_send(message) {
+                    Ok(()) => {}
+                    Err(mpsc::error::TrySendError::Full(_)) => return too_slow.notify_one(),
+                    Err(mpsc::error::TrySendError::Closed(_)) => return,
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => return too_slow.notify_one(),
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+    let Ok(text) = serde_json::to_string(frame) else { return false };
+    matches!(timeout(WRITE_TIMEOUT, socket.send(WsMessage::Text(text.into()))).await, Ok(Ok(())))
+}
+
+fn is_capacity_error(error: &axum::Error) -> bool {
+    let text = error.to_string();
+    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity")
+}
+
+fn error_frame(code: &str, message: impl Into<String>, client_id: Option<String>, room_id: Option<i64>) -> ServerFrame {
+    ServerFrame::Error { code: code.into(), message: message.into(), client_id, room_id }
+}
+
+fn service_error(error: &Error, client_id: Option<String>, room_id: Option<i64>) -> ServerFrame {
+    let app = error.to_app_error();
+    ServerFrame::Error { code: app.code, message: app.message, client_id, room_id }
+}
+
+const FRAME_TYPES: [&str; 4] = ["subscribe", "unsubscribe", "send", "ping"];
+
+/// Parses a client frame, or explains precisely what is wrong with it.
+fn parse(text: &str) -> Result<ClientFrame, ServerFrame> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| error_frame("invalid_json", format!("Frame is not valid JSON: {e}"), None, None))?;
+    let client_id = value.get("client_id").and_then(|v| v.as_str()).map(str::to_owned);
+    let room_id = value.get("room_id").and_then(|v| v.as_i64());
+    match value.get("type").and_then(|t| t.as_str()) {
+        None => return Err(error_frame("invalid_frame", "Frame needs a string \"type\".", client_id, room_id)),
+        Some(kind) if !FRAME_TYPES.contains(&kind) => {
+            return Err(error_frame("unknown_type", format!("Unknown frame type {kind:?}."), client_id, room_id));
+        }
+        Some(_) => {}
+    }
+    serde_json::from_value(value)
+        .map_err(|e| error_frame("invalid_frame", format!("Invalid frame: {e}"), client_id, room_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(frame: ServerFrame) -> String {
+        match frame {
+            ServerFrame::Error { code, .. } => code,
+            other => panic!("not an error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_frames_are_explained() {
+        assert_eq!(code(parse("{nope").unwrap_err()), "invalid_json");
+        assert_eq!(code(parse(r#"{"type":"dance"}"#).unwrap_err()), "unknown_type");
+        assert_eq!(code(parse(r#"{"room_id":1}"#).unwrap_err()), "invalid_frame");
+        assert_eq!(code(parse(r#"{"type":"send","room_id":1,"client_id":"c"}"#).unwrap_err()), "invalid_frame");
+        assert!(parse(r#"{"type":"ping"}"#).is_ok());
+    }
+
+    #[test]
+    fn errors_keep_the_client_id() {
+        match parse(r#"{"type":"send","room_id":"x","client_id":"c1","body":"hi"}"#).unwrap_err() {
+            ServerFrame::Error { client_id, .. } => assert_eq!(client_id.as_deref(), Some("c1")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn origin_must_match_host() {
+        let mut headers = HeaderMap::new();
+        assert!(same_origin(&headers));
+        headers.insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+        headers.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
+        assert!(same_origin(&headers));
+        headers.insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        assert!(!same_origin(&headers));
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real server on a free port, a fresh SQLite file per
+//! test, real HTTP and WebSocket clients.
+
+mod auth;
+mod helpers;
+mod messages;
+mod rooms;
+mod websocket;

@@ -1,0 +1,149 @@
+use std::collections::BTreeSet;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_error, spawn_app};
+
+fn seqs(page: &Value) -> Vec<i64> {
+    page["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_posted_message_has_the_documented_shape_and_is_in_history() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann, "general").await;
+    let (status, body) = app
+        .post(&format!("/api/rooms/{room}/messages"), &ann.token, json!({"body": "  <b>hi</b>\n", "client_id": "c-1"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let message = &body["message"];
+    assert_eq!(message["room_id"], room);
+    assert_eq!(message["seq"], 1);
+    assert_eq!(message["author"], json!({"id": ann.id, "username": "ann"}));
+    assert_eq!(message["body"], "  <b>hi</b>\n");
+    assert_eq!(message["client_id"], "c-1");
+    assert!(message["id"].as_i64().is_some());
+    let created = message["created_at"].as_str().unwrap();
+    assert!(created.len() == 24 && created.ends_with('Z'), "{created}");
+
+    let (status, page) = app.get(&format!("/api/rooms/{room}/messages"), &ann.token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["messages"][0], *message);
+    assert_eq!(page["has_more"], false);
+    let (_, rooms) = app.get("/api/rooms", &ann.token).await;
+    assert_eq!(rooms["rooms"][0]["last_seq"], 1);
+}
+
+#[tokio::test]
+async fn a_repeated_client_id_returns_the_original_and_stores_nothing() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann, "general").await;
+    let path = format!("/api/rooms/{room}/messages");
+    let (first_status, first) = app.post(&path, &ann.token, json!({"body": "once", "client_id": "same"})).await;
+    let (again_status, again) = app.post(&path, &ann.token, json!({"body": "once", "client_id": "same"})).await;
+    assert_eq!(first_status, StatusCode::CREATED);
+    assert_eq!(again_status, StatusCode::OK);
+    assert_eq!(first, again);
+    let (_, page) = app.get(&path, &ann.token).await;
+    assert_eq!(seqs(&page), vec![1]);
+}
+
+#[tokio::test]
+async fn message_bodies_are_validated() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann, "general").await;
+    let path = format!("/api/rooms/{room}/messages");
+    for body in [json!(""), json!(" \n "), json!("x".repeat(4001)), json!(42)] {
+        let (status, json) = app.post(&path, &ann.token, json!({"body": body})).await;
+        assert_error(status, &json, StatusCode::BAD_REQUEST, "validation_error");
+    }
+    let (status, _) = app.post(&path, &ann.token, json!({"body": format!(" {} ", "x".repeat(4000))})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, page) = app.get(&path, &ann.token).await;
+    assert_eq!(seqs(&page), vec![1], "rejected posts must not use a seq");
+}
+
+#[tokio::test]
+async fn only_members_read_and_post() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann, "general").await;
+    let path = format!("/api/rooms/{room}/messages");
+    let (status, body) = app.post(&path, &bob.token, json!({"body": "hi"})).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
+    let (status, body) = app.get(&path, &bob.token).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
+    let (status, body) = app.post("/api/rooms/4242/messages", &ann.token, json!({"body": "hi"})).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "room_not_found");
+}
+
+#[tokio::test]
+async fn history_pages_backwards_and_forwards() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann, "general").await;
+    for i in 1..=120 {
+        app.post_message(&ann, room, &format!("message {i}")).await;
+    }
+    let base = format!("/api/rooms/{room}/messages");
+    let (_, newest) = app.get(&base, &ann.token).await;
+    assert_eq!(seqs(&newest), (71..=120).collect::<Vec<_>>());
+    assert_eq!(newest["has_more"], true);
+
+    let (_, older) = app.get(&format!("{base}?before_seq=71&limit=50"), &ann.token).await;
+    assert_eq!(seqs(&older), (21..=70).collect::<Vec<_>>());
+    assert_eq!(older["has_more"], true);
+    let (_, oldest) = app.get(&format!("{base}?before_seq=21"), &ann.token).await;
+    assert_eq!(seqs(&oldest), (1..=20).collect::<Vec<_>>());
+    assert_eq!(oldest["has_more"], false);
+
+    let (_, after) = app.get(&format!("{base}?after_seq=100"), &ann.token).await;
+    assert_eq!(seqs(&after), (101..=120).collect::<Vec<_>>());
+    assert_eq!(after["has_more"], false);
+    let (_, max) = app.get(&format!("{base}?after_seq=0&limit=200"), &ann.token).await;
+    assert_eq!(seqs(&max).len(), 120);
+
+    for bad in ["limit=0", "limit=201", "limit=abc", "before_seq=x"] {
+        let (status, body) = app.get(&format!("{base}?{bad}"), &ann.token).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_writers_get_every_seq_exactly_once() {
+    let app = spawn_app().await;
+    let owner = app.register("owner").await;
+    let room = app.create_room(&owner, "busy").await;
+    let mut writers = Vec::new();
+    for w in 0..5 {
+        let user = app.register(&format!("writer{w}")).await;
+        app.join(&user, room).await;
+        writers.push(user);
+    }
+    let app = std::sync::Arc::new(app);
+    let mut tasks = Vec::new();
+    for (w, user) in writers.into_iter().enumerate() {
+        for i in 0..20 {
+            let (app, token) = (app.clone(), user.token.clone());
+            tasks.push(tokio::spawn(async move {
+                let (status, body) = app
+                    .post(&format!("/api/rooms/{room}/messages"), &token, json!({"body": format!("{w}-{i}")}))
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{body}");
+                body["message"]["seq"].as_i64().unwrap()
+            }));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for task in tasks {
+        assert!(seen.insert(task.await.unwrap()), "a seq was handed out twice");
+    }
+    assert_eq!(seen, (1..=100).collect());
+    let (_, page) = app.get(&format!("/api/rooms/{room}/messages?limit=200"), &owner.token).await;
+    assert_eq!(seqs(&page), (1..=100).collect::<Vec<_>>());
+}
