@@ -23,7 +23,6 @@ pub struct TestApp {
 pub struct TestUser {
     pub token: String,
     pub id: i64,
-    pub username: String,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -71,7 +70,6 @@ impl TestApp {
         TestUser {
             token: body["token"].as_str().unwrap().to_owned(),
             id: body["user"]["id"].as_i64().unwrap(),
-            username: username.to_owned(),
         }
     }
 

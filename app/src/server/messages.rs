@@ -267,3 +267,64 @@ mod tests {
         assert!(validate_client_id(&"a".repeat(65)).is_err());
     }
 }
+
+#[cfg(test)]
+mod seq_tests {
+    use super::*;
+    use crate::model::Credentials;
+    use crate::server::db::Db;
+    use crate::server::{Settings, auth, rooms};
+
+    async fn state() -> (AppState, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        (AppState::new(db, Settings { cookie_secure: false }), dir)
+    }
+
+    async fn user(state: &AppState, name: &str) -> AuthUser {
+        let credentials = Credentials { username: name.into(), password: "password123".into() };
+        let response = auth::register(state, credentials).await.unwrap();
+        auth::authenticate(state, &response.token).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn seq_counts_from_one_per_room_without_gaps_under_concurrency() {
+        let (state, _dir) = state().await;
+        let ann = user(&state, "ann").await;
+        let first = rooms::create(&state, &ann, "first".into()).await.unwrap().id;
+        let second = rooms::create(&state, &ann, "second".into()).await.unwrap().id;
+
+        let posts = (0..20).map(|i| {
+            let (state, ann) = (state.clone(), ann.clone());
+            let room = if i % 2 == 0 { first } else { second };
+            tokio::spawn(async move { post(&state, &ann, room, format!("m{i}"), None).await.unwrap().0 })
+        });
+        let mut by_room: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+        for task in posts.collect::<Vec<_>>() {
+            let message = task.await.unwrap();
+            by_room.entry(message.room_id).or_default().push(message.seq);
+        }
+        for room in [first, second] {
+            let mut seqs = by_room.remove(&room).unwrap();
+            seqs.sort();
+            assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
+            assert_eq!(last_seq(&state, room).await.unwrap(), 10);
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_and_repeated_posts_use_no_seq() {
+        let (state, _dir) = state().await;
+        let ann = user(&state, "ann").await;
+        let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
+        assert!(post(&state, &ann, room, "  ".into(), None).await.is_err());
+        let (first, created) = post(&state, &ann, room, "a".into(), Some("k".into())).await.unwrap();
+        assert!(created);
+        let (again, created) = post(&state, &ann, room, "a".into(), Some("k".into())).await.unwrap();
+        assert!(!created);
+        assert_eq!(first, again);
+        let (next, _) = post(&state, &ann, room, "b".into(), None).await.unwrap();
+        assert_eq!((first.seq, next.seq), (1, 2));
+    }
+}

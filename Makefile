@@ -1,0 +1,62 @@
+# Chat: `make run` serves the app, `make test` runs every check CI runs.
+# Both install what is missing first (idempotently), so a fresh clone works.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+E2E_DB := target/e2e.db
+
+.PHONY: setup tools chromium island run dev test lint unit e2e clean
+
+## setup: install the toolchain pieces and npm packages, build the React island
+setup: tools node_modules/.installed island
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" \
+		|| cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked
+	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \
+		|| cargo install wasm-bindgen-cli --version "=$(WASM_BINDGEN_VERSION)" --locked \
+		|| cargo install wasm-bindgen-cli --version "=$(WASM_BINDGEN_VERSION)"
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## island: bundle the React login form into public/island/
+island: node_modules/.installed
+	npm run --silent build:island
+
+chromium:
+	@command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
+
+## run: build in release mode and serve at http://127.0.0.1:3000 (SQLite file chat.db)
+run: setup
+	cargo leptos serve --release
+
+## dev: rebuild and reload on every change
+dev: setup
+	cargo leptos watch
+
+## test: formatting, lints, unit + integration tests, island tests, Playwright end-to-end
+test: setup chromium lint unit e2e
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --features ssr -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
+unit:
+	npm run --silent test:island
+	cargo test --workspace --features ssr
+
+e2e: setup chromium
+	rm -f $(E2E_DB) $(E2E_DB)-wal $(E2E_DB)-shm
+	DATABASE_URL=sqlite://$(E2E_DB) RUST_LOG=warn cargo leptos end-to-end
+
+clean:
+	cargo clean
+	rm -rf node_modules public/island
