@@ -33,13 +33,17 @@ impl Config {
             .filter(|options| !options.output_name.is_empty())
             .unwrap_or_else(|| {
                 let mut options = LeptosOptions::builder().output_name("chat").build();
-                if let Some(addr) = std::env::var("LEPTOS_SITE_ADDR").ok().and_then(|a| a.parse().ok()) {
+                if let Some(addr) = std::env::var("LEPTOS_SITE_ADDR")
+                    .ok()
+                    .and_then(|a| a.parse().ok())
+                {
                     options.site_addr = addr;
                 }
                 options
             });
         Self {
-            database_url: std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite://chat.db".into()),
+            database_url: std::env::var("DATABASE_URL")
+                .unwrap_or_else(|_| "sqlite://chat.db".into()),
             cookie_secure: std::env::var("COOKIE_SECURE").is_ok_and(|v| v == "1" || v == "true"),
             leptos,
         }
@@ -55,7 +59,12 @@ struct ServerState {
 
 pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::Error> {
     let db = Db::connect(&config.database_url).await?;
-    let state = AppState::new(db, Settings { cookie_secure: config.cookie_secure });
+    let state = AppState::new(
+        db,
+        Settings {
+            cookie_secure: config.cookie_secure,
+        },
+    );
     Ok((router(state.clone(), config.leptos.clone()), state))
 }
 
@@ -68,7 +77,10 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .with_state(state.clone());
     Router::new()
         .leptos_routes_with_context(
-            &ServerState { app: state.clone(), leptos: leptos.clone() },
+            &ServerState {
+                app: state.clone(),
+                leptos: leptos.clone(),
+            },
             routes,
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
@@ -88,13 +100,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down");
-            hub.shutdown_all();
-        })
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        hub.shutdown_all();
+    })
+    .await
 }
 
 /// A running server for tests: its address, on a free port.
@@ -127,7 +142,12 @@ pub async fn spawn(database_url: &str) -> Spawned {
     let task = tokio::spawn(serve(listener, router, state.clone(), async move {
         let _ = stopped.await;
     }));
-    Spawned { addr, state, stop: Some(stop), task }
+    Spawned {
+        addr,
+        state,
+        stop: Some(stop),
+        task,
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

@@ -18,8 +18,8 @@ use app::protocol::{
 use app::server::auth::{self, AuthUser};
 use app::server::hub::Control;
 use app::server::{AppState, Error, messages, rooms};
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{Notify, broadcast, mpsc};
@@ -64,8 +64,13 @@ fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin.split_once("://").is_some_and(|(_, rest)| rest == host)
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest == host)
 }
 
 struct Connection {
@@ -85,13 +90,21 @@ enum Exit {
 impl Connection {
     fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Arc<Message>>) {
         let (outbox, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
-        let connection =
-            Self { state, auth, subscriptions: HashMap::new(), outbox, too_slow: Arc::default() };
+        let connection = Self {
+            state,
+            auth,
+            subscriptions: HashMap::new(),
+            outbox,
+            too_slow: Arc::default(),
+        };
         (connection, outbox_rx)
     }
 
     async fn run(mut self, mut socket: WebSocket, mut outbox_rx: mpsc::Receiver<Arc<Message>>) {
-        let (conn_id, mut control) = self.state.hub.register(self.auth.user.id, &self.auth.session);
+        let (conn_id, mut control) = self
+            .state
+            .hub
+            .register(self.auth.user.id, &self.auth.session);
         tracing::debug!(conn_id, user_id = self.auth.user.id, "socket open");
 
         let mut ping = interval(PING_EVERY);
@@ -153,7 +166,10 @@ impl Connection {
         }
         self.state.hub.unregister(conn_id);
         if let Exit::Close(code, reason) = exit {
-            let close = WsMessage::Close(Some(CloseFrame { code, reason: reason.into() }));
+            let close = WsMessage::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            }));
             let _ = timeout(WRITE_TIMEOUT, socket.send(close)).await;
         }
         tracing::debug!(conn_id, "socket closed");
@@ -172,7 +188,7 @@ impl Connection {
         };
         let replies = match parse(&text) {
             Ok(frame) => self.on_client_frame(socket, frame).await,
-            Err(error) => vec![error],
+            Err(error) => vec![*error],
         };
         for reply in &replies {
             if !send(socket, reply).await {
@@ -182,7 +198,11 @@ impl Connection {
         None
     }
 
-    async fn on_client_frame(&mut self, socket: &mut WebSocket, frame: ClientFrame) -> Vec<ServerFrame> {
+    async fn on_client_frame(
+        &mut self,
+        socket: &mut WebSocket,
+        frame: ClientFrame,
+    ) -> Vec<ServerFrame> {
         match frame {
             ClientFrame::Ping => vec![ServerFrame::Pong],
             ClientFrame::Unsubscribe { room_id } => {
@@ -191,8 +211,20 @@ impl Connection {
                 }
                 vec![]
             }
-            ClientFrame::Send { room_id, body, client_id } => {
-                match messages::post(&self.state, &self.auth, room_id, body, Some(client_id.clone())).await {
+            ClientFrame::Send {
+                room_id,
+                body,
+                client_id,
+            } => {
+                match messages::post(
+                    &self.state,
+                    &self.auth,
+                    room_id,
+                    body,
+                    Some(client_id.clone()),
+                )
+                .await
+                {
                     Ok((message, _)) => vec![ServerFrame::Ack { client_id, message }],
                     Err(e) => vec![service_error(&e, Some(client_id), Some(room_id))],
                 }
@@ -211,7 +243,12 @@ impl Connection {
     /// `last_seq` is read, so every message past it arrives live and every
     /// message up to it is in the database: no gap, and the forwarder's seq
     /// filter removes the overlap.
-    async fn subscribe(&mut self, socket: &mut WebSocket, room_id: i64, after_seq: Option<i64>) -> Result<i64, Error> {
+    async fn subscribe(
+        &mut self,
+        socket: &mut WebSocket,
+        room_id: i64,
+        after_seq: Option<i64>,
+    ) -> Result<i64, Error> {
         rooms::require_member(&self.state, self.auth.user.id, room_id).await?;
         if let Some(old) = self.subscriptions.remove(&room_id) {
             old.abort();
@@ -230,7 +267,12 @@ impl Connection {
                 }
             }
         }
-        let task = tokio::spawn(forward(live, last_seq, self.outbox.clone(), self.too_slow.clone()));
+        let task = tokio::spawn(forward(
+            live,
+            last_seq,
+            self.outbox.clone(),
+            self.too_slow.clone(),
+        ));
         self.subscriptions.insert(room_id, task.abort_handle());
         Ok(last_seq)
     }
@@ -260,8 +302,13 @@ async fn forward(
 }
 
 async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
-    let Ok(text) = serde_json::to_string(frame) else { return false };
-    matches!(timeout(WRITE_TIMEOUT, socket.send(WsMessage::Text(text.into()))).await, Ok(Ok(())))
+    let Ok(text) = serde_json::to_string(frame) else {
+        return false;
+    };
+    matches!(
+        timeout(WRITE_TIMEOUT, socket.send(WsMessage::Text(text.into()))).await,
+        Ok(Ok(()))
+    )
 }
 
 fn is_capacity_error(error: &axum::Error) -> bool {
@@ -269,40 +316,82 @@ fn is_capacity_error(error: &axum::Error) -> bool {
     text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity")
 }
 
-fn error_frame(code: &str, message: impl Into<String>, client_id: Option<String>, room_id: Option<i64>) -> ServerFrame {
-    ServerFrame::Error { code: code.into(), message: message.into(), client_id, room_id }
+fn error_frame(
+    code: &str,
+    message: impl Into<String>,
+    client_id: Option<String>,
+    room_id: Option<i64>,
+) -> ServerFrame {
+    ServerFrame::Error {
+        code: code.into(),
+        message: message.into(),
+        client_id,
+        room_id,
+    }
 }
 
 fn service_error(error: &Error, client_id: Option<String>, room_id: Option<i64>) -> ServerFrame {
     let app = error.to_app_error();
-    ServerFrame::Error { code: app.code, message: app.message, client_id, room_id }
+    ServerFrame::Error {
+        code: app.code,
+        message: app.message,
+        client_id,
+        room_id,
+    }
 }
 
 const FRAME_TYPES: [&str; 4] = ["subscribe", "unsubscribe", "send", "ping"];
 
 /// Parses a client frame, or explains precisely what is wrong with it.
-fn parse(text: &str) -> Result<ClientFrame, ServerFrame> {
-    let value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| error_frame("invalid_json", format!("Frame is not valid JSON: {e}"), None, None))?;
-    let client_id = value.get("client_id").and_then(|v| v.as_str()).map(str::to_owned);
+fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Box::new(error_frame(
+            "invalid_json",
+            format!("Frame is not valid JSON: {e}"),
+            None,
+            None,
+        ))
+    })?;
+    let client_id = value
+        .get("client_id")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
     let room_id = value.get("room_id").and_then(|v| v.as_i64());
     match value.get("type").and_then(|t| t.as_str()) {
-        None => return Err(error_frame("invalid_frame", "Frame needs a string \"type\".", client_id, room_id)),
+        None => {
+            return Err(Box::new(error_frame(
+                "invalid_frame",
+                "Frame needs a string \"type\".",
+                client_id,
+                room_id,
+            )));
+        }
         Some(kind) if !FRAME_TYPES.contains(&kind) => {
-            return Err(error_frame("unknown_type", format!("Unknown frame type {kind:?}."), client_id, room_id));
+            return Err(Box::new(error_frame(
+                "unknown_type",
+                format!("Unknown frame type {kind:?}."),
+                client_id,
+                room_id,
+            )));
         }
         Some(_) => {}
     }
-    serde_json::from_value(value)
-        .map_err(|e| error_frame("invalid_frame", format!("Invalid frame: {e}"), client_id, room_id))
+    serde_json::from_value(value).map_err(|e| {
+        Box::new(error_frame(
+            "invalid_frame",
+            format!("Invalid frame: {e}"),
+            client_id,
+            room_id,
+        ))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn code(frame: ServerFrame) -> String {
-        match frame {
+    fn code(frame: Result<ClientFrame, Box<ServerFrame>>) -> String {
+        match *frame.unwrap_err() {
             ServerFrame::Error { code, .. } => code,
             other => panic!("not an error: {other:?}"),
         }
@@ -310,16 +399,19 @@ mod tests {
 
     #[test]
     fn bad_frames_are_explained() {
-        assert_eq!(code(parse("{nope").unwrap_err()), "invalid_json");
-        assert_eq!(code(parse(r#"{"type":"dance"}"#).unwrap_err()), "unknown_type");
-        assert_eq!(code(parse(r#"{"room_id":1}"#).unwrap_err()), "invalid_frame");
-        assert_eq!(code(parse(r#"{"type":"send","room_id":1,"client_id":"c"}"#).unwrap_err()), "invalid_frame");
+        assert_eq!(code(parse("{nope")), "invalid_json");
+        assert_eq!(code(parse(r#"{"type":"dance"}"#)), "unknown_type");
+        assert_eq!(code(parse(r#"{"room_id":1}"#)), "invalid_frame");
+        assert_eq!(
+            code(parse(r#"{"type":"send","room_id":1,"client_id":"c"}"#)),
+            "invalid_frame"
+        );
         assert!(parse(r#"{"type":"ping"}"#).is_ok());
     }
 
     #[test]
     fn errors_keep_the_client_id() {
-        match parse(r#"{"type":"send","room_id":"x","client_id":"c1","body":"hi"}"#).unwrap_err() {
+        match *parse(r#"{"type":"send","room_id":"x","client_id":"c1","body":"hi"}"#).unwrap_err() {
             ServerFrame::Error { client_id, .. } => assert_eq!(client_id.as_deref(), Some("c1")),
             other => panic!("{other:?}"),
         }

@@ -60,7 +60,10 @@ pub async fn open_room(room_id: i64) -> Result<OpenedRoom, AppError> {
 #[server(prefix = "/api/fn", endpoint = "history")]
 pub async fn older_messages(room_id: i64, before_seq: i64) -> Result<MessagePage, AppError> {
     let (state, auth) = context::caller().await?;
-    let query = crate::model::PageQuery { before_seq: Some(before_seq), ..crate::model::PageQuery::default() };
+    let query = crate::model::PageQuery {
+        before_seq: Some(before_seq),
+        ..crate::model::PageQuery::default()
+    };
     Ok(messages::page(&state, &auth, room_id, query).await?)
 }
 

@@ -6,7 +6,9 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::header::Header;
-use crate::pages::{home::Home, login::LoginPage, not_found::NotFound, room::RoomPage, rooms::RoomsPage};
+use crate::pages::{
+    home::Home, login::LoginPage, not_found::NotFound, room::RoomPage, rooms::RoomsPage,
+};
 use crate::session::Session;
 use crate::socket::ChatSocket;
 

@@ -21,7 +21,11 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { code: code.into(), message: message.into(), field: None }
+        Self {
+            code: code.into(),
+            message: message.into(),
+            field: None,
+        }
     }
 }
 
@@ -37,9 +41,10 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Request(_) => {
-                AppError::new("network_error", "Could not reach the server. Check your connection.")
-            }
+            ServerFnErrorErr::Request(_) => AppError::new(
+                "network_error",
+                "Could not reach the server. Check your connection.",
+            ),
             other => AppError::new("server_error", other.to_string()),
         }
     }

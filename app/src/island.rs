@@ -55,7 +55,10 @@ mod browser {
     #[wasm_bindgen]
     extern "C" {
         #[wasm_bindgen(js_namespace = ChatIsland, js_name = mountLogin)]
-        fn mount_login(element: &web_sys::HtmlElement, on_login: &js_sys::Function) -> js_sys::Function;
+        fn mount_login(
+            element: &web_sys::HtmlElement,
+            on_login: &js_sys::Function,
+        ) -> js_sys::Function;
     }
 
     /// A mounted island; unmounting also releases the callback.
@@ -79,12 +82,13 @@ mod browser {
     }
 
     pub fn mount(element: web_sys::HtmlElement, on_login: impl Fn(User) + 'static) -> Mounted {
-        let on_login = Rc::new(Closure::<dyn Fn(String)>::new(move |json: String| {
-            match serde_json::from_str::<User>(&json) {
-                Ok(user) => on_login(user),
-                Err(e) => leptos::logging::error!("island sent an unexpected user: {e}"),
-            }
-        }));
+        let on_login =
+            Rc::new(Closure::<dyn Fn(String)>::new(
+                move |json: String| match serde_json::from_str::<User>(&json) {
+                    Ok(user) => on_login(user),
+                    Err(e) => leptos::logging::error!("island sent an unexpected user: {e}"),
+                },
+            ));
         let unmount = Rc::new(RefCell::new(None));
         let render = {
             let (on_login, unmount) = (on_login.clone(), unmount.clone());
@@ -95,7 +99,11 @@ mod browser {
         };
         if bundle_loaded() {
             render();
-            return Mounted { unmount, _on_login: on_login, _on_load: None };
+            return Mounted {
+                unmount,
+                _on_login: on_login,
+                _on_load: None,
+            };
         }
         let on_load = Closure::<dyn Fn()>::new(render);
         let document = leptos::prelude::document();
@@ -107,6 +115,10 @@ mod browser {
                 let _ = head.append_child(&script);
             }
         }
-        Mounted { unmount, _on_login: on_login, _on_load: Some(on_load) }
+        Mounted {
+            unmount,
+            _on_login: on_login,
+            _on_load: Some(on_load),
+        }
     }
 }

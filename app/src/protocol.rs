@@ -72,7 +72,13 @@ mod tests {
     fn subscribe_without_after_seq_parses() {
         let frame: ClientFrame =
             serde_json::from_str(r#"{"type":"subscribe","room_id":3}"#).unwrap();
-        assert_eq!(frame, ClientFrame::Subscribe { room_id: 3, after_seq: None });
+        assert_eq!(
+            frame,
+            ClientFrame::Subscribe {
+                room_id: 3,
+                after_seq: None
+            }
+        );
     }
 
     #[test]

@@ -34,7 +34,10 @@ pub enum RoomEvent {
     /// The server stored one of our sends (the message carries its client_id).
     Ack(Message),
     /// A refused send (with its client_id) or a room-level problem (without).
-    Error { message: String, client_id: Option<String> },
+    Error {
+        message: String,
+        client_id: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy)]
@@ -44,7 +47,9 @@ pub struct ChatSocket {
 
 impl ChatSocket {
     pub fn provide() {
-        provide_context(ChatSocket { status: RwSignal::new(Status::Idle) });
+        provide_context(ChatSocket {
+            status: RwSignal::new(Status::Idle),
+        });
     }
 
     pub fn get() -> ChatSocket {
@@ -161,7 +166,10 @@ mod browser {
     }
 
     fn is_open(inner: &Inner) -> bool {
-        inner.current.as_ref().is_some_and(|a| a.socket.ready_state() == WebSocket::OPEN)
+        inner
+            .current
+            .as_ref()
+            .is_some_and(|a| a.socket.ready_state() == WebSocket::OPEN)
     }
 
     fn send_now(inner: &Inner, frame: &str) {
@@ -177,8 +185,20 @@ mod browser {
     pub fn subscribe(status: RwSignal<Status>, room_id: i64, after_seq: i64, handler: Handler) {
         let needs_connect = with(|inner| {
             inner.status = Some(status);
-            inner.rooms.insert(room_id, Room { last_seq: after_seq, handler });
-            send_now(inner, &frame(&ClientFrame::Subscribe { room_id, after_seq: Some(after_seq) }));
+            inner.rooms.insert(
+                room_id,
+                Room {
+                    last_seq: after_seq,
+                    handler,
+                },
+            );
+            send_now(
+                inner,
+                &frame(&ClientFrame::Subscribe {
+                    room_id,
+                    after_seq: Some(after_seq),
+                }),
+            );
             inner.current.is_none() && inner.retry.is_none()
         });
         if needs_connect {
@@ -197,9 +217,17 @@ mod browser {
 
     pub fn send(room_id: i64, body: String, client_id: String) {
         with(|inner| {
-            let text = frame(&ClientFrame::Send { room_id, body, client_id: client_id.clone() });
+            let text = frame(&ClientFrame::Send {
+                room_id,
+                body,
+                client_id: client_id.clone(),
+            });
             send_now(inner, &text);
-            inner.unacked.push(Unacked { client_id, room_id, frame: text });
+            inner.unacked.push(Unacked {
+                client_id,
+                room_id,
+                frame: text,
+            });
         });
     }
 
@@ -219,12 +247,20 @@ mod browser {
 
     fn url() -> String {
         let location = window().location();
-        let scheme = if location.protocol().as_deref() == Ok("https:") { "wss" } else { "ws" };
+        let scheme = if location.protocol().as_deref() == Ok("https:") {
+            "wss"
+        } else {
+            "ws"
+        };
         format!("{scheme}://{}/ws", location.host().unwrap_or_default())
     }
 
     fn connect() {
-        set_status(if with(|inner| inner.attempt) == 0 { Status::Connecting } else { Status::Reconnecting });
+        set_status(if with(|inner| inner.attempt) == 0 {
+            Status::Connecting
+        } else {
+            Status::Reconnecting
+        });
         let socket = match WebSocket::new(&url()) {
             Ok(socket) => socket,
             Err(_) => return schedule_reconnect(),
@@ -256,7 +292,13 @@ mod browser {
             // Resume every room after the last seq the page has, then resend
             // everything not yet acknowledged, in the order it was typed.
             for (room_id, room) in &inner.rooms {
-                send_now(inner, &frame(&ClientFrame::Subscribe { room_id: *room_id, after_seq: Some(room.last_seq) }));
+                send_now(
+                    inner,
+                    &frame(&ClientFrame::Subscribe {
+                        room_id: *room_id,
+                        after_seq: Some(room.last_seq),
+                    }),
+                );
             }
             for unacked in &inner.unacked {
                 send_now(inner, &unacked.frame);
@@ -285,7 +327,8 @@ mod browser {
     fn schedule_reconnect() {
         set_status(Status::Reconnecting);
         let delay = with(|inner| {
-            let base = (FIRST_BACKOFF_MS * 2f64.powi(inner.attempt.min(10) as i32)).min(MAX_BACKOFF_MS);
+            let base =
+                (FIRST_BACKOFF_MS * 2f64.powi(inner.attempt.min(10) as i32)).min(MAX_BACKOFF_MS);
             inner.attempt += 1;
             // Full jitter between half and all of the backoff, so a server
             // restart is not met by every tab at the same instant.
@@ -339,7 +382,9 @@ mod browser {
 
     fn on_message(event: MessageEvent) {
         with(|inner| inner.last_heard = js_sys::Date::now());
-        let Some(text) = event.data().as_string() else { return };
+        let Some(text) = event.data().as_string() else {
+            return;
+        };
         let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
             leptos::logging::warn!("unexpected frame from server: {text}");
             return;
@@ -369,7 +414,12 @@ mod browser {
                 });
                 handler.map(|h| (h, RoomEvent::Ack(message)))
             }
-            ServerFrame::Error { code, message, client_id, room_id } => {
+            ServerFrame::Error {
+                code,
+                message,
+                client_id,
+                room_id,
+            } => {
                 let handler = with(|inner| {
                     let from_send = client_id.as_ref().and_then(|id| {
                         let position = inner.unacked.iter().position(|u| &u.client_id == id)?;

@@ -31,7 +31,13 @@ pub fn Timestamp(#[prop(into)] iso: String) -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
     let shown = {
         let iso = iso.clone();
-        move || if hydrated.get() { local(&iso) } else { (format!("{} UTC", utc_clock(&iso)), iso.clone()) }
+        move || {
+            if hydrated.get() {
+                local(&iso)
+            } else {
+                (format!("{} UTC", utc_clock(&iso)), iso.clone())
+            }
+        }
     };
     let title = {
         let shown = shown.clone();

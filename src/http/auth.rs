@@ -5,11 +5,11 @@ use app::error::ErrorBody;
 use app::model::{AuthResponse, Credentials, User};
 use app::server::auth;
 use app::server::{AppState, Result};
+use axum::Router;
 use axum::extract::State;
 use axum::http::{StatusCode, header::SET_COOKIE};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Serialize;
 
 use super::extract::{Caller, Json};
@@ -39,7 +39,10 @@ fn with_cookie(state: &AppState, status: StatusCode, body: AuthResponse) -> Resp
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 409, body = ErrorBody, description = "username_taken"),
     ))]
-pub async fn register(State(state): State<AppState>, Json(credentials): Json<Credentials>) -> Result<Response> {
+pub async fn register(
+    State(state): State<AppState>,
+    Json(credentials): Json<Credentials>,
+) -> Result<Response> {
     let body = auth::register(&state, credentials).await?;
     Ok(with_cookie(&state, StatusCode::CREATED, body))
 }
@@ -51,7 +54,10 @@ pub async fn register(State(state): State<AppState>, Json(credentials): Json<Cre
         (status = 401, body = ErrorBody, description = "invalid_credentials"),
         (status = 429, body = ErrorBody, description = "rate_limited: too many failed attempts"),
     ))]
-pub async fn login(State(state): State<AppState>, Json(credentials): Json<Credentials>) -> Result<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    Json(credentials): Json<Credentials>,
+) -> Result<Response> {
     let body = auth::login(&state, credentials).await?;
     Ok(with_cookie(&state, StatusCode::OK, body))
 }

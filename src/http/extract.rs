@@ -71,7 +71,12 @@ pub struct Caller(pub AuthUser);
 impl FromRequestParts<AppState> for Caller {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        auth::authenticate_headers(state, &parts.headers).await.map(Caller)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        auth::authenticate_headers(state, &parts.headers)
+            .await
+            .map(Caller)
     }
 }

@@ -4,10 +4,10 @@ use app::error::ErrorBody;
 use app::model::{Message, MessagePage, PageQuery};
 use app::server::messages;
 use app::server::{AppState, Result};
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
-use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Caller, Json, Query, RoomId};
@@ -45,7 +45,9 @@ pub async fn list(
     RoomId(id): RoomId,
     Query(query): Query<PageQuery>,
 ) -> Result<axum::Json<MessagePage>> {
-    Ok(axum::Json(messages::page(&state, &caller, id, query).await?))
+    Ok(axum::Json(
+        messages::page(&state, &caller, id, query).await?,
+    ))
 }
 
 /// Post a message. A repeated `client_id` returns the original with 200.
@@ -66,6 +68,10 @@ pub async fn create(
     Json(new): Json<NewMessage>,
 ) -> Result<(StatusCode, axum::Json<MessageResponse>)> {
     let (message, created) = messages::post(&state, &caller, id, new.body, new.client_id).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, axum::Json(MessageResponse { message })))
 }

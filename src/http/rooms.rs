@@ -4,10 +4,10 @@ use app::error::ErrorBody;
 use app::model::Room;
 use app::server::rooms;
 use app::server::{AppState, Result};
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::Router;
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Caller, Json, RoomId};
@@ -38,8 +38,13 @@ pub struct NewRoom {
 #[utoipa::path(get, path = "/api/rooms", tag = "rooms",
     responses((status = 200, body = RoomList), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn list(State(state): State<AppState>, Caller(caller): Caller) -> Result<axum::Json<RoomList>> {
-    Ok(axum::Json(RoomList { rooms: rooms::list(&state, &caller).await? }))
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<axum::Json<RoomList>> {
+    Ok(axum::Json(RoomList {
+        rooms: rooms::list(&state, &caller).await?,
+    }))
 }
 
 /// Create a room; the creator joins it.
@@ -69,7 +74,9 @@ pub async fn join(
     Caller(caller): Caller,
     RoomId(id): RoomId,
 ) -> Result<axum::Json<RoomResponse>> {
-    Ok(axum::Json(RoomResponse { room: rooms::join(&state, &caller, id).await? }))
+    Ok(axum::Json(RoomResponse {
+        room: rooms::join(&state, &caller, id).await?,
+    }))
 }
 
 /// Leave a room; open sockets stop receiving it.
@@ -77,7 +84,11 @@ pub async fn join(
     params(("id" = i64, Path, description = "Room id")),
     responses((status = 204), (status = 404, body = ErrorBody, description = "room_not_found")),
     security(("bearer" = [])))]
-pub async fn leave(State(state): State<AppState>, Caller(caller): Caller, RoomId(id): RoomId) -> Result<StatusCode> {
+pub async fn leave(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RoomId(id): RoomId,
+) -> Result<StatusCode> {
     rooms::leave(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,14 +14,23 @@ async fn register_answers_with_token_user_and_session_cookie() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     assert!(cookie.starts_with("chat_session="), "{cookie}");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["user"]["username"], "Ann.B-c_9");
     assert!(body["user"]["id"].as_i64().is_some());
     let created = body["user"]["created_at"].as_str().unwrap();
-    assert!(created.len() == 24 && created.ends_with('Z') && created.as_bytes()[19] == b'.', "{created}");
+    assert!(
+        created.len() == 24 && created.ends_with('Z') && created.as_bytes()[19] == b'.',
+        "{created}"
+    );
     assert!(body["token"].as_str().unwrap().len() >= 32);
     assert!(body["user"].get("password_hash").is_none());
 }
@@ -41,10 +50,19 @@ async fn register_rejects_bad_input_with_validation_errors() {
         json!({"username": 5, "password": PASSWORD}),
     ];
     for case in cases {
-        let (status, body) = app.call(Method::POST, "/api/auth/register", None, Some(case.clone())).await;
+        let (status, body) = app
+            .call(Method::POST, "/api/auth/register", None, Some(case.clone()))
+            .await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
     }
-    let response = app.http.post(app.url("/api/auth/register")).header("content-type", "application/json").body("{not json").send().await.unwrap();
+    let response = app
+        .http
+        .post(app.url("/api/auth/register"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], "validation_error");
@@ -55,7 +73,12 @@ async fn usernames_are_unique_ignoring_case() {
     let app = spawn_app().await;
     app.register("ann").await;
     let (status, body) = app
-        .call(Method::POST, "/api/auth/register", None, Some(json!({"username": "ANN", "password": PASSWORD})))
+        .call(
+            Method::POST,
+            "/api/auth/register",
+            None,
+            Some(json!({"username": "ANN", "password": PASSWORD})),
+        )
         .await;
     assert_error(status, &body, StatusCode::CONFLICT, "username_taken");
 }
@@ -65,7 +88,12 @@ async fn login_works_and_never_tells_which_part_was_wrong() {
     let app = spawn_app().await;
     app.register("ann").await;
     let (status, body) = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"username": "Ann", "password": PASSWORD})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"username": "Ann", "password": PASSWORD})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["user"]["username"], "ann");
@@ -74,13 +102,33 @@ async fn login_works_and_never_tells_which_part_was_wrong() {
     assert_eq!(me["user"]["username"], "ann");
 
     let (wrong_status, wrong) = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"username": "ann", "password": "wrong password"})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"username": "ann", "password": "wrong password"})),
+        )
         .await;
     let (unknown_status, unknown) = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"username": "nobody", "password": PASSWORD})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"username": "nobody", "password": PASSWORD})),
+        )
         .await;
-    assert_error(wrong_status, &wrong, StatusCode::UNAUTHORIZED, "invalid_credentials");
-    assert_error(unknown_status, &unknown, StatusCode::UNAUTHORIZED, "invalid_credentials");
+    assert_error(
+        wrong_status,
+        &wrong,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    );
+    assert_error(
+        unknown_status,
+        &unknown,
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+    );
     assert_eq!(wrong, unknown);
 }
 
@@ -90,11 +138,18 @@ async fn repeated_failed_logins_are_slowed_down() {
     app.register("ann").await;
     let wrong = json!({"username": "ann", "password": "wrong password"});
     for _ in 0..10 {
-        let (status, _) = app.call(Method::POST, "/api/auth/login", None, Some(wrong.clone())).await;
+        let (status, _) = app
+            .call(Method::POST, "/api/auth/login", None, Some(wrong.clone()))
+            .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
     let (status, body) = app
-        .call(Method::POST, "/api/auth/login", None, Some(json!({"username": "ann", "password": PASSWORD})))
+        .call(
+            Method::POST,
+            "/api/auth/login",
+            None,
+            Some(json!({"username": "ann", "password": PASSWORD})),
+        )
         .await;
     assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
 }

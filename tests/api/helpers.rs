@@ -8,8 +8,8 @@ use futures::{SinkExt, StreamExt};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -29,7 +29,11 @@ pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("chat.db").display());
     let server = spawn(&url).await;
-    TestApp { server, http: reqwest::Client::new(), _dir: dir }
+    TestApp {
+        server,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -39,7 +43,13 @@ impl TestApp {
 
     /// Sends a request with an optional bearer token and JSON body; returns
     /// the status and the parsed JSON body (`Value::Null` when empty).
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let mut request = self.http.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -50,7 +60,11 @@ impl TestApp {
         let response = request.send().await.expect("request sent");
         let status = response.status();
         let text = response.text().await.expect("body read");
-        let json = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, json)
     }
 
@@ -64,7 +78,12 @@ impl TestApp {
 
     pub async fn register(&self, username: &str) -> TestUser {
         let (status, body) = self
-            .call(Method::POST, "/api/auth/register", None, Some(json!({"username": username, "password": PASSWORD})))
+            .call(
+                Method::POST,
+                "/api/auth/register",
+                None,
+                Some(json!({"username": username, "password": PASSWORD})),
+            )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         TestUser {
@@ -74,26 +93,47 @@ impl TestApp {
     }
 
     pub async fn create_room(&self, user: &TestUser, name: &str) -> i64 {
-        let (status, body) = self.post("/api/rooms", &user.token, json!({"name": name})).await;
+        let (status, body) = self
+            .post("/api/rooms", &user.token, json!({"name": name}))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         body["room"]["id"].as_i64().unwrap()
     }
 
     pub async fn join(&self, user: &TestUser, room_id: i64) {
-        let (status, body) = self.post(&format!("/api/rooms/{room_id}/join"), &user.token, json!({})).await;
+        let (status, body) = self
+            .post(
+                &format!("/api/rooms/{room_id}/join"),
+                &user.token,
+                json!({}),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
 
     pub async fn post_message(&self, user: &TestUser, room_id: i64, body: &str) -> Value {
-        let (status, json) = self.post(&format!("/api/rooms/{room_id}/messages"), &user.token, json!({"body": body})).await;
+        let (status, json) = self
+            .post(
+                &format!("/api/rooms/{room_id}/messages"),
+                &user.token,
+                json!({"body": body}),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{json}");
         json["message"].clone()
     }
 
     pub async fn socket(&self, user: &TestUser) -> TestSocket {
-        let mut request = format!("ws://{}/ws", self.server.addr).into_client_request().unwrap();
-        request.headers_mut().insert("Authorization", format!("Bearer {}", user.token).parse().unwrap());
-        let (stream, _) = tokio_tungstenite::connect_async(request).await.expect("socket upgrade");
+        let mut request = format!("ws://{}/ws", self.server.addr)
+            .into_client_request()
+            .unwrap();
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", user.token).parse().unwrap(),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("socket upgrade");
         TestSocket { stream }
     }
 }
@@ -101,7 +141,12 @@ impl TestApp {
 pub fn assert_error(status: StatusCode, body: &Value, want_status: StatusCode, want_code: &str) {
     assert_eq!(status, want_status, "{body}");
     assert_eq!(body["error"]["code"], want_code, "{body}");
-    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
 }
 
 pub struct TestSocket {
@@ -115,11 +160,17 @@ pub enum Next {
 
 impl TestSocket {
     pub async fn send(&mut self, frame: Value) {
-        self.stream.send(WsMessage::Text(frame.to_string().into())).await.expect("frame sent");
+        self.stream
+            .send(WsMessage::Text(frame.to_string().into()))
+            .await
+            .expect("frame sent");
     }
 
     pub async fn send_text(&mut self, text: &str) {
-        self.stream.send(WsMessage::Text(text.to_owned().into())).await.expect("frame sent");
+        self.stream
+            .send(WsMessage::Text(text.to_owned().into()))
+            .await
+            .expect("frame sent");
     }
 
     /// The next JSON frame or the close, skipping protocol pings.
@@ -129,8 +180,12 @@ impl TestSocket {
                 .await
                 .expect("a frame within 5 s");
             match item {
-                Some(Ok(WsMessage::Text(text))) => return Next::Frame(serde_json::from_str(&text).expect("JSON frame")),
-                Some(Ok(WsMessage::Close(frame))) => return Next::Closed(frame.map(|f| f.code.into())),
+                Some(Ok(WsMessage::Text(text))) => {
+                    return Next::Frame(serde_json::from_str(&text).expect("JSON frame"));
+                }
+                Some(Ok(WsMessage::Close(frame))) => {
+                    return Next::Closed(frame.map(|f| f.code.into()));
+                }
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => return Next::Closed(None),
             }

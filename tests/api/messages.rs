@@ -6,7 +6,12 @@ use serde_json::{Value, json};
 use crate::helpers::{assert_error, spawn_app};
 
 fn seqs(page: &Value) -> Vec<i64> {
-    page["messages"].as_array().unwrap().iter().map(|m| m["seq"].as_i64().unwrap()).collect()
+    page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -15,7 +20,11 @@ async fn a_posted_message_has_the_documented_shape_and_is_in_history() {
     let ann = app.register("ann").await;
     let room = app.create_room(&ann, "general").await;
     let (status, body) = app
-        .post(&format!("/api/rooms/{room}/messages"), &ann.token, json!({"body": "  <b>hi</b>\n", "client_id": "c-1"}))
+        .post(
+            &format!("/api/rooms/{room}/messages"),
+            &ann.token,
+            json!({"body": "  <b>hi</b>\n", "client_id": "c-1"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let message = &body["message"];
@@ -28,7 +37,9 @@ async fn a_posted_message_has_the_documented_shape_and_is_in_history() {
     let created = message["created_at"].as_str().unwrap();
     assert!(created.len() == 24 && created.ends_with('Z'), "{created}");
 
-    let (status, page) = app.get(&format!("/api/rooms/{room}/messages"), &ann.token).await;
+    let (status, page) = app
+        .get(&format!("/api/rooms/{room}/messages"), &ann.token)
+        .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(page["messages"][0], *message);
     assert_eq!(page["has_more"], false);
@@ -42,8 +53,20 @@ async fn a_repeated_client_id_returns_the_original_and_stores_nothing() {
     let ann = app.register("ann").await;
     let room = app.create_room(&ann, "general").await;
     let path = format!("/api/rooms/{room}/messages");
-    let (first_status, first) = app.post(&path, &ann.token, json!({"body": "once", "client_id": "same"})).await;
-    let (again_status, again) = app.post(&path, &ann.token, json!({"body": "once", "client_id": "same"})).await;
+    let (first_status, first) = app
+        .post(
+            &path,
+            &ann.token,
+            json!({"body": "once", "client_id": "same"}),
+        )
+        .await;
+    let (again_status, again) = app
+        .post(
+            &path,
+            &ann.token,
+            json!({"body": "once", "client_id": "same"}),
+        )
+        .await;
     assert_eq!(first_status, StatusCode::CREATED);
     assert_eq!(again_status, StatusCode::OK);
     assert_eq!(first, again);
@@ -61,7 +84,13 @@ async fn message_bodies_are_validated() {
         let (status, json) = app.post(&path, &ann.token, json!({"body": body})).await;
         assert_error(status, &json, StatusCode::BAD_REQUEST, "validation_error");
     }
-    let (status, _) = app.post(&path, &ann.token, json!({"body": format!(" {} ", "x".repeat(4000))})).await;
+    let (status, _) = app
+        .post(
+            &path,
+            &ann.token,
+            json!({"body": format!(" {} ", "x".repeat(4000))}),
+        )
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     let (_, page) = app.get(&path, &ann.token).await;
     assert_eq!(seqs(&page), vec![1], "rejected posts must not use a seq");
@@ -78,7 +107,13 @@ async fn only_members_read_and_post() {
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
     let (status, body) = app.get(&path, &bob.token).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
-    let (status, body) = app.post("/api/rooms/4242/messages", &ann.token, json!({"body": "hi"})).await;
+    let (status, body) = app
+        .post(
+            "/api/rooms/4242/messages",
+            &ann.token,
+            json!({"body": "hi"}),
+        )
+        .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "room_not_found");
 }
 
@@ -95,7 +130,9 @@ async fn history_pages_backwards_and_forwards() {
     assert_eq!(seqs(&newest), (71..=120).collect::<Vec<_>>());
     assert_eq!(newest["has_more"], true);
 
-    let (_, older) = app.get(&format!("{base}?before_seq=71&limit=50"), &ann.token).await;
+    let (_, older) = app
+        .get(&format!("{base}?before_seq=71&limit=50"), &ann.token)
+        .await;
     assert_eq!(seqs(&older), (21..=70).collect::<Vec<_>>());
     assert_eq!(older["has_more"], true);
     let (_, oldest) = app.get(&format!("{base}?before_seq=21"), &ann.token).await;
@@ -105,7 +142,9 @@ async fn history_pages_backwards_and_forwards() {
     let (_, after) = app.get(&format!("{base}?after_seq=100"), &ann.token).await;
     assert_eq!(seqs(&after), (101..=120).collect::<Vec<_>>());
     assert_eq!(after["has_more"], false);
-    let (_, max) = app.get(&format!("{base}?after_seq=0&limit=200"), &ann.token).await;
+    let (_, max) = app
+        .get(&format!("{base}?after_seq=0&limit=200"), &ann.token)
+        .await;
     assert_eq!(seqs(&max).len(), 120);
 
     for bad in ["limit=0", "limit=201", "limit=abc", "before_seq=x"] {
@@ -132,7 +171,11 @@ async fn concurrent_writers_get_every_seq_exactly_once() {
             let (app, token) = (app.clone(), user.token.clone());
             tasks.push(tokio::spawn(async move {
                 let (status, body) = app
-                    .post(&format!("/api/rooms/{room}/messages"), &token, json!({"body": format!("{w}-{i}")}))
+                    .post(
+                        &format!("/api/rooms/{room}/messages"),
+                        &token,
+                        json!({"body": format!("{w}-{i}")}),
+                    )
                     .await;
                 assert_eq!(status, StatusCode::CREATED, "{body}");
                 body["message"]["seq"].as_i64().unwrap()
@@ -141,9 +184,17 @@ async fn concurrent_writers_get_every_seq_exactly_once() {
     }
     let mut seen = BTreeSet::new();
     for task in tasks {
-        assert!(seen.insert(task.await.unwrap()), "a seq was handed out twice");
+        assert!(
+            seen.insert(task.await.unwrap()),
+            "a seq was handed out twice"
+        );
     }
     assert_eq!(seen, (1..=100).collect());
-    let (_, page) = app.get(&format!("/api/rooms/{room}/messages?limit=200"), &owner.token).await;
+    let (_, page) = app
+        .get(
+            &format!("/api/rooms/{room}/messages?limit=200"),
+            &owner.token,
+        )
+        .await;
     assert_eq!(seqs(&page), (1..=100).collect::<Vec<_>>());
 }

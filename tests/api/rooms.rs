@@ -8,7 +8,9 @@ async fn creating_a_room_joins_its_creator_and_lists_it_for_everyone() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
-    let (status, body) = app.post("/api/rooms", &ann.token, json!({"name": "General"})).await;
+    let (status, body) = app
+        .post("/api/rooms", &ann.token, json!({"name": "General"}))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let room = &body["room"];
     assert_eq!(room["name"], "General");
@@ -22,7 +24,14 @@ async fn creating_a_room_joins_its_creator_and_lists_it_for_everyone() {
     assert_eq!(rooms.len(), 1);
     assert_eq!(rooms[0]["id"], room["id"]);
     assert_eq!(rooms[0]["joined"], false);
-    for field in ["id", "name", "created_at", "member_count", "joined", "last_seq"] {
+    for field in [
+        "id",
+        "name",
+        "created_at",
+        "member_count",
+        "joined",
+        "last_seq",
+    ] {
         assert!(rooms[0].get(field).is_some(), "missing {field}");
     }
 }
@@ -32,13 +41,19 @@ async fn room_names_are_validated_and_stored_as_sent() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
     for name in [json!(""), json!("   "), json!("x".repeat(65)), json!(null)] {
-        let (status, body) = app.post("/api/rooms", &ann.token, json!({"name": name})).await;
+        let (status, body) = app
+            .post("/api/rooms", &ann.token, json!({"name": name}))
+            .await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
     }
-    let (status, body) = app.post("/api/rooms", &ann.token, json!({"name": " <b>ünï</b> "})).await;
+    let (status, body) = app
+        .post("/api/rooms", &ann.token, json!({"name": " <b>ünï</b> "}))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
     assert_eq!(body["room"]["name"], " <b>ünï</b> ");
-    let (status, _) = app.post("/api/rooms", &ann.token, json!({"name": "é".repeat(64)})).await;
+    let (status, _) = app
+        .post("/api/rooms", &ann.token, json!({"name": "é".repeat(64)}))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
 }
 
@@ -47,7 +62,9 @@ async fn room_names_are_unique_ignoring_case() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
     app.create_room(&ann, "Random").await;
-    let (status, body) = app.post("/api/rooms", &ann.token, json!({"name": "rANDOM"})).await;
+    let (status, body) = app
+        .post("/api/rooms", &ann.token, json!({"name": "rANDOM"}))
+        .await;
     assert_error(status, &body, StatusCode::CONFLICT, "room_name_taken");
 }
 
@@ -58,14 +75,20 @@ async fn joining_is_idempotent_and_leaving_revokes_access() {
     let bob = app.register("bob").await;
     let room = app.create_room(&ann, "general").await;
     for _ in 0..2 {
-        let (status, body) = app.post(&format!("/api/rooms/{room}/join"), &bob.token, json!({})).await;
+        let (status, body) = app
+            .post(&format!("/api/rooms/{room}/join"), &bob.token, json!({}))
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["room"]["member_count"], 2);
         assert_eq!(body["room"]["joined"], true);
     }
-    let (status, _) = app.post(&format!("/api/rooms/{room}/leave"), &bob.token, json!({})).await;
+    let (status, _) = app
+        .post(&format!("/api/rooms/{room}/leave"), &bob.token, json!({}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, body) = app.get(&format!("/api/rooms/{room}/messages"), &bob.token).await;
+    let (status, body) = app
+        .get(&format!("/api/rooms/{room}/messages"), &bob.token)
+        .await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
 }
 
@@ -73,7 +96,11 @@ async fn joining_is_idempotent_and_leaving_revokes_access() {
 async fn missing_rooms_are_404() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
-    for path in ["/api/rooms/999/join", "/api/rooms/999/leave", "/api/rooms/abc/join"] {
+    for path in [
+        "/api/rooms/999/join",
+        "/api/rooms/999/leave",
+        "/api/rooms/abc/join",
+    ] {
         let (status, body) = app.post(path, &ann.token, json!({})).await;
         assert_error(status, &body, StatusCode::NOT_FOUND, "room_not_found");
     }

@@ -9,7 +9,9 @@ use crate::helpers::{Next, spawn_app};
 #[tokio::test]
 async fn an_upgrade_without_a_session_is_refused_with_401() {
     let app = spawn_app().await;
-    let request = format!("ws://{}/ws", app.server.addr).into_client_request().unwrap();
+    let request = format!("ws://{}/ws", app.server.addr)
+        .into_client_request()
+        .unwrap();
     match tokio_tungstenite::connect_async(request).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -22,10 +24,20 @@ async fn an_upgrade_without_a_session_is_refused_with_401() {
 async fn a_cookie_authenticates_the_upgrade() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;
-    let mut request = format!("ws://{}/ws", app.server.addr).into_client_request().unwrap();
-    request.headers_mut().insert("Cookie", format!("chat_session={}", ann.token).parse().unwrap());
-    let (mut stream, _) = tokio_tungstenite::connect_async(request).await.expect("upgrade with cookie");
-    stream.send(WsMessage::Text(r#"{"type":"ping"}"#.into())).await.unwrap();
+    let mut request = format!("ws://{}/ws", app.server.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "Cookie",
+        format!("chat_session={}", ann.token).parse().unwrap(),
+    );
+    let (mut stream, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgrade with cookie");
+    stream
+        .send(WsMessage::Text(r#"{"type":"ping"}"#.into()))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -40,7 +52,8 @@ async fn a_send_is_acked_and_reaches_every_subscriber_once() {
     assert_eq!(a.subscribe(room, None).await, (vec![], 0));
     assert_eq!(b.subscribe(room, None).await, (vec![], 0));
 
-    a.send(json!({"type": "send", "room_id": room, "body": "hello bob", "client_id": "c1"})).await;
+    a.send(json!({"type": "send", "room_id": room, "body": "hello bob", "client_id": "c1"}))
+        .await;
     let mut got_ack = false;
     let mut got_message = false;
     for _ in 0..2 {
@@ -63,7 +76,8 @@ async fn a_send_is_acked_and_reaches_every_subscriber_once() {
     b.assert_quiet().await;
 
     // A retry with the same client_id is acknowledged with the original only.
-    a.send(json!({"type": "send", "room_id": room, "body": "hello bob", "client_id": "c1"})).await;
+    a.send(json!({"type": "send", "room_id": room, "body": "hello bob", "client_id": "c1"}))
+        .await;
     let ack = a.frame().await;
     assert_eq!(ack["type"], "ack");
     assert_eq!(ack["message"]["seq"], 1);
@@ -105,8 +119,12 @@ async fn non_members_cannot_subscribe_or_send() {
     let mut b = app.socket(&bob).await;
     b.send(json!({"type": "subscribe", "room_id": room})).await;
     let frame = b.frame().await;
-    assert_eq!((frame["type"].as_str(), frame["code"].as_str()), (Some("error"), Some("not_a_member")));
-    b.send(json!({"type": "send", "room_id": room, "body": "hi", "client_id": "x"})).await;
+    assert_eq!(
+        (frame["type"].as_str(), frame["code"].as_str()),
+        (Some("error"), Some("not_a_member"))
+    );
+    b.send(json!({"type": "send", "room_id": room, "body": "hi", "client_id": "x"}))
+        .await;
     let frame = b.frame().await;
     assert_eq!(frame["code"], "not_a_member");
     assert_eq!(frame["client_id"], "x");
@@ -126,9 +144,18 @@ async fn bad_frames_get_clear_errors_and_the_socket_stays_open() {
         (r#"{"type":"dance"}"#.to_owned(), "unknown_type"),
         (r#"{"room_id":1}"#.to_owned(), "invalid_frame"),
         (r#"{"type":"subscribe"}"#.to_owned(), "invalid_frame"),
-        (format!(r#"{{"type":"send","room_id":{room},"body":"hi"}}"#), "invalid_frame"),
-        (format!(r#"{{"type":"send","room_id":{room},"body":"{long}","client_id":"c"}}"#), "validation_error"),
-        (format!(r#"{{"type":"send","room_id":{room},"body":"   ","client_id":"d"}}"#), "validation_error"),
+        (
+            format!(r#"{{"type":"send","room_id":{room},"body":"hi"}}"#),
+            "invalid_frame",
+        ),
+        (
+            format!(r#"{{"type":"send","room_id":{room},"body":"{long}","client_id":"c"}}"#),
+            "validation_error",
+        ),
+        (
+            format!(r#"{{"type":"send","room_id":{room},"body":"   ","client_id":"d"}}"#),
+            "validation_error",
+        ),
     ];
     for (text, code) in cases {
         socket.send_text(&text).await;
@@ -173,10 +200,15 @@ async fn leaving_a_room_stops_its_delivery() {
     app.join(&bob, room).await;
     let mut b = app.socket(&bob).await;
     b.subscribe(room, None).await;
-    let (status, _) = app.post(&format!("/api/rooms/{room}/leave"), &bob.token, json!({})).await;
+    let (status, _) = app
+        .post(&format!("/api/rooms/{room}/leave"), &bob.token, json!({}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let frame = b.frame().await;
-    assert_eq!((frame["type"].as_str(), frame["code"].as_str()), (Some("error"), Some("not_a_member")));
+    assert_eq!(
+        (frame["type"].as_str(), frame["code"].as_str()),
+        (Some("error"), Some("not_a_member"))
+    );
     app.post_message(&ann, room, "after bob left").await;
     b.assert_quiet().await;
 }

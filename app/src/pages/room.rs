@@ -30,7 +30,12 @@ const MAX_BODY_CHARS: usize = 4000;
 #[component]
 pub fn RoomPage() -> impl IntoView {
     let params = use_params_map();
-    let room_id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let room_id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+    };
     let opened = Resource::new(room_id, |id| async move {
         match id {
             Some(id) => open_room(id).await,
@@ -72,7 +77,12 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     let room_id = room.id;
     let resume_from = opened.page.messages.last().map_or(0, |m| m.seq);
     let messages = RwSignal::new(
-        opened.page.messages.into_iter().map(|m| (m.seq, m)).collect::<BTreeMap<i64, Message>>(),
+        opened
+            .page
+            .messages
+            .into_iter()
+            .map(|m| (m.seq, m))
+            .collect::<BTreeMap<i64, Message>>(),
     );
     let has_more = RwSignal::new(opened.page.has_more);
     let loading_older = RwSignal::new(false);
@@ -81,7 +91,9 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     let scroller = NodeRef::<leptos::html::Div>::new();
 
     let near_bottom = move || {
-        scroller.get_untracked().is_none_or(|el| el.scroll_height() - el.scroll_top() - el.client_height() < 120)
+        scroller
+            .get_untracked()
+            .is_none_or(|el| el.scroll_height() - el.scroll_top() - el.client_height() < 120)
     };
     let scroll_to_bottom = move || {
         request_animation_frame(move || {
@@ -104,12 +116,18 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                 scroll_to_bottom();
             }
         }
-        RoomEvent::Error { message, client_id: Some(client_id) } => pending.update(|p| {
+        RoomEvent::Error {
+            message,
+            client_id: Some(client_id),
+        } => pending.update(|p| {
             if let Some(p) = p.iter_mut().find(|p| p.client_id == client_id) {
                 p.failed = Some(message);
             }
         }),
-        RoomEvent::Error { message, client_id: None } => notice.set(Some(message)),
+        RoomEvent::Error {
+            message,
+            client_id: None,
+        } => notice.set(Some(message)),
         RoomEvent::Subscribed => notice.set(None),
     };
 
@@ -124,7 +142,9 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
         if loading_older.get_untracked() || !has_more.get_untracked() {
             return;
         }
-        let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else { return };
+        let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else {
+            return;
+        };
         loading_older.set(true);
         let before_height = scroller.get_untracked().map(|el| el.scroll_height());
         spawn_local(async move {
@@ -134,7 +154,8 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                     messages.update(|m| m.extend(page.messages.into_iter().map(|m| (m.seq, m))));
                     // Keep the message the reader was looking at in place.
                     request_animation_frame(move || {
-                        if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height) {
+                        if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height)
+                        {
                             el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
                         }
                     });
@@ -147,12 +168,22 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
 
     let send = move |body: String| {
         let client_id = uuid::Uuid::new_v4().to_string();
-        pending.update(|p| p.push(Pending { client_id: client_id.clone(), body: body.clone(), failed: None }));
+        pending.update(|p| {
+            p.push(Pending {
+                client_id: client_id.clone(),
+                body: body.clone(),
+                failed: None,
+            })
+        });
         socket.send(room_id, body, client_id);
         scroll_to_bottom();
     };
     let retry = move |client_id: String| {
-        let Some(body) = pending.with_untracked(|p| p.iter().find(|p| p.client_id == client_id).map(|p| p.body.clone())) else {
+        let Some(body) = pending.with_untracked(|p| {
+            p.iter()
+                .find(|p| p.client_id == client_id)
+                .map(|p| p.body.clone())
+        }) else {
             return;
         };
         pending.update(|p| {
@@ -162,7 +193,8 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
         });
         socket.send(room_id, body, client_id);
     };
-    let discard = move |client_id: String| pending.update(|p| p.retain(|p| p.client_id != client_id));
+    let discard =
+        move |client_id: String| pending.update(|p| p.retain(|p| p.client_id != client_id));
 
     let title = format!("{} · Chat", room.name);
     view! {

@@ -49,16 +49,26 @@ struct UserRow {
 
 impl UserRow {
     fn into_user(self) -> User {
-        User { id: self.id, username: self.username, created_at: to_rfc3339(self.created_at) }
+        User {
+            id: self.id,
+            username: self.username,
+            created_at: to_rfc3339(self.created_at),
+        }
     }
 }
 
 pub fn validate_username(username: &str) -> Result<()> {
     let len = username.chars().count();
     if !(3..=32).contains(&len) {
-        return Err(Error::validation("username", "Username must be 3 to 32 characters long."));
+        return Err(Error::validation(
+            "username",
+            "Username must be 3 to 32 characters long.",
+        ));
     }
-    if !username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    {
         return Err(Error::validation(
             "username",
             "Username may only contain letters, digits, '_', '.' and '-'.",
@@ -70,7 +80,10 @@ pub fn validate_username(username: &str) -> Result<()> {
 pub fn validate_password(password: &str) -> Result<()> {
     let len = password.chars().count();
     if !(8..=128).contains(&len) {
-        return Err(Error::validation("password", "Password must be 8 to 128 characters long."));
+        return Err(Error::validation(
+            "password",
+            "Password must be 8 to 128 characters long.",
+        ));
     }
     Ok(())
 }
@@ -96,7 +109,9 @@ async fn verify_password(password: String, hash: String) -> Result<bool> {
     tokio::task::spawn_blocking(move || {
         let parsed =
             PasswordHash::new(&hash).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
-        Ok(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        Ok(argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
     })
     .await
     .map_err(|e| Error::Internal(format!("verify task: {e}")))?
@@ -108,7 +123,9 @@ async fn dummy_hash() -> &'static str {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DUMMY
         .get_or_init(|| async {
-            hash_password("not-a-real-password".into()).await.unwrap_or_default()
+            hash_password("not-a-real-password".into())
+                .await
+                .unwrap_or_default()
         })
         .await
 }
@@ -130,7 +147,12 @@ pub async fn register(state: &AppState, credentials: Credentials) -> Result<Auth
     let now = now_ms();
     let insert = Query::insert()
         .into_table(Users::Table)
-        .columns([Users::Username, Users::UsernameKey, Users::PasswordHash, Users::CreatedAt])
+        .columns([
+            Users::Username,
+            Users::UsernameKey,
+            Users::PasswordHash,
+            Users::CreatedAt,
+        ])
         .values_panic([
             credentials.username.clone().into(),
             credentials.username.to_lowercase().into(),
@@ -146,7 +168,11 @@ pub async fn register(state: &AppState, credentials: Credentials) -> Result<Auth
         Err(e) => return Err(e.into()),
     };
     drop(conn);
-    let user = User { id: id.0, username: credentials.username, created_at: to_rfc3339(now) };
+    let user = User {
+        id: id.0,
+        username: credentials.username,
+        created_at: to_rfc3339(now),
+    };
     tracing::info!(user_id = user.id, "registered");
     start_session(state, user).await
 }
@@ -155,7 +181,12 @@ pub async fn login(state: &AppState, credentials: Credentials) -> Result<AuthRes
     let key = credentials.username.to_lowercase();
     state.login_limiter.check(&key)?;
     let select = Query::select()
-        .columns([Users::Id, Users::Username, Users::CreatedAt, Users::PasswordHash])
+        .columns([
+            Users::Id,
+            Users::Username,
+            Users::CreatedAt,
+            Users::PasswordHash,
+        ])
         .from(Users::Table)
         .and_where(Expr::col(Users::UsernameKey).eq(key.clone()))
         .to_owned();
@@ -180,7 +211,12 @@ async fn start_session(state: &AppState, user: User) -> Result<AuthResponse> {
     let now = now_ms();
     let insert = Query::insert()
         .into_table(Sessions::Table)
-        .columns([Sessions::TokenHash, Sessions::UserId, Sessions::CreatedAt, Sessions::ExpiresAt])
+        .columns([
+            Sessions::TokenHash,
+            Sessions::UserId,
+            Sessions::CreatedAt,
+            Sessions::ExpiresAt,
+        ])
         .values_panic([
             hash_token(&token).into(),
             user.id.into(),
@@ -225,15 +261,19 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
         .to_owned();
     let mut conn = state.db.acquire().await?;
     let row: Option<UserRow> = state.db.fetch_optional(&mut conn, &select).await?;
-    row.map(|row| AuthUser { user: row.into_user(), session }).ok_or(Error::Unauthorized)
+    row.map(|row| AuthUser {
+        user: row.into_user(),
+        session,
+    })
+    .ok_or(Error::Unauthorized)
 }
 
 /// The token a request carries: `Authorization: Bearer` first, then the cookie.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(token) = value.strip_prefix("Bearer ") {
-            return Some(token.trim().to_owned());
-        }
+    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
+        && let Some(token) = value.strip_prefix("Bearer ")
+    {
+        return Some(token.trim().to_owned());
     }
     headers
         .get_all(COOKIE)
@@ -282,7 +322,11 @@ impl LoginLimiter {
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         match failures.get(key) {
             Some((count, since)) if since.elapsed() < Self::WINDOW => {
-                if *count >= Self::MAX_FAILURES { Err(Error::RateLimited) } else { Ok(()) }
+                if *count >= Self::MAX_FAILURES {
+                    Err(Error::RateLimited)
+                } else {
+                    Ok(())
+                }
             }
             Some(_) => {
                 failures.remove(key);
@@ -297,11 +341,17 @@ impl LoginLimiter {
         if failures.len() > 100_000 {
             failures.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
         }
-        failures.entry(key.to_owned()).or_insert((0, Instant::now())).0 += 1;
+        failures
+            .entry(key.to_owned())
+            .or_insert((0, Instant::now()))
+            .0 += 1;
     }
 
     fn succeeded(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(key);
     }
 }
 
@@ -340,7 +390,10 @@ mod tests {
     #[test]
     fn bearer_wins_over_cookie() {
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, "theme=dark; chat_session=fromcookie".parse().unwrap());
+        headers.insert(
+            COOKIE,
+            "theme=dark; chat_session=fromcookie".parse().unwrap(),
+        );
         assert_eq!(token_from_headers(&headers).as_deref(), Some("fromcookie"));
         headers.insert(AUTHORIZATION, "Bearer frombearer".parse().unwrap());
         assert_eq!(token_from_headers(&headers).as_deref(), Some("frombearer"));
@@ -350,7 +403,11 @@ mod tests {
     async fn argon2id_round_trip() {
         let hash = hash_password("correct horse".into()).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password("correct horse".into(), hash.clone()).await.unwrap());
+        assert!(
+            verify_password("correct horse".into(), hash.clone())
+                .await
+                .unwrap()
+        );
         assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
     }
 

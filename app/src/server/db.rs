@@ -67,7 +67,10 @@ impl Db {
                 ));
             }
         };
-        migrator.run(&self.pool).await.map_err(|e| sqlx::Error::Migrate(Box::new(e)))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|e| sqlx::Error::Migrate(Box::new(e)))
     }
 
     pub fn backend(&self) -> Backend {
@@ -95,7 +98,10 @@ impl Db {
         stmt: &S,
     ) -> Result<u64, sqlx::Error> {
         let (sql, values) = self.render(stmt);
-        Ok(bind(sqlx::query(&sql), values).execute(conn).await?.rows_affected())
+        Ok(bind(sqlx::query(&sql), values)
+            .execute(conn)
+            .await?
+            .rows_affected())
     }
 
     pub async fn fetch_optional<T, S>(
@@ -112,15 +118,25 @@ impl Db {
         row.as_ref().map(T::from_row).transpose()
     }
 
-    pub async fn fetch_one<T, S>(&self, conn: &mut AnyConnection, stmt: &S) -> Result<T, sqlx::Error>
+    pub async fn fetch_one<T, S>(
+        &self,
+        conn: &mut AnyConnection,
+        stmt: &S,
+    ) -> Result<T, sqlx::Error>
     where
         T: for<'r> FromRow<'r, AnyRow>,
         S: QueryStatementWriter,
     {
-        self.fetch_optional(conn, stmt).await?.ok_or(sqlx::Error::RowNotFound)
+        self.fetch_optional(conn, stmt)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
     }
 
-    pub async fn fetch_all<T, S>(&self, conn: &mut AnyConnection, stmt: &S) -> Result<Vec<T>, sqlx::Error>
+    pub async fn fetch_all<T, S>(
+        &self,
+        conn: &mut AnyConnection,
+        stmt: &S,
+    ) -> Result<Vec<T>, sqlx::Error>
     where
         T: for<'r> FromRow<'r, AnyRow>,
         S: QueryStatementWriter,
@@ -191,7 +207,8 @@ pub fn to_rfc3339(ms: i64) -> String {
 
 /// True when a write failed on a UNIQUE constraint.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error().is_some_and(|e| e.is_unique_violation())
+    err.as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
 }
 
 #[cfg(test)]
@@ -205,8 +222,14 @@ mod tests {
 
     #[test]
     fn sqlite_urls_create_the_file() {
-        assert_eq!(normalize_url("sqlite://chat.db").unwrap().0, "sqlite://chat.db?mode=rwc");
-        assert_eq!(normalize_url("sqlite::memory:?cache=shared").unwrap().0, "sqlite::memory:?cache=shared&mode=rwc");
+        assert_eq!(
+            normalize_url("sqlite://chat.db").unwrap().0,
+            "sqlite://chat.db?mode=rwc"
+        );
+        assert_eq!(
+            normalize_url("sqlite::memory:?cache=shared").unwrap().0,
+            "sqlite::memory:?cache=shared&mode=rwc"
+        );
         assert!(normalize_url("mysql://x").is_err());
     }
 }

@@ -5,16 +5,19 @@
 //! sees. Internal failures are logged here with their cause and answered with
 //! a generic message, so no stack trace or SQL text ever leaves the server.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 use crate::error::{AppError, ErrorBody};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{message}")]
-    Validation { field: &'static str, message: String },
+    Validation {
+        field: &'static str,
+        message: String,
+    },
     #[error("That username is already taken.")]
     UsernameTaken,
     #[error("Wrong username or password.")]
@@ -41,7 +44,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
-        Error::Validation { field, message: message.into() }
+        Error::Validation {
+            field,
+            message: message.into(),
+        }
     }
 
     pub fn code(&self) -> &'static str {
@@ -99,6 +105,12 @@ impl From<Error> for AppError {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        (self.status(), Json(ErrorBody { error: self.to_app_error() })).into_response()
+        (
+            self.status(),
+            Json(ErrorBody {
+                error: self.to_app_error(),
+            }),
+        )
+            .into_response()
     }
 }

@@ -92,7 +92,14 @@ impl Hub {
     pub fn register(&self, user_id: i64, session: &str) -> (ConnId, mpsc::Receiver<Control>) {
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let (control, rx) = mpsc::channel(16);
-        lock(&self.inner.conns).insert(id, Conn { user_id, session: session.to_owned(), control });
+        lock(&self.inner.conns).insert(
+            id,
+            Conn {
+                user_id,
+                session: session.to_owned(),
+                control,
+            },
+        );
         (id, rx)
     }
 
@@ -135,7 +142,10 @@ mod tests {
             id: seq,
             room_id,
             seq,
-            author: Author { id: 1, username: "ann".into() },
+            author: Author {
+                id: 1,
+                username: "ann".into(),
+            },
             body: "hi".into(),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             client_id: None,

@@ -44,7 +44,10 @@ impl From<MessageRow> for Message {
             id: row.id,
             room_id: row.room_id,
             seq: row.seq,
-            author: Author { id: row.author_id, username: row.username },
+            author: Author {
+                id: row.author_id,
+                username: row.username,
+            },
             body: row.body,
             created_at: to_rfc3339(row.created_at),
             client_id: row.client_id,
@@ -59,14 +62,20 @@ pub fn validate_body(body: &str) -> Result<()> {
         return Err(Error::validation("body", "Message cannot be empty."));
     }
     if len > MAX_BODY_CHARS {
-        return Err(Error::validation("body", "Message must be at most 4000 characters."));
+        return Err(Error::validation(
+            "body",
+            "Message must be at most 4000 characters.",
+        ));
     }
     Ok(())
 }
 
 pub fn validate_client_id(client_id: &str) -> Result<()> {
     if client_id.is_empty() || client_id.chars().count() > MAX_CLIENT_ID_CHARS {
-        return Err(Error::validation("client_id", "client_id must be 1 to 64 characters."));
+        return Err(Error::validation(
+            "client_id",
+            "client_id must be 1 to 64 characters.",
+        ));
     }
     Ok(())
 }
@@ -91,7 +100,11 @@ fn select_messages() -> SelectStatement {
         .to_owned()
 }
 
-async fn find_by_client_id(state: &AppState, author_id: i64, client_id: &str) -> Result<Option<Message>> {
+async fn find_by_client_id(
+    state: &AppState,
+    author_id: i64,
+    client_id: &str,
+) -> Result<Option<Message>> {
     let select = select_messages()
         .and_where(Expr::col((Messages::Table, Messages::AuthorId)).eq(author_id))
         .and_where(Expr::col((Messages::Table, Messages::ClientId)).eq(client_id))
@@ -114,10 +127,10 @@ pub async fn post(
         validate_client_id(client_id)?;
     }
     require_member(state, auth.user.id, room_id).await?;
-    if let Some(client_id) = &client_id {
-        if let Some(original) = find_by_client_id(state, auth.user.id, client_id).await? {
-            return Ok((original, false));
-        }
+    if let Some(client_id) = &client_id
+        && let Some(original) = find_by_client_id(state, auth.user.id, client_id).await?
+    {
+        return Ok((original, false));
     }
     validate_body(&body)?;
 
@@ -132,7 +145,11 @@ pub async fn post(
         .returning_col(Rooms::LastSeq)
         .to_owned();
     let mut tx = state.db.begin().await?;
-    let (seq,): (i64,) = state.db.fetch_optional(&mut tx, &bump).await?.ok_or(Error::RoomNotFound)?;
+    let (seq,): (i64,) = state
+        .db
+        .fetch_optional(&mut tx, &bump)
+        .await?
+        .ok_or(Error::RoomNotFound)?;
     let insert = Query::insert()
         .into_table(Messages::Table)
         .columns([
@@ -170,7 +187,10 @@ pub async fn post(
         id,
         room_id,
         seq,
-        author: Author { id: auth.user.id, username: auth.user.username.clone() },
+        author: Author {
+            id: auth.user.id,
+            username: auth.user.username.clone(),
+        },
         body,
         created_at: to_rfc3339(now),
         client_id,
@@ -180,7 +200,12 @@ pub async fn post(
 }
 
 /// A page of a room's history, oldest first, for a member.
-pub async fn page(state: &AppState, auth: &AuthUser, room_id: i64, query: PageQuery) -> Result<MessagePage> {
+pub async fn page(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    query: PageQuery,
+) -> Result<MessagePage> {
     require_member(state, auth.user.id, room_id).await?;
     read_page(state, room_id, query).await
 }
@@ -190,10 +215,18 @@ pub async fn read_page(state: &AppState, room_id: i64, query: PageQuery) -> Resu
     let limit = match query.limit {
         None => DEFAULT_PAGE,
         Some(n) if (1..=MAX_PAGE).contains(&n) => n,
-        Some(_) => return Err(Error::validation("limit", "limit must be between 1 and 200.")),
+        Some(_) => {
+            return Err(Error::validation(
+                "limit",
+                "limit must be between 1 and 200.",
+            ));
+        }
     };
     if query.before_seq.is_some() && query.after_seq.is_some() {
-        return Err(Error::validation("before_seq", "Give before_seq or after_seq, not both."));
+        return Err(Error::validation(
+            "before_seq",
+            "Give before_seq or after_seq, not both.",
+        ));
     }
     let mut select = select_messages()
         .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
@@ -214,7 +247,11 @@ pub async fn read_page(state: &AppState, room_id: i64, query: PageQuery) -> Resu
     let mut conn = state.db.acquire().await?;
     let rows: Vec<MessageRow> = state.db.fetch_all(&mut conn, &select).await?;
     let has_more = rows.len() as i64 > limit;
-    let mut messages: Vec<Message> = rows.into_iter().take(limit as usize).map(Message::from).collect();
+    let mut messages: Vec<Message> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(Message::from)
+        .collect();
     if !forwards {
         messages.reverse();
     }
@@ -279,11 +316,22 @@ mod seq_tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let db = Db::connect(&url).await.unwrap();
-        (AppState::new(db, Settings { cookie_secure: false }), dir)
+        (
+            AppState::new(
+                db,
+                Settings {
+                    cookie_secure: false,
+                },
+            ),
+            dir,
+        )
     }
 
     async fn user(state: &AppState, name: &str) -> AuthUser {
-        let credentials = Credentials { username: name.into(), password: "password123".into() };
+        let credentials = Credentials {
+            username: name.into(),
+            password: "password123".into(),
+        };
         let response = auth::register(state, credentials).await.unwrap();
         auth::authenticate(state, &response.token).await.unwrap()
     }
@@ -292,18 +340,32 @@ mod seq_tests {
     async fn seq_counts_from_one_per_room_without_gaps_under_concurrency() {
         let (state, _dir) = state().await;
         let ann = user(&state, "ann").await;
-        let first = rooms::create(&state, &ann, "first".into()).await.unwrap().id;
-        let second = rooms::create(&state, &ann, "second".into()).await.unwrap().id;
+        let first = rooms::create(&state, &ann, "first".into())
+            .await
+            .unwrap()
+            .id;
+        let second = rooms::create(&state, &ann, "second".into())
+            .await
+            .unwrap()
+            .id;
 
         let posts = (0..20).map(|i| {
             let (state, ann) = (state.clone(), ann.clone());
             let room = if i % 2 == 0 { first } else { second };
-            tokio::spawn(async move { post(&state, &ann, room, format!("m{i}"), None).await.unwrap().0 })
+            tokio::spawn(async move {
+                post(&state, &ann, room, format!("m{i}"), None)
+                    .await
+                    .unwrap()
+                    .0
+            })
         });
         let mut by_room: std::collections::HashMap<i64, Vec<i64>> = Default::default();
         for task in posts.collect::<Vec<_>>() {
             let message = task.await.unwrap();
-            by_room.entry(message.room_id).or_default().push(message.seq);
+            by_room
+                .entry(message.room_id)
+                .or_default()
+                .push(message.seq);
         }
         for room in [first, second] {
             let mut seqs = by_room.remove(&room).unwrap();
@@ -319,9 +381,13 @@ mod seq_tests {
         let ann = user(&state, "ann").await;
         let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
         assert!(post(&state, &ann, room, "  ".into(), None).await.is_err());
-        let (first, created) = post(&state, &ann, room, "a".into(), Some("k".into())).await.unwrap();
+        let (first, created) = post(&state, &ann, room, "a".into(), Some("k".into()))
+            .await
+            .unwrap();
         assert!(created);
-        let (again, created) = post(&state, &ann, room, "a".into(), Some("k".into())).await.unwrap();
+        let (again, created) = post(&state, &ann, room, "a".into(), Some("k".into()))
+            .await
+            .unwrap();
         assert!(!created);
         assert_eq!(first, again);
         let (next, _) = post(&state, &ann, room, "b".into(), None).await.unwrap();

@@ -44,7 +44,10 @@ pub fn validate_room_name(name: &str) -> Result<()> {
         return Err(Error::validation("name", "Room name cannot be empty."));
     }
     if len > MAX_ROOM_NAME_CHARS {
-        return Err(Error::validation("name", "Room name must be at most 64 characters."));
+        return Err(Error::validation(
+            "name",
+            "Room name must be at most 64 characters.",
+        ));
     }
     Ok(())
 }
@@ -125,7 +128,10 @@ pub async fn create(state: &AppState, auth: &AuthUser, name: String) -> Result<R
         Err(e) if is_unique_violation(&e) => return Err(Error::RoomNameTaken),
         Err(e) => return Err(e.into()),
     };
-    state.db.execute(&mut tx, &insert_membership(room_id, auth.user.id, now)).await?;
+    state
+        .db
+        .execute(&mut tx, &insert_membership(room_id, auth.user.id, now))
+        .await?;
     tx.commit().await?;
     tracing::info!(room_id, user_id = auth.user.id, "room created");
     get(state, auth, room_id).await
@@ -134,7 +140,11 @@ pub async fn create(state: &AppState, auth: &AuthUser, name: String) -> Result<R
 fn insert_membership(room_id: i64, user_id: i64, now: i64) -> sea_query::InsertStatement {
     Query::insert()
         .into_table(Memberships::Table)
-        .columns([Memberships::RoomId, Memberships::UserId, Memberships::JoinedAt])
+        .columns([
+            Memberships::RoomId,
+            Memberships::UserId,
+            Memberships::JoinedAt,
+        ])
         .values_panic([room_id.into(), user_id.into(), now.into()])
         .on_conflict(
             sea_query::OnConflict::columns([Memberships::RoomId, Memberships::UserId])
@@ -147,10 +157,20 @@ fn insert_membership(room_id: i64, user_id: i64, now: i64) -> sea_query::InsertS
 /// Joins a room; joining twice is not an error.
 pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
     let mut conn = state.db.acquire().await?;
-    match state.db.execute(&mut conn, &insert_membership(room_id, auth.user.id, now_ms())).await {
+    match state
+        .db
+        .execute(
+            &mut conn,
+            &insert_membership(room_id, auth.user.id, now_ms()),
+        )
+        .await
+    {
         Ok(_) => {}
         // The only foreign key that can fail here is the room's.
-        Err(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+        Err(e)
+            if e.as_database_error()
+                .is_some_and(|d| d.is_foreign_key_violation()) =>
+        {
             return Err(Error::RoomNotFound);
         }
         Err(e) => return Err(e.into()),

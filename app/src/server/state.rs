@@ -22,6 +22,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(db: Db, settings: Settings) -> Self {
-        Self { db, hub: Hub::default(), settings, login_limiter: LoginLimiter::default() }
+        Self {
+            db,
+            hub: Hub::default(),
+            settings,
+            login_limiter: LoginLimiter::default(),
+        }
     }
 }
