@@ -65,11 +65,11 @@ function LoginForm({ onLogin }) {
       <p id="login-error" role="alert" className="min-h-5 text-sm text-red-700">{error?.message ?? ""}</p>
       <div className="flex flex-col gap-2 sm:flex-row">
         <button type="submit" name="intent" value="login" disabled={pending !== null}
-          className="flex-1 rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-60">
+          className="flex-1 whitespace-nowrap rounded-md bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-60">
           {pending === "login" ? "Logging in…" : "Log in"}
         </button>
         <button type="submit" name="intent" value="register" disabled={pending !== null}
-          className="flex-1 rounded-md border border-slate-300 bg-white px-4 py-2 font-semibold hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-60">
+          className="flex-1 whitespace-nowrap rounded-md border border-slate-300 bg-white px-4 py-2 font-semibold hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-60">
           {pending === "register" ? "Creating account…" : "Create account"}
         </button>
       </div>

@@ -33,9 +33,9 @@ impl Session {
         self.version.update(|v| *v += 1);
     }
 
-    /// The user, once known; for use inside a `<RequireUser>`.
+    /// The user as known now (not tracked); for use inside a `<RequireUser>`.
     pub fn user(&self) -> Option<User> {
-        self.me.get().and_then(Result::ok).flatten()
+        self.me.get_untracked().and_then(Result::ok).flatten()
     }
 }
 

@@ -354,7 +354,8 @@ fn Composer(send: impl Fn(String) + Copy + 'static) -> impl IntoView {
                     id="composer"
                     name="body"
                     rows="2"
-                    placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+                    placeholder="Write a message…"
+                    title="Enter sends, Shift+Enter adds a line"
                     class="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-white px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                     aria-invalid=move || too_long().to_string()
                     aria-describedby="composer-error"
