@@ -9,11 +9,13 @@ use app::server::db::Db;
 use app::server::{AppState, Settings};
 use app::{App, shell};
 use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::get;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 #[derive(Clone, Debug)]
@@ -88,7 +90,16 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .with_state(ServerState { app: state, leptos })
         .merge(api)
+        // No MIME sniffing, no framing by other sites (clickjacking), no
+        // full URLs leaked to other origins.
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"))
         .layer(TraceLayer::new_for_http())
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
 /// Serves until `shutdown` resolves, then closes every socket with 1001 and

@@ -212,3 +212,23 @@ async fn leaving_a_room_stops_its_delivery() {
     app.post_message(&ann, room, "after bob left").await;
     b.assert_quiet().await;
 }
+
+#[tokio::test]
+async fn unsubscribing_stops_delivery_of_that_room_only() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let quiet = app.create_room(&ann, "quiet").await;
+    let loud = app.create_room(&ann, "loud").await;
+    let mut socket = app.socket(&ann).await;
+    socket.subscribe(quiet, None).await;
+    socket.subscribe(loud, None).await;
+    socket
+        .send(json!({"type": "unsubscribe", "room_id": quiet}))
+        .await;
+    socket.assert_quiet().await;
+    app.post_message(&ann, quiet, "unheard").await;
+    app.post_message(&ann, loud, "heard").await;
+    let frame = socket.frame().await;
+    assert_eq!(frame["message"]["body"], "heard");
+    socket.assert_quiet().await;
+}

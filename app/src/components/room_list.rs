@@ -14,9 +14,13 @@ use crate::model::Room;
 use crate::time::Timestamp;
 
 #[component]
-pub fn RoomList(#[prop(optional)] current: Option<i64>) -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let rooms = Resource::new(move || version.get(), |_| list_rooms());
+pub fn RoomList(
+    /// The room open beside the list, highlighted and marked `aria-current`.
+    #[prop(into, default = Signal::stored(None))]
+    current: Signal<Option<i64>>,
+) -> impl IntoView {
+    // Re-read when another room opens: counts and activity will have moved.
+    let rooms = Resource::new(move || current.get(), |_| list_rooms());
     view! {
         <section aria-labelledby="rooms-heading" class="flex min-h-0 flex-col gap-4">
             <h2 id="rooms-heading" class="text-sm font-semibold uppercase tracking-wide text-slate-500">"Rooms"</h2>
@@ -41,10 +45,11 @@ pub fn RoomList(#[prop(optional)] current: Option<i64>) -> impl IntoView {
 }
 
 #[component]
-fn RoomItem(room: Room, current: Option<i64>) -> impl IntoView {
+fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let navigate = use_navigate();
     let href = format!("/rooms/{}", room.id);
-    let is_current = current == Some(room.id);
+    let id = room.id;
+    let is_current = move || current.get() == Some(id);
     let join_label = format!("Join {}", room.name);
     let members = match room.member_count {
         1 => "1 member".to_owned(),
@@ -66,7 +71,7 @@ fn RoomItem(room: Room, current: Option<i64>) -> impl IntoView {
         <li class=move || {
             format!(
                 "flex items-center gap-3 rounded-lg px-3 py-2 {}",
-                if is_current { "bg-indigo-50 ring-1 ring-indigo-200" } else { "bg-white hover:bg-slate-50" },
+                if is_current() { "bg-indigo-50 ring-1 ring-indigo-200" } else { "bg-white hover:bg-slate-50" },
             )
         }>
             <div class="min-w-0 flex-1">

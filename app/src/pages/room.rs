@@ -46,7 +46,7 @@ pub fn RoomPage() -> impl IntoView {
         <RequireUser>
             <div class="flex min-h-0 flex-1">
                 <aside class="hidden w-72 shrink-0 flex-col border-r border-slate-200 bg-slate-50 p-4 md:flex">
-                    <RoomList current=room_id().unwrap_or_default() />
+                    <RoomList current=Signal::derive(room_id) />
                 </aside>
                 <Transition fallback=Loading>
                     {move || Suspend::new(async move {
