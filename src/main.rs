@@ -12,7 +12,13 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
 
-    let config = Config::from_env();
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(e) => {
+            tracing::error!("{e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     let (router, state) = match build(&config).await {
         Ok(built) => built,
         Err(e) => {
@@ -28,6 +34,8 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    // The bound address, not the configured one: port 0 picks a free port.
+    let addr = listener.local_addr().unwrap_or(addr);
     tracing::info!("listening on http://{addr}");
     match serve(listener, router, state, shutdown_signal()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -4,9 +4,10 @@
 //! a free port.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use app::server::db::Db;
-use app::server::{AppState, Settings};
+use app::server::{AppState, Settings, SocketLimits};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -18,17 +19,45 @@ use tokio::net::TcpListener;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+/// How long shutdown waits for sockets to finish their last frame and close.
+const DRAIN_LIMIT: Duration = Duration::from_secs(15);
+
 #[derive(Clone, Debug)]
 pub struct Config {
     pub database_url: String,
-    pub cookie_secure: bool,
+    pub settings: Settings,
     pub leptos: LeptosOptions,
 }
 
+/// A setting that is present but unusable; the server refuses to start
+/// rather than run with a value the operator did not mean.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}={value:?} is not valid: {expected}")]
+pub struct ConfigError {
+    name: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+fn env_or<T: std::str::FromStr>(
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(value) => value.trim().parse().map_err(|_| ConfigError {
+            name,
+            value,
+            expected,
+        }),
+    }
+}
+
 impl Config {
-    /// Reads `DATABASE_URL` (default `sqlite://chat.db`), `COOKIE_SECURE`
-    /// (default false) and the `LEPTOS_*` variables cargo-leptos sets.
-    pub fn from_env() -> Self {
+    /// Reads the settings listed in README "Configuration" and the
+    /// `LEPTOS_*` variables cargo-leptos sets.
+    pub fn from_env() -> Result<Self, ConfigError> {
         let leptos = leptos::config::get_configuration(None)
             .map(|conf| conf.leptos_options)
             .ok()
@@ -43,12 +72,40 @@ impl Config {
                 }
                 options
             });
-        Self {
+        let defaults = SocketLimits::default();
+        let queue = env_or(
+            "WS_QUEUE_LIMIT",
+            defaults.queue,
+            "a whole number of messages",
+        )?;
+        let write_timeout = env_or(
+            "WS_WRITE_TIMEOUT_SECS",
+            defaults.write_timeout.as_secs(),
+            "a whole number of seconds",
+        )?;
+        if queue == 0 || write_timeout == 0 {
+            return Err(ConfigError {
+                name: if queue == 0 {
+                    "WS_QUEUE_LIMIT"
+                } else {
+                    "WS_WRITE_TIMEOUT_SECS"
+                },
+                value: "0".into(),
+                expected: "at least 1",
+            });
+        }
+        Ok(Self {
             database_url: std::env::var("DATABASE_URL")
                 .unwrap_or_else(|_| "sqlite://chat.db".into()),
-            cookie_secure: std::env::var("COOKIE_SECURE").is_ok_and(|v| v == "1" || v == "true"),
+            settings: Settings {
+                cookie_secure: env_or("COOKIE_SECURE", false, "true or false")?,
+                sockets: SocketLimits {
+                    queue,
+                    write_timeout: Duration::from_secs(write_timeout),
+                },
+            },
             leptos,
-        }
+        })
     }
 }
 
@@ -61,12 +118,7 @@ struct ServerState {
 
 pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::Error> {
     let db = Db::connect(&config.database_url).await?;
-    let state = AppState::new(
-        db,
-        Settings {
-            cookie_secure: config.cookie_secure,
-        },
-    );
+    let state = AppState::new(db, config.settings.clone());
     Ok((router(state.clone(), config.leptos.clone()), state))
 }
 
@@ -102,8 +154,11 @@ fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
 
-/// Serves until `shutdown` resolves, then closes every socket with 1001 and
-/// lets in-flight requests finish.
+/// Serves until `shutdown` resolves. Then it stops accepting, lets in-flight
+/// requests finish, and asks every socket to close with 1001 once the frame
+/// it is handling is answered (so a send being stored still gets its ack),
+/// waiting up to [`DRAIN_LIMIT`] for them. Sockets outlive the HTTP
+/// connections they were upgraded from, hence the separate wait.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -111,6 +166,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
+    let drained = hub.clone();
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -120,7 +176,17 @@ pub async fn serve(
         tracing::info!("shutting down");
         hub.shutdown_all();
     })
-    .await
+    .await?;
+    if tokio::time::timeout(DRAIN_LIMIT, drained.no_connections())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = drained.connection_count(),
+            "sockets still open after the drain limit"
+        );
+    }
+    Ok(())
 }
 
 /// A running server for tests: its address, on a free port.
@@ -143,7 +209,7 @@ impl Spawned {
 pub async fn spawn(database_url: &str) -> Spawned {
     let config = Config {
         database_url: database_url.to_owned(),
-        cookie_secure: false,
+        settings: Settings::default(),
         leptos: LeptosOptions::builder().output_name("chat").build(),
     };
     let (router, state) = build(&config).await.expect("test server builds");

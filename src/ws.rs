@@ -26,13 +26,11 @@ use tokio::sync::{Notify, broadcast, mpsc};
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, interval, timeout};
 
-/// Live messages queued for one socket before it counts as too slow.
-const OUTBOX_CAPACITY: usize = 256;
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// A peer silent for this long (no frame, no pong) is dropped.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
-/// A write that cannot complete in this time means the peer stopped reading.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a closing socket waits for the peer's close reply.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -76,6 +74,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
 struct Connection {
     state: AppState,
     auth: AuthUser,
+    write_timeout: Duration,
     subscriptions: HashMap<i64, AbortHandle>,
     outbox: mpsc::Sender<Arc<Message>>,
     too_slow: Arc<Notify>,
@@ -87,10 +86,34 @@ enum Exit {
     Close(u16, &'static str),
 }
 
+/// A peer that does not take our frames in time: its queue is full or a
+/// write stalled. It is told why, and resumes from its last seq.
+const TOO_SLOW: Exit = Exit::Close(CLOSE_TOO_SLOW, "too slow: resume from your last seq");
+
+/// How a write to the peer ended.
+enum Sent {
+    Ok,
+    Failed,
+    TimedOut,
+}
+
+impl Sent {
+    /// The loop's exit for a write that did not go through.
+    fn exit(self) -> Option<Exit> {
+        match self {
+            Sent::Ok => None,
+            Sent::Failed => Some(Exit::PeerGone),
+            Sent::TimedOut => Some(TOO_SLOW),
+        }
+    }
+}
+
 impl Connection {
     fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Arc<Message>>) {
-        let (outbox, outbox_rx) = mpsc::channel(OUTBOX_CAPACITY);
+        let limits = &state.settings.sockets;
+        let (outbox, outbox_rx) = mpsc::channel(limits.queue);
         let connection = Self {
+            write_timeout: limits.write_timeout,
             state,
             auth,
             subscriptions: HashMap::new(),
@@ -132,8 +155,13 @@ impl Connection {
                 },
                 Some(message) = outbox_rx.recv() => {
                     let frame = ServerFrame::Message { message: Message::clone(&message) };
-                    if !send(&mut socket, &frame).await {
-                        break Exit::PeerGone;
+                    // A full queue must not wait behind a stalled write.
+                    let sent = tokio::select! {
+                        sent = send(&mut socket, &frame, self.write_timeout) => sent,
+                        () = too_slow.notified() => Sent::TimedOut,
+                    };
+                    if let Some(exit) = sent.exit() {
+                        break exit;
                     }
                 }
                 Some(control) = control.recv() => match control {
@@ -143,19 +171,19 @@ impl Connection {
                         if let Some(handle) = self.subscriptions.remove(&room_id) {
                             handle.abort();
                             let left = service_error(&Error::NotAMember, None, Some(room_id));
-                            if !send(&mut socket, &left).await {
-                                break Exit::PeerGone;
+                            if let Some(exit) = send(&mut socket, &left, self.write_timeout).await.exit() {
+                                break exit;
                             }
                         }
                     }
                 },
-                _ = too_slow.notified() => break Exit::Close(CLOSE_TOO_SLOW, "too slow: resume from your last seq"),
+                () = too_slow.notified() => break TOO_SLOW,
                 _ = ping.tick() => {
                     if last_heard.elapsed() > IDLE_LIMIT {
                         break Exit::PeerGone;
                     }
-                    if timeout(WRITE_TIMEOUT, socket.send(WsMessage::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
-                        break Exit::PeerGone;
+                    if let Some(exit) = write(&mut socket, WsMessage::Ping(Default::default()), self.write_timeout).await.exit() {
+                        break exit;
                     }
                 }
             }
@@ -164,14 +192,20 @@ impl Connection {
         for handle in self.subscriptions.values() {
             handle.abort();
         }
-        self.state.hub.unregister(conn_id);
         if let Exit::Close(code, reason) = exit {
             let close = WsMessage::Close(Some(CloseFrame {
                 code,
                 reason: reason.into(),
             }));
-            let _ = timeout(WRITE_TIMEOUT, socket.send(close)).await;
+            if matches!(
+                write(&mut socket, close, self.write_timeout).await,
+                Sent::Ok
+            ) {
+                linger(&mut socket).await;
+            }
         }
+        // Last, so that shutdown waits for the close frame to go out.
+        self.state.hub.unregister(conn_id);
         tracing::debug!(conn_id, "socket closed");
     }
 
@@ -181,7 +215,7 @@ impl Connection {
             WsMessage::Text(text) => text,
             WsMessage::Binary(_) => {
                 let error = error_frame("unsupported_frame", "Send JSON text frames.", None, None);
-                return (!send(socket, &error).await).then_some(Exit::PeerGone);
+                return send(socket, &error, self.write_timeout).await.exit();
             }
             WsMessage::Close(_) => return Some(Exit::PeerGone),
             WsMessage::Ping(_) | WsMessage::Pong(_) => return None,
@@ -191,8 +225,8 @@ impl Connection {
             Err(error) => vec![*error],
         };
         for reply in &replies {
-            if !send(socket, reply).await {
-                return Some(Exit::PeerGone);
+            if let Some(exit) = send(socket, reply, self.write_timeout).await.exit() {
+                return Some(exit);
             }
         }
         None
@@ -261,7 +295,8 @@ impl Connection {
                 let Some(last) = batch.last() else { break };
                 cursor = last.seq;
                 for message in batch {
-                    if !send(socket, &ServerFrame::Message { message }).await {
+                    let frame = ServerFrame::Message { message };
+                    if !matches!(send(socket, &frame, self.write_timeout).await, Sent::Ok) {
                         return Err(Error::Internal("peer went away during backlog".into()));
                     }
                 }
@@ -301,14 +336,34 @@ async fn forward(
     }
 }
 
-async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
-    let Ok(text) = serde_json::to_string(frame) else {
-        return false;
-    };
-    matches!(
-        timeout(WRITE_TIMEOUT, socket.send(WsMessage::Text(text.into()))).await,
-        Ok(Ok(()))
-    )
+/// Waits briefly for the peer's close reply, discarding what it still sends.
+/// Closing TCP with unread input makes the kernel send a reset, and a reset
+/// can destroy the frames the peer has not read yet: our last acks and the
+/// close frame itself.
+async fn linger(socket: &mut WebSocket) {
+    let _ = timeout(CLOSE_LINGER, async {
+        while let Some(Ok(frame)) = socket.recv().await {
+            if matches!(frame, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame, limit: Duration) -> Sent {
+    match serde_json::to_string(frame) {
+        Ok(text) => write(socket, WsMessage::Text(text.into()), limit).await,
+        Err(_) => Sent::Failed,
+    }
+}
+
+async fn write(socket: &mut WebSocket, frame: WsMessage, limit: Duration) -> Sent {
+    match timeout(limit, socket.send(frame)).await {
+        Ok(Ok(())) => Sent::Ok,
+        Ok(Err(_)) => Sent::Failed,
+        Err(_) => Sent::TimedOut,
+    }
 }
 
 fn is_capacity_error(error: &axum::Error) -> bool {

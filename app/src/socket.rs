@@ -6,7 +6,10 @@
 //! server replays exactly what was missed), it keeps every send until its ack
 //! and resends it with the same `client_id` after a reconnect (so nothing is
 //! lost or doubled), and it reconnects with capped exponential backoff plus
-//! jitter. On the server this is inert: sockets exist only in the browser.
+//! jitter. When the browser reports the network gone it drops the socket at
+//! once rather than waiting for TCP to notice, and reconnects the moment the
+//! network is back. On the server this is inert: sockets exist only in the
+//! browser.
 
 use leptos::prelude::*;
 
@@ -21,6 +24,8 @@ pub enum Status {
     Open,
     /// The socket dropped; a reconnect is scheduled.
     Reconnecting,
+    /// The browser reports no network; reconnects when it is back.
+    Offline,
     /// The server ended the session (logout elsewhere, expiry).
     SessionEnded,
 }
@@ -103,7 +108,7 @@ mod browser {
     use leptos::prelude::*;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::*;
-    use web_sys::{CloseEvent, MessageEvent, WebSocket};
+    use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
     use super::{RoomEvent, Status};
     use crate::protocol::{CLOSE_SESSION_ENDED, ClientFrame, ServerFrame};
@@ -121,6 +126,9 @@ mod browser {
         /// Highest seq delivered to the page: where a resubscribe resumes.
         last_seq: i64,
         handler: Handler,
+        /// False once the server said we are not a member: not resubscribed
+        /// on reconnect, but the page still hears about its refused sends.
+        member: bool,
     }
 
     struct Unacked {
@@ -133,7 +141,7 @@ mod browser {
     /// replaces it, never from inside one of its own events.
     struct Attached {
         socket: WebSocket,
-        _on_open: Closure<dyn Fn()>,
+        _on_open: Closure<dyn Fn(Event)>,
         _on_message: Closure<dyn Fn(MessageEvent)>,
         _on_close: Closure<dyn Fn(CloseEvent)>,
     }
@@ -190,6 +198,7 @@ mod browser {
                 Room {
                     last_seq: after_seq,
                     handler,
+                    member: true,
                 },
             );
             send_now(
@@ -265,7 +274,7 @@ mod browser {
             Ok(socket) => socket,
             Err(_) => return schedule_reconnect(),
         };
-        let on_open = Closure::<dyn Fn()>::new(on_open);
+        let on_open = Closure::<dyn Fn(Event)>::new(on_open);
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(on_message);
         let on_close = Closure::<dyn Fn(CloseEvent)>::new(on_close);
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -285,13 +294,38 @@ mod browser {
         });
     }
 
-    fn on_open() {
+    /// Whether an event comes from the socket in use, not one already
+    /// replaced (whose events may still arrive).
+    fn from_current(event: &Event) -> bool {
+        let target = event.target().map(JsValue::from);
+        with(|inner| {
+            inner
+                .current
+                .as_ref()
+                .is_some_and(|a| target.as_ref() == Some(a.socket.as_ref()))
+        })
+    }
+
+    /// Stops using the current socket without waiting for its close event.
+    fn drop_current() {
+        with(|inner| {
+            if let Some(attached) = inner.current.take() {
+                let _ = attached.socket.close();
+                inner.retired.push(attached);
+            }
+        });
+    }
+
+    fn on_open(event: Event) {
+        if !from_current(&event) {
+            return;
+        }
         with(|inner| {
             inner.attempt = 0;
             inner.last_heard = js_sys::Date::now();
             // Resume every room after the last seq the page has, then resend
             // everything not yet acknowledged, in the order it was typed.
-            for (room_id, room) in &inner.rooms {
+            for (room_id, room) in inner.rooms.iter().filter(|(_, room)| room.member) {
                 send_now(
                     inner,
                     &frame(&ClientFrame::Subscribe {
@@ -308,6 +342,9 @@ mod browser {
     }
 
     fn on_close(event: CloseEvent) {
+        if !from_current(&event) {
+            return;
+        }
         let session_ended = event.code() == CLOSE_SESSION_ENDED;
         let wanted = with(|inner| {
             if let Some(old) = inner.current.take() {
@@ -324,7 +361,15 @@ mod browser {
         }
     }
 
+    fn browser_online() -> bool {
+        window().navigator().on_line()
+    }
+
     fn schedule_reconnect() {
+        if !browser_online() {
+            // The `online` listener reconnects; retrying now would only fail.
+            return set_status(Status::Offline);
+        }
         set_status(Status::Reconnecting);
         let delay = with(|inner| {
             let base =
@@ -344,23 +389,36 @@ mod browser {
         with(|inner| inner.retry = handle.ok());
     }
 
-    /// Reconnects at once when the browser says the network is back.
+    /// Follows the browser's network state and pings so that a dead
+    /// connection (a sleeping laptop, a silent proxy) is noticed.
     fn start_keepalive() {
         if with(|inner| std::mem::replace(&mut inner.keepalive, true)) {
             return;
         }
         let online = window_event_listener(leptos::ev::online, |_| {
-            let waiting = with(|inner| {
+            let reconnect = with(|inner| {
                 inner.attempt = 0;
-                inner.retry.take()
+                if let Some(retry) = inner.retry.take() {
+                    retry.clear();
+                }
+                let wanted = !inner.rooms.is_empty() || !inner.unacked.is_empty();
+                wanted && inner.current.is_none()
             });
-            if let Some(retry) = waiting {
-                retry.clear();
+            if reconnect {
                 connect();
             }
         });
-        // Lives as long as the tab.
+        let offline = window_event_listener(leptos::ev::offline, |_| {
+            let wanted = with(|inner| inner.current.is_some());
+            drop_current();
+            if wanted {
+                // Shows the offline state; `online` reconnects.
+                schedule_reconnect();
+            }
+        });
+        // Both live as long as the tab.
         std::mem::forget(online);
+        std::mem::forget(offline);
         set_interval(
             || {
                 let stale = with(|inner| {
@@ -368,12 +426,9 @@ mod browser {
                     is_open(inner) && js_sys::Date::now() - inner.last_heard > SILENCE_LIMIT_MS
                 });
                 if stale {
-                    // Closing fires on_close, which reconnects.
-                    with(|inner| {
-                        if let Some(attached) = &inner.current {
-                            let _ = attached.socket.close();
-                        }
-                    });
+                    // A dead peer may take minutes to report the close.
+                    drop_current();
+                    schedule_reconnect();
                 }
             },
             PING_EVERY,
@@ -426,12 +481,12 @@ mod browser {
                         Some(inner.unacked.remove(position).room_id)
                     });
                     let room_id = from_send.or(room_id)?;
-                    let handler = inner.rooms.get(&room_id).map(|r| r.handler.clone());
+                    let room = inner.rooms.get_mut(&room_id)?;
                     if from_send.is_none() && code == "not_a_member" {
                         // Left the room (maybe in another tab): stop resubscribing.
-                        inner.rooms.remove(&room_id);
+                        room.member = false;
                     }
-                    handler
+                    Some(room.handler.clone())
                 });
                 handler.map(|h| (h, RoomEvent::Error { message, client_id }))
             }

@@ -1,6 +1,9 @@
 //! Integration tests: the real server on a free port, a fresh SQLite file per
 //! test, real HTTP and WebSocket clients.
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod auth;
 mod helpers;
 mod messages;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use leptos::either::Either;
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -191,6 +191,11 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                 p.failed = None;
             }
         });
+        // The refusal may have been "not a member" (left elsewhere, since
+        // rejoined): subscribing again resumes the room if allowed, and
+        // is harmless if it was never lost.
+        let last_seq = messages.with_untracked(|m| m.keys().next_back().copied().unwrap_or(0));
+        socket.subscribe(room_id, last_seq, on_event);
         socket.send(room_id, body, client_id);
     };
     let discard =
@@ -281,6 +286,7 @@ fn PendingItem(
     retry: impl Fn(String) + Copy + 'static,
     discard: impl Fn(String) + Copy + 'static,
 ) -> impl IntoView {
+    let socket = ChatSocket::get();
     let failed = pending.failed.clone();
     let id_retry = pending.client_id.clone();
     let id_discard = pending.client_id.clone();
@@ -289,7 +295,11 @@ fn PendingItem(
             <div class="max-w-[85%] rounded-2xl border border-dashed border-indigo-300 px-3 py-2 text-slate-700 sm:max-w-[70%]">
                 <p class="whitespace-pre-wrap break-words">{pending.body}</p>
                 {match failed {
-                    None => Either::Left(view! { <p class="text-xs text-slate-500" role="status">"Sending…"</p> }),
+                    None => Either::Left(view! {
+                        <p class="text-xs text-slate-500" role="status">
+                            {move || if socket.status() == Status::Open { "Sending…" } else { "Waiting for connection…" }}
+                        </p>
+                    }),
                     Some(reason) => Either::Right(view! {
                         <p class="text-xs text-red-700" role="alert">"Not sent: " {reason}</p>
                         <div class="mt-1 flex gap-2 text-xs">
@@ -308,12 +318,17 @@ fn PendingItem(
 fn ConnectionBanner() -> impl IntoView {
     let socket = ChatSocket::get();
     move || match socket.status() {
-        Status::Reconnecting => Some(Either::Left(view! {
+        Status::Reconnecting => Some(EitherOf3::A(view! {
             <div role="status" class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
                 "Reconnecting… messages you send now will go out when the connection is back."
             </div>
         })),
-        Status::SessionEnded => Some(Either::Right(view! {
+        Status::Offline => Some(EitherOf3::B(view! {
+            <div role="status" class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900">
+                "You are offline. Messages you send now will go out when the network is back."
+            </div>
+        })),
+        Status::SessionEnded => Some(EitherOf3::C(view! {
             <div role="alert" class="border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-800">
                 "You were logged out. " <a href="/login" class="font-semibold underline">"Log in again"</a>
             </div>

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::model::Message;
 
@@ -37,11 +37,23 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
     rooms: Mutex<HashMap<i64, RoomChannel>>,
     conns: Mutex<HashMap<ConnId, Conn>>,
     next_conn: AtomicU64,
+    /// The number of open connections, for shutdown to wait on.
+    open: watch::Sender<usize>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Self {
+            rooms: Mutex::default(),
+            conns: Mutex::default(),
+            next_conn: AtomicU64::default(),
+            open: watch::Sender::new(0),
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -92,7 +104,8 @@ impl Hub {
     pub fn register(&self, user_id: i64, session: &str) -> (ConnId, mpsc::Receiver<Control>) {
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let (control, rx) = mpsc::channel(16);
-        lock(&self.inner.conns).insert(
+        let mut conns = lock(&self.inner.conns);
+        conns.insert(
             id,
             Conn {
                 user_id,
@@ -100,11 +113,21 @@ impl Hub {
                 control,
             },
         );
+        self.inner.open.send_replace(conns.len());
         (id, rx)
     }
 
     pub fn unregister(&self, id: ConnId) {
-        lock(&self.inner.conns).remove(&id);
+        let mut conns = lock(&self.inner.conns);
+        conns.remove(&id);
+        self.inner.open.send_replace(conns.len());
+    }
+
+    /// Resolves once no connection is registered.
+    pub async fn no_connections(&self) {
+        let mut open = self.inner.open.subscribe();
+        // The sender lives in `self`, so this cannot fail while we wait.
+        let _ = open.wait_for(|&n| n == 0).await;
     }
 
     pub fn connection_count(&self) -> usize {
@@ -172,5 +195,21 @@ mod tests {
         assert!(b.try_recv().is_err());
         hub.left_room(1, 9);
         assert_eq!(b.try_recv().unwrap(), Control::LeftRoom(9));
+    }
+
+    #[tokio::test]
+    async fn waiting_for_no_connections_ends_when_the_last_one_goes() {
+        let hub = Hub::default();
+        let (a, _) = hub.register(1, "s1");
+        let (b, _) = hub.register(2, "s2");
+        let waiter = tokio::spawn({
+            let hub = hub.clone();
+            async move { hub.no_connections().await }
+        });
+        hub.unregister(a);
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished());
+        hub.unregister(b);
+        waiter.await.unwrap();
     }
 }

@@ -316,15 +316,7 @@ mod seq_tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let db = Db::connect(&url).await.unwrap();
-        (
-            AppState::new(
-                db,
-                Settings {
-                    cookie_secure: false,
-                },
-            ),
-            dir,
-        )
+        (AppState::new(db, Settings::default()), dir)
     }
 
     async fn user(state: &AppState, name: &str) -> AuthUser {

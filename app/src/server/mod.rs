@@ -16,4 +16,4 @@ pub mod schema;
 pub mod state;
 
 pub use error::{Error, Result};
-pub use state::{AppState, Settings};
+pub use state::{AppState, Settings, SocketLimits};

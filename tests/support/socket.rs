@@ -1,0 +1,108 @@
+//! A WebSocket client that speaks the chat protocol, one frame at a time.
+
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// How long a test waits for a frame the server owes it.
+const FRAME_WAIT: Duration = Duration::from_secs(10);
+
+pub struct TestSocket {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+#[derive(Debug)]
+pub enum Next {
+    Frame(Value),
+    /// The close code, or `None` when the connection ended without one.
+    Closed(Option<u16>),
+}
+
+impl TestSocket {
+    pub async fn send(&mut self, frame: Value) {
+        self.send_text(&frame.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream
+            .send(WsMessage::Text(text.to_owned().into()))
+            .await
+            .expect("frame sent");
+    }
+
+    /// Like `send`, for a connection that may already be gone.
+    pub async fn try_send(&mut self, frame: &Value) -> bool {
+        self.stream
+            .send(WsMessage::Text(frame.to_string().into()))
+            .await
+            .is_ok()
+    }
+
+    /// The next JSON frame or the close, skipping protocol pings.
+    pub async fn next(&mut self) -> Next {
+        self.next_within(FRAME_WAIT)
+            .await
+            .expect("a frame or a close within the wait")
+    }
+
+    /// The next JSON frame or the close, or `None` if nothing came in time.
+    pub async fn next_within(&mut self, wait: Duration) -> Option<Next> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let item = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()?;
+            return Some(match item {
+                Some(Ok(WsMessage::Text(text))) => {
+                    Next::Frame(serde_json::from_str(&text).expect("JSON frame"))
+                }
+                Some(Ok(WsMessage::Close(frame))) => Next::Closed(frame.map(|f| f.code.into())),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => Next::Closed(None),
+            });
+        }
+    }
+
+    pub async fn frame(&mut self) -> Value {
+        match self.next().await {
+            Next::Frame(frame) => frame,
+            Next::Closed(code) => panic!("socket closed ({code:?}) while a frame was expected"),
+        }
+    }
+
+    pub async fn closed(&mut self) -> Option<u16> {
+        match self.next().await {
+            Next::Closed(code) => code,
+            Next::Frame(frame) => panic!("expected the socket to close, got {frame}"),
+        }
+    }
+
+    /// Subscribes and returns the backlog and the `subscribed` frame's last_seq.
+    pub async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> (Vec<Value>, i64) {
+        let mut frame = json!({"type": "subscribe", "room_id": room_id});
+        if let Some(after) = after_seq {
+            frame["after_seq"] = json!(after);
+        }
+        self.send(frame).await;
+        let mut backlog = Vec::new();
+        loop {
+            let frame = self.frame().await;
+            match frame["type"].as_str() {
+                Some("message") => backlog.push(frame["message"].clone()),
+                Some("subscribed") => return (backlog, frame["last_seq"].as_i64().unwrap()),
+                _ => panic!("unexpected frame while subscribing: {frame}"),
+            }
+        }
+    }
+
+    /// Proves nothing else is queued: a ping's pong must be the next frame.
+    pub async fn assert_quiet(&mut self) {
+        self.send(json!({"type": "ping"})).await;
+        let frame = self.frame().await;
+        assert_eq!(frame["type"], "pong", "unexpected frame: {frame}");
+    }
+}
