@@ -49,9 +49,12 @@ lint:
 	cargo clippy --workspace --all-targets --features ssr -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
+# The integration suites run twice: on SQLite files, then on fresh PostgreSQL
+# databases (CHAT_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres).
 unit:
 	npm run --silent test:island
 	cargo test --workspace --features ssr
+	CHAT_TEST_BACKEND=postgres cargo test --features ssr --test api --test delivery
 
 e2e: setup chromium
 	rm -f $(E2E_DB) $(E2E_DB)-wal $(E2E_DB)-shm

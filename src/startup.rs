@@ -6,7 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::server::db::Db;
+use app::server::db::{Backend, Db};
+use app::server::fanout;
 use app::server::{AppState, Settings, SocketLimits};
 use app::{App, shell};
 use axum::Router;
@@ -119,6 +120,9 @@ struct ServerState {
 pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::Error> {
     let db = Db::connect(&config.database_url).await?;
     let state = AppState::new(db, config.settings.clone());
+    if state.db.backend() == Backend::Postgres {
+        tokio::spawn(fanout::listen(state.clone(), config.database_url.clone()));
+    }
     Ok((router(state.clone(), config.leptos.clone()), state))
 }
 

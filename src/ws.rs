@@ -289,6 +289,7 @@ impl Connection {
         }
         let live = self.state.hub.subscribe(room_id);
         let last_seq = messages::last_seq(&self.state, room_id).await?;
+        self.state.hub.start_at(room_id, last_seq);
         if let Some(mut cursor) = after_seq {
             while cursor < last_seq {
                 let batch = messages::range(&self.state, room_id, cursor, last_seq).await?;

@@ -1,5 +1,5 @@
-//! The server in this process on a free port, with a fresh SQLite file, so
-//! each test reads as the scenario it checks.
+//! The server in this process on a free port, with a fresh database (see
+//! `support::database`), so each test reads as the scenario it checks.
 
 use std::ops::Deref;
 
@@ -7,22 +7,22 @@ use chat::startup::{Spawned, spawn};
 
 use crate::support::api::Api;
 pub use crate::support::api::{PASSWORD, assert_error};
+use crate::support::database::TestDatabase;
 pub use crate::support::socket::Next;
 
 pub struct TestApp {
     pub server: Spawned,
     api: Api,
-    _dir: tempfile::TempDir,
+    _database: TestDatabase,
 }
 
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("chat.db").display());
-    let server = spawn(&url).await;
+    let database = TestDatabase::create().await;
+    let server = spawn(&database.url).await;
     TestApp {
         api: Api::new(server.addr),
         server,
-        _dir: dir,
+        _database: database,
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::client::ChatClient;
 use crate::support::api::{Api, TestUser};
+use crate::support::database::TestDatabase;
 use crate::support::process::ServerProcess;
 
 pub struct Scene {
@@ -15,13 +16,13 @@ pub struct Scene {
     /// Reads history for the checks; a member of every room.
     pub owner: TestUser,
     pub rooms: Vec<i64>,
-    _dir: tempfile::TempDir,
+    _database: TestDatabase,
 }
 
 impl Scene {
     pub async fn start(room_count: usize, env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let server = ServerProcess::start(dir.path(), env).await;
+        let database = TestDatabase::create().await;
+        let server = ServerProcess::start(database.dir(), &database.url, env).await;
         let api = Api::new(server.addr);
         let owner = api.register("owner").await;
         let mut rooms = Vec::new();
@@ -33,7 +34,7 @@ impl Scene {
             api,
             owner,
             rooms,
-            _dir: dir,
+            _database: database,
         }
     }
 

@@ -6,5 +6,6 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod database;
 pub mod process;
 pub mod socket;

@@ -22,10 +22,10 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the server on a free port with its database in `dir`, plus any
+    /// Starts the server on a free port with its log in `dir`, plus any
     /// extra environment (limits the test needs).
-    pub async fn start(dir: &Path, env: &[(&str, &str)]) -> Self {
-        let database_url = format!("sqlite://{}", dir.join("chat.db").display());
+    pub async fn start(dir: &Path, database_url: &str, env: &[(&str, &str)]) -> Self {
+        let database_url = database_url.to_owned();
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -39,6 +39,12 @@ impl ServerProcess {
             dir: dir.to_owned(),
             starts: 1,
         }
+    }
+
+    /// What the current process has logged so far.
+    pub fn log(&self) -> String {
+        let path = self.dir.join(format!("server-{}.log", self.starts - 1));
+        std::fs::read_to_string(path).unwrap_or_default()
     }
 
     pub fn pid(&self) -> u32 {

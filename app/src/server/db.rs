@@ -61,11 +61,7 @@ impl Db {
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         let migrator = match self.backend {
             Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
-            Backend::Postgres => {
-                return Err(sqlx::Error::Configuration(
-                    "PostgreSQL support is not available yet; use a sqlite:// DATABASE_URL".into(),
-                ));
-            }
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
         };
         migrator
             .run(&self.pool)
@@ -116,6 +112,23 @@ impl Db {
         let (sql, values) = self.render(stmt);
         let row = bind(sqlx::query(&sql), values).fetch_optional(conn).await?;
         row.as_ref().map(T::from_row).transpose()
+    }
+
+    /// PostgreSQL `NOTIFY`, sent when the surrounding transaction commits.
+    /// (`IS NULL` turns pg_notify's `void` into a column type every driver
+    /// can describe.)
+    pub async fn notify(
+        &self,
+        conn: &mut AnyConnection,
+        channel: &str,
+        payload: &str,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, $2) IS NULL")
+            .bind(channel)
+            .bind(payload)
+            .execute(conn)
+            .await?;
+        Ok(())
     }
 
     pub async fn fetch_one<T, S>(

@@ -1,5 +1,5 @@
-//! In-process fan-out of committed messages to the sockets watching a room,
-//! and the registry that lets the services reach live sockets (logout closes
+//! In-process fan-out of committed messages to the sockets watching a room
+//! (how messages get here from the database: `fanout`), and the registry that lets the services reach live sockets (logout closes
 //! them; leaving a room unsubscribes them).
 //!
 //! Ordering: a room's writers hold [`Hub::lock_room`] from the seq assignment
@@ -43,6 +43,9 @@ struct Inner {
     next_conn: AtomicU64,
     /// The number of open connections, for shutdown to wait on.
     open: watch::Sender<usize>,
+    /// Per room, the newest seq published here (or where this node's first
+    /// subscriber started): where a catch-up resumes.
+    published: Mutex<HashMap<i64, i64>>,
 }
 
 impl Default for Inner {
@@ -52,6 +55,7 @@ impl Default for Inner {
             conns: Mutex::default(),
             next_conn: AtomicU64::default(),
             open: watch::Sender::new(0),
+            published: Mutex::default(),
         }
     }
 }
@@ -96,8 +100,30 @@ impl Hub {
 
     /// Delivers a committed message to the room's current subscribers.
     pub fn publish(&self, message: Message) {
+        lock(&self.inner.published)
+            .entry(message.room_id)
+            .and_modify(|last| *last = (*last).max(message.seq))
+            .or_insert(message.seq);
         // An error only means nobody is listening right now.
         let _ = self.room(message.room_id).tx.send(Arc::new(message));
+    }
+
+    /// Records that a subscriber here has everything up to `seq`, unless
+    /// the room already has a publish point.
+    pub fn start_at(&self, room_id: i64, seq: i64) {
+        lock(&self.inner.published).entry(room_id).or_insert(seq);
+    }
+
+    pub fn last_published(&self, room_id: i64) -> Option<i64> {
+        lock(&self.inner.published).get(&room_id).copied()
+    }
+
+    /// Every room with a publish point, and that point.
+    pub fn published_rooms(&self) -> Vec<(i64, i64)> {
+        lock(&self.inner.published)
+            .iter()
+            .map(|(&room, &seq)| (room, seq))
+            .collect()
     }
 
     /// Registers a live socket; services reach it through the returned channel.

@@ -5,7 +5,8 @@
 //! inserts the message with that seq and commits. Concurrent writers queue on
 //! the row, so seqs are 1..N with no gap or repeat; a failed insert rolls the
 //! increment back with it. Only after the commit is the message published, so
-//! nothing is ever shown that is not durable.
+//! nothing is ever shown that is not durable (`fanout` says how it reaches
+//! every node).
 //!
 //! Idempotency: `(author_id, client_id)` is unique. A retried send finds the
 //! stored original and returns it with `created = false`; nothing is stored or
@@ -16,6 +17,7 @@ use sea_query::{Expr, Order, Query, SelectStatement};
 use super::auth::AuthUser;
 use super::db::{is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
+use super::fanout;
 use super::rooms::require_member;
 use super::schema::{Messages, Rooms, Users};
 use super::state::AppState;
@@ -181,8 +183,6 @@ pub async fn post(
         }
         Err(e) => return Err(e.into()),
     };
-    tx.commit().await?;
-
     let message = Message {
         id,
         room_id,
@@ -195,7 +195,9 @@ pub async fn post(
         created_at: to_rfc3339(now),
         client_id,
     };
-    state.hub.publish(message.clone());
+    fanout::announce(state, &mut tx, &message).await?;
+    tx.commit().await?;
+    fanout::committed(state, message.clone());
     Ok((message, true))
 }
 

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod context;
 pub mod db;
 pub mod error;
+pub mod fanout;
 pub mod hub;
 pub mod messages;
 pub mod rooms;

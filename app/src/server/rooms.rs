@@ -1,7 +1,7 @@
 //! Rooms and who is in them. Every room is public: anyone logged in can see
 //! the list and join; only members read or post (see [`require_member`]).
 
-use sea_query::{Alias, Expr, Order, Query, SelectStatement};
+use sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, SimpleExpr};
 
 use super::auth::AuthUser;
 use super::db::{is_unique_violation, now_ms, to_rfc3339};
@@ -52,6 +52,21 @@ pub fn validate_room_name(name: &str) -> Result<()> {
     Ok(())
 }
 
+/// `(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id [AND
+/// m.user_id = user])`: a room's members, or whether `user` is one (0 or 1).
+fn memberships(user: Option<i64>) -> SimpleExpr {
+    let m = Alias::new("m");
+    let mut count = Query::select()
+        .expr(Expr::col(Asterisk).count())
+        .from_as(Memberships::Table, m.clone())
+        .and_where(Expr::col((m.clone(), Memberships::RoomId)).equals((Rooms::Table, Rooms::Id)))
+        .to_owned();
+    if let Some(user) = user {
+        count.and_where(Expr::col((m, Memberships::UserId)).eq(user));
+    }
+    SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
+}
+
 /// Rooms with their member count and whether `user_id` has joined. Both are
 /// integer subqueries so the row decodes the same on SQLite and PostgreSQL.
 fn select_rooms(user_id: i64) -> SelectStatement {
@@ -63,18 +78,8 @@ fn select_rooms(user_id: i64) -> SelectStatement {
             (Rooms::Table, Rooms::LastSeq),
             (Rooms::Table, Rooms::LastActivityAt),
         ])
-        .expr_as(
-            Expr::cust("(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id)"),
-            Alias::new("member_count"),
-        )
-        .expr_as(
-            Expr::cust_with_values(
-                "(CASE WHEN EXISTS (SELECT 1 FROM memberships m \
-                 WHERE m.room_id = rooms.id AND m.user_id = ?) THEN 1 ELSE 0 END)",
-                [user_id],
-            ),
-            Alias::new("joined"),
-        )
+        .expr_as(memberships(None), Alias::new("member_count"))
+        .expr_as(memberships(Some(user_id)), Alias::new("joined"))
         .from(Rooms::Table)
         .to_owned()
 }
@@ -197,13 +202,7 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
 /// post in the room.
 pub async fn require_member(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {
     let select = Query::select()
-        .expr_as(
-            Expr::cust_with_values(
-                "(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id AND m.user_id = ?)",
-                [user_id],
-            ),
-            Alias::new("member"),
-        )
+        .expr_as(memberships(Some(user_id)), Alias::new("member"))
         .from(Rooms::Table)
         .and_where(Expr::col(Rooms::Id).eq(room_id))
         .to_owned();

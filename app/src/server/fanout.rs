@@ -1,0 +1,210 @@
+//! Getting a committed message to the sockets of every node.
+//!
+//! SQLite means one process: the writer publishes to the in-process [`Hub`]
+//! right after its commit, still holding the room's writer lock, so each
+//! room's stream is in seq order.
+//!
+//! PostgreSQL means any number of nodes, and a room's subscribers may be on
+//! any of them. The writer sends `NOTIFY` inside the insert's transaction:
+//! PostgreSQL delivers it only if the transaction commits, and delivers
+//! notifications in commit order, which for one room is seq order because
+//! writers queue on the room's row. Every node, the writer's own included,
+//! `LISTEN`s and publishes what it hears to its hub: one ordered stream per
+//! node, whoever wrote. The payload is the message itself when it fits well
+//! under PostgreSQL's 8000-byte limit, otherwise a pointer (room, seq) that
+//! the listener reads back.
+//!
+//! Nothing is lost when the listener's connection is: the node reconnects,
+//! listens again, and then reads from the database every message after the
+//! last seq it published in each room it serves. A gap seen in the stream
+//! is filled the same way, and anything heard twice is dropped by seq.
+//!
+//! [`Hub`]: super::hub::Hub
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use sqlx::AnyConnection;
+use sqlx::postgres::PgListener;
+
+use super::db::Backend;
+use super::error::Result;
+use super::messages;
+use super::state::AppState;
+use crate::model::Message;
+
+/// The channel every node listens on.
+pub const CHANNEL: &str = "chat_messages";
+/// Payloads above this are sent as a pointer (the limit is 8000 bytes).
+const MAX_INLINE_PAYLOAD: usize = 7000;
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Notice {
+    Inline(Message),
+    Pointer { room_id: i64, seq: i64 },
+}
+
+fn payload(message: &Message) -> String {
+    let inline = serde_json::to_string(&Notice::Inline(message.clone())).unwrap_or_default();
+    if !inline.is_empty() && inline.len() <= MAX_INLINE_PAYLOAD {
+        return inline;
+    }
+    let pointer = Notice::Pointer {
+        room_id: message.room_id,
+        seq: message.seq,
+    };
+    serde_json::to_string(&pointer).unwrap_or_default()
+}
+
+/// Called inside the transaction that stores `message`, before its commit.
+pub async fn announce(state: &AppState, tx: &mut AnyConnection, message: &Message) -> Result<()> {
+    if state.db.backend() == Backend::Postgres {
+        state.db.notify(tx, CHANNEL, &payload(message)).await?;
+    }
+    Ok(())
+}
+
+/// Called once `message` is committed.
+pub fn committed(state: &AppState, message: Message) {
+    if state.db.backend() == Backend::Sqlite {
+        state.hub.publish(message);
+    }
+}
+
+/// Runs for the life of a PostgreSQL node: listens, and catches up after
+/// every (re)connection.
+pub async fn listen(state: AppState, url: String) {
+    // Named per process, so an operator (or a test) can find this connection.
+    let url = with_application_name(&url, &format!("chat-listener-{}", std::process::id()));
+    let mut delay = Duration::from_millis(100);
+    loop {
+        let mut listener = match connect(&url).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, ?delay, "cannot listen for messages; retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(MAX_RECONNECT_DELAY);
+                continue;
+            }
+        };
+        delay = Duration::from_millis(100);
+        // Listening first, then reading: whatever commits in between is
+        // both read here and heard below, and the repeat is dropped by seq.
+        if let Err(e) = catch_up(&state).await {
+            tracing::warn!(error = %e, "catching up after (re)connecting failed");
+        }
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => {
+                    if let Err(e) = deliver(&state, notification.payload()).await {
+                        tracing::warn!(error = %e, "could not deliver a notified message");
+                    }
+                }
+                Ok(None) => {
+                    tracing::warn!("message listener connection lost; reconnecting");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "message listener failed; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+async fn connect(url: &str) -> std::result::Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+fn with_application_name(url: &str, name: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}application_name={name}")
+}
+
+async fn deliver(state: &AppState, payload: &str) -> Result<()> {
+    let message = match serde_json::from_str::<Notice>(payload) {
+        Ok(Notice::Inline(message)) => message,
+        Ok(Notice::Pointer { room_id, seq }) => {
+            match messages::range(state, room_id, seq - 1, seq).await?.pop() {
+                Some(message) => message,
+                None => return Ok(()),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, payload, "unreadable notification ignored");
+            return Ok(());
+        }
+    };
+    let (room_id, seq) = (message.room_id, message.seq);
+    match state.hub.last_published(room_id) {
+        Some(last) if seq <= last => return Ok(()),
+        Some(last) if seq > last + 1 => publish_range(state, room_id, last, seq - 1).await?,
+        _ => {}
+    }
+    state.hub.publish(message);
+    Ok(())
+}
+
+/// Publishes every stored message after the last one published, per room.
+async fn catch_up(state: &AppState) -> Result<()> {
+    for (room_id, last) in state.hub.published_rooms() {
+        let newest = messages::last_seq(state, room_id).await?;
+        publish_range(state, room_id, last, newest).await?;
+    }
+    Ok(())
+}
+
+async fn publish_range(state: &AppState, room_id: i64, after: i64, up_to: i64) -> Result<()> {
+    let mut cursor = after;
+    while cursor < up_to {
+        let batch = messages::range(state, room_id, cursor, up_to).await?;
+        let Some(last) = batch.last() else { break };
+        cursor = last.seq;
+        for message in batch {
+            state.hub.publish(message);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Author;
+
+    fn message(body: &str) -> Message {
+        Message {
+            id: 9,
+            room_id: 3,
+            seq: 7,
+            author: Author {
+                id: 1,
+                username: "ann".into(),
+            },
+            body: body.into(),
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            client_id: Some("c".into()),
+        }
+    }
+
+    #[test]
+    fn small_messages_travel_inline_and_large_ones_as_pointers() {
+        let small = message("hi");
+        assert_eq!(
+            serde_json::from_str::<Notice>(&payload(&small)).unwrap(),
+            Notice::Inline(small)
+        );
+        let large = message(&"🙂".repeat(4000));
+        let text = payload(&large);
+        assert!(text.len() < 8000);
+        assert_eq!(
+            serde_json::from_str::<Notice>(&text).unwrap(),
+            Notice::Pointer { room_id: 3, seq: 7 }
+        );
+    }
+}

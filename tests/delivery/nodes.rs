@@ -1,0 +1,75 @@
+//! Scale-out: two server processes on one PostgreSQL database. Users on
+//! different nodes talk in one room; a node that loses its LISTEN connection
+//! catches its sockets up from the database. Always runs on PostgreSQL,
+//! whatever backend the rest of the run uses.
+
+use std::time::Duration;
+
+use futures::join;
+
+use crate::client::ChatClient;
+use crate::scene::check;
+use crate::support::api::Api;
+use crate::support::database::TestDatabase;
+use crate::support::process::ServerProcess;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn node(database: &TestDatabase, name: &str) -> ServerProcess {
+    let logs = database.dir().join(name);
+    std::fs::create_dir_all(&logs).expect("log dir");
+    ServerProcess::start(&logs, &database.url, &[]).await
+}
+
+#[tokio::test]
+async fn users_on_two_nodes_talk_and_survive_a_lost_listener() {
+    let database = TestDatabase::postgres().await;
+    let one = node(&database, "node1").await;
+    let two = node(&database, "node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let owner = api1.register("owner").await;
+    let room = api1.create_room(&owner, "across nodes").await;
+    let mut ann = ChatClient::new(&api1, "ann", &[room]).await;
+    let mut ben = ChatClient::new(&api2, "ben", &[room]).await;
+    assert!(ann.connect(&api1).await);
+    assert!(ben.connect(&api2).await);
+
+    // Both ways, interleaved: every message reaches both nodes' sockets.
+    for i in 0..20 {
+        ann.send(room, &format!("ann {i}")).await;
+        ben.send(room, &format!("ben {i}")).await;
+    }
+    let caught_up = |c: &ChatClient| c.unacked.is_empty() && c.last_seq(room) == 40;
+    join!(
+        ann.pump_until(WAIT, caught_up),
+        ben.pump_until(WAIT, caught_up)
+    );
+
+    // Cut node 2's LISTEN connection while Ann keeps talking on node 1.
+    let terminated = database
+        .admin(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'chat-listener-{}'",
+            two.pid()
+        ))
+        .await;
+    assert_eq!(terminated, 1, "node 2's listener connection was found");
+    for i in 0..30 {
+        ann.send(room, &format!("ann while node 2 is deaf {i}"))
+            .await;
+    }
+    let caught_up = |c: &ChatClient| c.unacked.is_empty() && c.last_seq(room) == 70;
+    join!(
+        ann.pump_until(WAIT, caught_up),
+        ben.pump_until(WAIT, caught_up)
+    );
+
+    let log = two.log();
+    assert!(
+        log.contains("message listener connection lost") || log.contains("message listener failed"),
+        "node 2 noticed its lost listener:\n{log}"
+    );
+    let history = api2.history(&owner, room).await;
+    check(&[ann, ben], &[(room, history)].into_iter().collect());
+}
