@@ -59,6 +59,7 @@ unit:
 e2e: setup chromium
 	rm -f $(E2E_DB) $(E2E_DB)-wal $(E2E_DB)-shm
 	DATABASE_URL=sqlite://$(E2E_DB) RUST_LOG=warn cargo leptos end-to-end
+	bash end2end/nodes.sh
 
 clean:
 	cargo clean

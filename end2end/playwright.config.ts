@@ -4,6 +4,8 @@ import { defineConfig } from "@playwright/test";
 // suite; global-setup waits until the server answers.
 export default defineConfig({
   testDir: "./tests",
+  // Needs two server nodes: run by nodes.sh with playwright.nodes.config.ts.
+  testIgnore: /nodes\.spec\.ts/,
   globalSetup: "./global-setup.ts",
   timeout: 60_000,
   expect: { timeout: 10_000 },
