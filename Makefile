@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 E2E_DB := target/e2e.db
 
-.PHONY: setup tools chromium island run dev test lint unit e2e clean
+.PHONY: setup tools chromium island run dev test lint unit e2e bench clean
 
 ## setup: install the toolchain pieces and npm packages, build the React island
 setup: tools node_modules/.installed island
@@ -60,6 +60,14 @@ e2e: setup chromium
 	rm -f $(E2E_DB) $(E2E_DB)-wal $(E2E_DB)-shm
 	DATABASE_URL=sqlite://$(E2E_DB) RUST_LOG=warn cargo leptos end-to-end
 	bash end2end/nodes.sh
+
+## bench: the load benchmark in release mode against the real server (docs/benchmarks.md)
+# Arguments after BENCH= pick a scenario and size, e.g. `make bench BENCH="fanout --rate 2000"`.
+BENCH ?= all
+bench:
+	cargo build --release --features ssr --bin chat
+	cargo build --release -p chat-bench
+	target/release/chat-bench --server target/release/chat $(BENCH)
 
 clean:
 	cargo clean

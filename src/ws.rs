@@ -11,12 +11,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::model::Message;
 use app::protocol::{
     CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ClientFrame, MAX_FRAME_BYTES, ServerFrame,
 };
 use app::server::auth::{self, AuthUser};
-use app::server::hub::Control;
+use app::server::hub::{Control, Delivery};
 use app::server::{AppState, Error, messages, rooms};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -48,7 +47,12 @@ pub async fn upgrade(
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),
     };
-    ws.max_message_size(MAX_FRAME_BYTES)
+    // Small buffers: tungstenite's default 128 KiB read buffer, allocated up
+    // front, would be most of an idle socket's cost. Frames larger than the
+    // buffer still arrive (it grows for them), up to MAX_FRAME_BYTES.
+    ws.read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
             let (connection, outbox) = Connection::new(state, auth);
@@ -76,7 +80,7 @@ struct Connection {
     auth: AuthUser,
     write_timeout: Duration,
     subscriptions: HashMap<i64, AbortHandle>,
-    outbox: mpsc::Sender<Arc<Message>>,
+    outbox: mpsc::Sender<Delivery>,
     too_slow: Arc<Notify>,
 }
 
@@ -109,7 +113,7 @@ impl Sent {
 }
 
 impl Connection {
-    fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Arc<Message>>) {
+    fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Delivery>) {
         let limits = &state.settings.sockets;
         let (outbox, outbox_rx) = mpsc::channel(limits.queue);
         let connection = Self {
@@ -123,7 +127,7 @@ impl Connection {
         (connection, outbox_rx)
     }
 
-    async fn run(mut self, mut socket: WebSocket, mut outbox_rx: mpsc::Receiver<Arc<Message>>) {
+    async fn run(mut self, mut socket: WebSocket, mut outbox_rx: mpsc::Receiver<Delivery>) {
         let (conn_id, mut control) = self
             .state
             .hub
@@ -153,11 +157,11 @@ impl Connection {
                     }
                     None => break Exit::PeerGone,
                 },
-                Some(message) = outbox_rx.recv() => {
-                    let frame = ServerFrame::Message { message: Message::clone(&message) };
+                Some(delivery) = outbox_rx.recv() => {
+                    let frame = WsMessage::Text(delivery.frame);
                     // A full queue must not wait behind a stalled write.
                     let sent = tokio::select! {
-                        sent = send(&mut socket, &frame, self.write_timeout) => sent,
+                        sent = write(&mut socket, frame, self.write_timeout) => sent,
                         () = too_slow.notified() => Sent::TimedOut,
                     };
                     if let Some(exit) = sent.exit() {
@@ -315,17 +319,17 @@ impl Connection {
 }
 
 async fn forward(
-    mut live: broadcast::Receiver<Arc<Message>>,
+    mut live: broadcast::Receiver<Delivery>,
     mut last_seq: i64,
-    outbox: mpsc::Sender<Arc<Message>>,
+    outbox: mpsc::Sender<Delivery>,
     too_slow: Arc<Notify>,
 ) {
     loop {
         match live.recv().await {
-            Ok(message) if message.seq <= last_seq => {}
-            Ok(message) => {
-                last_seq = message.seq;
-                match outbox.try_send(message) {
+            Ok(delivery) if delivery.seq <= last_seq => {}
+            Ok(delivery) => {
+                last_seq = delivery.seq;
+                match outbox.try_send(delivery) {
                     Ok(()) => {}
                     Err(mpsc::error::TrySendError::Full(_)) => return too_slow.notify_one(),
                     Err(mpsc::error::TrySendError::Closed(_)) => return,

@@ -47,8 +47,9 @@ async fn fifty_writers_get_every_seq_once_and_every_subscriber_the_same_order() 
             assert_eq!(
                 *code,
                 Some(4008),
-                "{} was closed for another reason",
-                client.name
+                "{} was closed for another reason: {:?}",
+                client.name,
+                client.closes
             );
         }
     }

@@ -1,8 +1,7 @@
 //! Getting a committed message to the sockets of every node.
 //!
-//! SQLite means one process: the writer publishes to the in-process [`Hub`]
-//! right after its commit, still holding the room's writer lock, so each
-//! room's stream is in seq order.
+//! SQLite means one process: the node's one writer task publishes to the
+//! in-process [`Hub`] right after each commit, in seq order.
 //!
 //! PostgreSQL means any number of nodes, and a room's subscribers may be on
 //! any of them. The writer sends `NOTIFY` inside the insert's transaction:
@@ -27,8 +26,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use sqlx::postgres::PgListener;
 
-use super::db::Backend;
+use super::db::{Backend, Db};
 use super::error::Result;
+use super::hub::Hub;
 use super::messages;
 use super::state::AppState;
 use crate::model::Message;
@@ -59,17 +59,17 @@ fn payload(message: &Message) -> String {
 }
 
 /// Called inside the transaction that stores `message`, before its commit.
-pub async fn announce(state: &AppState, tx: &mut AnyConnection, message: &Message) -> Result<()> {
-    if state.db.backend() == Backend::Postgres {
-        state.db.notify(tx, CHANNEL, &payload(message)).await?;
+pub async fn announce(db: &Db, tx: &mut AnyConnection, message: &Message) -> Result<()> {
+    if db.backend() == Backend::Postgres {
+        db.notify(tx, CHANNEL, &payload(message)).await?;
     }
     Ok(())
 }
 
 /// Called once `message` is committed.
-pub fn committed(state: &AppState, message: Message) {
-    if state.db.backend() == Backend::Sqlite {
-        state.hub.publish(message);
+pub fn committed(db: &Db, hub: &Hub, message: Message) {
+    if db.backend() == Backend::Sqlite {
+        hub.publish(message);
     }
 }
 

@@ -2,19 +2,23 @@
 //! (how messages get here from the database: `fanout`), and the registry that lets the services reach live sockets (logout closes
 //! them; leaving a room unsubscribes them).
 //!
-//! Ordering: a room's writers hold [`Hub::lock_room`] from the seq assignment
-//! until the message is published, so each room's broadcast channel carries
-//! messages in seq order. The channels are bounded; a receiver that falls
-//! behind gets `Lagged` and its socket is closed so the client resumes from
-//! its last seq instead of the server buffering without limit.
+//! Ordering: messages are published by one task per node (the `writer` on
+//! SQLite, the `fanout` listener on PostgreSQL), in seq order, so each room's
+//! broadcast channel carries them in seq order. Each is serialized into its
+//! WebSocket frame once, here, and every subscriber sends the same bytes.
+//! The channels are bounded; a receiver that falls behind gets `Lagged` and
+//! its socket is closed so the client resumes from its last seq instead of
+//! the server buffering without limit.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{broadcast, mpsc, watch};
 
 use crate::model::Message;
+use crate::protocol::ServerFrame;
 
 /// Messages a subscriber may fall behind by before it is cut off.
 pub const ROOM_CHANNEL_CAPACITY: usize = 1024;
@@ -31,6 +35,15 @@ pub enum Control {
 }
 
 pub type ConnId = u64;
+
+/// A committed message as a subscriber's socket sends it.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub room_id: i64,
+    pub seq: i64,
+    /// The `message` frame, serialized once for every subscriber.
+    pub frame: Utf8Bytes,
+}
 
 #[derive(Clone, Default)]
 pub struct Hub {
@@ -62,8 +75,7 @@ impl Default for Inner {
 
 #[derive(Clone)]
 struct RoomChannel {
-    tx: broadcast::Sender<Arc<Message>>,
-    writer: Arc<tokio::sync::Mutex<()>>,
+    tx: broadcast::Sender<Delivery>,
 }
 
 struct Conn {
@@ -82,30 +94,36 @@ impl Hub {
             .entry(room_id)
             .or_insert_with(|| RoomChannel {
                 tx: broadcast::channel(ROOM_CHANNEL_CAPACITY).0,
-                writer: Arc::default(),
             })
             .clone()
     }
 
-    /// Held by a writer from seq assignment to publish, so that publishes
-    /// happen in seq order.
-    pub async fn lock_room(&self, room_id: i64) -> tokio::sync::OwnedMutexGuard<()> {
-        self.room(room_id).writer.lock_owned().await
-    }
-
     /// Receives every message published to the room from now on.
-    pub fn subscribe(&self, room_id: i64) -> broadcast::Receiver<Arc<Message>> {
+    pub fn subscribe(&self, room_id: i64) -> broadcast::Receiver<Delivery> {
         self.room(room_id).tx.subscribe()
     }
 
     /// Delivers a committed message to the room's current subscribers.
     pub fn publish(&self, message: Message) {
+        let (room_id, seq) = (message.room_id, message.seq);
         lock(&self.inner.published)
-            .entry(message.room_id)
-            .and_modify(|last| *last = (*last).max(message.seq))
-            .or_insert(message.seq);
+            .entry(room_id)
+            .and_modify(|last| *last = (*last).max(seq))
+            .or_insert(seq);
+        let frame = match serde_json::to_string(&ServerFrame::Message { message }) {
+            Ok(text) => Utf8Bytes::from(text),
+            Err(e) => {
+                tracing::error!(error = %e, room_id, seq, "cannot serialize a message frame");
+                return;
+            }
+        };
+        let delivery = Delivery {
+            room_id,
+            seq,
+            frame,
+        };
         // An error only means nobody is listening right now.
-        let _ = self.room(message.room_id).tx.send(Arc::new(message));
+        let _ = self.room(room_id).tx.send(delivery);
     }
 
     /// Records that a subscriber here has everything up to `seq`, unless
@@ -207,7 +225,15 @@ mod tests {
         let mut one = hub.subscribe(1);
         let mut two = hub.subscribe(2);
         hub.publish(message(1, 1));
-        assert_eq!(one.recv().await.unwrap().seq, 1);
+        let delivery = one.recv().await.unwrap();
+        assert_eq!((delivery.room_id, delivery.seq), (1, 1));
+        let frame: ServerFrame = serde_json::from_str(&delivery.frame).unwrap();
+        assert_eq!(
+            frame,
+            ServerFrame::Message {
+                message: message(1, 1)
+            }
+        );
         assert!(two.try_recv().is_err());
     }
 

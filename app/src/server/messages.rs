@@ -1,10 +1,8 @@
 //! Posting and reading messages: the rules for seq and for idempotent sends.
 //!
-//! Seq: the post transaction first increments `rooms.last_seq` (UPDATE …
-//! RETURNING, which takes the room row's write lock on both backends), then
-//! inserts the message with that seq and commits. Concurrent writers queue on
-//! the row, so seqs are 1..N with no gap or repeat; a failed insert rolls the
-//! increment back with it. Only after the commit is the message published, so
+//! A post is checked here (membership, body, a repeated `client_id`) and
+//! stored by the node's [`writer`](super::writer), which assigns seqs and
+//! commits posts in batches; only after the commit is a message published, so
 //! nothing is ever shown that is not durable (`fanout` says how it reaches
 //! every node).
 //!
@@ -15,12 +13,12 @@
 use sea_query::{Expr, Order, Query, SelectStatement};
 
 use super::auth::AuthUser;
-use super::db::{is_unique_violation, now_ms, to_rfc3339};
+use super::db::{Db, to_rfc3339};
 use super::error::{Error, Result};
-use super::fanout;
 use super::rooms::require_member;
 use super::schema::{Messages, Rooms, Users};
 use super::state::AppState;
+use super::writer::Draft;
 use crate::model::{Author, Message, MessagePage, PageQuery};
 
 pub const MAX_BODY_CHARS: usize = 4000;
@@ -102,8 +100,9 @@ fn select_messages() -> SelectStatement {
         .to_owned()
 }
 
-async fn find_by_client_id(
-    state: &AppState,
+/// The message `author_id` sent with `client_id`, if it is stored.
+pub(super) async fn find_by_client_id(
+    db: &Db,
     author_id: i64,
     client_id: &str,
 ) -> Result<Option<Message>> {
@@ -111,8 +110,8 @@ async fn find_by_client_id(
         .and_where(Expr::col((Messages::Table, Messages::AuthorId)).eq(author_id))
         .and_where(Expr::col((Messages::Table, Messages::ClientId)).eq(client_id))
         .to_owned();
-    let mut conn = state.db.acquire().await?;
-    let row: Option<MessageRow> = state.db.fetch_optional(&mut conn, &select).await?;
+    let mut conn = db.acquire().await?;
+    let row: Option<MessageRow> = db.fetch_optional(&mut conn, &select).await?;
     Ok(row.map(Message::from))
 }
 
@@ -130,75 +129,24 @@ pub async fn post(
     }
     require_member(state, auth.user.id, room_id).await?;
     if let Some(client_id) = &client_id
-        && let Some(original) = find_by_client_id(state, auth.user.id, client_id).await?
+        && let Some(original) = find_by_client_id(&state.db, auth.user.id, client_id).await?
     {
         return Ok((original, false));
     }
     validate_body(&body)?;
 
-    // Held until publish so this room's subscribers see seq order.
-    let _writer = state.hub.lock_room(room_id).await;
-    let now = now_ms();
-    let bump = Query::update()
-        .table(Rooms::Table)
-        .value(Rooms::LastSeq, Expr::col(Rooms::LastSeq).add(1))
-        .value(Rooms::LastActivityAt, now)
-        .and_where(Expr::col(Rooms::Id).eq(room_id))
-        .returning_col(Rooms::LastSeq)
-        .to_owned();
-    let mut tx = state.db.begin().await?;
-    let (seq,): (i64,) = state
-        .db
-        .fetch_optional(&mut tx, &bump)
-        .await?
-        .ok_or(Error::RoomNotFound)?;
-    let insert = Query::insert()
-        .into_table(Messages::Table)
-        .columns([
-            Messages::RoomId,
-            Messages::Seq,
-            Messages::AuthorId,
-            Messages::Body,
-            Messages::ClientId,
-            Messages::CreatedAt,
-        ])
-        .values_panic([
-            room_id.into(),
-            seq.into(),
-            auth.user.id.into(),
-            body.clone().into(),
-            client_id.clone().into(),
-            now.into(),
-        ])
-        .returning_col(Messages::Id)
-        .to_owned();
-    let (id,): (i64,) = match state.db.fetch_one(&mut tx, &insert).await {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            // The same client_id raced in from another connection and won.
-            drop(tx);
-            let client_id = client_id.unwrap_or_default();
-            let original = find_by_client_id(state, auth.user.id, &client_id).await?;
-            return original.map(|m| (m, false)).ok_or(Error::Database(e));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let message = Message {
-        id,
-        room_id,
-        seq,
-        author: Author {
-            id: auth.user.id,
-            username: auth.user.username.clone(),
-        },
-        body,
-        created_at: to_rfc3339(now),
-        client_id,
-    };
-    fanout::announce(state, &mut tx, &message).await?;
-    tx.commit().await?;
-    fanout::committed(state, message.clone());
-    Ok((message, true))
+    state
+        .writer
+        .store(Draft {
+            room_id,
+            author: Author {
+                id: auth.user.id,
+                username: auth.user.username.clone(),
+            },
+            body,
+            client_id,
+        })
+        .await
 }
 
 /// A page of a room's history, oldest first, for a member.

@@ -15,6 +15,7 @@ pub mod messages;
 pub mod rooms;
 pub mod schema;
 pub mod state;
+pub mod writer;
 
 pub use error::{Error, Result};
 pub use state::{AppState, Settings, SocketLimits};

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::auth::LoginLimiter;
 use super::db::Db;
 use super::hub::Hub;
+use super::writer::Writer;
 
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
@@ -39,15 +40,19 @@ impl Default for SocketLimits {
 pub struct AppState {
     pub db: Db,
     pub hub: Hub,
+    pub writer: Writer,
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
 }
 
 impl AppState {
+    /// Starts the message writer, so it must run inside the tokio runtime.
     pub fn new(db: Db, settings: Settings) -> Self {
+        let hub = Hub::default();
         Self {
+            writer: Writer::start(db.clone(), hub.clone()),
             db,
-            hub: Hub::default(),
+            hub,
             settings,
             login_limiter: LoginLimiter::default(),
         }

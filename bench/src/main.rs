@@ -1,0 +1,413 @@
+//! `chat-bench`: drives the chat server over real WebSockets and HTTP on
+//! loopback and reports what it measured (docs/benchmarks.md). Every
+//! scenario checks delivery while it measures; a run in which anything is
+//! lost, doubled, reordered or refused exits non-zero.
+
+mod api;
+mod ceiling;
+mod check;
+mod pace;
+mod report;
+mod scenarios;
+mod socket;
+mod stats;
+mod target;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use api::Api;
+use report::{MaxRate, Report, Results};
+use scenarios::{burst, connections, fanout, history};
+use target::Target;
+
+#[derive(Parser)]
+#[command(about = "Load generator for the chat server; see docs/benchmarks.md")]
+struct Cli {
+    /// The chat server binary (`cargo build --release --features ssr --bin chat`).
+    #[arg(long, global = true, default_value = "target/release/chat")]
+    server: PathBuf,
+    /// Directory for the JSON result file.
+    #[arg(long, global = true, default_value = "target/bench")]
+    out: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Every scenario at its default size: what `make bench` runs.
+    All,
+    /// Idle authenticated sockets: server memory per socket, connect rate.
+    Connections(ConnectionsArgs),
+    /// Rooms × members with senders at a fixed rate, on the chat server.
+    Fanout(FanoutArgs),
+    /// The same load on the bare broadcast server: this machine's limit.
+    Ceiling(FanoutArgs),
+    /// Senders in one room as fast as acks allow: persistence throughput.
+    Burst(BurstArgs),
+    /// History page reads from a room with many stored messages.
+    History(HistoryArgs),
+    /// Runs the bare broadcast server (started by `ceiling` itself).
+    #[command(hide = true)]
+    CeilingServer {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        addr: SocketAddr,
+    },
+}
+
+#[derive(Args, Clone)]
+struct ConnectionsArgs {
+    #[arg(long, default_value_t = 10_000)]
+    sockets: usize,
+    #[arg(long, default_value_t = 500)]
+    users: usize,
+    #[arg(long, default_value_t = 100)]
+    rooms: usize,
+    #[arg(long, default_value_t = 3.0)]
+    hold_seconds: f64,
+}
+
+#[derive(Args, Clone)]
+struct FanoutArgs {
+    #[arg(long, default_value_t = 1)]
+    rooms: usize,
+    /// Members (sockets) per room.
+    #[arg(long, default_value_t = 1000)]
+    members: usize,
+    /// Senders per room, among the members.
+    #[arg(long, default_value_t = 10)]
+    senders: usize,
+    /// Total messages per second; several give one run each.
+    #[arg(long, value_delimiter = ',', default_values_t = [100.0, 1000.0])]
+    rate: Vec<f64>,
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    #[arg(long, default_value_t = 64)]
+    body_bytes: usize,
+    /// Then raise the rate by 25% a step until it is no longer sustained.
+    #[arg(long)]
+    find_max: bool,
+    /// Seconds per step of the search.
+    #[arg(long, default_value_t = 4.0)]
+    step_seconds: f64,
+}
+
+#[derive(Args, Clone)]
+struct BurstArgs {
+    #[arg(long, default_value_t = 200)]
+    senders: usize,
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    #[arg(long, default_value_t = 64)]
+    body_bytes: usize,
+}
+
+#[derive(Args, Clone)]
+struct HistoryArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: i64,
+    #[arg(long, default_value_t = 2000.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    #[arg(long, default_value_t = 50)]
+    page: i64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Thousands of sockets on each side; the server inherits the limit.
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("could not raise the open file limit: {e}");
+    }
+    if let Command::CeilingServer { addr } = cli.command {
+        return match ceiling::serve(addr).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("ceiling server: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    let started_at = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut results = Results::default();
+    if let Err(e) = run(&cli, &mut results).await {
+        eprintln!("bench failed: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    let problems = report::problems(&results);
+    let budget = report::budget(&results);
+    let report = Report {
+        commit: report::commit(),
+        machine: report::Machine::read(),
+        started_at,
+        command: std::env::args().collect(),
+        server_settings: report::settings(),
+        results: &results,
+        passed: problems.is_empty(),
+        budget,
+        problems,
+    };
+    println!("\n== budget ==");
+    for b in &report.budget {
+        let mark = if b.met { "met " } else { "MISS" };
+        println!("[{mark}] {}: {} (target {})", b.what, b.measured, b.target);
+    }
+    match report::write(&cli.out, &report) {
+        Ok(path) => println!("\nresult: {}", path.display()),
+        Err(e) => eprintln!("could not write the result: {e:#}"),
+    }
+    if report.passed {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("\nCORRECTNESS FAILED:");
+        for p in &report.problems {
+            eprintln!("  {p}");
+        }
+        ExitCode::FAILURE
+    }
+}
+
+async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::All => {
+            results.connections = Some(run_connections(cli, &ConnectionsArgs::default()).await?);
+            let fanout = FanoutArgs {
+                find_max: true,
+                ..FanoutArgs::default()
+            };
+            (results.ceiling, results.ceiling_max) = run_fanout(cli, &fanout, false).await?;
+            (results.fanout, results.fanout_max) = run_fanout(cli, &fanout, true).await?;
+            results.burst = Some(run_burst(cli, &BurstArgs::default()).await?);
+            results.history = Some(run_history(cli, &HistoryArgs::default()).await?);
+        }
+        Command::Connections(args) => results.connections = Some(run_connections(cli, args).await?),
+        Command::Fanout(args) => {
+            (results.fanout, results.fanout_max) = run_fanout(cli, args, true).await?
+        }
+        Command::Ceiling(args) => {
+            (results.ceiling, results.ceiling_max) = run_fanout(cli, args, false).await?
+        }
+        Command::Burst(args) => results.burst = Some(run_burst(cli, args).await?),
+        Command::History(args) => results.history = Some(run_history(cli, args).await?),
+        Command::CeilingServer { .. } => unreachable!("handled in main"),
+    }
+    Ok(())
+}
+
+async fn run_connections(
+    cli: &Cli,
+    args: &ConnectionsArgs,
+) -> anyhow::Result<connections::Outcome> {
+    let target = Target::product(&cli.server).await?;
+    let params = connections::Params {
+        sockets: args.sockets,
+        users: args.users,
+        rooms: args.rooms,
+        hold_seconds: args.hold_seconds,
+    };
+    println!(
+        "== connections: {} sockets, {} users, {} rooms ==",
+        args.sockets, args.users, args.rooms
+    );
+    let outcome = connections::run(&target, &Api::new(target.addr), &params).await;
+    report_failure(&target, outcome.is_err());
+    let outcome = outcome?;
+    println!(
+        "connected in {:.2} s ({:.0}/s); server RSS {:.1} → {:.1} MiB = {:.2} KiB per socket; {:?}",
+        outcome.connect_seconds,
+        outcome.connects_per_second,
+        outcome.rss_before_bytes as f64 / 1048576.0,
+        outcome.rss_after_bytes as f64 / 1048576.0,
+        outcome.rss_per_socket_bytes / 1024.0,
+        outcome.problems
+    );
+    target.stop().await;
+    Ok(outcome)
+}
+
+/// Fixed rates, then (with `--find-max`) a search for the highest rate the
+/// server sustains. One server for all of it, so setup is paid once.
+async fn run_fanout(
+    cli: &Cli,
+    args: &FanoutArgs,
+    product: bool,
+) -> anyhow::Result<(Vec<fanout::Outcome>, Option<MaxRate>)> {
+    let name = if product { "fanout" } else { "ceiling" };
+    let target = if product {
+        Target::product(&cli.server).await?
+    } else {
+        Target::ceiling().await?
+    };
+    let population = if product {
+        println!(
+            "== {name}: registering {} users ==",
+            args.rooms * args.members
+        );
+        fanout::Population::register(&Api::new(target.addr), args.rooms, args.members).await
+    } else {
+        Ok(fanout::Population::anonymous(args.rooms, args.members))
+    };
+    report_failure(&target, population.is_err());
+    let population = population?;
+    let load = |rate: f64, seconds: f64| fanout::Load {
+        rooms: args.rooms,
+        members: args.members,
+        senders: args.senders,
+        rate,
+        seconds,
+        body_bytes: args.body_bytes,
+    };
+    let mut fixed = Vec::new();
+    for &rate in &args.rate {
+        let outcome = fanout::run(&target, &population, &load(rate, args.seconds)).await;
+        report_failure(&target, outcome.is_err());
+        let outcome = outcome?;
+        print_fanout(name, &outcome);
+        fixed.push(outcome);
+    }
+    let mut max = None;
+    if args.find_max {
+        let mut rate = args.rate.iter().copied().fold(1000.0, f64::max);
+        let mut search = MaxRate {
+            sustained_rate: 0.0,
+            sustained_deliveries_per_second: 0.0,
+            steps: Vec::new(),
+        };
+        for _ in 0..16 {
+            let outcome = fanout::run(&target, &population, &load(rate, args.step_seconds)).await?;
+            print_fanout(&format!("{name} search"), &outcome);
+            let sustained = outcome.sustained();
+            if sustained {
+                search.sustained_rate = rate;
+                search.sustained_deliveries_per_second = outcome.deliveries_per_second;
+            }
+            search.steps.push(outcome);
+            if !sustained {
+                break;
+            }
+            rate *= 1.25;
+        }
+        println!(
+            "{name}: highest sustained rate {:.0} msg/s",
+            search.sustained_rate
+        );
+        max = Some(search);
+    }
+    target.stop().await;
+    Ok((fixed, max))
+}
+
+fn print_fanout(name: &str, o: &fanout::Outcome) {
+    println!(
+        "{name} {}×{} at {:.0} msg/s: {:.0} deliveries/s; deliver {}; ack {}; {}",
+        o.load.rooms,
+        o.load.members,
+        o.load.rate,
+        o.deliveries_per_second,
+        o.latency,
+        o.ack_latency,
+        if o.problems.is_empty() {
+            "no loss".to_owned()
+        } else {
+            o.problems.join("; ")
+        }
+    );
+}
+
+async fn run_burst(cli: &Cli, args: &BurstArgs) -> anyhow::Result<burst::Outcome> {
+    let target = Target::product(&cli.server).await?;
+    println!(
+        "== burst: {} senders for {} s ==",
+        args.senders, args.seconds
+    );
+    let params = burst::Params {
+        senders: args.senders,
+        seconds: args.seconds,
+        body_bytes: args.body_bytes,
+    };
+    let outcome = burst::run(&target, &Api::new(target.addr), &params).await;
+    report_failure(&target, outcome.is_err());
+    let outcome = outcome?;
+    println!(
+        "{} acked = {:.0}/s; ack {}; {:?}",
+        outcome.acked, outcome.acked_per_second, outcome.ack_latency, outcome.problems
+    );
+    target.stop().await;
+    Ok(outcome)
+}
+
+async fn run_history(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<history::Outcome> {
+    let target = Target::product(&cli.server).await?;
+    println!(
+        "== history: {} messages, {} req/s ==",
+        args.messages, args.rate
+    );
+    let params = history::Params {
+        messages: args.messages,
+        rate: args.rate,
+        seconds: args.seconds,
+        page: args.page,
+    };
+    let outcome = history::run(&target, &Api::new(target.addr), &params).await;
+    report_failure(&target, outcome.is_err());
+    let outcome = outcome?;
+    println!(
+        "seeded in {:.1} s; {:.0} req/s; {}; {:?}",
+        outcome.seed_seconds, outcome.requests_per_second, outcome.latency, outcome.problems
+    );
+    target.stop().await;
+    Ok(outcome)
+}
+
+/// When a scenario errs, what the server said is the first clue.
+fn report_failure(target: &Target, failed: bool) {
+    if failed {
+        eprintln!("server log (last lines):\n{}", target.log_tail());
+    }
+}
+
+impl Default for ConnectionsArgs {
+    fn default() -> Self {
+        Self::parse_defaults()
+    }
+}
+
+impl Default for FanoutArgs {
+    fn default() -> Self {
+        Self::parse_defaults()
+    }
+}
+
+impl Default for BurstArgs {
+    fn default() -> Self {
+        Self::parse_defaults()
+    }
+}
+
+impl Default for HistoryArgs {
+    fn default() -> Self {
+        Self::parse_defaults()
+    }
+}
+
+/// The defaults declared on the clap arguments, as one value.
+trait ParseDefaults: Sized {
+    fn parse_defaults() -> Self;
+}
+
+impl<T: Args> ParseDefaults for T
+where
+    T: clap::FromArgMatches,
+{
+    fn parse_defaults() -> Self {
+        let command = T::augment_args(clap::Command::new("defaults"));
+        let matches = command.get_matches_from(["defaults"]);
+        T::from_arg_matches(&matches).expect("argument defaults are valid")
+    }
+}

@@ -1,0 +1,243 @@
+//! The result of a run: one JSON file with the machine, the commit, the
+//! server's settings and every outcome, plus the human summary that compares
+//! the outcomes with the performance budget in docs/benchmarks.md.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::scenarios::{burst, connections, fanout, history};
+use crate::target::PRODUCT_SETTINGS;
+
+#[derive(Default, Serialize)]
+pub struct Results {
+    pub connections: Option<connections::Outcome>,
+    /// The product at fixed rates.
+    pub fanout: Vec<fanout::Outcome>,
+    /// The bare server at the same rates.
+    pub ceiling: Vec<fanout::Outcome>,
+    pub fanout_max: Option<MaxRate>,
+    pub ceiling_max: Option<MaxRate>,
+    pub burst: Option<burst::Outcome>,
+    pub history: Option<history::Outcome>,
+}
+
+/// The highest rate a server sustained (fanout::SUSTAINED_P99_MS) and the
+/// steps that found it.
+#[derive(Serialize)]
+pub struct MaxRate {
+    pub sustained_rate: f64,
+    pub sustained_deliveries_per_second: f64,
+    pub steps: Vec<fanout::Outcome>,
+}
+
+#[derive(Serialize)]
+pub struct Report<'a> {
+    pub commit: String,
+    pub machine: Machine,
+    pub started_at: String,
+    pub command: Vec<String>,
+    pub server_settings: Vec<(&'static str, &'static str)>,
+    pub results: &'a Results,
+    pub budget: Vec<Budget>,
+    pub problems: Vec<String>,
+    pub passed: bool,
+}
+
+#[derive(Serialize)]
+pub struct Machine {
+    pub cpus: usize,
+    pub cpu_model: String,
+    pub memory_kib: u64,
+    pub kernel: String,
+}
+
+#[derive(Serialize)]
+pub struct Budget {
+    pub what: &'static str,
+    pub target: String,
+    pub measured: String,
+    pub met: bool,
+}
+
+impl Machine {
+    pub fn read() -> Self {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let field = |text: &str, key: &str| {
+            text.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_owned())
+                .unwrap_or_default()
+        };
+        Self {
+            cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
+            cpu_model: field(&cpuinfo, "model name"),
+            memory_kib: field(&meminfo, "MemTotal")
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+        }
+    }
+}
+
+/// The commit measured, marked `-dirty` when the tree has changes.
+pub fn commit() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default()
+    };
+    let head = git(&["rev-parse", "--short", "HEAD"]);
+    if git(&["status", "--porcelain", "--untracked-files=no"]).is_empty() {
+        head
+    } else {
+        format!("{head}-dirty")
+    }
+}
+
+/// Which outcomes break a correctness rule. Steps of a maximum-rate search
+/// are expected to fail once past the server's limit (it cuts off readers it
+/// cannot serve), so there only doubled or reordered messages count.
+pub fn problems(results: &Results) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut add = |scenario: &str, problems: &[String]| {
+        out.extend(problems.iter().map(|p| format!("{scenario}: {p}")));
+    };
+    if let Some(o) = &results.connections {
+        add("connections", &o.problems);
+    }
+    for o in &results.fanout {
+        add(&format!("fanout at {}/s", o.load.rate), &o.problems);
+    }
+    for o in &results.ceiling {
+        add(&format!("ceiling at {}/s", o.load.rate), &o.problems);
+    }
+    for (name, max) in [
+        ("fanout", &results.fanout_max),
+        ("ceiling", &results.ceiling_max),
+    ] {
+        for step in max.iter().flat_map(|m| &m.steps) {
+            if step.check.duplicates + step.check.reordered > 0 {
+                add(
+                    name,
+                    &[format!(
+                        "search at {}/s: {} duplicated, {} out of order",
+                        step.load.rate, step.check.duplicates, step.check.reordered
+                    )],
+                );
+            }
+        }
+    }
+    if let Some(o) = &results.burst {
+        add("burst", &o.problems);
+    }
+    if let Some(o) = &results.history {
+        add("history", &o.problems);
+    }
+    out
+}
+
+/// The performance budget of docs/benchmarks.md, for what this run measured.
+pub fn budget(results: &Results) -> Vec<Budget> {
+    let mut out = Vec::new();
+    if let Some(c) = &results.connections {
+        out.push(Budget {
+            what: "connections: server RSS per idle socket",
+            target: "≤ 10 KiB".into(),
+            measured: format!(
+                "{:.1} KiB over {} sockets",
+                c.rss_per_socket_bytes / 1024.0,
+                c.params.sockets
+            ),
+            met: c.rss_per_socket_bytes <= 10.0 * 1024.0 && c.problems.is_empty(),
+        });
+    }
+    let at = |list: &[fanout::Outcome], rate: f64| {
+        list.iter()
+            .find(|o| o.load.rate == rate && o.load.rooms == 1)
+            .cloned()
+    };
+    if let Some(f) = at(&results.fanout, 100.0) {
+        out.push(Budget {
+            what: "fanout 1×1000 at 100 msg/s: p99 send→deliver",
+            target: "≤ 20 ms, no loss".into(),
+            measured: format!("{:.2} ms, {} lost", f.latency.p99_ms, f.check.lost),
+            met: f.latency.p99_ms <= 20.0 && f.problems.is_empty(),
+        });
+    }
+    if let (Some(f), Some(c)) = (at(&results.fanout, 1000.0), at(&results.ceiling, 1000.0)) {
+        let ratio = f.latency.p99_ms / c.latency.p99_ms;
+        out.push(Budget {
+            what: "fanout 1×1000 at 1000 msg/s: p99 vs ceiling",
+            target: "≤ 1.25× ceiling, no loss".into(),
+            measured: format!(
+                "{:.2} ms vs {:.2} ms = {ratio:.2}×, {} lost",
+                f.latency.p99_ms, c.latency.p99_ms, f.check.lost
+            ),
+            met: ratio <= 1.25 && f.problems.is_empty(),
+        });
+    }
+    if let (Some(f), Some(c)) = (&results.fanout_max, &results.ceiling_max) {
+        let ratio = f.sustained_rate / c.sustained_rate.max(1.0);
+        out.push(Budget {
+            what: "highest sustained fanout rate vs ceiling",
+            target: "≥ 0.8× ceiling".into(),
+            measured: format!(
+                "{:.0} vs {:.0} msg/s ({:.0} vs {:.0} deliveries/s) = {ratio:.2}×",
+                f.sustained_rate,
+                c.sustained_rate,
+                f.sustained_deliveries_per_second,
+                c.sustained_deliveries_per_second
+            ),
+            met: ratio >= 0.8,
+        });
+    }
+    if let Some(b) = &results.burst {
+        out.push(Budget {
+            what: "burst: acked messages/s and p99 ack",
+            target: "≥ 20,000/s, p99 ≤ 20 ms".into(),
+            measured: format!(
+                "{:.0}/s, p99 {:.2} ms ({} senders)",
+                b.acked_per_second, b.ack_latency.p99_ms, b.params.senders
+            ),
+            met: b.acked_per_second >= 20_000.0
+                && b.ack_latency.p99_ms <= 20.0
+                && b.problems.is_empty(),
+        });
+    }
+    if let Some(h) = &results.history {
+        out.push(Budget {
+            what: "history: page of 50 from a 1M-message room",
+            target: "p99 < 2 ms at 2,000 req/s".into(),
+            measured: format!(
+                "p99 {:.2} ms at {:.0} req/s over {} messages",
+                h.latency.p99_ms, h.requests_per_second, h.params.messages
+            ),
+            met: h.latency.p99_ms < 2.0 && h.requests_per_second >= 1900.0 && h.problems.is_empty(),
+        });
+    }
+    out
+}
+
+pub fn settings() -> Vec<(&'static str, &'static str)> {
+    PRODUCT_SETTINGS.to_vec()
+}
+
+/// Writes the report as `<dir>/bench-<time>.json` and returns the path.
+pub fn write(dir: &Path, report: &Report) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let name = format!("bench-{}.json", report.started_at.replace(':', ""));
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(report)?)?;
+    Ok(path)
+}

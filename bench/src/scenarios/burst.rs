@@ -1,0 +1,194 @@
+//! `burst`: many senders in one room, each sending its next message as soon
+//! as the previous one is acknowledged. An ack means the message is durable,
+//! so this measures persistence: how many commits per second, and how long
+//! a sender waits for one. One more socket watches the room and checks that
+//! it sees every acknowledged seq once, in order.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use futures::{SinkExt, StreamExt, stream};
+use serde::Serialize;
+use tokio::sync::oneshot;
+use tokio::time::{Instant, sleep_until};
+
+use crate::api::Api;
+use crate::check::{SeqTracker, Tally};
+use crate::socket::{self, Frame, WsRead};
+use crate::stats::{Latency, Percentiles};
+use crate::target::Target;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Params {
+    pub senders: usize,
+    pub seconds: f64,
+    pub body_bytes: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Outcome {
+    pub params: Params,
+    pub acked: u64,
+    pub acked_per_second: f64,
+    pub ack_latency: Percentiles,
+    pub refused: u64,
+    /// The watcher's view of the room against everything acknowledged.
+    pub check: Tally,
+    pub problems: Vec<String>,
+}
+
+struct SenderResult {
+    seqs: Vec<i64>,
+    latency: Latency,
+    refused: u64,
+    error: Option<String>,
+}
+
+pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<Outcome> {
+    let users = api.register_many("b", params.senders).await?;
+    let room_id = api.create_room(&users[0], "burst").await?;
+    api.join_all(&users[1..], room_id).await?;
+
+    let watcher = socket::connect(target.addr, Some(&users[0].token), params.senders).await?;
+    let (mut watch_write, mut watch_read) = watcher.split();
+    let start_seq = socket::subscribe(&mut watch_write, &mut watch_read, room_id).await?;
+
+    let sockets = stream::iter(users.iter().enumerate())
+        .map(|(n, user)| socket::connect(target.addr, Some(&user.token), n))
+        .buffer_unordered(64)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<Vec<_>>>()
+        .context("connecting senders")?;
+
+    let (final_tx, final_rx) = oneshot::channel();
+    let watcher = tokio::spawn(watch(watch_read, start_seq, final_rx));
+
+    let started = Instant::now();
+    let until = started + Duration::from_secs_f64(params.seconds);
+    let body_bytes = params.body_bytes;
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .enumerate()
+        .map(|(n, ws)| tokio::spawn(send_until(ws, n, room_id, until, body_bytes)))
+        .collect();
+    let mut seqs = Vec::new();
+    let mut latency = Latency::default();
+    let mut refused = 0;
+    let mut problems = Vec::new();
+    for task in tasks {
+        let result = task.await?;
+        seqs.extend(result.seqs);
+        latency.merge(&result.latency);
+        refused += result.refused;
+        if let Some(error) = result.error
+            && problems.len() < 5
+        {
+            problems.push(error);
+        }
+    }
+    let elapsed = started.elapsed();
+
+    // Acks must be exactly the seqs after the start, each once.
+    seqs.sort_unstable();
+    let acked = seqs.len() as u64;
+    let expected: Vec<i64> = (start_seq + 1..=start_seq + acked as i64).collect();
+    if seqs != expected {
+        problems.push("acknowledged seqs are not one each of a gap-free range".into());
+    }
+    let final_seq = start_seq + acked as i64;
+    let _ = final_tx.send(final_seq);
+    let check = watcher.await?;
+    if !check.is_clean() {
+        problems.push(format!(
+            "watcher: {} lost, {} duplicated, {} out of order",
+            check.lost, check.duplicates, check.reordered
+        ));
+    }
+    if refused > 0 {
+        problems.push(format!("{refused} sends refused"));
+    }
+    Ok(Outcome {
+        params: params.clone(),
+        acked,
+        acked_per_second: acked as f64 / elapsed.as_secs_f64(),
+        ack_latency: latency.percentiles(),
+        refused,
+        check,
+        problems,
+    })
+}
+
+async fn send_until(
+    ws: socket::Ws,
+    n: usize,
+    room_id: i64,
+    until: Instant,
+    body_bytes: usize,
+) -> SenderResult {
+    let (mut write, mut read) = ws.split();
+    let mut result = SenderResult {
+        seqs: Vec::new(),
+        latency: Latency::default(),
+        refused: 0,
+        error: None,
+    };
+    let mut k = 0u64;
+    while Instant::now() < until {
+        k += 1;
+        let frame = socket::send_frame(room_id, &format!("b{n}-{k}"), body_bytes);
+        if let Err(e) = write.send(frame).await {
+            result.error = Some(format!("sender {n}: {e}"));
+            break;
+        }
+        match socket::next_text(&mut read).await {
+            Ok(Some(text)) => match Frame::scan(&text) {
+                Frame::Ack { seq, stamp } => {
+                    result.latency.record(socket::since(stamp));
+                    result.seqs.push(seq);
+                }
+                _ => {
+                    result.refused += 1;
+                    result.error.get_or_insert_with(|| text.to_string());
+                }
+            },
+            Ok(None) => {
+                result.error = Some(format!("sender {n}: socket closed"));
+                break;
+            }
+            Err(e) => {
+                result.error = Some(format!("sender {n}: {e}"));
+                break;
+            }
+        }
+    }
+    result
+}
+
+/// Reads the room's deliveries for the whole run; once told the final seq,
+/// until it has everything up to it or ten more seconds pass.
+async fn watch(mut read: WsRead, start_seq: i64, final_seq: oneshot::Receiver<i64>) -> Tally {
+    let mut tracker = SeqTracker::after(start_seq);
+    let mut final_seq = std::pin::pin!(final_seq);
+    let mut known: Option<i64> = None;
+    let mut give_up = Instant::now() + Duration::from_secs(24 * 3600);
+    while !known.is_some_and(|f| tracker.has_all(f)) {
+        tokio::select! {
+            text = socket::next_text(&mut read) => match text {
+                Ok(Some(text)) => {
+                    if let Frame::Message { seq, .. } = Frame::scan(&text) {
+                        tracker.see(seq);
+                    }
+                }
+                _ => break,
+            },
+            last = &mut final_seq, if known.is_none() => {
+                known = Some(last.unwrap_or(start_seq));
+                give_up = Instant::now() + Duration::from_secs(10);
+            }
+            () = sleep_until(give_up) => break,
+        }
+    }
+    tracker.tally(known.unwrap_or(start_seq))
+}

@@ -1,0 +1,333 @@
+//! `fanout` (and `ceiling`, the same load on the bare server): R rooms × M
+//! members, each member one socket subscribed to its room; S of them send at
+//! a fixed total rate. Every member checks that it gets each seq of its room
+//! once and in order, and times each delivery from the stamp in its body.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use futures::{SinkExt, StreamExt, stream};
+use serde::Serialize;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, sleep_until};
+
+use crate::api::Api;
+use crate::check::{SeqTracker, Tally};
+use crate::pace::Pacer;
+use crate::socket::{self, Frame, WsRead, WsWrite};
+use crate::stats::{Latency, Percentiles};
+use crate::target::Target;
+
+/// How long after the last send every delivery must have arrived.
+const DRAIN: Duration = Duration::from_secs(10);
+/// A rate is "sustained" when it is delivered without loss and its p99
+/// stays under this: the server keeps up rather than falls behind.
+pub const SUSTAINED_P99_MS: f64 = 100.0;
+const CONNECT_CONCURRENCY: usize = 64;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Load {
+    pub rooms: usize,
+    pub members: usize,
+    /// Senders per room.
+    pub senders: usize,
+    /// Messages per second offered, over all rooms.
+    pub rate: f64,
+    pub seconds: f64,
+    pub body_bytes: usize,
+}
+
+/// Who takes part: per room, its id and one token per member (`None` on the
+/// ceiling, which has no accounts).
+pub struct Population {
+    rooms: Vec<(i64, Vec<Option<String>>)>,
+}
+
+impl Population {
+    /// Registers R × M users through the API, one room each per M of them.
+    pub async fn register(api: &Api, rooms: usize, members: usize) -> anyhow::Result<Self> {
+        let mut out = Vec::with_capacity(rooms);
+        for r in 0..rooms {
+            let users = api.register_many(&format!("f{r}m"), members).await?;
+            let room_id = api.create_room(&users[0], &format!("fanout {r}")).await?;
+            api.join_all(&users[1..], room_id).await?;
+            out.push((room_id, users.into_iter().map(|u| Some(u.token)).collect()));
+        }
+        Ok(Self { rooms: out })
+    }
+
+    /// Rooms 1..=R with anonymous members, for the ceiling.
+    pub fn anonymous(rooms: usize, members: usize) -> Self {
+        Self {
+            rooms: (1..=rooms as i64)
+                .map(|id| (id, vec![None; members]))
+                .collect(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub load: Load,
+    pub sent: u64,
+    pub acked: u64,
+    pub send_errors: u64,
+    /// Sockets the server closed during the run (4008: too slow).
+    pub closed: u64,
+    pub deliveries: u64,
+    pub deliveries_per_second: f64,
+    pub latency: Percentiles,
+    pub ack_latency: Percentiles,
+    pub check: Tally,
+    pub problems: Vec<String>,
+}
+
+impl Outcome {
+    pub fn sustained(&self) -> bool {
+        self.problems.is_empty() && self.latency.p99_ms <= SUSTAINED_P99_MS
+    }
+}
+
+/// What each member's reader hands back.
+#[derive(Default)]
+struct Seen {
+    tally: Tally,
+    latency: Latency,
+    ack_latency: Latency,
+    closed: bool,
+    error: Option<String>,
+}
+
+#[derive(Clone)]
+struct Done {
+    final_seq: Arc<Vec<i64>>,
+    deadline: Instant,
+}
+
+struct Shared {
+    acked: AtomicU64,
+    send_errors: AtomicU64,
+    /// Per room (by index), the highest acknowledged seq.
+    final_seq: Vec<AtomicI64>,
+}
+
+pub async fn run(target: &Target, population: &Population, load: &Load) -> anyhow::Result<Outcome> {
+    let shared = Arc::new(Shared {
+        acked: AtomicU64::new(0),
+        send_errors: AtomicU64::new(0),
+        final_seq: population.rooms.iter().map(|_| AtomicI64::new(0)).collect(),
+    });
+    // Members connect and subscribe; each then has a reader task.
+    let members: Vec<(usize, usize, &Option<String>)> = population
+        .rooms
+        .iter()
+        .enumerate()
+        .flat_map(|(r, (_, tokens))| tokens.iter().enumerate().map(move |(m, t)| (r, m, t)))
+        .collect();
+    let connected: Vec<(usize, usize, WsWrite, WsRead, i64)> = stream::iter(members)
+        .enumerate()
+        .map(|(n, (r, m, token))| async move {
+            let room_id = population.rooms[r].0;
+            let ws = socket::connect(target.addr, token.as_deref(), n).await?;
+            let (mut write, mut read) = ws.split();
+            let last_seq = socket::subscribe(&mut write, &mut read, room_id).await?;
+            anyhow::Ok((r, m, write, read, last_seq))
+        })
+        .buffer_unordered(CONNECT_CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<anyhow::Result<_>>()
+        .context("connecting members")?;
+    for (r, _, _, _, last_seq) in &connected {
+        shared.final_seq[*r].fetch_max(*last_seq, Ordering::Relaxed);
+    }
+
+    // `done` carries the final seq per room once sending is over, and the
+    // time by which they must have arrived.
+    let (done_tx, done_rx) = watch::channel::<Option<Done>>(None);
+    let mut senders = Vec::new();
+    let mut readers = Vec::new();
+    for (r, m, write, read, last_seq) in connected {
+        let room_id = population.rooms[r].0;
+        if m < load.senders {
+            let (tx, rx) = mpsc::channel::<()>(4096);
+            let client_prefix = format!("r{r}s{m}");
+            senders.push(tx);
+            tokio::spawn(send_loop(
+                write,
+                rx,
+                room_id,
+                client_prefix,
+                load.body_bytes,
+            ));
+        }
+        readers.push(tokio::spawn(read_loop(
+            read,
+            r,
+            last_seq,
+            shared.clone(),
+            done_rx.clone(),
+        )));
+    }
+
+    let started = Instant::now();
+    let mut pacer = Pacer::new(load.rate);
+    let mut sent = 0u64;
+    let mut backlogged = 0u64;
+    let until = started + Duration::from_secs_f64(load.seconds);
+    while Instant::now() < until {
+        for _ in 0..pacer.due().await {
+            let sender = &senders[sent as usize % senders.len()];
+            if sender.try_send(()).is_err() {
+                backlogged += 1;
+            }
+            sent += 1;
+        }
+    }
+    let send_window = started.elapsed();
+    drop(senders);
+
+    // Every send is owed an ack (or an error) before the final seqs are known.
+    let deadline = Instant::now() + DRAIN;
+    let answered =
+        || shared.acked.load(Ordering::Relaxed) + shared.send_errors.load(Ordering::Relaxed);
+    while answered() < sent - backlogged && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let finals: Vec<i64> = shared
+        .final_seq
+        .iter()
+        .map(|s| s.load(Ordering::Relaxed))
+        .collect();
+    let _ = done_tx.send(Some(Done {
+        final_seq: Arc::new(finals),
+        deadline: Instant::now() + DRAIN,
+    }));
+
+    let mut all = Seen::default();
+    let mut closed = 0;
+    let mut problems = Vec::new();
+    for reader in readers {
+        let seen = reader.await?;
+        all.tally.add(seen.tally);
+        all.latency.merge(&seen.latency);
+        all.ack_latency.merge(&seen.ack_latency);
+        closed += u64::from(seen.closed);
+        if let Some(error) = seen.error
+            && problems.len() < 5
+        {
+            problems.push(error);
+        }
+    }
+    let acked = shared.acked.load(Ordering::Relaxed);
+    let send_errors = shared.send_errors.load(Ordering::Relaxed);
+    if !all.tally.is_clean() {
+        problems.push(format!(
+            "delivery check failed: {} lost, {} duplicated, {} out of order",
+            all.tally.lost, all.tally.duplicates, all.tally.reordered
+        ));
+    }
+    if backlogged > 0 {
+        problems.push(format!("{backlogged} sends could not be issued on time"));
+    }
+    if acked + send_errors < sent - backlogged {
+        problems.push(format!(
+            "{} sends never answered",
+            sent - acked - send_errors
+        ));
+    }
+    if send_errors > 0 {
+        problems.push(format!("{send_errors} sends refused"));
+    }
+    if closed > 0 {
+        problems.push(format!("{closed} sockets closed by the server"));
+    }
+    let deliveries = all.latency.count();
+    Ok(Outcome {
+        load: load.clone(),
+        sent,
+        acked,
+        send_errors,
+        closed,
+        deliveries,
+        deliveries_per_second: deliveries as f64 / send_window.as_secs_f64(),
+        latency: all.latency.percentiles(),
+        ack_latency: all.ack_latency.percentiles(),
+        check: all.tally,
+        problems,
+    })
+}
+
+async fn send_loop(
+    mut write: WsWrite,
+    mut due: mpsc::Receiver<()>,
+    room_id: i64,
+    prefix: String,
+    body_bytes: usize,
+) {
+    let mut n = 0u64;
+    while due.recv().await.is_some() {
+        n += 1;
+        let frame = socket::send_frame(room_id, &format!("{prefix}-{n}"), body_bytes);
+        if write.send(frame).await.is_err() {
+            return;
+        }
+    }
+    // Keep the write half (and so the socket) open until the run is over.
+    std::future::pending::<()>().await;
+}
+
+async fn read_loop(
+    mut read: WsRead,
+    room: usize,
+    last_seq: i64,
+    shared: Arc<Shared>,
+    mut done: watch::Receiver<Option<Done>>,
+) -> Seen {
+    let mut seen = Seen::default();
+    let mut tracker = SeqTracker::after(last_seq);
+    let mut final_seq: Option<i64> = None;
+    // Far off until the run says when to give up on missing deliveries.
+    let mut give_up = Instant::now() + Duration::from_secs(24 * 3600);
+    loop {
+        if final_seq.is_some_and(|f| tracker.has_all(f)) {
+            break;
+        }
+        tokio::select! {
+            text = socket::next_text(&mut read) => match text {
+                Ok(Some(text)) => match Frame::scan(&text) {
+                    Frame::Message { seq, stamp, .. } => {
+                        tracker.see(seq);
+                        seen.latency.record(socket::since(stamp));
+                    }
+                    Frame::Ack { seq, stamp } => {
+                        seen.ack_latency.record(socket::since(stamp));
+                        shared.acked.fetch_add(1, Ordering::Relaxed);
+                        shared.final_seq[room].fetch_max(seq, Ordering::Relaxed);
+                    }
+                    Frame::Error => {
+                        shared.send_errors.fetch_add(1, Ordering::Relaxed);
+                        seen.error.get_or_insert_with(|| text.to_string());
+                    }
+                    Frame::Subscribed { .. } | Frame::Other => {}
+                },
+                Ok(None) => { seen.closed = true; break; }
+                Err(e) => { seen.closed = true; seen.error = Some(e.to_string()); break; }
+            },
+            changed = done.changed() => {
+                if changed.is_err() { break; }
+                if let Some(d) = done.borrow().as_ref() {
+                    final_seq = Some(d.final_seq[room]);
+                    give_up = d.deadline;
+                }
+            }
+            () = sleep_until(give_up) => break,
+        }
+    }
+    let final_seq = final_seq.unwrap_or(tracker.last());
+    seen.tally = tracker.tally(final_seq);
+    seen
+}
