@@ -4,6 +4,12 @@
 use chat::startup::{Config, build, serve, shutdown_signal};
 use tracing_subscriber::EnvFilter;
 
+/// Thousands of sockets allocate and free small buffers on every message;
+/// mimalloc does that with less CPU and less fragmentation than glibc's
+/// allocator (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

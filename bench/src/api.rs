@@ -82,10 +82,10 @@ impl Api {
         })
     }
 
-    /// Registers `{prefix}{i}` for i in 0..count, in that order.
+    /// Registers `{prefix}{i:05}` for i in 0..count, in that order.
     pub async fn register_many(&self, prefix: &str, count: usize) -> anyhow::Result<Vec<User>> {
         stream::iter(0..count)
-            .map(|i| async move { self.register(&format!("{prefix}{i}")).await })
+            .map(|i| async move { self.register(&format!("{prefix}{i:05}")).await })
             .buffered(SETUP_CONCURRENCY)
             .try_collect()
             .await

@@ -35,6 +35,10 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
+            // An embedded SQLite connection cannot drop, so the ping sqlx
+            // sends before handing one out would only cost a round trip to
+            // its worker thread on every query. A PostgreSQL one can.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {

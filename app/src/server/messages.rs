@@ -1,8 +1,8 @@
 //! Posting and reading messages: the rules for seq and for idempotent sends.
 //!
-//! A post is checked here (membership, body, a repeated `client_id`) and
-//! stored by the node's [`writer`](super::writer), which assigns seqs and
-//! commits posts in batches; only after the commit is a message published, so
+//! A post's input is validated here; the node's [`writer`](super::writer)
+//! checks membership and repeated `client_id`s, assigns seqs and commits
+//! posts in batches; only after the commit is a message published, so
 //! nothing is ever shown that is not durable (`fanout` says how it reaches
 //! every node).
 //!
@@ -11,6 +11,7 @@
 //! broadcast twice.
 
 use sea_query::{Expr, Order, Query, SelectStatement};
+use sqlx::AnyConnection;
 
 use super::auth::AuthUser;
 use super::db::{Db, to_rfc3339};
@@ -103,6 +104,7 @@ fn select_messages() -> SelectStatement {
 /// The message `author_id` sent with `client_id`, if it is stored.
 pub(super) async fn find_by_client_id(
     db: &Db,
+    conn: &mut AnyConnection,
     author_id: i64,
     client_id: &str,
 ) -> Result<Option<Message>> {
@@ -110,8 +112,7 @@ pub(super) async fn find_by_client_id(
         .and_where(Expr::col((Messages::Table, Messages::AuthorId)).eq(author_id))
         .and_where(Expr::col((Messages::Table, Messages::ClientId)).eq(client_id))
         .to_owned();
-    let mut conn = db.acquire().await?;
-    let row: Option<MessageRow> = db.fetch_optional(&mut conn, &select).await?;
+    let row: Option<MessageRow> = db.fetch_optional(conn, &select).await?;
     Ok(row.map(Message::from))
 }
 
@@ -127,14 +128,9 @@ pub async fn post(
     if let Some(client_id) = &client_id {
         validate_client_id(client_id)?;
     }
-    require_member(state, auth.user.id, room_id).await?;
-    if let Some(client_id) = &client_id
-        && let Some(original) = find_by_client_id(&state.db, auth.user.id, client_id).await?
-    {
-        return Ok((original, false));
-    }
     validate_body(&body)?;
-
+    // Membership and a repeated client_id are checked by the writer, for
+    // every post of a batch at once.
     state
         .writer
         .store(Draft {
@@ -334,5 +330,58 @@ mod seq_tests {
         assert_eq!(first, again);
         let (next, _) = post(&state, &ann, room, "b".into(), None).await.unwrap();
         assert_eq!((first.seq, next.seq), (1, 2));
+    }
+
+    /// Posts that reach the writer together share a batch; a repeated
+    /// client_id or a non-member among them must not cost the others.
+    #[tokio::test]
+    async fn a_batch_with_repeats_and_strangers_answers_each_post_rightly() {
+        let (state, _dir) = state().await;
+        let ann = user(&state, "ann").await;
+        let bob = user(&state, "bob").await;
+        let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
+        let (stored, _) = post(&state, &ann, room, "old".into(), Some("old".into()))
+            .await
+            .unwrap();
+
+        // Started together, so the writer finds them all waiting.
+        let posts: Vec<_> = (0..30)
+            .map(|i| {
+                let state = state.clone();
+                let (author, client_id) = match i % 5 {
+                    0 => (bob.clone(), None),
+                    1 => (ann.clone(), Some("old".to_owned())),
+                    2 => (ann.clone(), Some("twice".to_owned())),
+                    _ => (ann.clone(), Some(format!("new{i}"))),
+                };
+                tokio::spawn(async move {
+                    let answer = post(&state, &author, room, format!("m{i}"), client_id).await;
+                    (i % 5, answer)
+                })
+            })
+            .collect();
+        let mut twice = Vec::new();
+        let mut new_seqs = vec![stored.seq];
+        for task in posts {
+            match task.await.unwrap() {
+                (0, answer) => assert!(matches!(answer, Err(Error::NotAMember))),
+                (1, answer) => assert_eq!(answer.unwrap(), (stored.clone(), false)),
+                (2, answer) => twice.push(answer.unwrap()),
+                (_, answer) => {
+                    let (message, created) = answer.unwrap();
+                    assert!(created);
+                    new_seqs.push(message.seq);
+                }
+            }
+        }
+        // "twice" was sent six times: stored once, the rest get that message.
+        assert_eq!(twice.iter().filter(|(_, created)| *created).count(), 1);
+        let original = &twice.iter().find(|(_, created)| *created).unwrap().0;
+        assert!(twice.iter().all(|(message, _)| message == original));
+        new_seqs.push(original.seq);
+        new_seqs.sort();
+        let stored_count = new_seqs.len() as i64;
+        assert_eq!(new_seqs, (1..=stored_count).collect::<Vec<_>>());
+        assert_eq!(last_seq(&state, room).await.unwrap(), stored_count);
     }
 }

@@ -1,10 +1,13 @@
 //! Rooms and who is in them. Every room is public: anyone logged in can see
 //! the list and join; only members read or post (see [`require_member`]).
 
+use std::collections::{BTreeSet, HashSet};
+
 use sea_query::{Alias, Asterisk, Expr, Order, Query, SelectStatement, SimpleExpr};
+use sqlx::AnyConnection;
 
 use super::auth::AuthUser;
-use super::db::{is_unique_violation, now_ms, to_rfc3339};
+use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
 use super::schema::{Memberships, Rooms};
 use super::state::AppState;
@@ -201,18 +204,46 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
 /// Fails with `room_not_found` or `not_a_member` unless the user may read and
 /// post in the room.
 pub async fn require_member(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {
+    check_member(&state.db, user_id, room_id).await
+}
+
+pub(super) async fn check_member(db: &Db, user_id: i64, room_id: i64) -> Result<()> {
     let select = Query::select()
         .expr_as(memberships(Some(user_id)), Alias::new("member"))
         .from(Rooms::Table)
         .and_where(Expr::col(Rooms::Id).eq(room_id))
         .to_owned();
-    let mut conn = state.db.acquire().await?;
-    let member: Option<(i64,)> = state.db.fetch_optional(&mut conn, &select).await?;
+    let mut conn = db.acquire().await?;
+    let member: Option<(i64,)> = db.fetch_optional(&mut conn, &select).await?;
     match member {
         None => Err(Error::RoomNotFound),
         Some((0,)) => Err(Error::NotAMember),
         Some(_) => Ok(()),
     }
+}
+
+/// Which of these `(room_id, user_id)` pairs are memberships: the check for
+/// a whole batch of posts in one query. It reads every room of these users
+/// (one range of `memberships_user_id` each) and keeps the pairs asked for.
+pub(super) async fn memberships_among(
+    db: &Db,
+    conn: &mut AnyConnection,
+    pairs: &HashSet<(i64, i64)>,
+) -> Result<HashSet<(i64, i64)>> {
+    if pairs.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let users: BTreeSet<i64> = pairs.iter().map(|&(_, user)| user).collect();
+    let select = Query::select()
+        .columns([Memberships::RoomId, Memberships::UserId])
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::UserId).is_in(users))
+        .to_owned();
+    let rows: Vec<(i64, i64)> = db.fetch_all(conn, &select).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|pair| pairs.contains(pair))
+        .collect())
 }
 
 #[cfg(test)]

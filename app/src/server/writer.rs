@@ -1,6 +1,14 @@
 //! Storing posted messages with group commit: one writer task per node takes
 //! every post waiting for it and stores them in one transaction.
 //!
+//! Per batch, not per post: one query finds which posters are members of
+//! their rooms, then one transaction stores the posts. A retried send (a
+//! `client_id` already stored, or twice in one batch) is not looked up in
+//! advance: the unique index on `(author_id, client_id)` refuses it, the
+//! batch falls back to one post at a time, and the retry is answered with
+//! the original. Retries are rare (a reconnect), lookups would be on every
+//! post.
+//!
 //! A message is acknowledged only once it is durable, and a durable commit
 //! costs an fsync, which SQLite does one at a time. Committing the posts that
 //! arrived together in one transaction shares that fsync among them, so
@@ -18,9 +26,11 @@
 //! a room deleted meanwhile) is rolled back whole and its posts are retried
 //! one at a time, so one bad post never costs the others theirs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use sea_query::{Expr, Query};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
@@ -28,6 +38,7 @@ use super::error::{Error, Result};
 use super::fanout;
 use super::hub::Hub;
 use super::messages::find_by_client_id;
+use super::rooms::{check_member, memberships_among};
 use super::schema::{Messages, Rooms};
 use crate::model::{Author, Message};
 
@@ -82,21 +93,39 @@ impl std::fmt::Debug for Writer {
 
 async fn run(db: Db, hub: Hub, mut queue: mpsc::Receiver<Post>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    // The writer keeps its connection: on SQLite its page cache then stays
+    // warm, since no other connection writes messages. After any error it
+    // takes a fresh one.
+    let mut held: Option<PoolConnection<Any>> = None;
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let drafts: Vec<&Draft> = batch.iter().map(|(draft, _)| draft).collect();
-        match store_batch(&db, &drafts).await {
-            Ok(messages) => {
-                for ((_, reply), message) in batch.drain(..).zip(messages) {
-                    fanout::committed(&db, &hub, message.clone());
-                    let _ = reply.send(Ok((message, true)));
+        let mut conn = match held.take() {
+            Some(conn) => conn,
+            None => match db.acquire().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the message writer has no connection");
+                    for (_, reply) in batch.drain(..) {
+                        let _ = reply.send(Err(Error::Internal("no database connection".into())));
+                    }
+                    continue;
                 }
+            },
+        };
+        let drafts: Vec<&Draft> = batch.iter().map(|(draft, _)| draft).collect();
+        match settle(&db, &hub, &mut conn, &drafts).await {
+            Ok(answers) => {
+                for ((_, reply), answer) in batch.drain(..).zip(answers) {
+                    let _ = reply.send(answer);
+                }
+                held = Some(conn);
             }
             Err(e) => {
                 if batch.len() > 1 {
                     tracing::debug!(error = %e, posts = batch.len(), "batch failed; storing its posts one by one");
                 }
+                drop(conn);
                 for (draft, reply) in batch.drain(..) {
-                    let _ = reply.send(store_one(&db, &hub, draft).await);
+                    let _ = reply.send(settle_one(&db, &hub, &draft).await);
                 }
             }
         }
@@ -105,35 +134,66 @@ async fn run(db: Db, hub: Hub, mut queue: mpsc::Receiver<Post>) {
 
 /// A post on its own: the fallback when its batch failed, with the answer
 /// for a `client_id` that another connection stored first.
-async fn store_one(db: &Db, hub: &Hub, draft: Draft) -> Result<(Message, bool)> {
-    match store_batch(db, &[&draft]).await {
-        Ok(mut stored) => {
-            let message = stored
-                .pop()
-                .ok_or_else(|| Error::Internal("a stored post went missing".into()))?;
-            fanout::committed(db, hub, message.clone());
-            Ok((message, true))
-        }
+async fn settle_one(db: &Db, hub: &Hub, draft: &Draft) -> Result<(Message, bool)> {
+    let mut conn = db.acquire().await?;
+    match settle(db, hub, &mut conn, &[draft]).await {
+        Ok(mut answers) => answers
+            .pop()
+            .unwrap_or_else(|| Err(Error::Internal("a post went unanswered".into()))),
         Err(Error::Database(e)) if is_unique_violation(&e) => {
             let client_id = draft.client_id.as_deref().unwrap_or_default();
-            match find_by_client_id(db, draft.author.id, client_id).await? {
-                Some(original) => Ok((original, false)),
-                None => Err(Error::Database(e)),
-            }
+            let original = find_by_client_id(db, &mut conn, draft.author.id, client_id).await?;
+            original.map(|m| (m, false)).ok_or(Error::Database(e))
         }
         Err(e) => Err(e),
     }
 }
 
+/// Checks, stores and publishes a batch, answering each post in order. An
+/// `Err` means the batch's transaction failed and nothing of it was stored.
+async fn settle(
+    db: &Db,
+    hub: &Hub,
+    conn: &mut AnyConnection,
+    drafts: &[&Draft],
+) -> Result<Vec<Result<(Message, bool)>>> {
+    let pairs: HashSet<(i64, i64)> = drafts.iter().map(|d| (d.room_id, d.author.id)).collect();
+    let members = memberships_among(db, conn, &pairs).await?;
+    let is_member = |draft: &Draft| members.contains(&(draft.room_id, draft.author.id));
+    let new: Vec<&Draft> = drafts.iter().copied().filter(|d| is_member(d)).collect();
+    let mut stored = store_batch(db, conn, &new).await?.into_iter();
+    let mut answers = Vec::with_capacity(drafts.len());
+    for draft in drafts {
+        let answer = if is_member(draft) {
+            let message = stored
+                .next()
+                .ok_or_else(|| Error::Internal("a stored post went missing".into()))?;
+            fanout::committed(db, hub, message.clone());
+            Ok((message, true))
+        } else {
+            // Which refusal: the room may be gone, or the user not in it.
+            match check_member(db, draft.author.id, draft.room_id).await {
+                Err(e) => Err(e),
+                Ok(()) => Err(Error::NotAMember),
+            }
+        };
+        answers.push(answer);
+    }
+    Ok(answers)
+}
+
 /// Stores the drafts in one transaction and returns them as messages, in
 /// the drafts' order.
-async fn store_batch(db: &Db, drafts: &[&Draft]) -> Result<Vec<Message>> {
+async fn store_batch(db: &Db, conn: &mut AnyConnection, drafts: &[&Draft]) -> Result<Vec<Message>> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
     let now = now_ms();
     let mut per_room: BTreeMap<i64, i64> = BTreeMap::new();
     for draft in drafts {
         *per_room.entry(draft.room_id).or_default() += 1;
     }
-    let mut tx = db.begin().await?;
+    let mut tx = conn.begin().await?;
     let mut next_seq = HashMap::with_capacity(per_room.len());
     for (&room_id, &count) in &per_room {
         let bump = Query::update()

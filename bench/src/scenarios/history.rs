@@ -47,7 +47,7 @@ pub struct Outcome {
 }
 
 pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<Outcome> {
-    let user = api.register("h0").await?;
+    let user = api.register("history").await?;
     let room_id = api.create_room(&user, "history").await?;
     let seeding = Instant::now();
     seed(target, room_id, user.id, params.messages).await?;
