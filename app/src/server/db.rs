@@ -45,10 +45,14 @@ impl Db {
                         // WAL lets readers run beside the single writer;
                         // synchronous=FULL makes a commit durable before we
                         // acknowledge it; busy_timeout queues writers instead
-                        // of failing them.
+                        // of failing them. temp_store=MEMORY keeps the
+                        // statement journal of a multi-row insert (needed
+                        // only to undo that statement) off the disk: it is
+                        // not what makes a commit durable.
                         conn.execute(
                             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                             PRAGMA temp_store = MEMORY;",
                         )
                         .await?;
                     }
