@@ -80,7 +80,7 @@ struct Connection {
     auth: AuthUser,
     write_timeout: Duration,
     subscriptions: HashMap<i64, AbortHandle>,
-    outbox: mpsc::Sender<Delivery>,
+    outbox: mpsc::Sender<Arc<Delivery>>,
     too_slow: Arc<Notify>,
 }
 
@@ -113,7 +113,7 @@ impl Sent {
 }
 
 impl Connection {
-    fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Delivery>) {
+    fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Arc<Delivery>>) {
         let limits = &state.settings.sockets;
         let (outbox, outbox_rx) = mpsc::channel(limits.queue);
         let connection = Self {
@@ -127,7 +127,7 @@ impl Connection {
         (connection, outbox_rx)
     }
 
-    async fn run(mut self, mut socket: WebSocket, mut outbox_rx: mpsc::Receiver<Delivery>) {
+    async fn run(mut self, mut socket: WebSocket, mut outbox_rx: mpsc::Receiver<Arc<Delivery>>) {
         let (conn_id, mut control) = self
             .state
             .hub
@@ -143,7 +143,10 @@ impl Connection {
                 incoming = socket.recv() => match incoming {
                     Some(Ok(frame)) => {
                         last_heard = Instant::now();
-                        if let Some(exit) = self.on_frame(&mut socket, frame).await {
+                        // Boxed: handling a frame can await the database,
+                        // and an unboxed future that size would be carried
+                        // by every idle socket.
+                        if let Some(exit) = Box::pin(self.on_frame(&mut socket, frame)).await {
                             break exit;
                         }
                     }
@@ -158,7 +161,7 @@ impl Connection {
                     None => break Exit::PeerGone,
                 },
                 Some(delivery) = outbox_rx.recv() => {
-                    let frame = WsMessage::Text(delivery.frame);
+                    let frame = WsMessage::Text(delivery.frame.clone());
                     // A full queue must not wait behind a stalled write.
                     let sent = tokio::select! {
                         sent = write(&mut socket, frame, self.write_timeout) => sent,
@@ -319,9 +322,9 @@ impl Connection {
 }
 
 async fn forward(
-    mut live: broadcast::Receiver<Delivery>,
+    mut live: broadcast::Receiver<Arc<Delivery>>,
     mut last_seq: i64,
-    outbox: mpsc::Sender<Delivery>,
+    outbox: mpsc::Sender<Arc<Delivery>>,
     too_slow: Arc<Notify>,
 ) {
     loop {

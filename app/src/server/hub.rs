@@ -75,7 +75,7 @@ impl Default for Inner {
 
 #[derive(Clone)]
 struct RoomChannel {
-    tx: broadcast::Sender<Delivery>,
+    tx: broadcast::Sender<Arc<Delivery>>,
 }
 
 struct Conn {
@@ -99,7 +99,7 @@ impl Hub {
     }
 
     /// Receives every message published to the room from now on.
-    pub fn subscribe(&self, room_id: i64) -> broadcast::Receiver<Delivery> {
+    pub fn subscribe(&self, room_id: i64) -> broadcast::Receiver<Arc<Delivery>> {
         self.room(room_id).tx.subscribe()
     }
 
@@ -117,11 +117,12 @@ impl Hub {
                 return;
             }
         };
-        let delivery = Delivery {
+        // Shared, not copied: queues hold a pointer per subscriber.
+        let delivery = Arc::new(Delivery {
             room_id,
             seq,
             frame,
-        };
+        });
         // An error only means nobody is listening right now.
         let _ = self.room(room_id).tx.send(delivery);
     }
