@@ -1,11 +1,11 @@
 //! `GET /ws`: the WebSocket adapter over the services (protocol in
 //! `app::protocol`).
 //!
-//! One task owns each socket and is the only writer to it. Each subscribed
-//! room has a small forwarder task that moves the room's broadcast into this
-//! connection's bounded queue; if either overflows, the client is too slow and
-//! is closed with 4008 so it resumes from its last seq rather than the server
-//! buffering for it. Dead peers are found by protocol pings.
+//! One task owns each socket and is the only writer to it. The hub puts each
+//! subscribed room's messages straight into this connection's bounded queue;
+//! if it overflows, the client is too slow and is closed with 4008 so it
+//! resumes from its last seq rather than the server buffering for it. Dead
+//! peers are found by protocol pings.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,14 +15,14 @@ use app::protocol::{
     CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ClientFrame, MAX_FRAME_BYTES, ServerFrame,
 };
 use app::server::auth::{self, AuthUser};
-use app::server::hub::{Control, Delivery};
+use app::server::hub::{ConnId, Control, Delivery, Subscriber};
 use app::server::{AppState, Error, messages, rooms};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use tokio::sync::{Notify, broadcast, mpsc};
-use tokio::task::AbortHandle;
+use futures::SinkExt;
+use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, interval, timeout};
 
 const PING_EVERY: Duration = Duration::from_secs(25);
@@ -30,6 +30,11 @@ const PING_EVERY: Duration = Duration::from_secs(25);
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
 /// How long a closing socket waits for the peer's close reply.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
+/// Queued messages written before one flush.
+const WRITE_BATCH: usize = 64;
+/// Bytes of frames the socket collects before it writes them out; a flush
+/// writes whatever is there. Small, since an idle socket keeps its buffer.
+const WRITE_BUFFER: usize = 8 * 1024;
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -51,12 +56,12 @@ pub async fn upgrade(
     // front, would be most of an idle socket's cost. Frames larger than the
     // buffer still arrive (it grows for them), up to MAX_FRAME_BYTES.
     ws.read_buffer_size(4096)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| {
-            let (connection, outbox) = Connection::new(state, auth);
-            connection.run(socket, outbox)
+            let (connection, inbox) = Connection::new(state, auth);
+            connection.run(socket, inbox)
         })
 }
 
@@ -75,11 +80,16 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|(_, rest)| rest == host)
 }
 
+/// What reaches a connection: its rooms' messages and the services' requests.
+type Inbox = (mpsc::Receiver<Arc<Delivery>>, mpsc::Receiver<Control>);
+
 struct Connection {
     state: AppState,
     auth: AuthUser,
     write_timeout: Duration,
-    subscriptions: HashMap<i64, AbortHandle>,
+    conn_id: ConnId,
+    /// Per subscribed room, the newest seq this socket has been sent.
+    subscriptions: HashMap<i64, i64>,
     outbox: mpsc::Sender<Arc<Delivery>>,
     too_slow: Arc<Notify>,
 }
@@ -113,25 +123,25 @@ impl Sent {
 }
 
 impl Connection {
-    fn new(state: AppState, auth: AuthUser) -> (Self, mpsc::Receiver<Arc<Delivery>>) {
+    /// Registers the connection with the hub; `run` unregisters it.
+    fn new(state: AppState, auth: AuthUser) -> (Self, Inbox) {
         let limits = &state.settings.sockets;
         let (outbox, outbox_rx) = mpsc::channel(limits.queue);
+        let (conn_id, control) = state.hub.register(auth.user.id, &auth.session);
         let connection = Self {
             write_timeout: limits.write_timeout,
             state,
             auth,
+            conn_id,
             subscriptions: HashMap::new(),
             outbox,
             too_slow: Arc::default(),
         };
-        (connection, outbox_rx)
+        (connection, (outbox_rx, control))
     }
 
-    async fn run(mut self, mut socket: WebSocket, mut outbox_rx: mpsc::Receiver<Arc<Delivery>>) {
-        let (conn_id, mut control) = self
-            .state
-            .hub
-            .register(self.auth.user.id, &self.auth.session);
+    async fn run(mut self, mut socket: WebSocket, (mut outbox_rx, mut control): Inbox) {
+        let conn_id = self.conn_id;
         tracing::debug!(conn_id, user_id = self.auth.user.id, "socket open");
 
         let mut ping = interval(PING_EVERY);
@@ -161,10 +171,9 @@ impl Connection {
                     None => break Exit::PeerGone,
                 },
                 Some(delivery) = outbox_rx.recv() => {
-                    let frame = WsMessage::Text(delivery.frame.clone());
                     // A full queue must not wait behind a stalled write.
                     let sent = tokio::select! {
-                        sent = write(&mut socket, frame, self.write_timeout) => sent,
+                        sent = write_queued(&mut socket, delivery, &mut outbox_rx, &mut self.subscriptions, self.write_timeout) => sent,
                         () = too_slow.notified() => Sent::TimedOut,
                     };
                     if let Some(exit) = sent.exit() {
@@ -175,8 +184,8 @@ impl Connection {
                     Control::SessionEnded => break Exit::Close(CLOSE_SESSION_ENDED, "session ended"),
                     Control::ServerShutdown => break Exit::Close(1001, "server shutting down"),
                     Control::LeftRoom(room_id) => {
-                        if let Some(handle) = self.subscriptions.remove(&room_id) {
-                            handle.abort();
+                        if self.subscriptions.remove(&room_id).is_some() {
+                            self.state.hub.unsubscribe(room_id, conn_id);
                             let left = service_error(&Error::NotAMember, None, Some(room_id));
                             if let Some(exit) = send(&mut socket, &left, self.write_timeout).await.exit() {
                                 break exit;
@@ -196,8 +205,8 @@ impl Connection {
             }
         };
 
-        for handle in self.subscriptions.values() {
-            handle.abort();
+        for &room_id in self.subscriptions.keys() {
+            self.state.hub.unsubscribe(room_id, conn_id);
         }
         if let Exit::Close(code, reason) = exit {
             let close = WsMessage::Close(Some(CloseFrame {
@@ -247,8 +256,8 @@ impl Connection {
         match frame {
             ClientFrame::Ping => vec![ServerFrame::Pong],
             ClientFrame::Unsubscribe { room_id } => {
-                if let Some(handle) = self.subscriptions.remove(&room_id) {
-                    handle.abort();
+                if self.subscriptions.remove(&room_id).is_some() {
+                    self.state.hub.unsubscribe(room_id, self.conn_id);
                 }
                 vec![]
             }
@@ -280,10 +289,10 @@ impl Connection {
     }
 
     /// Sends the backlog after `after_seq` and starts live delivery after it,
-    /// returning the seq both meet at. The broadcast receiver is taken before
+    /// returning the seq both meet at. The subscription starts before
     /// `last_seq` is read, so every message past it arrives live and every
-    /// message up to it is in the database: no gap, and the forwarder's seq
-    /// filter removes the overlap.
+    /// message up to it is in the database: no gap, and the seq filter in
+    /// `write_queued` removes the overlap.
     async fn subscribe(
         &mut self,
         socket: &mut WebSocket,
@@ -291,10 +300,13 @@ impl Connection {
         after_seq: Option<i64>,
     ) -> Result<i64, Error> {
         rooms::require_member(&self.state, self.auth.user.id, room_id).await?;
-        if let Some(old) = self.subscriptions.remove(&room_id) {
-            old.abort();
-        }
-        let live = self.state.hub.subscribe(room_id);
+        self.subscriptions.remove(&room_id);
+        let subscriber = Subscriber {
+            conn: self.conn_id,
+            queue: self.outbox.clone(),
+            too_slow: self.too_slow.clone(),
+        };
+        self.state.hub.subscribe(room_id, subscriber);
         let last_seq = messages::last_seq(&self.state, room_id).await?;
         self.state.hub.start_at(room_id, last_seq);
         if let Some(mut cursor) = after_seq {
@@ -310,37 +322,10 @@ impl Connection {
                 }
             }
         }
-        let task = tokio::spawn(forward(
-            live,
-            last_seq,
-            self.outbox.clone(),
-            self.too_slow.clone(),
-        ));
-        self.subscriptions.insert(room_id, task.abort_handle());
+        // Messages queued meanwhile up to last_seq were in the backlog or
+        // the database; `write_queued` skips them by this.
+        self.subscriptions.insert(room_id, last_seq);
         Ok(last_seq)
-    }
-}
-
-async fn forward(
-    mut live: broadcast::Receiver<Arc<Delivery>>,
-    mut last_seq: i64,
-    outbox: mpsc::Sender<Arc<Delivery>>,
-    too_slow: Arc<Notify>,
-) {
-    loop {
-        match live.recv().await {
-            Ok(delivery) if delivery.seq <= last_seq => {}
-            Ok(delivery) => {
-                last_seq = delivery.seq;
-                match outbox.try_send(delivery) {
-                    Ok(()) => {}
-                    Err(mpsc::error::TrySendError::Full(_)) => return too_slow.notify_one(),
-                    Err(mpsc::error::TrySendError::Closed(_)) => return,
-                }
-            }
-            Err(broadcast::error::RecvError::Lagged(_)) => return too_slow.notify_one(),
-            Err(broadcast::error::RecvError::Closed) => return,
-        }
     }
 }
 
@@ -363,6 +348,45 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame, limit: Duration) -> S
     match serde_json::to_string(frame) {
         Ok(text) => write(socket, WsMessage::Text(text.into()), limit).await,
         Err(_) => Sent::Failed,
+    }
+}
+
+/// Writes `first` and whatever else is already queued, then flushes once:
+/// in a busy room a socket costs one syscall per batch, not per message.
+/// Skips what this socket must not get: rooms it left, and seqs it already
+/// has (the overlap between a subscription's backlog and its live stream).
+async fn write_queued(
+    socket: &mut WebSocket,
+    first: Arc<Delivery>,
+    queue: &mut mpsc::Receiver<Arc<Delivery>>,
+    subscriptions: &mut HashMap<i64, i64>,
+    limit: Duration,
+) -> Sent {
+    let batch = async {
+        let mut next = Some(first);
+        let mut written = 0;
+        while let Some(delivery) = next.take() {
+            if let Some(last) = subscriptions.get_mut(&delivery.room_id)
+                && delivery.seq > *last
+            {
+                *last = delivery.seq;
+                socket.feed(WsMessage::Text(delivery.frame.clone())).await?;
+                written += 1;
+            }
+            if written < WRITE_BATCH {
+                next = queue.try_recv().ok();
+            }
+        }
+        if written > 0 {
+            socket.flush().await
+        } else {
+            Ok(())
+        }
+    };
+    match timeout(limit, batch).await {
+        Ok(Ok(())) => Sent::Ok,
+        Ok(Err(_)) => Sent::Failed,
+        Err(_) => Sent::TimedOut,
     }
 }
 

@@ -17,6 +17,7 @@ use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::get;
+use futures::SinkExt;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
@@ -74,7 +75,7 @@ pub async fn serve(addr: SocketAddr) -> anyhow::Result<()> {
 
 async fn upgrade(State(rooms): State<Rooms>, ws: WebSocketUpgrade) -> Response {
     ws.read_buffer_size(4096)
-        .write_buffer_size(0)
+        .write_buffer_size(8 * 1024)
         .on_upgrade(move |socket| connection(socket, rooms))
 }
 
@@ -113,7 +114,18 @@ async fn connection(mut socket: WebSocket, rooms: Rooms) {
                     let _ = socket.send(WsMessage::Close(Some(close))).await;
                     return;
                 };
-                if socket.send(WsMessage::Text(frame)).await.is_err() {
+                // What is already queued goes out with it, in one flush.
+                let mut batch = vec![frame];
+                while let Some(Ok(next)) = live.as_mut().map(|l| l.try_recv()) {
+                    batch.push(next);
+                    if batch.len() == 64 { break; }
+                }
+                for frame in batch {
+                    if socket.feed(WsMessage::Text(frame)).await.is_err() {
+                        return;
+                    }
+                }
+                if socket.flush().await.is_err() {
                     return;
                 }
             }

@@ -3,25 +3,24 @@
 //! them; leaving a room unsubscribes them).
 //!
 //! Ordering: messages are published by one task per node (the `writer` on
-//! SQLite, the `fanout` listener on PostgreSQL), in seq order, so each room's
-//! broadcast channel carries them in seq order. Each is serialized into its
-//! WebSocket frame once, here, and every subscriber sends the same bytes.
-//! The channels are bounded; a receiver that falls behind gets `Lagged` and
-//! its socket is closed so the client resumes from its last seq instead of
-//! the server buffering without limit.
+//! SQLite, the `fanout` listener on PostgreSQL), in seq order, and publishing
+//! puts each straight into every subscribed socket's queue, so every queue
+//! holds a room's messages in seq order. Each is serialized into its
+//! WebSocket frame once, here, and every subscriber sends the same bytes;
+//! no task sits between the publisher and the socket. The queues are
+//! bounded; a socket whose queue is full is told it is too slow, loses the
+//! subscription, and is closed so the client resumes from its last seq
+//! instead of the server buffering without limit.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::model::Message;
 use crate::protocol::ServerFrame;
-
-/// Messages a subscriber may fall behind by before it is cut off.
-pub const ROOM_CHANNEL_CAPACITY: usize = 1024;
 
 /// What a service asks of one live connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +50,8 @@ pub struct Hub {
 }
 
 struct Inner {
-    rooms: Mutex<HashMap<i64, RoomChannel>>,
+    /// Per room, the sockets subscribed to it.
+    rooms: Mutex<HashMap<i64, Vec<Subscriber>>>,
     conns: Mutex<HashMap<ConnId, Conn>>,
     next_conn: AtomicU64,
     /// The number of open connections, for shutdown to wait on.
@@ -73,9 +73,13 @@ impl Default for Inner {
     }
 }
 
+/// A socket's place in a room: where its messages go, and how to tell it
+/// it fell behind.
 #[derive(Clone)]
-struct RoomChannel {
-    tx: broadcast::Sender<Arc<Delivery>>,
+pub struct Subscriber {
+    pub conn: ConnId,
+    pub queue: mpsc::Sender<Arc<Delivery>>,
+    pub too_slow: Arc<Notify>,
 }
 
 struct Conn {
@@ -89,18 +93,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Hub {
-    fn room(&self, room_id: i64) -> RoomChannel {
-        lock(&self.inner.rooms)
-            .entry(room_id)
-            .or_insert_with(|| RoomChannel {
-                tx: broadcast::channel(ROOM_CHANNEL_CAPACITY).0,
-            })
-            .clone()
+    /// Delivers every message published to the room from now on into the
+    /// subscriber's queue (replacing its earlier subscription there).
+    pub fn subscribe(&self, room_id: i64, subscriber: Subscriber) {
+        let mut rooms = lock(&self.inner.rooms);
+        let subscribers = rooms.entry(room_id).or_default();
+        subscribers.retain(|s| s.conn != subscriber.conn);
+        subscribers.push(subscriber);
     }
 
-    /// Receives every message published to the room from now on.
-    pub fn subscribe(&self, room_id: i64) -> broadcast::Receiver<Arc<Delivery>> {
-        self.room(room_id).tx.subscribe()
+    pub fn unsubscribe(&self, room_id: i64, conn: ConnId) {
+        let mut rooms = lock(&self.inner.rooms);
+        if let Some(subscribers) = rooms.get_mut(&room_id) {
+            subscribers.retain(|s| s.conn != conn);
+            if subscribers.is_empty() {
+                rooms.remove(&room_id);
+            }
+        }
     }
 
     /// Delivers a committed message to the room's current subscribers.
@@ -123,8 +132,18 @@ impl Hub {
             seq,
             frame,
         });
-        // An error only means nobody is listening right now.
-        let _ = self.room(room_id).tx.send(delivery);
+        let mut rooms = lock(&self.inner.rooms);
+        let Some(subscribers) = rooms.get_mut(&room_id) else {
+            return;
+        };
+        subscribers.retain(|s| match s.queue.try_send(delivery.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                s.too_slow.notify_one();
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        });
     }
 
     /// Records that a subscriber here has everything up to `seq`, unless
@@ -220,13 +239,25 @@ mod tests {
         }
     }
 
+    fn subscriber(conn: ConnId, queue: usize) -> (Subscriber, mpsc::Receiver<Arc<Delivery>>) {
+        let (tx, rx) = mpsc::channel(queue);
+        let subscriber = Subscriber {
+            conn,
+            queue: tx,
+            too_slow: Arc::default(),
+        };
+        (subscriber, rx)
+    }
+
     #[tokio::test]
     async fn subscribers_get_only_their_room() {
         let hub = Hub::default();
-        let mut one = hub.subscribe(1);
-        let mut two = hub.subscribe(2);
+        let (one, mut one_rx) = subscriber(1, 8);
+        let (two, mut two_rx) = subscriber(2, 8);
+        hub.subscribe(1, one);
+        hub.subscribe(2, two);
         hub.publish(message(1, 1));
-        let delivery = one.recv().await.unwrap();
+        let delivery = one_rx.recv().await.unwrap();
         assert_eq!((delivery.room_id, delivery.seq), (1, 1));
         let frame: ServerFrame = serde_json::from_str(&delivery.frame).unwrap();
         assert_eq!(
@@ -235,7 +266,36 @@ mod tests {
                 message: message(1, 1)
             }
         );
-        assert!(two.try_recv().is_err());
+        assert!(two_rx.try_recv().is_err());
+        hub.unsubscribe(1, 1);
+        hub.publish(message(1, 2));
+        assert!(one_rx.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_told_and_dropped_while_others_go_on() {
+        let hub = Hub::default();
+        let (slow, mut slow_rx) = subscriber(1, 2);
+        let told = slow.too_slow.clone();
+        let (fast, mut fast_rx) = subscriber(2, 8);
+        hub.subscribe(1, slow);
+        hub.subscribe(1, fast);
+        for seq in 1..=3 {
+            hub.publish(message(1, seq));
+        }
+        // The third did not fit: the slow socket is told once, and dropped.
+        tokio::time::timeout(std::time::Duration::from_secs(1), told.notified())
+            .await
+            .unwrap();
+        hub.publish(message(1, 4));
+        let slow_seqs: Vec<i64> = std::iter::from_fn(|| slow_rx.try_recv().ok())
+            .map(|d| d.seq)
+            .collect();
+        assert_eq!(slow_seqs, [1, 2]);
+        let fast_seqs: Vec<i64> = std::iter::from_fn(|| fast_rx.try_recv().ok())
+            .map(|d| d.seq)
+            .collect();
+        assert_eq!(fast_seqs, [1, 2, 3, 4]);
     }
 
     #[tokio::test]
