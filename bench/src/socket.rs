@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use futures::stream::{SplitSink, SplitStream};
-use futures::{SinkExt, StreamExt};
+use futures::{SinkExt, Stream, StreamExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
@@ -95,14 +95,10 @@ pub fn send_frame(room_id: i64, client_id: &str, body_bytes: usize) -> WsMessage
 }
 
 /// Subscribes and returns the room's `last_seq`: live delivery starts after it.
-pub async fn subscribe(
-    write: &mut WsWrite,
-    read: &mut WsRead,
-    room_id: i64,
-) -> anyhow::Result<i64> {
-    write.send(subscribe_frame(room_id)).await?;
+pub async fn subscribe(ws: &mut Ws, room_id: i64) -> anyhow::Result<i64> {
+    ws.send(subscribe_frame(room_id)).await?;
     loop {
-        match next_text(read).await? {
+        match next_text(ws).await? {
             Some(text) => match Frame::scan(&text) {
                 Frame::Subscribed { last_seq } => return Ok(last_seq),
                 Frame::Error => bail!("subscribing to room {room_id}: {text}"),
@@ -115,7 +111,10 @@ pub async fn subscribe(
 
 /// The next text frame; `None` when the socket closed (the close code, if
 /// any, is in the error for anything but a normal close).
-pub async fn next_text(read: &mut WsRead) -> anyhow::Result<Option<tungstenite::Utf8Bytes>> {
+pub async fn next_text<S>(read: &mut S) -> anyhow::Result<Option<tungstenite::Utf8Bytes>>
+where
+    S: Stream<Item = Result<WsMessage, tungstenite::Error>> + Unpin,
+{
     loop {
         match read.next().await {
             Some(Ok(WsMessage::Text(text))) => return Ok(Some(text)),

@@ -14,7 +14,7 @@ use tokio::time::{Instant, sleep_until};
 
 use crate::api::Api;
 use crate::check::{SeqTracker, Tally};
-use crate::socket::{self, Frame, WsRead};
+use crate::socket::{self, Frame};
 use crate::stats::{Latency, Percentiles};
 use crate::target::Target;
 
@@ -49,9 +49,8 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
     let room_id = api.create_room(&users[0], "burst").await?;
     api.join_all(&users[1..], room_id).await?;
 
-    let watcher = socket::connect(target.addr, Some(&users[0].token), params.senders).await?;
-    let (mut watch_write, mut watch_read) = watcher.split();
-    let start_seq = socket::subscribe(&mut watch_write, &mut watch_read, room_id).await?;
+    let mut watcher = socket::connect(target.addr, Some(&users[0].token), params.senders).await?;
+    let start_seq = socket::subscribe(&mut watcher, room_id).await?;
 
     let sockets = stream::iter(users.iter().enumerate())
         .map(|(n, user)| socket::connect(target.addr, Some(&user.token), n))
@@ -63,7 +62,7 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
         .context("connecting senders")?;
 
     let (final_tx, final_rx) = oneshot::channel();
-    let watcher = tokio::spawn(watch(watch_read, start_seq, final_rx));
+    let watcher = tokio::spawn(watch(watcher, start_seq, final_rx));
 
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(params.seconds);
@@ -168,7 +167,7 @@ async fn send_until(
 
 /// Reads the room's deliveries for the whole run; once told the final seq,
 /// until it has everything up to it or ten more seconds pass.
-async fn watch(mut read: WsRead, start_seq: i64, final_seq: oneshot::Receiver<i64>) -> Tally {
+async fn watch(mut read: socket::Ws, start_seq: i64, final_seq: oneshot::Receiver<i64>) -> Tally {
     let mut tracker = SeqTracker::after(start_seq);
     let mut final_seq = std::pin::pin!(final_seq);
     let mut known: Option<i64> = None;

@@ -69,9 +69,9 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
             let room = (n % params.users) % params.rooms;
             let room_id = rooms[room];
             async move {
-                let ws = socket::connect(target.addr, Some(&user.token), n).await?;
-                let (mut write, mut read) = ws.split();
-                let last_seq = socket::subscribe(&mut write, &mut read, room_id).await?;
+                let mut ws = socket::connect(target.addr, Some(&user.token), n).await?;
+                let last_seq = socket::subscribe(&mut ws, room_id).await?;
+                let (write, read) = ws.split();
                 anyhow::Ok(Held {
                     write,
                     read,

@@ -16,7 +16,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::api::Api;
 use crate::check::{SeqTracker, Tally};
 use crate::pace::Pacer;
-use crate::socket::{self, Frame, WsRead, WsWrite};
+use crate::socket::{self, Frame, Ws};
 use crate::stats::{Latency, Percentiles};
 use crate::target::Target;
 
@@ -126,14 +126,13 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
         .enumerate()
         .flat_map(|(r, (_, tokens))| tokens.iter().enumerate().map(move |(m, t)| (r, m, t)))
         .collect();
-    let connected: Vec<(usize, usize, WsWrite, WsRead, i64)> = stream::iter(members)
+    let connected: Vec<(usize, usize, Ws, i64)> = stream::iter(members)
         .enumerate()
         .map(|(n, (r, m, token))| async move {
             let room_id = population.rooms[r].0;
-            let ws = socket::connect(target.addr, token.as_deref(), n).await?;
-            let (mut write, mut read) = ws.split();
-            let last_seq = socket::subscribe(&mut write, &mut read, room_id).await?;
-            anyhow::Ok((r, m, write, read, last_seq))
+            let mut ws = socket::connect(target.addr, token.as_deref(), n).await?;
+            let last_seq = socket::subscribe(&mut ws, room_id).await?;
+            anyhow::Ok((r, m, ws, last_seq))
         })
         .buffer_unordered(CONNECT_CONCURRENCY)
         .collect::<Vec<_>>()
@@ -141,7 +140,7 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
         .into_iter()
         .collect::<anyhow::Result<_>>()
         .context("connecting members")?;
-    for (r, _, _, _, last_seq) in &connected {
+    for (r, _, _, last_seq) in &connected {
         shared.final_seq[*r].fetch_max(*last_seq, Ordering::Relaxed);
     }
 
@@ -150,22 +149,22 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
     let (done_tx, done_rx) = watch::channel::<Option<Done>>(None);
     let mut senders = Vec::new();
     let mut readers = Vec::new();
-    for (r, m, write, read, last_seq) in connected {
+    for (r, m, ws, last_seq) in connected {
         let room_id = population.rooms[r].0;
-        if m < load.senders {
+        let sends = (m < load.senders).then(|| {
             let (tx, rx) = mpsc::channel::<()>(4096);
-            let client_prefix = format!("r{r}s{m}");
             senders.push(tx);
-            tokio::spawn(send_loop(
-                write,
-                rx,
+            Sends {
+                due: rx,
                 room_id,
-                client_prefix,
-                load.body_bytes,
-            ));
-        }
-        readers.push(tokio::spawn(read_loop(
-            read,
+                prefix: format!("r{r}s{m}"),
+                body_bytes: load.body_bytes,
+                n: 0,
+            }
+        });
+        readers.push(tokio::spawn(member(
+            ws,
+            sends,
             r,
             last_seq,
             shared.clone(),
@@ -261,27 +260,28 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
     })
 }
 
-async fn send_loop(
-    mut write: WsWrite,
-    mut due: mpsc::Receiver<()>,
+/// A sender's share of the load: a send is due whenever `due` yields.
+struct Sends {
+    due: mpsc::Receiver<()>,
     room_id: i64,
     prefix: String,
     body_bytes: usize,
-) {
-    let mut n = 0u64;
-    while due.recv().await.is_some() {
-        n += 1;
-        let frame = socket::send_frame(room_id, &format!("{prefix}-{n}"), body_bytes);
-        if write.send(frame).await.is_err() {
-            return;
-        }
-    }
-    // Keep the write half (and so the socket) open until the run is over.
-    std::future::pending::<()>().await;
+    n: u64,
 }
 
-async fn read_loop(
-    mut read: WsRead,
+impl Sends {
+    fn frame(&mut self) -> tokio_tungstenite::tungstenite::Message {
+        self.n += 1;
+        let client_id = format!("{}-{}", self.prefix, self.n);
+        socket::send_frame(self.room_id, &client_id, self.body_bytes)
+    }
+}
+
+/// One member's socket, owned by one task (no split halves to lock): it
+/// reads and checks deliveries and, for a sender, sends when one is due.
+async fn member(
+    mut ws: Ws,
+    mut sends: Option<Sends>,
     room: usize,
     last_seq: i64,
     shared: Arc<Shared>,
@@ -297,7 +297,17 @@ async fn read_loop(
             break;
         }
         tokio::select! {
-            text = socket::next_text(&mut read) => match text {
+            Some(()) = async { sends.as_mut()?.due.recv().await }, if sends.is_some() => {
+                let frame = sends.as_mut().map(Sends::frame);
+                if let Some(frame) = frame
+                    && let Err(e) = ws.send(frame).await
+                {
+                    seen.closed = true;
+                    seen.error = Some(e.to_string());
+                    break;
+                }
+            }
+            text = socket::next_text(&mut ws) => match text {
                 Ok(Some(text)) => match Frame::scan(&text) {
                     Frame::Message { seq, stamp, .. } => {
                         tracker.see(seq);
