@@ -88,9 +88,12 @@ struct FanoutArgs {
     seconds: f64,
     #[arg(long, default_value_t = 64)]
     body_bytes: usize,
-    /// Then raise the rate by 25% a step until it is no longer sustained.
+    /// Then search for the highest sustained rate: from --search-from, 1.5×
+    /// a step until a step loses, doubles or refuses anything.
     #[arg(long)]
     find_max: bool,
+    #[arg(long, default_value_t = 250.0)]
+    search_from: f64,
     /// Seconds per step of the search.
     #[arg(long, default_value_t = 4.0)]
     step_seconds: f64,
@@ -273,7 +276,7 @@ async fn run_fanout(
     }
     let mut max = None;
     if args.find_max {
-        let mut rate = args.rate.iter().copied().fold(1000.0, f64::max);
+        let mut rate = args.search_from;
         let mut search = MaxRate {
             sustained_rate: 0.0,
             sustained_deliveries_per_second: 0.0,
@@ -291,7 +294,7 @@ async fn run_fanout(
             if !sustained {
                 break;
             }
-            rate *= 1.25;
+            rate *= 1.5;
         }
         println!(
             "{name}: highest sustained rate {:.0} msg/s",

@@ -22,8 +22,8 @@ pub struct Results {
     pub history: Option<history::Outcome>,
 }
 
-/// The highest rate a server sustained (fanout::SUSTAINED_P99_MS) and the
-/// steps that found it.
+/// The highest rate a server sustained (`fanout::Outcome::sustained`) and
+/// the steps that found it.
 #[derive(Serialize)]
 pub struct MaxRate {
     pub sustained_rate: f64,
