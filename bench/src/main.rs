@@ -89,7 +89,8 @@ struct FanoutArgs {
     #[arg(long, default_value_t = 64)]
     body_bytes: usize,
     /// Then search for the highest sustained rate: from --search-from, 1.5×
-    /// a step until a step loses, doubles or refuses anything.
+    /// a step until one loses, doubles or refuses anything or its p99
+    /// exceeds 500 ms.
     #[arg(long)]
     find_max: bool,
     #[arg(long, default_value_t = 250.0)]
@@ -268,6 +269,7 @@ async fn run_fanout(
     };
     let mut fixed = Vec::new();
     for &rate in &args.rate {
+        target.wait_idle().await?;
         let outcome = fanout::run(&target, &population, &load(rate, args.seconds)).await;
         report_failure(&target, outcome.is_err());
         let outcome = outcome?;
@@ -283,6 +285,7 @@ async fn run_fanout(
             steps: Vec::new(),
         };
         for _ in 0..16 {
+            target.wait_idle().await?;
             let outcome = fanout::run(&target, &population, &load(rate, args.step_seconds)).await?;
             print_fanout(&format!("{name} search"), &outcome);
             let sustained = outcome.sustained();

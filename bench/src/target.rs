@@ -105,6 +105,42 @@ impl Target {
         Ok(kib * 1024)
     }
 
+    /// Waits (up to a minute) until the server has used under 5% of a core
+    /// for half a second: an overloaded step must not leave work queued
+    /// for the next one to be measured against.
+    pub async fn wait_idle(&self) -> anyhow::Result<()> {
+        let pid = self.child.id().context("server is running")?;
+        let ticks = || -> anyhow::Result<u64> {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+            // Fields after the ")" that ends the command name; utime and
+            // stime are the 14th and 15th of the whole line.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |(_, r)| r)
+                .split_whitespace()
+                .collect();
+            let field = |i: usize| {
+                fields
+                    .get(i)
+                    .and_then(|f| f.parse::<u64>().ok())
+                    .unwrap_or(0)
+            };
+            Ok(field(11) + field(12))
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut before = ticks()?;
+        while Instant::now() < deadline {
+            sleep(Duration::from_millis(500)).await;
+            let now = ticks()?;
+            // Clock ticks are 1/100 s: under 3 in half a second is under 5%.
+            if now - before < 3 {
+                return Ok(());
+            }
+            before = now;
+        }
+        Ok(())
+    }
+
     /// What the server logged, for a failure report.
     pub fn log_tail(&self) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
