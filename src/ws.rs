@@ -299,6 +299,21 @@ impl Connection {
         room_id: i64,
         after_seq: Option<i64>,
     ) -> Result<i64, Error> {
+        let subscribed = self.start_subscription(socket, room_id, after_seq).await;
+        if subscribed.is_err() {
+            // Told it failed, the client must not get that room's messages.
+            self.subscriptions.remove(&room_id);
+            self.state.hub.unsubscribe(room_id, self.conn_id);
+        }
+        subscribed
+    }
+
+    async fn start_subscription(
+        &mut self,
+        socket: &mut WebSocket,
+        room_id: i64,
+        after_seq: Option<i64>,
+    ) -> Result<i64, Error> {
         rooms::require_member(&self.state, self.auth.user.id, room_id).await?;
         self.subscriptions.remove(&room_id);
         let subscriber = Subscriber {

@@ -144,6 +144,9 @@ impl Hub {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
         });
+        if subscribers.is_empty() {
+            rooms.remove(&room_id);
+        }
     }
 
     /// Records that a subscriber here has everything up to `seq`, unless

@@ -119,13 +119,22 @@ async fn run(db: Db, hub: Hub, mut queue: mpsc::Receiver<Post>) {
                 }
                 held = Some(conn);
             }
-            Err(e) => {
+            Err(Failure::RolledBack(e)) => {
                 if batch.len() > 1 {
                     tracing::debug!(error = %e, posts = batch.len(), "batch failed; storing its posts one by one");
                 }
                 drop(conn);
                 for (draft, reply) in batch.drain(..) {
                     let _ = reply.send(settle_one(&db, &hub, &draft).await);
+                }
+            }
+            // Retrying could store the batch twice. The senders get an
+            // error; a resend with the same client_id is safe either way.
+            Err(Failure::Unknown(e)) => {
+                tracing::error!(error = %e, posts = batch.len(), "commit failed; the batch may or may not be stored");
+                drop(conn);
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(Error::Internal("the commit was not confirmed".into())));
                 }
             }
         }
@@ -140,12 +149,32 @@ async fn settle_one(db: &Db, hub: &Hub, draft: &Draft) -> Result<(Message, bool)
         Ok(mut answers) => answers
             .pop()
             .unwrap_or_else(|| Err(Error::Internal("a post went unanswered".into()))),
-        Err(Error::Database(e)) if is_unique_violation(&e) => {
+        Err(Failure::RolledBack(Error::Database(e))) if is_unique_violation(&e) => {
             let client_id = draft.client_id.as_deref().unwrap_or_default();
             let original = find_by_client_id(db, &mut conn, draft.author.id, client_id).await?;
             original.map(|m| (m, false)).ok_or(Error::Database(e))
         }
-        Err(e) => Err(e),
+        Err(Failure::RolledBack(e) | Failure::Unknown(e)) => Err(e),
+    }
+}
+
+/// Why a batch was not stored.
+enum Failure {
+    /// Nothing of it was stored: its posts may be tried again.
+    RolledBack(Error),
+    /// COMMIT itself failed, so it may or may not be stored.
+    Unknown(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::RolledBack(e)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::RolledBack(e.into())
     }
 }
 
@@ -156,7 +185,7 @@ async fn settle(
     hub: &Hub,
     conn: &mut AnyConnection,
     drafts: &[&Draft],
-) -> Result<Vec<Result<(Message, bool)>>> {
+) -> Result<Vec<Result<(Message, bool)>>, Failure> {
     let pairs: HashSet<(i64, i64)> = drafts.iter().map(|d| (d.room_id, d.author.id)).collect();
     let members = memberships_among(db, conn, &pairs).await?;
     let is_member = |draft: &Draft| members.contains(&(draft.room_id, draft.author.id));
@@ -165,11 +194,14 @@ async fn settle(
     let mut answers = Vec::with_capacity(drafts.len());
     for draft in drafts {
         let answer = if is_member(draft) {
-            let message = stored
-                .next()
-                .ok_or_else(|| Error::Internal("a stored post went missing".into()))?;
-            fanout::committed(db, hub, message.clone());
-            Ok((message, true))
+            // Committed: from here on nothing may fail the batch.
+            stored.next().map_or_else(
+                || Err(Error::Internal("a stored post went missing".into())),
+                |message| {
+                    fanout::committed(db, hub, message.clone());
+                    Ok((message, true))
+                },
+            )
         } else {
             // Which refusal: the room may be gone, or the user not in it.
             match check_member(db, draft.author.id, draft.room_id).await {
@@ -184,7 +216,11 @@ async fn settle(
 
 /// Stores the drafts in one transaction and returns them as messages, in
 /// the drafts' order.
-async fn store_batch(db: &Db, conn: &mut AnyConnection, drafts: &[&Draft]) -> Result<Vec<Message>> {
+async fn store_batch(
+    db: &Db,
+    conn: &mut AnyConnection,
+    drafts: &[&Draft],
+) -> Result<Vec<Message>, Failure> {
     if drafts.is_empty() {
         return Ok(Vec::new());
     }
@@ -258,6 +294,6 @@ async fn store_batch(db: &Db, conn: &mut AnyConnection, drafts: &[&Draft]) -> Re
             .ok_or_else(|| Error::Internal("an inserted message returned no id".into()))?;
         fanout::announce(db, &mut tx, message).await?;
     }
-    tx.commit().await?;
+    tx.commit().await.map_err(|e| Failure::Unknown(e.into()))?;
     Ok(messages)
 }

@@ -152,6 +152,9 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
     let (done_tx, done_rx) = watch::channel::<Option<Done>>(None);
     let mut senders = Vec::new();
     let mut readers = Vec::new();
+    // Client ids must be new in every run against the same server: a
+    // repeated one is (rightly) answered with the message stored before.
+    let run_id = socket::stamp();
     for (r, m, ws, last_seq) in connected {
         let room_id = population.rooms[r].0;
         let sends = (m < load.senders).then(|| {
@@ -160,7 +163,7 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
             Sends {
                 due: rx,
                 room_id,
-                prefix: format!("r{r}s{m}"),
+                prefix: format!("{run_id}r{r}s{m}"),
                 body_bytes: load.body_bytes,
                 n: 0,
             }
@@ -315,6 +318,11 @@ async fn member(
                     Frame::Message { seq, stamp, .. } => {
                         tracker.see(seq);
                         seen.latency.record(socket::since(stamp));
+                    }
+                    Frame::Ack { seq, .. } if seq <= last_seq => {
+                        // An ack for a message stored before this run began.
+                        shared.send_errors.fetch_add(1, Ordering::Relaxed);
+                        seen.error.get_or_insert_with(|| format!("acked with an old seq: {text}"));
                     }
                     Frame::Ack { seq, stamp } => {
                         seen.ack_latency.record(socket::since(stamp));
