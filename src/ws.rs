@@ -28,8 +28,10 @@ use tokio::time::{Instant, interval, timeout};
 const PING_EVERY: Duration = Duration::from_secs(25);
 /// A peer silent for this long (no frame, no pong) is dropped.
 const IDLE_LIMIT: Duration = Duration::from_secs(60);
-/// How long a closing socket waits for the peer's close reply.
-const CLOSE_LINGER: Duration = Duration::from_secs(2);
+/// How long a closing socket waits for the peer's close reply. A peer busy
+/// writing (a burst of sends) reads our close only after that; closing
+/// sooner resets the connection and can destroy the close frame unread.
+const CLOSE_LINGER: Duration = Duration::from_secs(5);
 /// Queued messages written before one flush.
 const WRITE_BATCH: usize = 64;
 /// Bytes of frames the socket collects before it writes them out; a flush
