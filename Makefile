@@ -34,8 +34,9 @@ chromium:
 	@command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
 
 ## run: build in release mode and serve at http://127.0.0.1:3000 (SQLite file chat.db)
+# --precompress writes brotli and gzip copies of the static files (src/assets.rs).
 run: setup
-	cargo leptos serve --release
+	cargo leptos serve --release --precompress
 
 ## dev: rebuild and reload on every change
 dev: setup
@@ -64,8 +65,8 @@ e2e: setup chromium
 ## bench: the load benchmark in release mode against the real server (docs/benchmarks.md)
 # Arguments after BENCH= pick a scenario and size, e.g. `make bench BENCH="fanout --rate 2000"`.
 BENCH ?= all
-bench:
-	cargo build --release --features ssr --bin chat
+bench: setup
+	cargo leptos build --release --precompress
 	cargo build --release -p chat-bench
 	target/release/chat-bench --server target/release/chat $(BENCH)
 

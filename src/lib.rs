@@ -3,6 +3,8 @@
 //! module that takes over those pages in the browser.
 
 #[cfg(feature = "ssr")]
+pub mod assets;
+#[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod startup;

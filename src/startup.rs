@@ -17,6 +17,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -73,6 +74,7 @@ impl Config {
                 }
                 options
             });
+        check_hash_file(&leptos)?;
         let defaults = SocketLimits::default();
         let queue = env_or(
             "WS_QUEUE_LIMIT",
@@ -110,11 +112,33 @@ impl Config {
     }
 }
 
+/// With `LEPTOS_HASH_FILES=true`, every page names files by the hashes
+/// cargo-leptos wrote next to the binary, and Leptos panics rendering a page
+/// without them: better not to start.
+fn check_hash_file(leptos: &LeptosOptions) -> Result<(), ConfigError> {
+    if !leptos.hash_files {
+        return Ok(());
+    }
+    let path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(leptos.hash_file.as_ref())));
+    match path {
+        Some(path) if path.is_file() => Ok(()),
+        path => Err(ConfigError {
+            name: "LEPTOS_HASH_FILES",
+            value: "true".into(),
+            expected: "the hash file cargo-leptos writes next to the binary \
+                       (build with `cargo leptos build`), or false",
+        })
+        .inspect_err(|_| tracing::error!(?path, "hash file missing")),
+    }
+}
+
 /// State for axum: our services plus what leptos_axum needs.
 #[derive(Clone, axum::extract::FromRef)]
-struct ServerState {
-    app: AppState,
-    leptos: LeptosOptions,
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
 }
 
 pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::Error> {
@@ -130,10 +154,11 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = leptos.clone();
-    let api = crate::http::router()
+    let api = crate::http::router().with_state(state.clone());
+    let sockets = Router::new()
         .route("/ws", get(crate::ws::upgrade))
         .with_state(state.clone());
-    Router::new()
+    let pages = Router::new()
         .leptos_routes_with_context(
             &ServerState {
                 app: state.clone(),
@@ -143,9 +168,17 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(shell_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
-        .with_state(ServerState { app: state, leptos })
+        .fallback(crate::assets::files_or_not_found)
+        .with_state(ServerState { app: state, leptos });
+    pages
         .merge(api)
+        // Pages and answers are per user: no shared cache keeps them, and a
+        // browser asks again before reusing one. Static files set their own.
+        .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
+        // Brotli or gzip, as the browser accepts, for what is not already
+        // compressed (precompressed files carry their Content-Encoding).
+        .layer(CompressionLayer::new())
+        .merge(sockets)
         // No MIME sniffing, no framing by other sites (clickjacking), no
         // full URLs leaked to other origins.
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -211,10 +244,19 @@ impl Spawned {
 }
 
 pub async fn spawn(database_url: &str) -> Spawned {
+    spawn_with(
+        database_url,
+        LeptosOptions::builder().output_name("chat").build(),
+    )
+    .await
+}
+
+/// [`spawn`] serving the site described by `leptos` (its root, its hashes).
+pub async fn spawn_with(database_url: &str, leptos: LeptosOptions) -> Spawned {
     let config = Config {
         database_url: database_url.to_owned(),
         settings: Settings::default(),
-        leptos: LeptosOptions::builder().output_name("chat").build(),
+        leptos,
     };
     let (router, state) = build(&config).await.expect("test server builds");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");

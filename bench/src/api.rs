@@ -26,6 +26,14 @@ pub struct User {
     pub id: i64,
 }
 
+/// An answer as it came over the wire: the body is not decompressed.
+pub struct RawResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+    pub content_encoding: Option<String>,
+    pub cache_control: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct Page {
     messages: Vec<PageMessage>,
@@ -63,6 +71,42 @@ impl Api {
             bail!("POST {path} answered {status}: {text}");
         }
         Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// GET `path` as a browser would (the session in a cookie), accepting
+    /// `accept_encoding`.
+    pub async fn get_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        accept_encoding: &str,
+    ) -> anyhow::Result<RawResponse> {
+        let mut request = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("accept-encoding", accept_encoding);
+        if let Some(token) = token {
+            request = request.header("cookie", format!("chat_session={token}"));
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (content_encoding, cache_control) =
+            (header("content-encoding"), header("cache-control"));
+        Ok(RawResponse {
+            status: response.status().as_u16(),
+            content_encoding,
+            cache_control,
+            body: response.bytes().await?.to_vec(),
+        })
     }
 
     pub async fn register(&self, username: &str) -> anyhow::Result<User> {

@@ -21,15 +21,18 @@ use clap::{Args, Parser, Subcommand};
 
 use api::Api;
 use report::{MaxRate, Report, Results};
-use scenarios::{burst, connections, fanout, history};
+use scenarios::{burst, connections, fanout, first_load, history};
 use target::Target;
 
 #[derive(Parser)]
 #[command(about = "Load generator for the chat server; see docs/benchmarks.md")]
 struct Cli {
-    /// The chat server binary (`cargo build --release --features ssr --bin chat`).
+    /// The chat server binary (`cargo leptos build --release --precompress`).
     #[arg(long, global = true, default_value = "target/release/chat")]
     server: PathBuf,
+    /// The site cargo-leptos built (`cargo leptos build --release --precompress`).
+    #[arg(long, global = true, default_value = "target/site")]
+    site: PathBuf,
     /// Directory for the JSON result file.
     #[arg(long, global = true, default_value = "target/bench")]
     out: PathBuf,
@@ -51,6 +54,8 @@ enum Command {
     Burst(BurstArgs),
     /// History page reads from a room with many stored messages.
     History(HistoryArgs),
+    /// Bytes a browser downloads to show the login and room pages.
+    FirstLoad,
     /// Runs the bare broadcast server (started by `ceiling` itself).
     #[command(hide = true)]
     CeilingServer {
@@ -189,6 +194,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
             (results.fanout, results.fanout_max) = run_fanout(cli, &fanout, true).await?;
             results.burst = Some(run_burst(cli, &BurstArgs::default()).await?);
             results.history = Some(run_history(cli, &HistoryArgs::default()).await?);
+            results.first_load = Some(run_first_load(cli).await?);
         }
         Command::Connections(args) => results.connections = Some(run_connections(cli, args).await?),
         Command::Fanout(args) => {
@@ -199,6 +205,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
         }
         Command::Burst(args) => results.burst = Some(run_burst(cli, args).await?),
         Command::History(args) => results.history = Some(run_history(cli, args).await?),
+        Command::FirstLoad => results.first_load = Some(run_first_load(cli).await?),
         Command::CeilingServer { .. } => unreachable!("handled in main"),
     }
     Ok(())
@@ -208,7 +215,7 @@ async fn run_connections(
     cli: &Cli,
     args: &ConnectionsArgs,
 ) -> anyhow::Result<connections::Outcome> {
-    let target = Target::product(&cli.server).await?;
+    let target = Target::product(&cli.server, &cli.site).await?;
     let params = connections::Params {
         sockets: args.sockets,
         users: args.users,
@@ -244,7 +251,7 @@ async fn run_fanout(
 ) -> anyhow::Result<(Vec<fanout::Outcome>, Option<MaxRate>)> {
     let name = if product { "fanout" } else { "ceiling" };
     let target = if product {
-        Target::product(&cli.server).await?
+        Target::product(&cli.server, &cli.site).await?
     } else {
         Target::ceiling().await?
     };
@@ -327,7 +334,7 @@ fn print_fanout(name: &str, o: &fanout::Outcome) {
 }
 
 async fn run_burst(cli: &Cli, args: &BurstArgs) -> anyhow::Result<burst::Outcome> {
-    let target = Target::product(&cli.server).await?;
+    let target = Target::product(&cli.server, &cli.site).await?;
     println!(
         "== burst: {} senders for {} s ==",
         args.senders, args.seconds
@@ -349,7 +356,7 @@ async fn run_burst(cli: &Cli, args: &BurstArgs) -> anyhow::Result<burst::Outcome
 }
 
 async fn run_history(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<history::Outcome> {
-    let target = Target::product(&cli.server).await?;
+    let target = Target::product(&cli.server, &cli.site).await?;
     println!(
         "== history: {} messages, {} req/s ==",
         args.messages, args.rate
@@ -367,6 +374,28 @@ async fn run_history(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<history::O
         "seeded in {:.1} s; {:.0} req/s; {}; {:?}",
         outcome.seed_seconds, outcome.requests_per_second, outcome.latency, outcome.problems
     );
+    target.stop().await;
+    Ok(outcome)
+}
+
+async fn run_first_load(cli: &Cli) -> anyhow::Result<first_load::Outcome> {
+    let target = Target::product(&cli.server, &cli.site).await?;
+    println!("== first load: {} ==", cli.site.display());
+    let outcome = first_load::run(&Api::new(target.addr)).await;
+    report_failure(&target, outcome.is_err());
+    let outcome = outcome?;
+    for page in &outcome.pages {
+        println!("{}: {:.1} KB", page.page, page.total_bytes as f64 / 1000.0);
+        for file in &page.files {
+            println!(
+                "  {:>9.1} KB  {:<5} {:<36} {}",
+                file.bytes as f64 / 1000.0,
+                file.content_encoding.as_deref().unwrap_or("-"),
+                file.cache_control.as_deref().unwrap_or("-"),
+                file.path
+            );
+        }
+    }
     target.stop().await;
     Ok(outcome)
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::scenarios::{burst, connections, fanout, history};
+use crate::scenarios::{burst, connections, fanout, first_load, history};
 use crate::target::PRODUCT_SETTINGS;
 
 #[derive(Default, Serialize)]
@@ -20,6 +20,7 @@ pub struct Results {
     pub ceiling_max: Option<MaxRate>,
     pub burst: Option<burst::Outcome>,
     pub history: Option<history::Outcome>,
+    pub first_load: Option<first_load::Outcome>,
 }
 
 /// The highest rate a server sustained (`fanout::Outcome::sustained`) and
@@ -144,6 +145,9 @@ pub fn problems(results: &Results) -> Vec<String> {
     if let Some(o) = &results.history {
         add("history", &o.problems);
     }
+    if let Some(o) = &results.first_load {
+        add("first load", &o.problems);
+    }
     out
 }
 
@@ -224,6 +228,27 @@ pub fn budget(results: &Results) -> Vec<Budget> {
                 h.latency.p99_ms, h.requests_per_second, h.params.messages
             ),
             met: h.latency.p99_ms < 2.0 && h.requests_per_second >= 1900.0 && h.problems.is_empty(),
+        });
+    }
+    if let Some(room) = results
+        .first_load
+        .as_ref()
+        .and_then(|f| f.page("/rooms/{id}"))
+    {
+        let assets_ok = results.first_load.as_ref().is_some_and(|f| f.assets_ok());
+        out.push(Budget {
+            what: "first load of the room page (HTML + CSS + JS + WASM)",
+            target: "< 250 KB compressed; static files compressed and cacheable".into(),
+            measured: format!(
+                "{:.1} KB{}",
+                room.total_bytes as f64 / 1000.0,
+                if assets_ok {
+                    ""
+                } else {
+                    "; some static files not compressed or cacheable"
+                }
+            ),
+            met: room.total_bytes < 250_000 && assets_ok,
         });
     }
     out

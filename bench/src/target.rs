@@ -34,18 +34,23 @@ pub struct Target {
 }
 
 impl Target {
-    /// The chat server binary on a new database.
-    pub async fn product(binary: &Path) -> anyhow::Result<Self> {
+    /// The chat server binary on a new database, serving the site in `site`.
+    pub async fn product(binary: &Path, site: &Path) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let database = dir.path().join("bench.db");
+        // cargo-leptos writes the file-name hashes next to the binary when
+        // it builds the site with `hash-files`.
+        let hashed = binary.with_file_name("hash.txt").exists();
         let mut command = Command::new(binary);
         command
             .env("DATABASE_URL", format!("sqlite://{}", database.display()))
             .env("LEPTOS_OUTPUT_NAME", "chat")
+            .env("LEPTOS_SITE_ROOT", site)
+            .env("LEPTOS_HASH_FILES", hashed.to_string())
             .envs(PRODUCT_SETTINGS.iter().copied());
         let mut target = Self::launch(command, dir).await.with_context(|| {
             format!(
-                "starting {} (build it with `cargo build --release --features ssr --bin chat`)",
+                "starting {} (build it with `cargo leptos build --release --precompress`)",
                 binary.display()
             )
         })?;

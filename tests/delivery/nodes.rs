@@ -73,3 +73,38 @@ async fn users_on_two_nodes_talk_and_survive_a_lost_listener() {
     let history = api2.history(&owner, room).await;
     check(&[ann, ben], &[(room, history)].into_iter().collect());
 }
+
+#[tokio::test]
+async fn a_logout_on_one_node_ends_the_session_on_the_other() {
+    let database = TestDatabase::postgres().await;
+    let one = node(&database, "node1").await;
+    let two = node(&database, "node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let ann = api1.register("ann").await;
+    let room = api1.create_room(&ann, "both nodes").await;
+    // A message from node 1 reaching Ann's socket on node 2 shows node 2
+    // listens; her requests there put her session in node 2's cache.
+    let mut socket = api2.socket(&ann).await;
+    socket.subscribe(room, None).await;
+    api1.post_message(&ann, room, "heard on node 2").await;
+    assert_eq!(socket.frame().await["message"]["body"], "heard on node 2");
+    let (status, _) = api2.get("/api/me", &ann.token).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+
+    let (status, _) = api1
+        .post("/api/auth/logout", &ann.token, serde_json::json!({}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(
+        socket.closed().await,
+        Some(4001),
+        "node 2 closed her socket"
+    );
+    let (status, _) = api2.get("/api/me", &ann.token).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "node 2 forgot the session it had cached"
+    );
+}

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::db::{is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
+use super::fanout;
 use super::schema::{Sessions, Users};
 use super::state::AppState;
 use crate::model::{AuthResponse, Credentials, User};
@@ -229,7 +230,8 @@ async fn start_session(state: &AppState, user: User) -> Result<AuthResponse> {
     Ok(AuthResponse { token, user })
 }
 
-/// Ends the session everywhere: its token stops working and its sockets close.
+/// Ends the session everywhere: its token stops working and its sockets
+/// close, on this node at once and on the others when they hear of it.
 pub async fn logout(state: &AppState, auth: &AuthUser) -> Result<()> {
     let delete = Query::delete()
         .from_table(Sessions::Table)
@@ -237,35 +239,64 @@ pub async fn logout(state: &AppState, auth: &AuthUser) -> Result<()> {
         .to_owned();
     let mut conn = state.db.acquire().await?;
     state.db.execute(&mut conn, &delete).await?;
-    state.hub.end_session(&auth.session);
+    session_ended(state, &auth.session);
+    fanout::announce_session_end(&state.db, &mut conn, &auth.session).await?;
     Ok(())
+}
+
+/// Forgets a session that no longer exists in the database.
+pub fn session_ended(state: &AppState, session: &str) {
+    state.sessions.forget(session);
+    state.hub.end_session(session);
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    username: String,
+    created_at: i64,
+    expires_at: i64,
 }
 
 /// The user behind a raw token, if the session exists and has not expired.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
     let session = hash_token(token);
+    let now = now_ms();
+    if let Some(auth) = state.sessions.get(&session, now) {
+        return Ok(auth);
+    }
+    let since = state.sessions.generation();
     let select = Query::select()
         .columns([
             (Users::Table, Users::Id),
             (Users::Table, Users::Username),
             (Users::Table, Users::CreatedAt),
-            (Users::Table, Users::PasswordHash),
         ])
+        .column((Sessions::Table, Sessions::ExpiresAt))
         .from(Sessions::Table)
         .inner_join(
             Users::Table,
             Expr::col((Users::Table, Users::Id)).equals((Sessions::Table, Sessions::UserId)),
         )
         .and_where(Expr::col((Sessions::Table, Sessions::TokenHash)).eq(session.clone()))
-        .and_where(Expr::col((Sessions::Table, Sessions::ExpiresAt)).gt(now_ms()))
+        .and_where(Expr::col((Sessions::Table, Sessions::ExpiresAt)).gt(now))
         .to_owned();
     let mut conn = state.db.acquire().await?;
-    let row: Option<UserRow> = state.db.fetch_optional(&mut conn, &select).await?;
-    row.map(|row| AuthUser {
-        user: row.into_user(),
+    let row: SessionRow = state
+        .db
+        .fetch_optional(&mut conn, &select)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    let auth = AuthUser {
+        user: User {
+            id: row.id,
+            username: row.username,
+            created_at: to_rfc3339(row.created_at),
+        },
         session,
-    })
-    .ok_or(Error::Unauthorized)
+    };
+    state.sessions.remember(since, auth.clone(), row.expires_at);
+    Ok(auth)
 }
 
 /// The token a request carries: `Authorization: Bearer` first, then the cookie.

@@ -1,4 +1,5 @@
-//! Getting a committed message to the sockets of every node.
+//! Getting a committed message to the sockets of every node, and the end
+//! of a session to every node that may have it cached or open.
 //!
 //! SQLite means one process: the node's one writer task publishes to the
 //! in-process [`Hub`] right after each commit, in seq order.
@@ -18,6 +19,11 @@
 //! last seq it published in each room it serves. A gap seen in the stream
 //! is filled the same way, and anything heard twice is dropped by seq.
 //!
+//! A logout sends the session's id (the token's hash, never the token) on
+//! a second channel; every node forgets the session and closes its sockets.
+//! A node trusts its session cache only while it listens, since while it
+//! does not, it could miss one.
+//!
 //! [`Hub`]: super::hub::Hub
 
 use std::time::Duration;
@@ -26,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use sqlx::postgres::PgListener;
 
+use super::auth;
 use super::db::{Backend, Db};
 use super::error::Result;
 use super::hub::Hub;
@@ -33,8 +40,10 @@ use super::messages;
 use super::state::AppState;
 use crate::model::Message;
 
-/// The channel every node listens on.
+/// The channel of committed messages.
 pub const CHANNEL: &str = "chat_messages";
+/// The channel of ended sessions.
+pub const SESSIONS_CHANNEL: &str = "chat_sessions";
 /// Payloads above this are sent as a pointer (the limit is 8000 bytes).
 const MAX_INLINE_PAYLOAD: usize = 7000;
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
@@ -66,6 +75,14 @@ pub async fn announce(db: &Db, tx: &mut AnyConnection, message: &Message) -> Res
     Ok(())
 }
 
+/// Tells the other nodes that `session` ended (it is already deleted).
+pub async fn announce_session_end(db: &Db, conn: &mut AnyConnection, session: &str) -> Result<()> {
+    if db.backend() == Backend::Postgres {
+        db.notify(conn, SESSIONS_CHANNEL, session).await?;
+    }
+    Ok(())
+}
+
 /// Called once `message` is committed.
 pub fn committed(db: &Db, hub: &Hub, message: Message) {
     if db.backend() == Backend::Sqlite {
@@ -90,6 +107,7 @@ pub async fn listen(state: AppState, url: String) {
             }
         };
         delay = Duration::from_millis(100);
+        state.sessions.trust();
         // Listening first, then reading: whatever commits in between is
         // both read here and heard below, and the repeat is dropped by seq.
         if let Err(e) = catch_up(&state).await {
@@ -97,6 +115,9 @@ pub async fn listen(state: AppState, url: String) {
         }
         loop {
             match listener.try_recv().await {
+                Ok(Some(notification)) if notification.channel() == SESSIONS_CHANNEL => {
+                    auth::session_ended(&state, notification.payload());
+                }
                 Ok(Some(notification)) => {
                     if let Err(e) = deliver(&state, notification.payload()).await {
                         tracing::warn!(error = %e, "could not deliver a notified message");
@@ -112,12 +133,13 @@ pub async fn listen(state: AppState, url: String) {
                 }
             }
         }
+        state.sessions.distrust();
     }
 }
 
 async fn connect(url: &str) -> std::result::Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, SESSIONS_CHANNEL]).await?;
     Ok(listener)
 }
 

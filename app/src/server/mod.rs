@@ -14,6 +14,7 @@ pub mod hub;
 pub mod messages;
 pub mod rooms;
 pub mod schema;
+pub mod sessions;
 pub mod state;
 pub mod writer;
 

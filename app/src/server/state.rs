@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use super::auth::LoginLimiter;
-use super::db::Db;
+use super::db::{Backend, Db};
 use super::hub::Hub;
+use super::sessions::SessionCache;
 use super::writer::Writer;
 
 #[derive(Clone, Debug, Default)]
@@ -41,6 +42,7 @@ pub struct AppState {
     pub db: Db,
     pub hub: Hub,
     pub writer: Writer,
+    pub sessions: SessionCache,
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
 }
@@ -51,6 +53,7 @@ impl AppState {
         let hub = Hub::default();
         Self {
             writer: Writer::start(db.clone(), hub.clone()),
+            sessions: SessionCache::new(db.backend() == Backend::Sqlite),
             db,
             hub,
             settings,

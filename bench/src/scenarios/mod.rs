@@ -5,4 +5,5 @@
 pub mod burst;
 pub mod connections;
 pub mod fanout;
+pub mod first_load;
 pub mod history;
