@@ -1,8 +1,9 @@
 //! Getting a committed message to the sockets of every node, and the end
 //! of a session to every node that may have it cached or open.
 //!
-//! SQLite means one process: the node's one writer task publishes to the
-//! in-process [`Hub`] right after each commit, in seq order.
+//! SQLite means one process: after each commit the node's one writer task
+//! hands the batch to its [`Publisher`], which publishes to the in-process
+//! [`Hub`] in seq order.
 //!
 //! PostgreSQL means any number of nodes, and a room's subscribers may be on
 //! any of them. The writer sends `NOTIFY` inside the insert's transaction:
@@ -31,6 +32,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use sqlx::postgres::PgListener;
+use tokio::sync::mpsc;
 
 use super::auth;
 use super::db::{Backend, Db};
@@ -83,10 +85,46 @@ pub async fn announce_session_end(db: &Db, conn: &mut AnyConnection, session: &s
     Ok(())
 }
 
-/// Called once `message` is committed.
-pub fn committed(db: &Db, hub: &Hub, message: Message) {
-    if db.backend() == Backend::Sqlite {
-        hub.publish(message);
+/// Hands committed messages to the hub, in commit order.
+///
+/// On SQLite a task of its own publishes them, so that the writer's next
+/// commit overlaps this batch's fan-out: pushing one message into a
+/// thousand sockets' queues costs about as much as a commit. One task fed
+/// by one channel keeps each room's seq order, and the channel is bounded,
+/// so a fan-out that falls behind slows the writer instead of piling up.
+/// On PostgreSQL the listener publishes what `NOTIFY` brings, so this does
+/// nothing.
+#[derive(Clone)]
+pub struct Publisher {
+    queue: Option<mpsc::Sender<Message>>,
+}
+
+/// Committed messages waiting to be published.
+const PUBLISH_QUEUE: usize = 4096;
+
+impl Publisher {
+    pub fn start(db: &Db, hub: Hub) -> Self {
+        if db.backend() != Backend::Sqlite {
+            return Self { queue: None };
+        }
+        let (queue, mut committed) = mpsc::channel::<Message>(PUBLISH_QUEUE);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(256);
+            while committed.recv_many(&mut batch, 256).await > 0 {
+                for message in batch.drain(..) {
+                    hub.publish(message);
+                }
+            }
+        });
+        Self { queue: Some(queue) }
+    }
+
+    /// Called once `message` is committed.
+    pub async fn committed(&self, message: Message) {
+        if let Some(queue) = &self.queue {
+            // Fails only when the runtime is shutting down.
+            let _ = queue.send(message).await;
+        }
     }
 }
 

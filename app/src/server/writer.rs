@@ -35,7 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
-use super::fanout;
+use super::fanout::{self, Publisher};
 use super::hub::Hub;
 use super::messages::find_by_client_id;
 use super::rooms::{check_member, memberships_among};
@@ -67,7 +67,8 @@ impl Writer {
     /// Starts the node's writer task; it ends when the last `Writer` is dropped.
     pub fn start(db: Db, hub: Hub) -> Self {
         let (posts, queue) = mpsc::channel(QUEUE);
-        tokio::spawn(run(db, hub, queue));
+        let publisher = Publisher::start(&db, hub);
+        tokio::spawn(run(db, publisher, queue));
         Self { posts }
     }
 
@@ -91,7 +92,7 @@ impl std::fmt::Debug for Writer {
     }
 }
 
-async fn run(db: Db, hub: Hub, mut queue: mpsc::Receiver<Post>) {
+async fn run(db: Db, publisher: Publisher, mut queue: mpsc::Receiver<Post>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // The writer keeps its connection: on SQLite its page cache then stays
     // warm, since no other connection writes messages. After any error it
@@ -112,7 +113,7 @@ async fn run(db: Db, hub: Hub, mut queue: mpsc::Receiver<Post>) {
             },
         };
         let drafts: Vec<&Draft> = batch.iter().map(|(draft, _)| draft).collect();
-        match settle(&db, &hub, &mut conn, &drafts).await {
+        match settle(&db, &publisher, &mut conn, &drafts).await {
             Ok(answers) => {
                 for ((_, reply), answer) in batch.drain(..).zip(answers) {
                     let _ = reply.send(answer);
@@ -125,7 +126,7 @@ async fn run(db: Db, hub: Hub, mut queue: mpsc::Receiver<Post>) {
                 }
                 drop(conn);
                 for (draft, reply) in batch.drain(..) {
-                    let _ = reply.send(settle_one(&db, &hub, &draft).await);
+                    let _ = reply.send(settle_one(&db, &publisher, &draft).await);
                 }
             }
             // Retrying could store the batch twice. The senders get an
@@ -143,9 +144,9 @@ async fn run(db: Db, hub: Hub, mut queue: mpsc::Receiver<Post>) {
 
 /// A post on its own: the fallback when its batch failed, with the answer
 /// for a `client_id` that another connection stored first.
-async fn settle_one(db: &Db, hub: &Hub, draft: &Draft) -> Result<(Message, bool)> {
+async fn settle_one(db: &Db, publisher: &Publisher, draft: &Draft) -> Result<(Message, bool)> {
     let mut conn = db.acquire().await?;
-    match settle(db, hub, &mut conn, &[draft]).await {
+    match settle(db, publisher, &mut conn, &[draft]).await {
         Ok(mut answers) => answers
             .pop()
             .unwrap_or_else(|| Err(Error::Internal("a post went unanswered".into()))),
@@ -182,7 +183,7 @@ impl From<sqlx::Error> for Failure {
 /// `Err` means the batch's transaction failed and nothing of it was stored.
 async fn settle(
     db: &Db,
-    hub: &Hub,
+    publisher: &Publisher,
     conn: &mut AnyConnection,
     drafts: &[&Draft],
 ) -> Result<Vec<Result<(Message, bool)>>, Failure> {
@@ -195,13 +196,13 @@ async fn settle(
     for draft in drafts {
         let answer = if is_member(draft) {
             // Committed: from here on nothing may fail the batch.
-            stored.next().map_or_else(
-                || Err(Error::Internal("a stored post went missing".into())),
-                |message| {
-                    fanout::committed(db, hub, message.clone());
+            match stored.next() {
+                Some(message) => {
+                    publisher.committed(message.clone()).await;
                     Ok((message, true))
-                },
-            )
+                }
+                None => Err(Error::Internal("a stored post went missing".into())),
+            }
         } else {
             // Which refusal: the room may be gone, or the user not in it.
             match check_member(db, draft.author.id, draft.room_id).await {
