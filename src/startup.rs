@@ -172,6 +172,9 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .with_state(ServerState { app: state, leptos });
     pages
         .merge(api)
+        .layer(axum::middleware::from_fn(
+            crate::http::origin::refuse_cross_site,
+        ))
         // Pages and answers are per user: no shared cache keeps them, and a
         // browser asks again before reusing one. Static files set their own.
         .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
@@ -179,8 +182,13 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         // compressed (precompressed files carry their Content-Encoding).
         .layer(CompressionLayer::new())
         .merge(sockets)
-        // No MIME sniffing, no framing by other sites (clickjacking), no
-        // full URLs leaked to other origins.
+        // Pages set their own policy (`app::server::csp`); anything else
+        // may run nothing. No MIME sniffing, no framing by other sites
+        // (clickjacking), no full URLs leaked to other origins.
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            app::server::csp::NOT_A_PAGE,
+        ))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header_layer(header::REFERRER_POLICY, "same-origin"))

@@ -13,6 +13,8 @@ use crate::session::Session;
 use crate::socket::ChatSocket;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::csp::set_for_page(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full">

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod extract;
 pub mod messages;
 pub mod openapi;
+pub mod origin;
 pub mod rooms;
 
 use app::server::{AppState, Error};

@@ -20,7 +20,7 @@ async fn register_answers_with_token_user_and_session_cookie() {
         .to_owned();
     assert!(cookie.starts_with("chat_session="), "{cookie}");
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"),
         "{cookie}"
     );
     let body: serde_json::Value = response.json().await.unwrap();

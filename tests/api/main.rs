@@ -9,4 +9,5 @@ mod auth;
 mod helpers;
 mod messages;
 mod rooms;
+mod security;
 mod websocket;

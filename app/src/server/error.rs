@@ -34,6 +34,8 @@ pub enum Error {
     NotFound,
     #[error("Too many requests. Try again in a moment.")]
     RateLimited,
+    #[error("This request came from another site and was refused.")]
+    CrossSite,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -61,6 +63,7 @@ impl Error {
             Error::NotAMember => "not_a_member",
             Error::NotFound => "not_found",
             Error::RateLimited => "rate_limited",
+            Error::CrossSite => "cross_site_request",
             Error::Database(_) | Error::Internal(_) => "internal_error",
         }
     }
@@ -70,7 +73,7 @@ impl Error {
             Error::Validation { .. } => StatusCode::BAD_REQUEST,
             Error::UsernameTaken | Error::RoomNameTaken => StatusCode::CONFLICT,
             Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::NotAMember => StatusCode::FORBIDDEN,
+            Error::NotAMember | Error::CrossSite => StatusCode::FORBIDDEN,
             Error::RoomNotFound | Error::NotFound => StatusCode::NOT_FOUND,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

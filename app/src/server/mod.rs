@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod context;
+pub mod csp;
 pub mod db;
 pub mod error;
 pub mod fanout;

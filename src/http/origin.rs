@@ -1,0 +1,128 @@
+//! Refusing requests that another site made with the user's cookie.
+//!
+//! A browser attaches the session cookie to requests other sites cause: a
+//! form posted from elsewhere, a WebSocket opened by a foreign page. The
+//! cookie is `SameSite=Lax`, which already keeps it off cross-site POSTs in
+//! current browsers; this is the second lock, for older browsers and for
+//! same-site subdomains: a state-changing request that relies on the
+//! cookie must come from a page of ours, which browsers state in `Origin`
+//! (or, failing that, `Referer`). Requests with a bearer token are exempt
+//! (no browser adds one on its own), and so are programs that send neither
+//! header, since every browser sends `Origin` on a cross-site POST.
+
+use app::server::Error;
+use app::server::auth::SESSION_COOKIE;
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Whether the page that made this request is ours: its `Origin` (else its
+/// `Referer`) names the host the request was sent to. No such header is
+/// taken as a program, not a page.
+pub fn from_our_pages(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let Some(source) = text(header::ORIGIN).or_else(|| text(header::REFERER)) else {
+        return true;
+    };
+    let host = text(header::HOST).unwrap_or_default();
+    source
+        .split_once("://")
+        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+        .is_some_and(|authority| !host.is_empty() && authority.eq_ignore_ascii_case(host))
+}
+
+/// Middleware: a cookie-authenticated request with an unsafe method from a
+/// foreign page is refused with 403 `cross_site_request`.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    let unsafe_method = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    let headers = request.headers();
+    if unsafe_method && uses_cookie(headers) && !from_our_pages(headers) {
+        tracing::warn!(
+            method = %request.method(),
+            path = request.uri().path(),
+            origin = ?headers.get(header::ORIGIN),
+            "cross-site request refused"
+        );
+        return Error::CrossSite.into_response();
+    }
+    next.run(request).await
+}
+
+/// The request would be authenticated by the session cookie: it carries
+/// one and no bearer token (which would win).
+fn uses_cookie(headers: &HeaderMap) -> bool {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "));
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|pair| pair.trim().starts_with(&format!("{SESSION_COOKIE}=")));
+    cookie && !bearer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(name.clone(), value.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn origin_or_referer_must_name_the_host() {
+        let host = (header::HOST, "chat.example:3000");
+        assert!(from_our_pages(&headers(std::slice::from_ref(&host))));
+        assert!(from_our_pages(&headers(&[
+            host.clone(),
+            (header::ORIGIN, "https://chat.example:3000")
+        ])));
+        assert!(from_our_pages(&headers(&[
+            host.clone(),
+            (header::REFERER, "https://chat.example:3000/rooms/1?x=y")
+        ])));
+        for foreign in [
+            "https://evil.example",
+            "https://chat.example:3000.evil.example",
+            "https://evil.example/chat.example:3000",
+            "null",
+        ] {
+            assert!(
+                !from_our_pages(&headers(&[host.clone(), (header::ORIGIN, foreign)])),
+                "{foreign}"
+            );
+        }
+        assert!(!from_our_pages(&headers(&[
+            host.clone(),
+            (header::REFERER, "https://evil.example/page")
+        ])));
+        assert!(
+            !from_our_pages(&headers(&[(header::ORIGIN, "https://chat.example:3000")])),
+            "no Host to compare with"
+        );
+    }
+
+    #[test]
+    fn only_cookie_authentication_is_checked() {
+        assert!(uses_cookie(&headers(&[(
+            header::COOKIE,
+            "theme=dark; chat_session=abc"
+        )])));
+        assert!(!uses_cookie(&headers(&[(header::COOKIE, "theme=dark")])));
+        assert!(!uses_cookie(&headers(&[
+            (header::COOKIE, "chat_session=abc"),
+            (header::AUTHORIZATION, "Bearer abc"),
+        ])));
+    }
+}
