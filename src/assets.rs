@@ -13,6 +13,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
 use leptos::config::LeptosOptions;
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
 
 use crate::startup::ServerState;
 
@@ -29,17 +31,28 @@ pub async fn files_or_not_found(
     State(state): State<ServerState>,
     request: Request<Body>,
 ) -> Response {
-    let forever = state.leptos.hash_files && is_fingerprinted(&state.leptos, uri.path());
-    let serve = leptos_axum::file_and_error_handler::<ServerState, _>(app::shell);
-    let mut response = serve(uri, State(state), request).await;
-    let status = response.status();
-    // Success here is a file: pages have routes, and the rest is a 404.
-    if status.is_success() || status == StatusCode::NOT_MODIFIED {
-        let policy = if forever { FOREVER } else { REVALIDATE };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    // The file is looked up with the browser's own headers, so that a
+    // revalidation (`If-Modified-Since`) is answered 304 without a body.
+    let mut lookup = Request::new(Body::empty());
+    *lookup.method_mut() = request.method().clone();
+    *lookup.uri_mut() = uri.clone();
+    *lookup.headers_mut() = request.headers().clone();
+    let files = ServeDir::new(state.leptos.site_root.as_ref())
+        .precompressed_br()
+        .precompressed_gzip();
+    let Ok(found) = files.oneshot(lookup).await;
+    let status = found.status();
+    if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
+        let not_found = leptos_axum::file_and_error_handler::<ServerState, _>(app::shell);
+        return not_found(uri, State(state), request).await;
     }
+    let forever = state.leptos.hash_files && is_fingerprinted(&state.leptos, uri.path());
+    let mut response = found.map(Body::new);
+    let headers = response.headers_mut();
+    let policy = if forever { FOREVER } else { REVALIDATE };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    // The same URL is sent as brotli, gzip or plain: caches must keep them apart.
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     response
 }
 

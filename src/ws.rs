@@ -19,7 +19,7 @@ use app::server::hub::{ConnId, Control, Delivery, Subscriber};
 use app::server::{AppState, Error, messages, rooms};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::SinkExt;
 use tokio::sync::{Notify, mpsc};
@@ -40,6 +40,7 @@ const WRITE_BUFFER: usize = 8 * 1024;
 
 pub async fn upgrade(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
@@ -48,7 +49,7 @@ pub async fn upgrade(
         Err(e) => return e.into_response(),
     };
     // A foreign page must not open a socket with the user's cookie.
-    if !crate::http::origin::from_our_pages(&headers) {
+    if !crate::http::origin::from_our_pages(&headers, &uri) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
     let ws = match ws {

@@ -13,19 +13,22 @@
 use app::server::Error;
 use app::server::auth::SESSION_COOKIE;
 use axum::extract::Request;
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Whether the page that made this request is ours: its `Origin` (else its
-/// `Referer`) names the host the request was sent to. No such header is
-/// taken as a program, not a page.
-pub fn from_our_pages(headers: &HeaderMap) -> bool {
+/// `Referer`) names the host the request was sent to (`Host`, or the
+/// URI's authority under HTTP/2). No such header is taken as a program,
+/// not a page.
+pub fn from_our_pages(headers: &HeaderMap, uri: &Uri) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let Some(source) = text(header::ORIGIN).or_else(|| text(header::REFERER)) else {
         return true;
     };
-    let host = text(header::HOST).unwrap_or_default();
+    let host = text(header::HOST)
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or_default();
     source
         .split_once("://")
         .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
@@ -40,7 +43,7 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let headers = request.headers();
-    if unsafe_method && uses_cookie(headers) && !from_our_pages(headers) {
+    if unsafe_method && uses_cookie(headers) && !from_our_pages(headers, request.uri()) {
         tracing::warn!(
             method = %request.method(),
             path = request.uri().path(),
@@ -80,15 +83,28 @@ mod tests {
         map
     }
 
+    fn ours(headers: &HeaderMap) -> bool {
+        from_our_pages(headers, &Uri::from_static("/api/rooms"))
+    }
+
+    #[test]
+    fn under_http2_the_authority_stands_for_host() {
+        let origin = headers(&[(header::ORIGIN, "https://chat.example")]);
+        let uri = Uri::from_static("https://chat.example/api/rooms");
+        assert!(from_our_pages(&origin, &uri));
+        let foreign = headers(&[(header::ORIGIN, "https://evil.example")]);
+        assert!(!from_our_pages(&foreign, &uri));
+    }
+
     #[test]
     fn origin_or_referer_must_name_the_host() {
         let host = (header::HOST, "chat.example:3000");
-        assert!(from_our_pages(&headers(std::slice::from_ref(&host))));
-        assert!(from_our_pages(&headers(&[
+        assert!(ours(&headers(std::slice::from_ref(&host))));
+        assert!(ours(&headers(&[
             host.clone(),
             (header::ORIGIN, "https://chat.example:3000")
         ])));
-        assert!(from_our_pages(&headers(&[
+        assert!(ours(&headers(&[
             host.clone(),
             (header::REFERER, "https://chat.example:3000/rooms/1?x=y")
         ])));
@@ -99,16 +115,16 @@ mod tests {
             "null",
         ] {
             assert!(
-                !from_our_pages(&headers(&[host.clone(), (header::ORIGIN, foreign)])),
+                !ours(&headers(&[host.clone(), (header::ORIGIN, foreign)])),
                 "{foreign}"
             );
         }
-        assert!(!from_our_pages(&headers(&[
+        assert!(!ours(&headers(&[
             host.clone(),
             (header::REFERER, "https://evil.example/page")
         ])));
         assert!(
-            !from_our_pages(&headers(&[(header::ORIGIN, "https://chat.example:3000")])),
+            !ours(&headers(&[(header::ORIGIN, "https://chat.example:3000")])),
             "no Host to compare with"
         );
     }

@@ -6,7 +6,9 @@
 use chat::startup::spawn_with;
 use leptos::config::LeptosOptions;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING};
+use reqwest::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, IF_MODIFIED_SINCE, LAST_MODIFIED, VARY,
+};
 
 use crate::support::database::TestDatabase;
 
@@ -94,6 +96,20 @@ async fn hashed_files_are_sent_precompressed_and_cached_for_good() {
         cache.as_deref(),
         Some("public, max-age=31536000, immutable")
     );
+    let vary = client
+        .get(&url)
+        .header(ACCEPT_ENCODING, "br")
+        .send()
+        .await
+        .unwrap()
+        .headers()
+        .get(VARY)
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(
+        vary.as_deref(),
+        Some("accept-encoding"),
+        "caches keep encodings apart"
+    );
 
     let (status, encoding, _, body) = get(&client, url, "identity").await;
     assert_eq!(status, StatusCode::OK);
@@ -109,10 +125,23 @@ async fn files_that_keep_their_name_are_revalidated() {
     let server = spawn_with(&database.url, site.options()).await;
     let client = reqwest::Client::new();
 
-    let (status, _, cache, _) =
-        get(&client, format!("http://{}/favicon.svg", server.addr), "br").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(cache.as_deref(), Some("no-cache"));
+    let url = format!("http://{}/favicon.svg", server.addr);
+    let first = client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()[CACHE_CONTROL], "no-cache");
+    let modified = first.headers()[LAST_MODIFIED].clone();
+    let again = client
+        .get(&url)
+        .header(IF_MODIFIED_SINCE, modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        again.status(),
+        StatusCode::NOT_MODIFIED,
+        "revalidating an unchanged file costs no body"
+    );
+    assert_eq!(again.headers()[CACHE_CONTROL], "no-cache");
 
     let (status, _, cache, _) = get(
         &client,

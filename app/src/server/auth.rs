@@ -237,10 +237,14 @@ pub async fn logout(state: &AppState, auth: &AuthUser) -> Result<()> {
         .from_table(Sessions::Table)
         .and_where(Expr::col(Sessions::TokenHash).eq(auth.session.clone()))
         .to_owned();
-    let mut conn = state.db.acquire().await?;
-    state.db.execute(&mut conn, &delete).await?;
+    // One transaction: the other nodes hear of the logout exactly when it
+    // commits (PostgreSQL sends NOTIFY on commit), never the one without
+    // the other.
+    let mut tx = state.db.begin().await?;
+    state.db.execute(&mut tx, &delete).await?;
+    fanout::announce_session_end(&state.db, &mut tx, &auth.session).await?;
+    tx.commit().await?;
     session_ended(state, &auth.session);
-    fanout::announce_session_end(&state.db, &mut conn, &auth.session).await?;
     Ok(())
 }
 
@@ -295,7 +299,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
         },
         session,
     };
-    state.sessions.remember(since, auth.clone(), row.expires_at);
+    state
+        .sessions
+        .remember(since, auth.clone(), row.expires_at, now);
     Ok(auth)
 }
 

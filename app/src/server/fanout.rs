@@ -121,9 +121,12 @@ impl Publisher {
 
     /// Called once `message` is committed.
     pub async fn committed(&self, message: Message) {
-        if let Some(queue) = &self.queue {
-            // Fails only when the runtime is shutting down.
-            let _ = queue.send(message).await;
+        if let Some(queue) = &self.queue
+            && queue.send(message).await.is_err()
+        {
+            // Only when the runtime is shutting down: the message is stored,
+            // and subscribers catch up on it when they resubscribe.
+            tracing::warn!("the publisher has stopped; a committed message was not published");
         }
     }
 }

@@ -9,6 +9,10 @@
 //!   [`fanout`]). While this node's listener is down it could miss one, so
 //!   the cache is bypassed until the listener is back, and starts empty.
 //!
+//! Entries also expire after [`MAX_AGE`], so even a logout this node could
+//! not have missed, but did (a listener connection that died silently),
+//! stops working here within a minute.
+//!
 //! A lookup that read the database just before a logout must not store
 //! what it read just after the logout forgot it; each end of a session
 //! bumps a generation, and a read stores its result only if the generation
@@ -18,12 +22,16 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use super::auth::AuthUser;
 
 /// More distinct live sessions than this and the cache starts over: a bound
 /// on memory that a flood of logins cannot push.
 const MAX_ENTRIES: usize = 100_000;
+
+/// How long an entry is trusted before the database is asked again.
+pub const MAX_AGE: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct SessionCache {
@@ -40,6 +48,8 @@ struct Entry {
     auth: AuthUser,
     /// Milliseconds since the epoch, as stored in `sessions.expires_at`.
     expires_at: i64,
+    /// When it was read from the database, in the same milliseconds.
+    cached_at: i64,
 }
 
 /// Where a lookup started: pass it back to [`SessionCache::remember`].
@@ -76,7 +86,9 @@ impl SessionCache {
         inner
             .entries
             .get(session)
-            .filter(|entry| entry.expires_at > now_ms)
+            .filter(|entry| {
+                entry.expires_at > now_ms && now_ms - entry.cached_at < MAX_AGE.as_millis() as i64
+            })
             .map(|entry| entry.auth.clone())
     }
 
@@ -85,9 +97,9 @@ impl SessionCache {
         Generation(self.lock().generation)
     }
 
-    /// Stores what a database read found, unless a session ended (or trust
-    /// changed) since `since`.
-    pub fn remember(&self, since: Generation, auth: AuthUser, expires_at: i64) {
+    /// Stores what a database read at `now_ms` found, unless a session
+    /// ended (or trust changed) since `since`.
+    pub fn remember(&self, since: Generation, auth: AuthUser, expires_at: i64, now_ms: i64) {
         let mut inner = self.lock();
         if !inner.trusted || inner.generation != since.0 {
             return;
@@ -95,9 +107,12 @@ impl SessionCache {
         if inner.entries.len() >= MAX_ENTRIES {
             inner.entries.clear();
         }
-        inner
-            .entries
-            .insert(auth.session.clone(), Entry { auth, expires_at });
+        let entry = Entry {
+            auth,
+            expires_at,
+            cached_at: now_ms,
+        };
+        inner.entries.insert(entry.auth.session.clone(), entry);
     }
 
     /// The session ended (here or on another node).
@@ -154,36 +169,46 @@ mod tests {
     fn a_remembered_session_is_served_until_it_expires() {
         let cache = SessionCache::new(true);
         let since = cache.generation();
-        cache.remember(since, caller(1, "s1"), 1_000);
+        cache.remember(since, caller(1, "s1"), 1_000, 0);
         assert_eq!(cache.get("s1", 999).map(|a| a.user.id), Some(1));
         assert!(cache.get("s1", 1_000).is_none());
         assert!(cache.get("s2", 0).is_none());
     }
 
     #[test]
+    fn an_entry_is_read_again_after_a_minute() {
+        let cache = SessionCache::new(true);
+        let read_at = 5_000;
+        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, read_at);
+        let max_age = MAX_AGE.as_millis() as i64;
+        assert!(cache.get("s1", read_at + max_age - 1).is_some());
+        assert!(cache.get("s1", read_at + max_age).is_none());
+    }
+
+    #[test]
     fn a_forgotten_session_is_gone_and_a_read_that_raced_it_is_not_stored() {
         let cache = SessionCache::new(true);
-        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX);
+        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         let racing = cache.generation();
         cache.forget("s1");
         assert!(cache.get("s1", 0).is_none());
-        cache.remember(racing, caller(1, "s1"), i64::MAX);
+        cache.remember(racing, caller(1, "s1"), i64::MAX, 0);
         assert!(cache.get("s1", 0).is_none());
-        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX);
+        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         assert!(cache.get("s1", 0).is_some());
     }
 
     #[test]
     fn an_untrusted_cache_neither_serves_nor_stores() {
         let cache = SessionCache::new(true);
-        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX);
+        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         cache.distrust();
         assert!(cache.get("s1", 0).is_none());
-        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX);
+        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         assert!(cache.is_empty());
         cache.trust();
         assert!(cache.get("s1", 0).is_none(), "trust starts empty");
-        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX);
+        cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         assert!(cache.get("s1", 0).is_some());
     }
 }
