@@ -13,6 +13,7 @@ mod nodes;
 mod randomized;
 mod reconnect;
 mod scene;
+mod secrets;
 mod shutdown;
 mod slow_consumer;
 mod writers;
