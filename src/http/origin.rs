@@ -11,7 +11,7 @@
 //! header, since every browser sends `Origin` on a cross-site POST.
 
 use app::server::Error;
-use app::server::auth::SESSION_COOKIE;
+use app::server::auth;
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::Next;
@@ -58,17 +58,7 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
 /// The request would be authenticated by the session cookie: it carries
 /// one and no bearer token (which would win).
 fn uses_cookie(headers: &HeaderMap) -> bool {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("Bearer "));
-    let cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .any(|pair| pair.trim().starts_with(&format!("{SESSION_COOKIE}=")));
-    cookie && !bearer
+    auth::bearer_token(headers).is_none() && auth::cookie_token(headers).is_some()
 }
 
 #[cfg(test)]

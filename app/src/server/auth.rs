@@ -307,11 +307,20 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
 
 /// The token a request carries: `Authorization: Bearer` first, then the cookie.
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
-    if let Some(value) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok())
-        && let Some(token) = value.strip_prefix("Bearer ")
-    {
-        return Some(token.trim().to_owned());
-    }
+    bearer_token(headers).or_else(|| cookie_token(headers))
+}
+
+/// The token in `Authorization: Bearer`, which programs send.
+pub fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(|token| token.trim().to_owned())
+}
+
+/// The token in the session cookie, which browsers send on their own.
+pub fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
