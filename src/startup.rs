@@ -1,5 +1,4 @@
-//! Assembling and running the server: configuration from the environment,
-//! the database, the router (REST, WebSocket, server functions, pages, static
+//! Assembling and running the server: the database, the router (REST, WebSocket, server functions, pages, static
 //! files) and graceful shutdown. Tests call [`spawn`] to run the real thing on
 //! a free port.
 
@@ -8,12 +7,14 @@ use std::time::Duration;
 
 use app::server::db::{Backend, Db};
 use app::server::fanout;
-use app::server::{AppState, Settings, SocketLimits};
+use app::server::{AppState, Settings};
 use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::get;
 use leptos::config::LeptosOptions;
+
+pub use crate::config::{Config, ConfigError};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -23,116 +24,6 @@ use tower_http::trace::TraceLayer;
 
 /// How long shutdown waits for sockets to finish their last frame and close.
 const DRAIN_LIMIT: Duration = Duration::from_secs(15);
-
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub database_url: String,
-    pub settings: Settings,
-    pub leptos: LeptosOptions,
-}
-
-/// A setting that is present but unusable; the server refuses to start
-/// rather than run with a value the operator did not mean.
-#[derive(Debug, thiserror::Error)]
-#[error("{name}={value:?} is not valid: {expected}")]
-pub struct ConfigError {
-    name: &'static str,
-    value: String,
-    expected: &'static str,
-}
-
-fn env_or<T: std::str::FromStr>(
-    name: &'static str,
-    default: T,
-    expected: &'static str,
-) -> Result<T, ConfigError> {
-    match std::env::var(name) {
-        Err(_) => Ok(default),
-        Ok(value) => value.trim().parse().map_err(|_| ConfigError {
-            name,
-            value,
-            expected,
-        }),
-    }
-}
-
-impl Config {
-    /// Reads the settings listed in README "Configuration" and the
-    /// `LEPTOS_*` variables cargo-leptos sets.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        let leptos = leptos::config::get_configuration(None)
-            .map(|conf| conf.leptos_options)
-            .ok()
-            .filter(|options| !options.output_name.is_empty())
-            .unwrap_or_else(|| {
-                let mut options = LeptosOptions::builder().output_name("chat").build();
-                if let Some(addr) = std::env::var("LEPTOS_SITE_ADDR")
-                    .ok()
-                    .and_then(|a| a.parse().ok())
-                {
-                    options.site_addr = addr;
-                }
-                options
-            });
-        check_hash_file(&leptos)?;
-        let defaults = SocketLimits::default();
-        let queue = env_or(
-            "WS_QUEUE_LIMIT",
-            defaults.queue,
-            "a whole number of messages",
-        )?;
-        let write_timeout = env_or(
-            "WS_WRITE_TIMEOUT_SECS",
-            defaults.write_timeout.as_secs(),
-            "a whole number of seconds",
-        )?;
-        if queue == 0 || write_timeout == 0 {
-            return Err(ConfigError {
-                name: if queue == 0 {
-                    "WS_QUEUE_LIMIT"
-                } else {
-                    "WS_WRITE_TIMEOUT_SECS"
-                },
-                value: "0".into(),
-                expected: "at least 1",
-            });
-        }
-        Ok(Self {
-            database_url: std::env::var("DATABASE_URL")
-                .unwrap_or_else(|_| "sqlite://chat.db".into()),
-            settings: Settings {
-                cookie_secure: env_or("COOKIE_SECURE", false, "true or false")?,
-                sockets: SocketLimits {
-                    queue,
-                    write_timeout: Duration::from_secs(write_timeout),
-                },
-            },
-            leptos,
-        })
-    }
-}
-
-/// With `LEPTOS_HASH_FILES=true`, every page names files by the hashes
-/// cargo-leptos wrote next to the binary, and Leptos panics rendering a page
-/// without them: better not to start.
-fn check_hash_file(leptos: &LeptosOptions) -> Result<(), ConfigError> {
-    if !leptos.hash_files {
-        return Ok(());
-    }
-    let path = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(leptos.hash_file.as_ref())));
-    match path {
-        Some(path) if path.is_file() => Ok(()),
-        path => Err(ConfigError {
-            name: "LEPTOS_HASH_FILES",
-            value: "true".into(),
-            expected: "the hash file cargo-leptos writes next to the binary \
-                       (build with `cargo leptos build`), or false",
-        })
-        .inspect_err(|_| tracing::error!(?path, "hash file missing")),
-    }
-}
 
 /// State for axum: our services plus what leptos_axum needs.
 #[derive(Clone, axum::extract::FromRef)]
@@ -169,12 +60,17 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(crate::assets::files_or_not_found)
-        .with_state(ServerState { app: state, leptos });
+        .with_state(ServerState {
+            app: state.clone(),
+            leptos,
+        });
     pages
         .merge(api)
-        .layer(axum::middleware::from_fn(
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             crate::http::origin::refuse_cross_site,
         ))
+        .layer(axum::middleware::from_fn(crate::http::limit_body))
         // Pages and answers are per user: no shared cache keeps them, and a
         // browser asks again before reusing one. Static files set their own.
         .layer(header_layer(header::CACHE_CONTROL, "private, no-cache"))
@@ -261,11 +157,16 @@ pub async fn spawn(database_url: &str) -> Spawned {
 
 /// [`spawn`] serving the site described by `leptos` (its root, its hashes).
 pub async fn spawn_with(database_url: &str, leptos: LeptosOptions) -> Spawned {
-    let config = Config {
+    spawn_config(Config {
         database_url: database_url.to_owned(),
         settings: Settings::default(),
         leptos,
-    };
+    })
+    .await
+}
+
+/// [`spawn`] with any configuration.
+pub async fn spawn_config(config: Config) -> Spawned {
     let (router, state) = build(&config).await.expect("test server builds");
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("free port");
     let addr = listener.local_addr().expect("bound address");

@@ -12,13 +12,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
 
-use super::extract::{Caller, Json};
+use super::extract::{Caller, ClientIp, Json};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/auth/register", post(register))
         .route("/api/auth/login", post(login))
         .route("/api/auth/logout", post(logout))
+        .route("/api/auth/logout-everywhere", post(logout_everywhere))
         .route("/api/me", get(me))
 }
 
@@ -52,13 +53,15 @@ pub async fn register(
     responses(
         (status = 200, body = AuthResponse, description = "Logged in"),
         (status = 401, body = ErrorBody, description = "invalid_credentials"),
-        (status = 429, body = ErrorBody, description = "rate_limited: too many failed attempts"),
+        (status = 429, body = ErrorBody, description = "rate_limited: too many failed attempts; wait for Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(addr): ClientIp,
     Json(credentials): Json<Credentials>,
 ) -> Result<Response> {
-    let body = auth::login(&state, credentials).await?;
+    let body = auth::login(&state, credentials, addr).await?;
     Ok(with_cookie(&state, StatusCode::OK, body))
 }
 
@@ -71,6 +74,23 @@ pub async fn login(
     security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, Caller(caller): Caller) -> Result<Response> {
     auth::logout(&state, &caller).await?;
+    let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
+}
+
+/// End every session of this user, on every device: each token stops
+/// working and each socket closes.
+#[utoipa::path(post, path = "/api/auth/logout-everywhere", tag = "auth",
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+    ),
+    security(("bearer" = [])))]
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Response> {
+    auth::logout_everywhere(&state, &caller).await?;
     let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
 }

@@ -3,9 +3,13 @@
 //! answer in plain text instead of `{"error":{…}}`.
 
 use app::server::auth::{self, AuthUser};
-use app::server::{AppState, Error};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use app::server::{AppState, Error, Settings};
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::ConnectInfo;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -24,6 +28,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> Error {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return Error::TooLarge {
+            limit: super::MAX_BODY_BYTES,
+        };
+    }
     let message = match &rejection {
         JsonRejection::MissingJsonContentType(_) => {
             "Expected a JSON body with Content-Type: application/json.".to_owned()
@@ -78,5 +87,61 @@ impl FromRequestParts<AppState> for Caller {
         auth::authenticate_headers(state, &parts.headers)
             .await
             .map(Caller)
+    }
+}
+
+/// The client's address: the TCP peer, or behind a reverse proxy the last
+/// entry of the header it sets (`CLIENT_IP_HEADER`). The last entry is the
+/// one our proxy wrote; earlier ones come from the client and prove nothing.
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        Ok(ClientIp(client_ip(&state.settings, &parts.headers, peer)))
+    }
+}
+
+fn client_ip(
+    settings: &Settings,
+    headers: &axum::http::HeaderMap,
+    peer: Option<IpAddr>,
+) -> IpAddr {
+    let forwarded = settings.client_ip_header.as_ref().and_then(|name| {
+        let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
+        value.rsplit(',').next()?.trim().parse().ok()
+    });
+    forwarded
+        .or(peer)
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderName};
+
+    #[test]
+    fn the_proxy_header_counts_only_when_configured_and_only_its_last_entry() {
+        let peer: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "1.1.1.1, 203.0.113.5".parse().unwrap());
+        let mut settings = Settings::default();
+        assert_eq!(client_ip(&settings, &headers, Some(peer)), peer);
+        settings.client_ip_header = Some(HeaderName::from_static("x-forwarded-for"));
+        assert_eq!(
+            client_ip(&settings, &headers, Some(peer)),
+            "203.0.113.5".parse::<IpAddr>().unwrap()
+        );
+        headers.insert("x-forwarded-for", "not an address".parse().unwrap());
+        assert_eq!(client_ip(&settings, &headers, Some(peer)), peer);
     }
 }

@@ -13,7 +13,7 @@ use super::{auth, messages, rooms};
 #[openapi(
     info(title = "Chat API", description = "Rooms, messages and sessions. Live delivery is over the WebSocket at /ws; see docs/api.md."),
     paths(
-        auth::register, auth::login, auth::logout, auth::me,
+        auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::me,
         rooms::list, rooms::create, rooms::join, rooms::leave,
         messages::list, messages::create,
     ),

@@ -9,41 +9,55 @@
 //! (or, failing that, `Referer`). Requests with a bearer token are exempt
 //! (no browser adds one on its own), and so are programs that send neither
 //! header, since every browser sends `Origin` on a cross-site POST.
+//!
+//! "Ours" is the request's own host unless `ALLOWED_ORIGINS` lists the
+//! origins exactly (scheme, host and port), which is what a deployment
+//! behind a proxy that rewrites `Host` needs.
 
-use app::server::Error;
 use app::server::auth;
-use axum::extract::Request;
+use app::server::{AppState, Error};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// Whether the page that made this request is ours: its `Origin` (else its
-/// `Referer`) names the host the request was sent to (`Host`, or the
-/// URI's authority under HTTP/2). No such header is taken as a program,
-/// not a page.
-pub fn from_our_pages(headers: &HeaderMap, uri: &Uri) -> bool {
+/// `Referer`) is one of `allowed`, or with none configured names the host
+/// the request was sent to (`Host`, or the URI's authority under HTTP/2).
+/// No such header is taken as a program, not a page.
+pub fn from_our_pages(headers: &HeaderMap, uri: &Uri, allowed: &[String]) -> bool {
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let Some(source) = text(header::ORIGIN).or_else(|| text(header::REFERER)) else {
         return true;
     };
+    let Some((scheme, rest)) = source.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if !allowed.is_empty() {
+        let origin = format!("{scheme}://{authority}");
+        return allowed.iter().any(|a| a.eq_ignore_ascii_case(&origin));
+    }
     let host = text(header::HOST)
         .or_else(|| uri.authority().map(|a| a.as_str()))
         .unwrap_or_default();
-    source
-        .split_once("://")
-        .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
-        .is_some_and(|authority| !host.is_empty() && authority.eq_ignore_ascii_case(host))
+    !host.is_empty() && authority.eq_ignore_ascii_case(host)
 }
 
 /// Middleware: a cookie-authenticated request with an unsafe method from a
 /// foreign page is refused with 403 `cross_site_request`.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let unsafe_method = !matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let headers = request.headers();
-    if unsafe_method && uses_cookie(headers) && !from_our_pages(headers, request.uri()) {
+    let allowed = &state.settings.allowed_origins;
+    if unsafe_method && uses_cookie(headers) && !from_our_pages(headers, request.uri(), allowed) {
         tracing::warn!(
             method = %request.method(),
             path = request.uri().path(),
@@ -74,16 +88,36 @@ mod tests {
     }
 
     fn ours(headers: &HeaderMap) -> bool {
-        from_our_pages(headers, &Uri::from_static("/api/rooms"))
+        from_our_pages(headers, &Uri::from_static("/api/rooms"), &[])
     }
 
     #[test]
     fn under_http2_the_authority_stands_for_host() {
         let origin = headers(&[(header::ORIGIN, "https://chat.example")]);
         let uri = Uri::from_static("https://chat.example/api/rooms");
-        assert!(from_our_pages(&origin, &uri));
+        assert!(from_our_pages(&origin, &uri, &[]));
         let foreign = headers(&[(header::ORIGIN, "https://evil.example")]);
-        assert!(!from_our_pages(&foreign, &uri));
+        assert!(!from_our_pages(&foreign, &uri, &[]));
+    }
+
+    #[test]
+    fn configured_origins_are_matched_exactly() {
+        let allowed = ["https://chat.example".to_owned()];
+        let uri = Uri::from_static("/api/rooms");
+        let host = (header::HOST, "internal:3000");
+        let ok = |pairs: &[(header::HeaderName, &str)]| from_our_pages(&headers(pairs), &uri, &allowed);
+        assert!(ok(&[host.clone(), (header::ORIGIN, "https://chat.example")]));
+        assert!(ok(&[host.clone(), (header::ORIGIN, "HTTPS://Chat.Example")]));
+        assert!(ok(&[host.clone(), (header::REFERER, "https://chat.example/rooms/1")]));
+        for foreign in [
+            "http://chat.example",
+            "https://chat.example:8443",
+            "https://chat.example.evil.example",
+            "https://internal:3000",
+            "null",
+        ] {
+            assert!(!ok(&[host.clone(), (header::ORIGIN, foreign)]), "{foreign}");
+        }
     }
 
     #[test]

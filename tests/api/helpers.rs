@@ -3,7 +3,9 @@
 
 use std::ops::Deref;
 
-use chat::startup::{Spawned, spawn};
+use app::server::Settings;
+use chat::startup::{Config, Spawned, spawn_config};
+use leptos::config::LeptosOptions;
 
 use crate::support::api::Api;
 pub use crate::support::api::{PASSWORD, assert_error};
@@ -17,8 +19,18 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Settings::default()).await
+}
+
+/// [`spawn_app`] with other settings, for the tests of a limit.
+pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let database = TestDatabase::create().await;
-    let server = spawn(&database.url).await;
+    let server = spawn_config(Config {
+        database_url: database.url.clone(),
+        settings,
+        leptos: LeptosOptions::builder().output_name("chat").build(),
+    })
+    .await;
     TestApp {
         api: Api::new(server.addr),
         server,

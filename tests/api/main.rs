@@ -7,6 +7,7 @@ mod support;
 mod assets;
 mod auth;
 mod helpers;
+mod limits;
 mod messages;
 mod rooms;
 mod security;

@@ -6,9 +6,8 @@
 //! stall every socket on the executor. Tokens are 256 random bits; only their
 //! SHA-256 is stored, so a copy of the database cannot be replayed as logins.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
+use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -29,8 +28,11 @@ use crate::model::{AuthResponse, Credentials, User};
 /// Name of the HttpOnly cookie that carries the session token for browsers.
 pub const SESSION_COOKIE: &str = "chat_session";
 
-/// How long a session lives after login.
-pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// How long the browser keeps the cookie: as long as browsers allow (400
+/// days). The server decides when a session ends (`Settings::session_ttl`,
+/// renewed as it is used); a cookie that expired on its own would end a
+/// session the server still honours.
+const COOKIE_MAX_AGE: Duration = Duration::from_secs(400 * 24 * 60 * 60);
 
 /// The authenticated caller of a request or socket.
 #[derive(Clone, Debug)]
@@ -178,9 +180,15 @@ pub async fn register(state: &AppState, credentials: Credentials) -> Result<Auth
     start_session(state, user).await
 }
 
-pub async fn login(state: &AppState, credentials: Credentials) -> Result<AuthResponse> {
+/// Logs in `credentials` for a client at `addr`, whose failures count
+/// against the limits in [`super::login_limiter`].
+pub async fn login(
+    state: &AppState,
+    credentials: Credentials,
+    addr: IpAddr,
+) -> Result<AuthResponse> {
     let key = credentials.username.to_lowercase();
-    state.login_limiter.check(&key)?;
+    state.login_limiter.check(&key, addr)?;
     let select = Query::select()
         .columns([
             Users::Id,
@@ -196,14 +204,14 @@ pub async fn login(state: &AppState, credentials: Credentials) -> Result<AuthRes
     drop(conn);
     let Some(row) = row else {
         verify_password(credentials.password, dummy_hash().await.to_owned()).await?;
-        state.login_limiter.failed(&key);
+        state.login_limiter.failed(&key, addr);
         return Err(Error::InvalidCredentials);
     };
     if !verify_password(credentials.password, row.password_hash.clone()).await? {
-        state.login_limiter.failed(&key);
+        state.login_limiter.failed(&key, addr);
         return Err(Error::InvalidCredentials);
     }
-    state.login_limiter.succeeded(&key);
+    state.login_limiter.succeeded(&key, addr);
     start_session(state, row.into_user()).await
 }
 
@@ -222,7 +230,7 @@ async fn start_session(state: &AppState, user: User) -> Result<AuthResponse> {
             hash_token(&token).into(),
             user.id.into(),
             now.into(),
-            (now + SESSION_TTL.as_millis() as i64).into(),
+            (now + ttl_ms(state)).into(),
         ])
         .to_owned();
     let mut conn = state.db.acquire().await?;
@@ -248,6 +256,37 @@ pub async fn logout(state: &AppState, auth: &AuthUser) -> Result<()> {
     Ok(())
 }
 
+/// Ends every session of the caller's user (every browser and device, this
+/// one included), each the way [`logout`] ends one.
+pub async fn logout_everywhere(state: &AppState, auth: &AuthUser) -> Result<usize> {
+    let delete = Query::delete()
+        .from_table(Sessions::Table)
+        .and_where(Expr::col(Sessions::UserId).eq(auth.user.id))
+        .returning_col(Sessions::TokenHash)
+        .to_owned();
+    // RETURNING names exactly the sessions this statement removed, even
+    // if a login committed meanwhile.
+    let mut tx = state.db.begin().await?;
+    let ended: Vec<(String,)> = state.db.fetch_all(&mut tx, &delete).await?;
+    for (session,) in &ended {
+        fanout::announce_session_end(&state.db, &mut tx, session).await?;
+    }
+    tx.commit().await?;
+    for (session,) in &ended {
+        session_ended(state, session);
+    }
+    tracing::info!(
+        user_id = auth.user.id,
+        sessions = ended.len(),
+        "logged out everywhere"
+    );
+    Ok(ended.len())
+}
+
+fn ttl_ms(state: &AppState) -> i64 {
+    i64::try_from(state.settings.session_ttl.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
 /// Forgets a session that no longer exists in the database.
 pub fn session_ended(state: &AppState, session: &str) {
     state.sessions.forget(session);
@@ -266,7 +305,11 @@ struct SessionRow {
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
     let session = hash_token(token);
     let now = now_ms();
-    if let Some(auth) = state.sessions.get(&session, now) {
+    // Sliding expiry: a session in use lives on, renewed in the database
+    // once per 30th of its lifetime (a day, by default), not per request.
+    let ttl = ttl_ms(state);
+    let renew_at = now + ttl - ttl / 30;
+    if let Some(auth) = state.sessions.get(&session, now, renew_at) {
         return Ok(auth);
     }
     let since = state.sessions.generation();
@@ -286,11 +329,21 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser> {
         .and_where(Expr::col((Sessions::Table, Sessions::ExpiresAt)).gt(now))
         .to_owned();
     let mut conn = state.db.acquire().await?;
-    let row: SessionRow = state
+    let mut row: SessionRow = state
         .db
         .fetch_optional(&mut conn, &select)
         .await?
         .ok_or(Error::Unauthorized)?;
+    if row.expires_at < renew_at {
+        row.expires_at = now + ttl;
+        let renew = Query::update()
+            .table(Sessions::Table)
+            .value(Sessions::ExpiresAt, row.expires_at)
+            .and_where(Expr::col(Sessions::TokenHash).eq(session.clone()))
+            .to_owned();
+        state.db.execute(&mut conn, &renew).await?;
+    }
+    drop(conn);
     let auth = AuthUser {
         user: User {
             id: row.id,
@@ -340,7 +393,7 @@ pub async fn authenticate_headers(state: &AppState, headers: &HeaderMap) -> Resu
 pub fn session_cookie(token: &str, secure: bool) -> String {
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        SESSION_TTL.as_secs(),
+        COOKIE_MAX_AGE.as_secs(),
         if secure { "; Secure" } else { "" }
     )
 }
@@ -351,54 +404,6 @@ pub fn clear_session_cookie(secure: bool) -> String {
         "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
         if secure { "; Secure" } else { "" }
     )
-}
-
-/// Slows password guessing: after `MAX_FAILURES` failed logins for one
-/// username within `WINDOW`, further attempts are refused until it passes.
-#[derive(Clone, Default)]
-pub struct LoginLimiter {
-    failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
-}
-
-impl LoginLimiter {
-    const MAX_FAILURES: u32 = 10;
-    const WINDOW: Duration = Duration::from_secs(5 * 60);
-
-    fn check(&self, key: &str) -> Result<()> {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match failures.get(key) {
-            Some((count, since)) if since.elapsed() < Self::WINDOW => {
-                if *count >= Self::MAX_FAILURES {
-                    Err(Error::RateLimited)
-                } else {
-                    Ok(())
-                }
-            }
-            Some(_) => {
-                failures.remove(key);
-                Ok(())
-            }
-            None => Ok(()),
-        }
-    }
-
-    fn failed(&self, key: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, since)| since.elapsed() < Self::WINDOW);
-        }
-        failures
-            .entry(key.to_owned())
-            .or_insert((0, Instant::now()))
-            .0 += 1;
-    }
-
-    fn succeeded(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
-    }
 }
 
 #[cfg(test)]
@@ -455,18 +460,5 @@ mod tests {
                 .unwrap()
         );
         assert!(!verify_password("wrong horse".into(), hash).await.unwrap());
-    }
-
-    #[test]
-    fn limiter_blocks_after_repeated_failures() {
-        let limiter = LoginLimiter::default();
-        for _ in 0..LoginLimiter::MAX_FAILURES {
-            assert!(limiter.check("ann").is_ok());
-            limiter.failed("ann");
-        }
-        assert!(matches!(limiter.check("ann"), Err(Error::RateLimited)));
-        assert!(limiter.check("bob").is_ok());
-        limiter.succeeded("ann");
-        assert!(limiter.check("ann").is_ok());
     }
 }

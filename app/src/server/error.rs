@@ -6,7 +6,10 @@
 //! a generic message, so no stack trace or SQL text ever leaves the server.
 
 use axum::Json;
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{AppError, ErrorBody};
@@ -32,8 +35,14 @@ pub enum Error {
     NotAMember,
     #[error("Not found.")]
     NotFound,
-    #[error("Too many requests. Try again in a moment.")]
-    RateLimited,
+    #[error("Too many attempts. Try again in {} seconds.", whole_seconds(*retry_after))]
+    RateLimited { retry_after: Duration },
+    #[error("You have too many open connections. Close a tab and try again.")]
+    TooManySockets,
+    #[error("You are watching too many rooms on this connection.")]
+    TooManySubscriptions,
+    #[error("The request is too large (at most {limit} bytes).")]
+    TooLarge { limit: usize },
     #[error("This request came from another site and was refused.")]
     CrossSite,
     #[error("database error: {0}")]
@@ -62,7 +71,10 @@ impl Error {
             Error::RoomNotFound => "room_not_found",
             Error::NotAMember => "not_a_member",
             Error::NotFound => "not_found",
-            Error::RateLimited => "rate_limited",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::TooManySockets => "too_many_sockets",
+            Error::TooManySubscriptions => "too_many_subscriptions",
+            Error::TooLarge { .. } => "payload_too_large",
             Error::CrossSite => "cross_site_request",
             Error::Database(_) | Error::Internal(_) => "internal_error",
         }
@@ -75,7 +87,10 @@ impl Error {
             Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::NotAMember | Error::CrossSite => StatusCode::FORBIDDEN,
             Error::RoomNotFound | Error::NotFound => StatusCode::NOT_FOUND,
-            Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::RateLimited { .. } | Error::TooManySockets | Error::TooManySubscriptions => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -106,14 +121,25 @@ impl From<Error> for AppError {
     }
 }
 
+/// Seconds to wait, rounded up: "0 seconds" would invite a retry too soon.
+fn whole_seconds(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status(),
             Json(ErrorBody {
                 error: self.to_app_error(),
             }),
         )
-            .into_response()
+            .into_response();
+        if let Error::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(whole_seconds(retry_after)));
+        }
+        response
     }
 }

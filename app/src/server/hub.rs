@@ -52,7 +52,7 @@ pub struct Hub {
 struct Inner {
     /// Per room, the sockets subscribed to it.
     rooms: Mutex<HashMap<i64, Vec<Subscriber>>>,
-    conns: Mutex<HashMap<ConnId, Conn>>,
+    conns: Mutex<Conns>,
     next_conn: AtomicU64,
     /// The number of open connections, for shutdown to wait on.
     open: watch::Sender<usize>,
@@ -80,6 +80,13 @@ pub struct Subscriber {
     pub conn: ConnId,
     pub queue: mpsc::Sender<Arc<Delivery>>,
     pub too_slow: Arc<Notify>,
+}
+
+#[derive(Default)]
+struct Conns {
+    by_id: HashMap<ConnId, Conn>,
+    /// Open sockets per user, for the per-user cap.
+    per_user: HashMap<i64, usize>,
 }
 
 struct Conn {
@@ -167,12 +174,23 @@ impl Hub {
             .collect()
     }
 
-    /// Registers a live socket; services reach it through the returned channel.
-    pub fn register(&self, user_id: i64, session: &str) -> (ConnId, mpsc::Receiver<Control>) {
+    /// Registers a live socket, unless its user already holds `max_per_user`;
+    /// services reach it through the returned channel.
+    pub fn register(
+        &self,
+        user_id: i64,
+        session: &str,
+        max_per_user: usize,
+    ) -> Option<(ConnId, mpsc::Receiver<Control>)> {
+        let mut conns = lock(&self.inner.conns);
+        let held = conns.per_user.entry(user_id).or_default();
+        if *held >= max_per_user {
+            return None;
+        }
+        *held += 1;
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let (control, rx) = mpsc::channel(16);
-        let mut conns = lock(&self.inner.conns);
-        conns.insert(
+        conns.by_id.insert(
             id,
             Conn {
                 user_id,
@@ -180,14 +198,21 @@ impl Hub {
                 control,
             },
         );
-        self.inner.open.send_replace(conns.len());
-        (id, rx)
+        self.inner.open.send_replace(conns.by_id.len());
+        Some((id, rx))
     }
 
     pub fn unregister(&self, id: ConnId) {
         let mut conns = lock(&self.inner.conns);
-        conns.remove(&id);
-        self.inner.open.send_replace(conns.len());
+        if let Some(conn) = conns.by_id.remove(&id)
+            && let Some(held) = conns.per_user.get_mut(&conn.user_id)
+        {
+            *held -= 1;
+            if *held == 0 {
+                conns.per_user.remove(&conn.user_id);
+            }
+        }
+        self.inner.open.send_replace(conns.by_id.len());
     }
 
     /// Resolves once no connection is registered.
@@ -198,7 +223,7 @@ impl Hub {
     }
 
     pub fn connection_count(&self) -> usize {
-        lock(&self.inner.conns).len()
+        lock(&self.inner.conns).by_id.len()
     }
 
     pub fn end_session(&self, session: &str) {
@@ -215,7 +240,7 @@ impl Hub {
     }
 
     fn notify(&self, matches: impl Fn(&Conn) -> bool, control: Control) {
-        for conn in lock(&self.inner.conns).values().filter(|c| matches(c)) {
+        for conn in lock(&self.inner.conns).by_id.values().filter(|c| matches(c)) {
             // A full control queue means the socket is already going away.
             let _ = conn.control.try_send(control.clone());
         }
@@ -304,8 +329,8 @@ mod tests {
     #[tokio::test]
     async fn ending_a_session_reaches_only_its_sockets() {
         let hub = Hub::default();
-        let (_, mut a) = hub.register(1, "s1");
-        let (_, mut b) = hub.register(1, "s2");
+        let (_, mut a) = hub.register(1, "s1", 10).unwrap();
+        let (_, mut b) = hub.register(1, "s2", 10).unwrap();
         hub.end_session("s1");
         assert_eq!(a.try_recv().unwrap(), Control::SessionEnded);
         assert!(b.try_recv().is_err());
@@ -316,8 +341,8 @@ mod tests {
     #[tokio::test]
     async fn waiting_for_no_connections_ends_when_the_last_one_goes() {
         let hub = Hub::default();
-        let (a, _) = hub.register(1, "s1");
-        let (b, _) = hub.register(2, "s2");
+        let (a, _) = hub.register(1, "s1", 10).unwrap();
+        let (b, _) = hub.register(2, "s2", 10).unwrap();
         let waiter = tokio::spawn({
             let hub = hub.clone();
             async move { hub.no_connections().await }
@@ -327,5 +352,17 @@ mod tests {
         assert!(!waiter.is_finished());
         hub.unregister(b);
         waiter.await.unwrap();
+    }
+
+    #[test]
+    fn each_user_holds_at_most_the_cap_and_closing_frees_a_place() {
+        let hub = Hub::default();
+        let (first, _) = hub.register(1, "s1", 2).unwrap();
+        let _second = hub.register(1, "s2", 2).unwrap();
+        assert!(hub.register(1, "s3", 2).is_none());
+        assert!(hub.register(2, "s4", 2).is_some(), "another user is not affected");
+        hub.unregister(first);
+        assert!(hub.register(1, "s3", 2).is_some());
+        assert_eq!(hub.connection_count(), 3);
     }
 }

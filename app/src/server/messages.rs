@@ -19,6 +19,7 @@ use super::error::{Error, Result};
 use super::rooms::require_member;
 use super::schema::{Memberships, Messages, Rooms, Users};
 use super::state::AppState;
+use super::text::{Lines, reject_control_chars};
 use super::writer::Draft;
 use crate::model::{Author, Message, MessagePage, PageQuery};
 
@@ -56,8 +57,10 @@ impl From<MessageRow> for Message {
     }
 }
 
-/// Bodies are stored exactly as sent; the trimmed length must be 1 to 4000.
+/// Bodies are stored exactly as sent; the trimmed length must be 1 to 4000,
+/// and line breaks and tabs are the only control characters allowed.
 pub fn validate_body(body: &str) -> Result<()> {
+    reject_control_chars("body", body, Lines::Multi)?;
     let len = body.trim().chars().count();
     if len == 0 {
         return Err(Error::validation("body", "Message cannot be empty."));
@@ -78,7 +81,7 @@ pub fn validate_client_id(client_id: &str) -> Result<()> {
             "client_id must be 1 to 64 characters.",
         ));
     }
-    Ok(())
+    reject_control_chars("client_id", client_id, Lines::Single)
 }
 
 fn select_messages() -> SelectStatement {
@@ -265,6 +268,8 @@ mod tests {
         assert!(validate_body(&"x".repeat(4000)).is_ok());
         assert!(validate_body(&format!("\n{}\n", "x".repeat(4000))).is_ok());
         assert!(validate_body(&"x".repeat(4001)).is_err());
+        assert!(validate_body("line\nbreak\ttab").is_ok());
+        assert!(validate_body("bell\u{7}").is_err());
     }
 
     #[test]
@@ -272,6 +277,7 @@ mod tests {
         assert!(validate_client_id("").is_err());
         assert!(validate_client_id("5f0c…").is_ok());
         assert!(validate_client_id(&"a".repeat(65)).is_err());
+        assert!(validate_client_id("a\nb").is_err());
     }
 }
 

@@ -12,11 +12,13 @@ pub mod db;
 pub mod error;
 pub mod fanout;
 pub mod hub;
+pub mod login_limiter;
 pub mod messages;
 pub mod rooms;
 pub mod schema;
 pub mod sessions;
 pub mod state;
+pub mod text;
 pub mod writer;
 
 pub use error::{Error, Result};

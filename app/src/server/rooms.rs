@@ -11,6 +11,7 @@ use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
 use super::schema::{Memberships, Rooms};
 use super::state::AppState;
+use super::text::{Lines, reject_control_chars};
 use crate::model::Room;
 
 pub const MAX_ROOM_NAME_CHARS: usize = 64;
@@ -40,8 +41,10 @@ impl From<RoomRow> for Room {
     }
 }
 
-/// Room names are stored as sent; the trimmed length must be 1 to 64.
+/// Room names are stored as sent; the trimmed length must be 1 to 64, on
+/// one line.
 pub fn validate_room_name(name: &str) -> Result<()> {
+    reject_control_chars("name", name, Lines::Single)?;
     let len = name.trim().chars().count();
     if len == 0 {
         return Err(Error::validation("name", "Room name cannot be empty."));
@@ -257,5 +260,6 @@ mod tests {
         assert!(validate_room_name("").is_err());
         assert!(validate_room_name(&format!("  {}  ", "é".repeat(64))).is_ok());
         assert!(validate_room_name(&"x".repeat(65)).is_err());
+        assert!(validate_room_name("two\nlines").is_err());
     }
 }

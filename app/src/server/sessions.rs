@@ -77,8 +77,10 @@ impl SessionCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The cached caller of `session`, unless it expired by `now_ms`.
-    pub fn get(&self, session: &str, now_ms: i64) -> Option<AuthUser> {
+    /// The cached caller of `session`, unless its entry is older than
+    /// [`MAX_AGE`] at `now_ms` or the session expires before `renew_at`
+    /// (then the database is read, and the session renewed there).
+    pub fn get(&self, session: &str, now_ms: i64, renew_at: i64) -> Option<AuthUser> {
         let inner = self.lock();
         if !inner.trusted {
             return None;
@@ -87,7 +89,8 @@ impl SessionCache {
             .entries
             .get(session)
             .filter(|entry| {
-                entry.expires_at > now_ms && now_ms - entry.cached_at < MAX_AGE.as_millis() as i64
+                entry.expires_at > renew_at.max(now_ms)
+                    && now_ms - entry.cached_at < MAX_AGE.as_millis() as i64
             })
             .map(|entry| entry.auth.clone())
     }
@@ -170,9 +173,17 @@ mod tests {
         let cache = SessionCache::new(true);
         let since = cache.generation();
         cache.remember(since, caller(1, "s1"), 1_000, 0);
-        assert_eq!(cache.get("s1", 999).map(|a| a.user.id), Some(1));
-        assert!(cache.get("s1", 1_000).is_none());
-        assert!(cache.get("s2", 0).is_none());
+        assert_eq!(cache.get("s1", 999, 0).map(|a| a.user.id), Some(1));
+        assert!(cache.get("s1", 1_000, 0).is_none());
+        assert!(cache.get("s2", 0, 0).is_none());
+    }
+
+    #[test]
+    fn a_session_due_for_renewal_is_read_again() {
+        let cache = SessionCache::new(true);
+        cache.remember(cache.generation(), caller(1, "s1"), 1_000, 0);
+        assert!(cache.get("s1", 10, 999).is_some());
+        assert!(cache.get("s1", 10, 1_000).is_none());
     }
 
     #[test]
@@ -181,8 +192,8 @@ mod tests {
         let read_at = 5_000;
         cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, read_at);
         let max_age = MAX_AGE.as_millis() as i64;
-        assert!(cache.get("s1", read_at + max_age - 1).is_some());
-        assert!(cache.get("s1", read_at + max_age).is_none());
+        assert!(cache.get("s1", read_at + max_age - 1, 0).is_some());
+        assert!(cache.get("s1", read_at + max_age, 0).is_none());
     }
 
     #[test]
@@ -191,11 +202,11 @@ mod tests {
         cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         let racing = cache.generation();
         cache.forget("s1");
-        assert!(cache.get("s1", 0).is_none());
+        assert!(cache.get("s1", 0, 0).is_none());
         cache.remember(racing, caller(1, "s1"), i64::MAX, 0);
-        assert!(cache.get("s1", 0).is_none());
+        assert!(cache.get("s1", 0, 0).is_none());
         cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
-        assert!(cache.get("s1", 0).is_some());
+        assert!(cache.get("s1", 0, 0).is_some());
     }
 
     #[test]
@@ -203,12 +214,12 @@ mod tests {
         let cache = SessionCache::new(true);
         cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         cache.distrust();
-        assert!(cache.get("s1", 0).is_none());
+        assert!(cache.get("s1", 0, 0).is_none());
         cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
         assert!(cache.is_empty());
         cache.trust();
-        assert!(cache.get("s1", 0).is_none(), "trust starts empty");
+        assert!(cache.get("s1", 0, 0).is_none(), "trust starts empty");
         cache.remember(cache.generation(), caller(1, "s1"), i64::MAX, 0);
-        assert!(cache.get("s1", 0).is_some());
+        assert!(cache.get("s1", 0, 0).is_some());
     }
 }

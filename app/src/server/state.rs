@@ -4,28 +4,73 @@
 
 use std::time::Duration;
 
-use super::auth::LoginLimiter;
 use super::db::{Backend, Db};
 use super::hub::Hub;
+use super::login_limiter::{LoginLimiter, LoginLimits};
 use super::sessions::SessionCache;
 use super::writer::Writer;
 
-#[derive(Clone, Debug, Default)]
+/// Everything an operator can tune, each read from the environment variable
+/// named on its field (README "Configuration"). The defaults are safe for a
+/// server on the open internet.
+#[derive(Clone, Debug)]
 pub struct Settings {
     /// Mark the session cookie `Secure` (set when served over HTTPS).
+    /// `COOKIE_SECURE`.
     pub cookie_secure: bool,
+    /// How long a session lives after it was last used. `SESSION_TTL_DAYS`.
+    pub session_ttl: Duration,
+    /// The origins (`https://chat.example`) whose pages may use the
+    /// cookie for unsafe requests and open sockets. Empty: the request's
+    /// own host. `ALLOWED_ORIGINS`, comma-separated.
+    pub allowed_origins: Vec<String>,
+    /// The header a reverse proxy puts the client's address in; its last
+    /// entry is used. Unset: the TCP peer. `CLIENT_IP_HEADER`.
+    pub client_ip_header: Option<http::HeaderName>,
+    pub login: LoginLimits,
     pub sockets: SocketLimits,
 }
 
-/// How much the server holds for one WebSocket before giving up on it. The
-/// queue bounds memory per connection; the write timeout bounds how long a
-/// peer that stopped reading keeps its socket.
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            cookie_secure: false,
+            session_ttl: Duration::from_secs(30 * 24 * 60 * 60),
+            allowed_origins: Vec::new(),
+            client_ip_header: None,
+            login: LoginLimits::default(),
+            sockets: SocketLimits::default(),
+        }
+    }
+}
+
+/// How hard one WebSocket may push the server, and how long the server
+/// holds on to one that stopped answering. The queue bounds memory per
+/// connection; the write timeout bounds how long a peer that stopped
+/// reading keeps its socket.
 #[derive(Clone, Debug)]
 pub struct SocketLimits {
     /// Live messages queued for one socket before it is closed as too slow.
+    /// `WS_QUEUE_LIMIT`.
     pub queue: usize,
     /// A write that cannot complete in this time ends the connection.
+    /// `WS_WRITE_TIMEOUT_SECS`.
     pub write_timeout: Duration,
+    /// How often the server pings. `WS_PING_SECS`.
+    pub ping_every: Duration,
+    /// A peer silent this long (no frame, no pong) is dropped.
+    /// `WS_IDLE_TIMEOUT_SECS`.
+    pub idle_timeout: Duration,
+    /// Messages one socket may send at once; the allowance refills over
+    /// `send_window`. `WS_SEND_BURST`.
+    pub send_burst: u32,
+    /// `WS_SEND_WINDOW_SECS`.
+    pub send_window: Duration,
+    /// Rooms one socket may watch at a time. `WS_MAX_SUBSCRIPTIONS`.
+    pub max_subscriptions: usize,
+    /// Open sockets one user may hold (tabs, devices).
+    /// `WS_MAX_SOCKETS_PER_USER`.
+    pub max_per_user: usize,
 }
 
 impl Default for SocketLimits {
@@ -33,6 +78,12 @@ impl Default for SocketLimits {
         Self {
             queue: 256,
             write_timeout: Duration::from_secs(10),
+            ping_every: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(60),
+            send_burst: 20,
+            send_window: Duration::from_secs(10),
+            max_subscriptions: 100,
+            max_per_user: 20,
         }
     }
 }
@@ -56,8 +107,8 @@ impl AppState {
             sessions: SessionCache::new(db.backend() == Backend::Sqlite),
             db,
             hub,
+            login_limiter: LoginLimiter::new(settings.login.clone()),
             settings,
-            login_limiter: LoginLimiter::default(),
         }
     }
 }

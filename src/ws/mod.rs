@@ -6,6 +6,15 @@
 //! if it overflows, the client is too slow and is closed with 4008 so it
 //! resumes from its last seq rather than the server buffering for it. Dead
 //! peers are found by protocol pings.
+//!
+//! Every limit on what one client may ask (sockets per user, rooms per
+//! socket, sends per second, idle time) is a setting in
+//! `app::server::SocketLimits`, checked here, before any service runs.
+
+mod frames;
+mod send_rate;
+
+pub use frames::parse;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +25,7 @@ use app::protocol::{
 };
 use app::server::auth::{self, AuthUser};
 use app::server::hub::{ConnId, Control, Delivery, Subscriber};
-use app::server::{AppState, Error, messages, rooms};
+use app::server::{AppState, Error, SocketLimits, messages, rooms};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -25,9 +34,11 @@ use futures::SinkExt;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, interval, timeout};
 
-const PING_EVERY: Duration = Duration::from_secs(25);
-/// A peer silent for this long (no frame, no pong) is dropped.
-const IDLE_LIMIT: Duration = Duration::from_secs(60);
+use frames::{error_frame, service_error};
+use send_rate::{SendRate, Verdict};
+
+/// Close code for a client that kept sending after being told to wait.
+const CLOSE_POLICY: u16 = 1008;
 /// How long a closing socket waits for the peer's close reply. A peer busy
 /// writing (a burst of sends) reads our close only after that; closing
 /// sooner resets the connection and can destroy the close frame unread.
@@ -49,12 +60,18 @@ pub async fn upgrade(
         Err(e) => return e.into_response(),
     };
     // A foreign page must not open a socket with the user's cookie.
-    if !crate::http::origin::from_our_pages(&headers, &uri) {
+    let allowed = &state.settings.allowed_origins;
+    if !crate::http::origin::from_our_pages(&headers, &uri, allowed) {
         return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
     }
     let ws = match ws {
         Ok(ws) => ws,
         Err(rejection) => return rejection.into_response(),
+    };
+    // Registered before the upgrade, so that the per-user cap holds however
+    // many upgrades race; dropping the connection unregisters it.
+    let Some((connection, inbox)) = Connection::new(state, auth) else {
+        return Error::TooManySockets.into_response();
     };
     // Small buffers: tungstenite's default 128 KiB read buffer, allocated up
     // front, would be most of an idle socket's cost. Frames larger than the
@@ -63,10 +80,7 @@ pub async fn upgrade(
         .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| {
-            let (connection, inbox) = Connection::new(state, auth);
-            connection.run(socket, inbox)
-        })
+        .on_upgrade(move |socket| connection.run(socket, inbox))
 }
 
 /// What reaches a connection: its rooms' messages and the services' requests.
@@ -75,8 +89,10 @@ type Inbox = (mpsc::Receiver<Arc<Delivery>>, mpsc::Receiver<Control>);
 struct Connection {
     state: AppState,
     auth: AuthUser,
+    limits: SocketLimits,
     write_timeout: Duration,
     conn_id: ConnId,
+    send_rate: SendRate,
     /// Per subscribed room, the newest seq this socket has been sent.
     subscriptions: HashMap<i64, i64>,
     outbox: mpsc::Sender<Arc<Delivery>>,
@@ -112,13 +128,19 @@ impl Sent {
 }
 
 impl Connection {
-    /// Registers the connection with the hub; `run` unregisters it.
-    fn new(state: AppState, auth: AuthUser) -> (Self, Inbox) {
-        let limits = &state.settings.sockets;
+    /// Registers the connection with the hub, unless the user already has
+    /// as many sockets as allowed; dropping it unregisters.
+    fn new(state: AppState, auth: AuthUser) -> Option<(Self, Inbox)> {
+        let limits = state.settings.sockets.clone();
+        let (conn_id, control) =
+            state
+                .hub
+                .register(auth.user.id, &auth.session, limits.max_per_user)?;
         let (outbox, outbox_rx) = mpsc::channel(limits.queue);
-        let (conn_id, control) = state.hub.register(auth.user.id, &auth.session);
         let connection = Self {
             write_timeout: limits.write_timeout,
+            send_rate: SendRate::new(limits.send_burst, limits.send_window, Instant::now()),
+            limits,
             state,
             auth,
             conn_id,
@@ -126,14 +148,15 @@ impl Connection {
             outbox,
             too_slow: Arc::default(),
         };
-        (connection, (outbox_rx, control))
+        Some((connection, (outbox_rx, control)))
     }
 
     async fn run(mut self, mut socket: WebSocket, (mut outbox_rx, mut control): Inbox) {
         let conn_id = self.conn_id;
         tracing::debug!(conn_id, user_id = self.auth.user.id, "socket open");
 
-        let mut ping = interval(PING_EVERY);
+        let mut ping = interval(self.limits.ping_every);
+        let idle_timeout = self.limits.idle_timeout;
         let mut last_heard = Instant::now();
         let too_slow = self.too_slow.clone();
 
@@ -184,7 +207,7 @@ impl Connection {
                 },
                 () = too_slow.notified() => break TOO_SLOW,
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > IDLE_LIMIT {
+                    if last_heard.elapsed() > idle_timeout {
                         break Exit::PeerGone;
                     }
                     if let Some(exit) = write(&mut socket, WsMessage::Ping(Default::default()), self.write_timeout).await.exit() {
@@ -209,9 +232,9 @@ impl Connection {
                 linger(&mut socket).await;
             }
         }
-        // Last, so that shutdown waits for the close frame to go out.
-        self.state.hub.unregister(conn_id);
         tracing::debug!(conn_id, "socket closed");
+        // Dropping `self` unregisters, last, so that shutdown waits for the
+        // close frame to go out.
     }
 
     /// Handles one frame from the client; `Some` ends the connection.
@@ -226,6 +249,18 @@ impl Connection {
             WsMessage::Ping(_) | WsMessage::Pong(_) => return None,
         };
         let replies = match parse(&text) {
+            Ok(frame @ ClientFrame::Send { .. }) => match self.send_rate.take(Instant::now()) {
+                Verdict::Allowed => self.on_client_frame(socket, frame).await,
+                Verdict::Refused(retry_after) => vec![too_fast(frame, retry_after)],
+                Verdict::Abusive => {
+                    tracing::warn!(
+                        conn_id = self.conn_id,
+                        user_id = self.auth.user.id,
+                        "socket closed for sending too fast"
+                    );
+                    return Some(Exit::Close(CLOSE_POLICY, "sending too fast"));
+                }
+            },
             Ok(frame) => self.on_client_frame(socket, frame).await,
             Err(error) => vec![*error],
         };
@@ -303,6 +338,10 @@ impl Connection {
         room_id: i64,
         after_seq: Option<i64>,
     ) -> Result<i64, Error> {
+        let already = self.subscriptions.contains_key(&room_id);
+        if !already && self.subscriptions.len() >= self.limits.max_subscriptions {
+            return Err(Error::TooManySubscriptions);
+        }
         rooms::require_member(&self.state, self.auth.user.id, room_id).await?;
         self.subscriptions.remove(&room_id);
         let subscriber = Subscriber {
@@ -330,6 +369,24 @@ impl Connection {
         // the database; `write_queued` skips them by this.
         self.subscriptions.insert(room_id, last_seq);
         Ok(last_seq)
+    }
+}
+
+/// The answer to a send over the socket's allowance: nothing was stored;
+/// resend after `retry_after`.
+fn too_fast(send: ClientFrame, retry_after: Duration) -> ServerFrame {
+    let (client_id, room_id) = match send {
+        ClientFrame::Send {
+            client_id, room_id, ..
+        } => (Some(client_id), Some(room_id)),
+        _ => (None, None),
+    };
+    service_error(&Error::RateLimited { retry_after }, client_id, room_id)
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.state.hub.unregister(self.conn_id);
     }
 }
 
@@ -407,109 +464,3 @@ fn is_capacity_error(error: &axum::Error) -> bool {
     text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity")
 }
 
-fn error_frame(
-    code: &str,
-    message: impl Into<String>,
-    client_id: Option<String>,
-    room_id: Option<i64>,
-) -> ServerFrame {
-    ServerFrame::Error {
-        code: code.into(),
-        message: message.into(),
-        client_id,
-        room_id,
-    }
-}
-
-fn service_error(error: &Error, client_id: Option<String>, room_id: Option<i64>) -> ServerFrame {
-    let app = error.to_app_error();
-    ServerFrame::Error {
-        code: app.code,
-        message: app.message,
-        client_id,
-        room_id,
-    }
-}
-
-const FRAME_TYPES: [&str; 4] = ["subscribe", "unsubscribe", "send", "ping"];
-
-/// Parses a client frame, or explains precisely what is wrong with it.
-fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
-    // Well-formed frames, nearly all of them, parse in one pass; only a bad
-    // one is read again as a JSON tree to say what is wrong with it.
-    if let Ok(frame) = serde_json::from_str(text) {
-        return Ok(frame);
-    }
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        Box::new(error_frame(
-            "invalid_json",
-            format!("Frame is not valid JSON: {e}"),
-            None,
-            None,
-        ))
-    })?;
-    let client_id = value
-        .get("client_id")
-        .and_then(|v| v.as_str())
-        .map(str::to_owned);
-    let room_id = value.get("room_id").and_then(|v| v.as_i64());
-    match value.get("type").and_then(|t| t.as_str()) {
-        None => {
-            return Err(Box::new(error_frame(
-                "invalid_frame",
-                "Frame needs a string \"type\".",
-                client_id,
-                room_id,
-            )));
-        }
-        Some(kind) if !FRAME_TYPES.contains(&kind) => {
-            return Err(Box::new(error_frame(
-                "unknown_type",
-                format!("Unknown frame type {kind:?}."),
-                client_id,
-                room_id,
-            )));
-        }
-        Some(_) => {}
-    }
-    serde_json::from_value(value).map_err(|e| {
-        Box::new(error_frame(
-            "invalid_frame",
-            format!("Invalid frame: {e}"),
-            client_id,
-            room_id,
-        ))
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn code(frame: Result<ClientFrame, Box<ServerFrame>>) -> String {
-        match *frame.unwrap_err() {
-            ServerFrame::Error { code, .. } => code,
-            other => panic!("not an error: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn bad_frames_are_explained() {
-        assert_eq!(code(parse("{nope")), "invalid_json");
-        assert_eq!(code(parse(r#"{"type":"dance"}"#)), "unknown_type");
-        assert_eq!(code(parse(r#"{"room_id":1}"#)), "invalid_frame");
-        assert_eq!(
-            code(parse(r#"{"type":"send","room_id":1,"client_id":"c"}"#)),
-            "invalid_frame"
-        );
-        assert!(parse(r#"{"type":"ping"}"#).is_ok());
-    }
-
-    #[test]
-    fn errors_keep_the_client_id() {
-        match *parse(r#"{"type":"send","room_id":"x","client_id":"c1","body":"hi"}"#).unwrap_err() {
-            ServerFrame::Error { client_id, .. } => assert_eq!(client_id.as_deref(), Some("c1")),
-            other => panic!("{other:?}"),
-        }
-    }
-}

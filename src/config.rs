@@ -1,0 +1,283 @@
+//! The server's configuration, read once from the environment at start.
+//!
+//! Every variable is listed in README "Configuration" with its default. A
+//! variable that is set but unusable stops the server with a message naming
+//! it, rather than running with a value the operator did not mean; unset
+//! ones take the safe defaults in `app::server::Settings`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use app::server::Settings;
+use axum::http::HeaderName;
+use leptos::config::LeptosOptions;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub settings: Settings,
+    pub leptos: LeptosOptions,
+}
+
+/// A setting that is present but unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("{name}={value:?} is not valid: {expected}")]
+pub struct ConfigError {
+    name: &'static str,
+    value: String,
+    expected: &'static str,
+}
+
+impl Config {
+    /// Reads the settings listed in README "Configuration" and the
+    /// `LEPTOS_*` variables cargo-leptos sets.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`Config::from_env`] over any source of variables (tests pass a map).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let leptos = leptos_options(&var);
+        check_hash_file(&leptos)?;
+        let env = Env(&var);
+        let defaults = Settings::default();
+        let (login, sockets) = (&defaults.login, &defaults.sockets);
+        let settings = Settings {
+            cookie_secure: env.parse("COOKIE_SECURE", false, "true or false")?,
+            session_ttl: days(env.positive("SESSION_TTL_DAYS", 30)?),
+            allowed_origins: env.origins("ALLOWED_ORIGINS")?,
+            client_ip_header: env.header_name("CLIENT_IP_HEADER")?,
+            login: app::server::login_limiter::LoginLimits {
+                per_account: env.positive("LOGIN_MAX_FAILURES", login.per_account)?,
+                per_address: env.positive("LOGIN_MAX_FAILURES_PER_ADDRESS", login.per_address)?,
+                window: secs(env.positive("LOGIN_WINDOW_SECS", login.window.as_secs())?),
+            },
+            sockets: app::server::SocketLimits {
+                queue: env.positive("WS_QUEUE_LIMIT", sockets.queue)?,
+                write_timeout: secs(
+                    env.positive("WS_WRITE_TIMEOUT_SECS", sockets.write_timeout.as_secs())?,
+                ),
+                ping_every: secs(env.positive("WS_PING_SECS", sockets.ping_every.as_secs())?),
+                idle_timeout: secs(
+                    env.positive("WS_IDLE_TIMEOUT_SECS", sockets.idle_timeout.as_secs())?,
+                ),
+                send_burst: env.positive("WS_SEND_BURST", sockets.send_burst)?,
+                send_window: secs(
+                    env.positive("WS_SEND_WINDOW_SECS", sockets.send_window.as_secs())?,
+                ),
+                max_subscriptions: env
+                    .positive("WS_MAX_SUBSCRIPTIONS", sockets.max_subscriptions)?,
+                max_per_user: env.positive("WS_MAX_SOCKETS_PER_USER", sockets.max_per_user)?,
+            },
+        };
+        if settings.sockets.idle_timeout <= settings.sockets.ping_every {
+            return Err(ConfigError {
+                name: "WS_IDLE_TIMEOUT_SECS",
+                value: settings.sockets.idle_timeout.as_secs().to_string(),
+                expected: "longer than WS_PING_SECS, or every quiet socket is dropped",
+            });
+        }
+        Ok(Self {
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://chat.db".into()),
+            settings,
+            leptos,
+        })
+    }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn days(n: u64) -> Duration {
+    Duration::from_secs(n.saturating_mul(24 * 60 * 60))
+}
+
+/// The variables, with the parsing each kind of setting needs.
+struct Env<'a, F>(&'a F);
+
+impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
+    fn parse<T: FromStr>(
+        &self,
+        name: &'static str,
+        default: T,
+        expected: &'static str,
+    ) -> Result<T, ConfigError> {
+        match (self.0)(name) {
+            None => Ok(default),
+            Some(value) => value.trim().parse().map_err(|_| ConfigError {
+                name,
+                value,
+                expected,
+            }),
+        }
+    }
+
+    /// A whole number of at least 1: a zero limit would refuse everything.
+    fn positive<T: FromStr + PartialOrd + From<u8>>(
+        &self,
+        name: &'static str,
+        default: T,
+    ) -> Result<T, ConfigError> {
+        const EXPECTED: &str = "a whole number, at least 1";
+        let value = self.parse(name, default, EXPECTED)?;
+        if value < T::from(1) {
+            return Err(ConfigError {
+                name,
+                value: "0".into(),
+                expected: EXPECTED,
+            });
+        }
+        Ok(value)
+    }
+
+    /// Comma-separated origins, each `scheme://host[:port]` and nothing more.
+    fn origins(&self, name: &'static str) -> Result<Vec<String>, ConfigError> {
+        let Some(value) = (self.0)(name) else {
+            return Ok(Vec::new());
+        };
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let valid = origin
+                    .split_once("://")
+                    .is_some_and(|(scheme, authority)| {
+                        matches!(scheme, "http" | "https")
+                            && !authority.is_empty()
+                            && !authority.contains(['/', '?', '#', ' '])
+                    });
+                if valid {
+                    Ok(origin.to_ascii_lowercase())
+                } else {
+                    Err(ConfigError {
+                        name,
+                        value: origin.to_owned(),
+                        expected: "origins like https://chat.example or http://localhost:3000, \
+                                   separated by commas",
+                    })
+                }
+            })
+            .collect()
+    }
+
+    fn header_name(&self, name: &'static str) -> Result<Option<HeaderName>, ConfigError> {
+        match (self.0)(name).filter(|v| !v.trim().is_empty()) {
+            None => Ok(None),
+            Some(value) => HeaderName::from_str(value.trim())
+                .map(Some)
+                .map_err(|_| ConfigError {
+                    name,
+                    value,
+                    expected: "a header name such as X-Forwarded-For",
+                }),
+        }
+    }
+}
+
+/// cargo-leptos's settings when it runs the server; otherwise the defaults,
+/// with `LEPTOS_SITE_ADDR` honoured (tests and `make run` set it).
+fn leptos_options(var: &impl Fn(&str) -> Option<String>) -> LeptosOptions {
+    leptos::config::get_configuration(None)
+        .map(|conf| conf.leptos_options)
+        .ok()
+        .filter(|options| !options.output_name.is_empty())
+        .unwrap_or_else(|| {
+            let mut options = LeptosOptions::builder().output_name("chat").build();
+            if let Some(addr) = var("LEPTOS_SITE_ADDR").and_then(|a| a.parse().ok()) {
+                options.site_addr = addr;
+            }
+            options
+        })
+}
+
+/// With `LEPTOS_HASH_FILES=true`, every page names files by the hashes
+/// cargo-leptos wrote next to the binary, and Leptos panics rendering a page
+/// without them: better not to start.
+fn check_hash_file(leptos: &LeptosOptions) -> Result<(), ConfigError> {
+    if !leptos.hash_files {
+        return Ok(());
+    }
+    let path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(leptos.hash_file.as_ref())));
+    match path {
+        Some(path) if path.is_file() => Ok(()),
+        path => Err(ConfigError {
+            name: "LEPTOS_HASH_FILES",
+            value: "true".into(),
+            expected: "the hash file cargo-leptos writes next to the binary \
+                       (build with `cargo leptos build`), or false",
+        })
+        .inspect_err(|_| tracing::error!(?path, "hash file missing")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_vars(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn nothing_set_gives_the_safe_defaults() {
+        let settings = config(&[]).unwrap().settings;
+        assert_eq!(settings.session_ttl, days(30));
+        assert_eq!(settings.sockets.send_burst, 20);
+        assert_eq!(settings.sockets.send_window, secs(10));
+        assert_eq!(settings.login.per_account, 10);
+        assert!(settings.allowed_origins.is_empty());
+        assert!(settings.client_ip_header.is_none());
+    }
+
+    #[test]
+    fn each_setting_is_read() {
+        let settings = config(&[
+            ("SESSION_TTL_DAYS", "7"),
+            ("ALLOWED_ORIGINS", "https://Chat.Example, http://localhost:3000"),
+            ("CLIENT_IP_HEADER", "X-Forwarded-For"),
+            ("LOGIN_MAX_FAILURES", "5"),
+            ("WS_SEND_BURST", "50"),
+            ("WS_MAX_SOCKETS_PER_USER", "3"),
+            ("WS_IDLE_TIMEOUT_SECS", "90"),
+        ])
+        .unwrap()
+        .settings;
+        assert_eq!(settings.session_ttl, days(7));
+        assert_eq!(
+            settings.allowed_origins,
+            ["https://chat.example", "http://localhost:3000"]
+        );
+        assert_eq!(settings.client_ip_header.unwrap(), "x-forwarded-for");
+        assert_eq!(settings.login.per_account, 5);
+        assert_eq!(settings.sockets.send_burst, 50);
+        assert_eq!(settings.sockets.max_per_user, 3);
+        assert_eq!(settings.sockets.idle_timeout, secs(90));
+    }
+
+    #[test]
+    fn unusable_values_are_refused_by_name() {
+        for (name, value) in [
+            ("WS_SEND_BURST", "0"),
+            ("WS_SEND_BURST", "lots"),
+            ("SESSION_TTL_DAYS", "-1"),
+            ("ALLOWED_ORIGINS", "chat.example"),
+            ("ALLOWED_ORIGINS", "https://chat.example/path"),
+            ("CLIENT_IP_HEADER", "not a header"),
+            ("WS_IDLE_TIMEOUT_SECS", "10"),
+            ("COOKIE_SECURE", "yes please"),
+        ] {
+            let error = config(&[(name, value)]).unwrap_err().to_string();
+            assert!(error.starts_with(name), "{name}={value}: {error}");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! How fast one socket may post: a token bucket holding `burst` sends that
+//! refills evenly over `window` (by default 20 at once, then 2 a second).
+//!
+//! A send over the allowance is answered with `rate_limited` and a wait,
+//! and nothing is stored, so a client that waits and resends loses
+//! nothing. A client that ignores that and keeps sending, a whole burst's
+//! worth refused in a row, is abusing the room, and the socket is closed.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+pub struct SendRate {
+    burst: f64,
+    per_second: f64,
+    tokens: f64,
+    refilled_at: Instant,
+    refused_in_a_row: u32,
+    abuse_after: u32,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    Allowed,
+    /// Try again after this long.
+    Refused(Duration),
+    /// Refused too often without pause: close the socket.
+    Abusive,
+}
+
+impl SendRate {
+    pub fn new(burst: u32, window: Duration, now: Instant) -> Self {
+        let burst = f64::from(burst.max(1));
+        Self {
+            burst,
+            per_second: burst / window.as_secs_f64().max(0.001),
+            tokens: burst,
+            refilled_at: now,
+            refused_in_a_row: 0,
+            abuse_after: burst as u32,
+        }
+    }
+
+    pub fn take(&mut self, now: Instant) -> Verdict {
+        let elapsed = now.saturating_duration_since(self.refilled_at);
+        self.tokens = (self.tokens + elapsed.as_secs_f64() * self.per_second).min(self.burst);
+        self.refilled_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.refused_in_a_row = 0;
+            return Verdict::Allowed;
+        }
+        self.refused_in_a_row += 1;
+        if self.refused_in_a_row > self.abuse_after {
+            return Verdict::Abusive;
+        }
+        Verdict::Refused(Duration::from_secs_f64(
+            (1.0 - self.tokens) / self.per_second,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_then_the_refill_rate() {
+        let start = Instant::now();
+        let mut rate = SendRate::new(20, Duration::from_secs(10), start);
+        for _ in 0..20 {
+            assert_eq!(rate.take(start), Verdict::Allowed);
+        }
+        let Verdict::Refused(wait) = rate.take(start) else {
+            panic!("the 21st send at once is refused");
+        };
+        assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
+        // Two a second come back.
+        assert_eq!(rate.take(start + Duration::from_millis(500)), Verdict::Allowed);
+        assert!(matches!(rate.take(start + Duration::from_millis(600)), Verdict::Refused(_)));
+        assert_eq!(rate.take(start + Duration::from_millis(1000)), Verdict::Allowed);
+        // An idle socket has its whole burst again, and no more.
+        let later = start + Duration::from_secs(60);
+        for _ in 0..20 {
+            assert_eq!(rate.take(later), Verdict::Allowed);
+        }
+        assert!(matches!(rate.take(later), Verdict::Refused(_)));
+    }
+
+    #[test]
+    fn ignoring_refusals_is_abuse_but_waiting_is_not() {
+        let start = Instant::now();
+        let mut patient = SendRate::new(3, Duration::from_secs(3), start);
+        let mut now = start;
+        for _ in 0..100 {
+            match patient.take(now) {
+                Verdict::Allowed => {}
+                Verdict::Refused(wait) => now += wait,
+                Verdict::Abusive => panic!("a client that waits is never abusive"),
+            }
+        }
+        let mut flood = SendRate::new(3, Duration::from_secs(3), start);
+        let verdicts: Vec<_> = (0..7).map(|_| flood.take(start)).collect();
+        assert_eq!(verdicts[..3], [Verdict::Allowed, Verdict::Allowed, Verdict::Allowed]);
+        assert!(verdicts[3..6].iter().all(|v| matches!(v, Verdict::Refused(_))));
+        assert_eq!(verdicts[6], Verdict::Abusive);
+    }
+}
