@@ -141,13 +141,11 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
             .map(str::trim)
             .filter(|origin| !origin.is_empty())
             .map(|origin| {
-                let valid = origin
-                    .split_once("://")
-                    .is_some_and(|(scheme, authority)| {
-                        matches!(scheme, "http" | "https")
-                            && !authority.is_empty()
-                            && !authority.contains(['/', '?', '#', ' '])
-                    });
+                let valid = origin.split_once("://").is_some_and(|(scheme, authority)| {
+                    matches!(scheme, "http" | "https")
+                        && !authority.is_empty()
+                        && !authority.contains(['/', '?', '#', ' '])
+                });
                 if valid {
                     Ok(origin.to_ascii_lowercase())
                 } else {
@@ -243,7 +241,10 @@ mod tests {
     fn each_setting_is_read() {
         let settings = config(&[
             ("SESSION_TTL_DAYS", "7"),
-            ("ALLOWED_ORIGINS", "https://Chat.Example, http://localhost:3000"),
+            (
+                "ALLOWED_ORIGINS",
+                "https://Chat.Example, http://localhost:3000",
+            ),
             ("CLIENT_IP_HEADER", "X-Forwarded-For"),
             ("LOGIN_MAX_FAILURES", "5"),
             ("WS_SEND_BURST", "50"),

@@ -6,9 +6,9 @@ use app::server::auth::{self, AuthUser};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use app::server::{AppState, Error, Settings};
+use axum::extract::ConnectInfo;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::extract::ConnectInfo;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -110,11 +110,7 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-fn client_ip(
-    settings: &Settings,
-    headers: &axum::http::HeaderMap,
-    peer: Option<IpAddr>,
-) -> IpAddr {
+fn client_ip(settings: &Settings, headers: &axum::http::HeaderMap, peer: Option<IpAddr>) -> IpAddr {
     let forwarded = settings.client_ip_header.as_ref().and_then(|name| {
         let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
         value.rsplit(',').next()?.trim().parse().ok()

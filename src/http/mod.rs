@@ -48,7 +48,6 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         }
         .into_response();
     }
-    let request =
-        request.map(|body| Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES)));
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, MAX_BODY_BYTES)));
     next.run(request).await
 }

@@ -105,10 +105,20 @@ mod tests {
         let allowed = ["https://chat.example".to_owned()];
         let uri = Uri::from_static("/api/rooms");
         let host = (header::HOST, "internal:3000");
-        let ok = |pairs: &[(header::HeaderName, &str)]| from_our_pages(&headers(pairs), &uri, &allowed);
-        assert!(ok(&[host.clone(), (header::ORIGIN, "https://chat.example")]));
-        assert!(ok(&[host.clone(), (header::ORIGIN, "HTTPS://Chat.Example")]));
-        assert!(ok(&[host.clone(), (header::REFERER, "https://chat.example/rooms/1")]));
+        let ok =
+            |pairs: &[(header::HeaderName, &str)]| from_our_pages(&headers(pairs), &uri, &allowed);
+        assert!(ok(&[
+            host.clone(),
+            (header::ORIGIN, "https://chat.example")
+        ]));
+        assert!(ok(&[
+            host.clone(),
+            (header::ORIGIN, "HTTPS://Chat.Example")
+        ]));
+        assert!(ok(&[
+            host.clone(),
+            (header::REFERER, "https://chat.example/rooms/1")
+        ]));
         for foreign in [
             "http://chat.example",
             "https://chat.example:8443",

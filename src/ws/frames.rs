@@ -21,7 +21,11 @@ pub fn error_frame(
     }
 }
 
-pub fn service_error(error: &Error, client_id: Option<String>, room_id: Option<i64>) -> ServerFrame {
+pub fn service_error(
+    error: &Error,
+    client_id: Option<String>,
+    room_id: Option<i64>,
+) -> ServerFrame {
     let app = error.to_app_error();
     ServerFrame::Error {
         code: app.code,

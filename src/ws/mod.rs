@@ -463,4 +463,3 @@ fn is_capacity_error(error: &axum::Error) -> bool {
     let text = error.to_string();
     text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity")
 }
-

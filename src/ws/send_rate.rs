@@ -76,9 +76,18 @@ mod tests {
         };
         assert!((wait.as_secs_f64() - 0.5).abs() < 1e-6, "{wait:?}");
         // Two a second come back.
-        assert_eq!(rate.take(start + Duration::from_millis(500)), Verdict::Allowed);
-        assert!(matches!(rate.take(start + Duration::from_millis(600)), Verdict::Refused(_)));
-        assert_eq!(rate.take(start + Duration::from_millis(1000)), Verdict::Allowed);
+        assert_eq!(
+            rate.take(start + Duration::from_millis(500)),
+            Verdict::Allowed
+        );
+        assert!(matches!(
+            rate.take(start + Duration::from_millis(600)),
+            Verdict::Refused(_)
+        ));
+        assert_eq!(
+            rate.take(start + Duration::from_millis(1000)),
+            Verdict::Allowed
+        );
         // An idle socket has its whole burst again, and no more.
         let later = start + Duration::from_secs(60);
         for _ in 0..20 {
@@ -101,8 +110,15 @@ mod tests {
         }
         let mut flood = SendRate::new(3, Duration::from_secs(3), start);
         let verdicts: Vec<_> = (0..7).map(|_| flood.take(start)).collect();
-        assert_eq!(verdicts[..3], [Verdict::Allowed, Verdict::Allowed, Verdict::Allowed]);
-        assert!(verdicts[3..6].iter().all(|v| matches!(v, Verdict::Refused(_))));
+        assert_eq!(
+            verdicts[..3],
+            [Verdict::Allowed, Verdict::Allowed, Verdict::Allowed]
+        );
+        assert!(
+            verdicts[3..6]
+                .iter()
+                .all(|v| matches!(v, Verdict::Refused(_)))
+        );
         assert_eq!(verdicts[6], Verdict::Abusive);
     }
 }

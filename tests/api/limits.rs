@@ -145,7 +145,12 @@ async fn logging_out_everywhere_ends_every_session_of_that_user_only() {
     let mut bobs_socket = app.socket(&bob).await;
 
     let (status, body) = app
-        .call(Method::POST, "/api/auth/logout-everywhere", Some(&phone), None)
+        .call(
+            Method::POST,
+            "/api/auth/logout-everywhere",
+            Some(&phone),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     for token in [&ann.token, &phone] {
@@ -185,7 +190,10 @@ async fn a_user_holds_at_most_the_allowed_number_of_sockets() {
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    third.expect("a place after one socket closed").assert_quiet().await;
+    third
+        .expect("a place after one socket closed")
+        .assert_quiet()
+        .await;
 }
 
 #[tokio::test]
@@ -236,7 +244,11 @@ async fn sends_over_the_rate_are_refused_with_a_wait_and_nothing_is_lost() {
     let refused = socket.frame().await;
     assert_eq!(refused["code"], "rate_limited", "{refused}");
     assert_eq!(refused["client_id"], "c5");
-    assert_eq!(app.history(&ann, room).await.len(), 5, "the refused send is not stored");
+    assert_eq!(
+        app.history(&ann, room).await.len(),
+        5,
+        "the refused send is not stored"
+    );
     // After the wait (2 s / 5 = 0.4 s per send) the resend goes through.
     tokio::time::sleep(Duration::from_millis(450)).await;
     socket.send(send(room, 5)).await;
@@ -306,7 +318,12 @@ async fn an_oversized_request_body_is_refused_with_413_before_it_is_read() {
     let (status, body) = app
         .post(&format!("/api/rooms/{room}/messages"), &ann.token, huge)
         .await;
-    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    assert_error(
+        status,
+        &body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
     // Streamed without a length, it is cut off all the same.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
         Ok(br#"{"body":""#.to_vec()),
@@ -324,7 +341,12 @@ async fn an_oversized_request_body_is_refused_with_413_before_it_is_read() {
         .unwrap();
     let status = response.status();
     let body: Value = response.json().await.unwrap();
-    assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+    assert_error(
+        status,
+        &body,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+    );
     // A server function gets the same limit.
     let response = app
         .http

@@ -6,6 +6,7 @@ mod support;
 
 mod assets;
 mod auth;
+mod fuzz;
 mod helpers;
 mod limits;
 mod messages;

@@ -35,7 +35,7 @@ pub enum Error {
     NotAMember,
     #[error("Not found.")]
     NotFound,
-    #[error("Too many attempts. Try again in {} seconds.", whole_seconds(*retry_after))]
+    #[error("Too many requests. Try again in {} seconds.", whole_seconds(*retry_after))]
     RateLimited { retry_after: Duration },
     #[error("You have too many open connections. Close a tab and try again.")]
     TooManySockets,

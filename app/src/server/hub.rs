@@ -240,7 +240,11 @@ impl Hub {
     }
 
     fn notify(&self, matches: impl Fn(&Conn) -> bool, control: Control) {
-        for conn in lock(&self.inner.conns).by_id.values().filter(|c| matches(c)) {
+        for conn in lock(&self.inner.conns)
+            .by_id
+            .values()
+            .filter(|c| matches(c))
+        {
             // A full control queue means the socket is already going away.
             let _ = conn.control.try_send(control.clone());
         }
@@ -360,7 +364,10 @@ mod tests {
         let (first, _) = hub.register(1, "s1", 2).unwrap();
         let _second = hub.register(1, "s2", 2).unwrap();
         assert!(hub.register(1, "s3", 2).is_none());
-        assert!(hub.register(2, "s4", 2).is_some(), "another user is not affected");
+        assert!(
+            hub.register(2, "s4", 2).is_some(),
+            "another user is not affected"
+        );
         hub.unregister(first);
         assert!(hub.register(1, "s3", 2).is_some());
         assert_eq!(hub.connection_count(), 3);

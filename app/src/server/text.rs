@@ -39,8 +39,18 @@ mod tests {
 
     #[test]
     fn any_script_emoji_and_marks_are_text() {
-        for text in ["שלום עולם", "مرحبا", "e\u{301}", "👩‍👩‍👧", "\u{202e}abc", "日本語"] {
-            assert!(reject_control_chars("body", text, Lines::Single).is_ok(), "{text:?}");
+        for text in [
+            "שלום עולם",
+            "مرحبا",
+            "e\u{301}",
+            "👩‍👩‍👧",
+            "\u{202e}abc",
+            "日本語",
+        ] {
+            assert!(
+                reject_control_chars("body", text, Lines::Single).is_ok(),
+                "{text:?}"
+            );
         }
     }
 
@@ -58,7 +68,10 @@ mod tests {
             match reject_control_chars("body", &text, Lines::Multi) {
                 Err(Error::Validation { field, message }) => {
                     assert_eq!(field, "body");
-                    assert!(message.contains(&format!("U+{:04X}", u32::from(c))), "{message}");
+                    assert!(
+                        message.contains(&format!("U+{:04X}", u32::from(c))),
+                        "{message}"
+                    );
                 }
                 other => panic!("{c:?} was accepted: {other:?}"),
             }
