@@ -9,7 +9,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 E2E_DB := target/e2e.db
 
-.PHONY: setup tools chromium island run dev test lint unit e2e bench clean
+.PHONY: setup tools chromium island run dev test lint unit api-fuzz e2e bench clean
 
 ## setup: install the toolchain pieces and npm packages, build the React island
 setup: tools node_modules/.installed island
@@ -42,8 +42,8 @@ run: setup
 dev: setup
 	cargo leptos watch
 
-## test: formatting, lints, unit + integration tests, island tests, Playwright end-to-end
-test: setup chromium lint unit e2e
+## test: formatting, lints, unit + integration + fuzz tests, island tests, API fuzzing, Playwright end-to-end
+test: setup chromium lint unit api-fuzz e2e
 
 lint:
 	cargo fmt --all --check
@@ -56,6 +56,11 @@ unit:
 	npm run --silent test:island
 	cargo test --workspace --features ssr
 	CHAT_TEST_BACKEND=postgres cargo test --features ssr --test api --test delivery
+
+# Schemathesis over /api/openapi.json (end2end/api-fuzz.sh; pinned in a venv).
+api-fuzz:
+	cargo build --features ssr --bin chat
+	bash end2end/api-fuzz.sh
 
 e2e: setup chromium
 	rm -f $(E2E_DB) $(E2E_DB)-wal $(E2E_DB)-shm

@@ -43,7 +43,13 @@ pub async fn files_or_not_found(
     let Ok(found) = files.oneshot(lookup).await;
     let status = found.status();
     if !(status.is_success() || status == StatusCode::NOT_MODIFIED) {
-        let not_found = leptos_axum::file_and_error_handler::<ServerState, _>(app::shell);
+        // The page is the app's, so it needs the services the app's server
+        // functions reach through context (the header asks who is logged in).
+        let app_state = state.app.clone();
+        let not_found = leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
+            move || leptos::prelude::provide_context(app_state.clone()),
+            app::shell,
+        );
         return not_found(uri, State(state), request).await;
     }
     let forever = state.leptos.hash_files && is_fingerprinted(&state.leptos, uri.path());

@@ -54,7 +54,13 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Credentials {
+    /// Letters, digits, `_`, `.` and `-`; unique regardless of case.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(min_length = 3, max_length = 32, pattern = r"^[A-Za-z0-9_.\-]*$")
+    )]
     pub username: String,
+    #[cfg_attr(feature = "ssr", schema(min_length = 8, max_length = 128))]
     pub password: String,
 }
 
@@ -75,12 +81,16 @@ pub struct MessagePage {
 }
 
 /// Which slice of a room's history to read. `before_seq` pages backwards
-/// (scrolling up), `after_seq` pages forwards (catching up); with neither, the
-/// newest page.
+/// (scrolling up), `after_seq` pages forwards (catching up); with both, the
+/// messages between them, forwards; with neither, the newest page.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 pub struct PageQuery {
+    /// Only messages with a smaller seq.
     pub before_seq: Option<i64>,
+    /// Only messages with a greater seq.
     pub after_seq: Option<i64>,
+    /// Messages per page (default 50).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,
 }

@@ -39,6 +39,7 @@ fn with_cookie(state: &AppState, status: StatusCode, body: AuthResponse) -> Resp
         (status = 201, body = AuthResponse, description = "Registered and logged in"),
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 409, body = ErrorBody, description = "username_taken"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
     ))]
 pub async fn register(
     State(state): State<AppState>,
@@ -52,7 +53,9 @@ pub async fn register(
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = Credentials,
     responses(
         (status = 200, body = AuthResponse, description = "Logged in"),
+        (status = 400, body = ErrorBody, description = "validation_error: not a JSON body of this shape"),
         (status = 401, body = ErrorBody, description = "invalid_credentials"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
         (status = 429, body = ErrorBody, description = "rate_limited: too many failed attempts; wait for Retry-After seconds",
             headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
     ))]

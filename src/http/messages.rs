@@ -18,9 +18,20 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewMessage {
+    /// Not blank; newline and tab are the only control characters allowed.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub body: String,
     /// Any unique string (a UUID) chosen by the client; repeating it makes the
     /// send idempotent.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub client_id: Option<String>,
 }
 
@@ -35,6 +46,7 @@ pub struct MessageResponse {
     responses(
         (status = 200, body = MessagePage),
         (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
         (status = 404, body = ErrorBody, description = "room_not_found"),
     ),
@@ -57,8 +69,10 @@ pub async fn list(
         (status = 201, body = MessageResponse, description = "Stored and broadcast"),
         (status = 200, body = MessageResponse, description = "Repeated client_id: the original"),
         (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
         (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
     ),
     security(("bearer" = [])))]
 pub async fn create(

@@ -31,12 +31,18 @@ pub struct RoomResponse {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewRoom {
+    /// One line, not blank.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
 }
 
 /// Every room, most recently active first.
 #[utoipa::path(get, path = "/api/rooms", tag = "rooms",
-    responses((status = 200, body = RoomList), (status = 401, body = ErrorBody)),
+    responses((status = 200, body = RoomList), (status = 401, body = ErrorBody, description = "unauthorized")),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
@@ -52,7 +58,9 @@ pub async fn list(
     responses(
         (status = 201, body = RoomResponse),
         (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 409, body = ErrorBody, description = "room_name_taken"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
     ),
     security(("bearer" = [])))]
 pub async fn create(
@@ -67,7 +75,7 @@ pub async fn create(
 /// Join a room (idempotent).
 #[utoipa::path(post, path = "/api/rooms/{id}/join", tag = "rooms",
     params(("id" = i64, Path, description = "Room id")),
-    responses((status = 200, body = RoomResponse), (status = 404, body = ErrorBody, description = "room_not_found")),
+    responses((status = 200, body = RoomResponse), (status = 401, body = ErrorBody, description = "unauthorized"), (status = 404, body = ErrorBody, description = "room_not_found")),
     security(("bearer" = [])))]
 pub async fn join(
     State(state): State<AppState>,
@@ -82,7 +90,7 @@ pub async fn join(
 /// Leave a room; open sockets stop receiving it.
 #[utoipa::path(post, path = "/api/rooms/{id}/leave", tag = "rooms",
     params(("id" = i64, Path, description = "Room id")),
-    responses((status = 204), (status = 404, body = ErrorBody, description = "room_not_found")),
+    responses((status = 204), (status = 401, body = ErrorBody, description = "unauthorized"), (status = 404, body = ErrorBody, description = "room_not_found")),
     security(("bearer" = [])))]
 pub async fn leave(
     State(state): State<AppState>,

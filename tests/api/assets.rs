@@ -208,3 +208,19 @@ async fn dynamic_answers_are_compressed_on_the_fly_and_never_shared() {
     assert!(serde_json::from_slice::<serde_json::Value>(&body).is_ok());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_unknown_path_gets_the_not_found_page_with_the_user_still_signed_in() {
+    let app = crate::helpers::spawn_app().await;
+    let ann = app.register("ann").await;
+    let response = app
+        .http
+        .get(app.url("/no/such/page%1B%01"))
+        .header("cookie", format!("chat_session={}", ann.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Signed in as"), "{page}");
+}

@@ -346,7 +346,7 @@ fn Composer(send: impl Fn(String) + Copy + 'static) -> impl IntoView {
         if body.trim().is_empty() {
             return;
         }
-        if body.trim().chars().count() > MAX_BODY_CHARS {
+        if body.chars().count() > MAX_BODY_CHARS {
             error.set(Some("Message must be at most 4000 characters."));
             return;
         }
@@ -354,7 +354,7 @@ fn Composer(send: impl Fn(String) + Copy + 'static) -> impl IntoView {
         draft.set(String::new());
         send(body);
     };
-    let too_long = move || draft.with(|d| d.trim().chars().count() > MAX_BODY_CHARS);
+    let too_long = move || draft.with(|d| d.chars().count() > MAX_BODY_CHARS);
     view! {
         <form
             class="flex flex-col gap-1 border-t border-slate-200 bg-slate-50 p-3"

@@ -57,15 +57,14 @@ impl From<MessageRow> for Message {
     }
 }
 
-/// Bodies are stored exactly as sent; the trimmed length must be 1 to 4000,
+/// Bodies are stored exactly as sent: 1 to 4000 characters, not blank,
 /// and line breaks and tabs are the only control characters allowed.
 pub fn validate_body(body: &str) -> Result<()> {
     reject_control_chars("body", body, Lines::Multi)?;
-    let len = body.trim().chars().count();
-    if len == 0 {
+    if body.trim().is_empty() {
         return Err(Error::validation("body", "Message cannot be empty."));
     }
-    if len > MAX_BODY_CHARS {
+    if body.chars().count() > MAX_BODY_CHARS {
         return Err(Error::validation(
             "body",
             "Message must be at most 4000 characters.",
@@ -187,12 +186,6 @@ async fn fetch_page(
             ));
         }
     };
-    if query.before_seq.is_some() && query.after_seq.is_some() {
-        return Err(Error::validation(
-            "before_seq",
-            "Give before_seq or after_seq, not both.",
-        ));
-    }
     let mut select = select_messages()
         .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
         .limit(limit as u64 + 1)
@@ -206,17 +199,17 @@ async fn fetch_page(
         );
     }
     // Forwards (catch-up) reads ascending from after_seq; backwards reads
-    // descending from before_seq (or the end) and is reversed below.
-    let forwards = query.after_seq.is_some();
+    // descending from before_seq (or the end) and is reversed below. With
+    // both, the gap between them is read forwards.
+    let seq = (Messages::Table, Messages::Seq);
     if let Some(after) = query.after_seq {
-        select.and_where(Expr::col((Messages::Table, Messages::Seq)).gt(after));
-        select.order_by((Messages::Table, Messages::Seq), Order::Asc);
-    } else {
-        if let Some(before) = query.before_seq {
-            select.and_where(Expr::col((Messages::Table, Messages::Seq)).lt(before));
-        }
-        select.order_by((Messages::Table, Messages::Seq), Order::Desc);
+        select.and_where(Expr::col(seq).gt(after));
     }
+    if let Some(before) = query.before_seq {
+        select.and_where(Expr::col(seq).lt(before));
+    }
+    let forwards = query.after_seq.is_some();
+    select.order_by(seq, if forwards { Order::Asc } else { Order::Desc });
     let mut conn = state.db.acquire().await?;
     let rows: Vec<MessageRow> = state.db.fetch_all(&mut conn, &select).await?;
     let has_more = rows.len() as i64 > limit;
@@ -262,11 +255,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bodies_are_measured_after_trimming() {
+    fn bodies_are_not_blank_and_at_most_4000_chars() {
         assert!(validate_body("hi").is_ok());
         assert!(validate_body(" \n\t ").is_err());
         assert!(validate_body(&"x".repeat(4000)).is_ok());
-        assert!(validate_body(&format!("\n{}\n", "x".repeat(4000))).is_ok());
+        assert!(validate_body(&format!("\n{}", "x".repeat(3999))).is_ok());
+        assert!(validate_body(&format!("\n{}", "x".repeat(4000))).is_err());
         assert!(validate_body(&"x".repeat(4001)).is_err());
         assert!(validate_body("line\nbreak\ttab").is_ok());
         assert!(validate_body("bell\u{7}").is_err());

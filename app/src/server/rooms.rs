@@ -41,15 +41,14 @@ impl From<RoomRow> for Room {
     }
 }
 
-/// Room names are stored as sent; the trimmed length must be 1 to 64, on
-/// one line.
+/// Room names are stored as sent: 1 to 64 characters on one line, not
+/// blank. (Uniqueness ignores case and surrounding spaces.)
 pub fn validate_room_name(name: &str) -> Result<()> {
     reject_control_chars("name", name, Lines::Single)?;
-    let len = name.trim().chars().count();
-    if len == 0 {
+    if name.trim().is_empty() {
         return Err(Error::validation("name", "Room name cannot be empty."));
     }
-    if len > MAX_ROOM_NAME_CHARS {
+    if name.chars().count() > MAX_ROOM_NAME_CHARS {
         return Err(Error::validation(
             "name",
             "Room name must be at most 64 characters.",
@@ -254,11 +253,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn room_names_are_measured_after_trimming() {
+    fn room_names_are_not_blank_and_at_most_64_chars() {
         assert!(validate_room_name("general").is_ok());
         assert!(validate_room_name("   ").is_err());
         assert!(validate_room_name("").is_err());
-        assert!(validate_room_name(&format!("  {}  ", "é".repeat(64))).is_ok());
+        assert!(validate_room_name(&format!(" {}", "é".repeat(63))).is_ok());
+        assert!(validate_room_name(&format!(" {}", "é".repeat(64))).is_err());
         assert!(validate_room_name(&"x".repeat(65)).is_err());
         assert!(validate_room_name("two\nlines").is_err());
     }
