@@ -45,6 +45,18 @@ impl FromServerFnError for AppError {
                 "network_error",
                 "Could not reach the server. Check your connection.",
             ),
+            // Arguments that do not decode are the caller's mistake: 400,
+            // in the same shape as every other validation error.
+            ServerFnErrorErr::Args(detail)
+            | ServerFnErrorErr::MissingArg(detail)
+            | ServerFnErrorErr::Deserialization(detail) => {
+                #[cfg(feature = "ssr")]
+                crate::server::error::set_server_fn_status(http::StatusCode::BAD_REQUEST);
+                AppError {
+                    field: Some("body".into()),
+                    ..AppError::new("validation_error", format!("Invalid arguments: {detail}"))
+                }
+            }
             other => AppError::new("server_error", other.to_string()),
         }
     }

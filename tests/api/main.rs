@@ -6,6 +6,7 @@ mod support;
 
 mod assets;
 mod auth;
+mod authorization;
 mod fuzz;
 mod helpers;
 mod limits;

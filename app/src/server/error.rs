@@ -115,9 +115,27 @@ impl Error {
     }
 }
 
+/// How a server function fails: with the error's own status (a server
+/// function's error would otherwise always be a 500) and its body.
 impl From<Error> for AppError {
     fn from(err: Error) -> Self {
+        set_server_fn_status(err.status());
         err.to_app_error()
+    }
+}
+
+/// Sets the status of the server function being answered, if this is one:
+/// a page rendered on the server calls server functions in-process, and
+/// its own status is not theirs to set.
+pub fn set_server_fn_status(status: StatusCode) {
+    use leptos::prelude::use_context;
+
+    let called_over_http = use_context::<http::request::Parts>()
+        .is_some_and(|parts| parts.uri.path().starts_with("/api/fn/"));
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && called_over_http
+    {
+        response.set_status(status);
     }
 }
 
