@@ -67,13 +67,19 @@ pub async fn older_messages(room_id: i64, before_seq: i64) -> Result<MessagePage
     Ok(messages::page(&state, &auth, room_id, query).await?)
 }
 
+/// Ends this session (`everywhere`: every session of this user, on every
+/// device) and removes the cookie.
 #[server(prefix = "/api/fn", endpoint = "logout")]
-pub async fn logout() -> Result<(), AppError> {
+pub async fn logout(#[server(default)] everywhere: bool) -> Result<(), AppError> {
     use crate::server::auth;
     use leptos_axum::ResponseOptions;
 
     let (state, auth_user) = context::caller().await?;
-    auth::logout(&state, &auth_user).await?;
+    if everywhere {
+        auth::logout_everywhere(&state, &auth_user).await?;
+    } else {
+        auth::logout(&state, &auth_user).await?;
+    }
     if let Some(response) = use_context::<ResponseOptions>() {
         let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
         if let Ok(value) = http::HeaderValue::from_str(&cookie) {

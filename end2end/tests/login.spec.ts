@@ -20,7 +20,7 @@ test("the login form explains each mistake", async ({ page }) => {
 test("a taken name is refused, and logging out and in again works", async ({ page }) => {
   const name = uniqueName("erin");
   await register(page, name);
-  await page.getByRole("button", { name: "Log out" }).click();
+  await page.getByRole("button", { name: "Log out", exact: true }).click();
   await expect(page).toHaveURL(/\/login$/);
 
   await page.getByLabel("Username").fill(name.toUpperCase());
@@ -37,4 +37,28 @@ test("visitors are sent to the login page", async ({ page }) => {
   await page.goto("/rooms");
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByLabel("Username")).toBeVisible();
+});
+
+test("logging out everywhere ends the session in the other browser too", async ({ browser }) => {
+  const name = uniqueName("lost_phone");
+  const laptop = await (await browser.newContext()).newPage();
+  const phone = await (await browser.newContext()).newPage();
+  await register(laptop, name);
+
+  await phone.goto("/login");
+  await phone.getByLabel("Username").fill(name);
+  await phone.getByLabel("Password").fill(PASSWORD);
+  await phone.getByRole("button", { name: "Log in" }).click();
+  await expect(phone).toHaveURL(/\/rooms$/);
+  const room = uniqueName("Kitchen");
+  await phone.getByLabel("Room name").fill(room);
+  await phone.getByRole("button", { name: "Create room" }).click();
+  await expect(phone.getByRole("heading", { name: room })).toBeVisible();
+
+  await laptop.getByRole("button", { name: "Log out everywhere" }).click();
+  await expect(laptop).toHaveURL(/\/login$/);
+  // The phone's open room hears at once that its session is over.
+  await expect(phone.getByRole("alert")).toContainText("You were logged out");
+  await phone.reload();
+  await expect(phone).toHaveURL(/\/login$/);
 });

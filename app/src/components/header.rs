@@ -1,4 +1,6 @@
-//! The top bar: the app name, who is logged in, and "Log out".
+//! The top bar: the app name, who is logged in, "Log out", and "Log out
+//! everywhere" (every session of this user, for a lost phone or a shared
+//! computer left signed in).
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -34,12 +36,12 @@ fn UserMenu(username: String) -> impl IntoView {
     let socket = ChatSocket::get();
     let navigate = use_navigate();
     let pending = RwSignal::new(false);
-    let log_out = move |_| {
+    let log_out = move |everywhere: bool| {
         let navigate = navigate.clone();
         pending.set(true);
         spawn_local(async move {
             // Even if the server call fails, this tab forgets the session.
-            let _ = logout().await;
+            let _ = logout(everywhere).await;
             socket.disconnect();
             pending.set(false);
             session.refresh();
@@ -51,8 +53,20 @@ fn UserMenu(username: String) -> impl IntoView {
             <span class="hidden text-slate-600 sm:inline">"Signed in as " <strong class="text-slate-900">{username}</strong></span>
             <button
                 type="button"
+                class="rounded-md px-2 py-1.5 text-slate-600 underline-offset-2 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"
+                title="End every session of this account, on every device"
+                on:click={
+                    let log_out = log_out.clone();
+                    move |_| log_out(true)
+                }
+                disabled=move || pending.get()
+            >
+                "Log out everywhere"
+            </button>
+            <button
+                type="button"
                 class="rounded-md border border-slate-300 px-3 py-1.5 font-medium hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"
-                on:click=log_out
+                on:click=move |_| log_out(false)
                 disabled=move || pending.get()
             >
                 "Log out"
