@@ -41,7 +41,7 @@ impl Config {
         check_hash_file(&leptos)?;
         let env = Env(&var);
         let defaults = Settings::default();
-        let (login, sockets) = (&defaults.login, &defaults.sockets);
+        let (login, sends, sockets) = (&defaults.login, &defaults.sends, &defaults.sockets);
         let settings = Settings {
             cookie_secure: env.parse("COOKIE_SECURE", false, "true or false")?,
             session_ttl: days(env.positive("SESSION_TTL_DAYS", 30)?),
@@ -52,6 +52,10 @@ impl Config {
                 per_address: env.positive("LOGIN_MAX_FAILURES_PER_ADDRESS", login.per_address)?,
                 window: secs(env.positive("LOGIN_WINDOW_SECS", login.window.as_secs())?),
             },
+            sends: app::server::send_rate::SendLimits {
+                burst: env.positive("SEND_BURST", sends.burst)?,
+                window: secs(env.positive("SEND_WINDOW_SECS", sends.window.as_secs())?),
+            },
             sockets: app::server::SocketLimits {
                 queue: env.positive("WS_QUEUE_LIMIT", sockets.queue)?,
                 write_timeout: secs(
@@ -60,10 +64,6 @@ impl Config {
                 ping_every: secs(env.positive("WS_PING_SECS", sockets.ping_every.as_secs())?),
                 idle_timeout: secs(
                     env.positive("WS_IDLE_TIMEOUT_SECS", sockets.idle_timeout.as_secs())?,
-                ),
-                send_burst: env.positive("WS_SEND_BURST", sockets.send_burst)?,
-                send_window: secs(
-                    env.positive("WS_SEND_WINDOW_SECS", sockets.send_window.as_secs())?,
                 ),
                 max_subscriptions: env
                     .positive("WS_MAX_SUBSCRIPTIONS", sockets.max_subscriptions)?,
@@ -230,8 +230,8 @@ mod tests {
     fn nothing_set_gives_the_safe_defaults() {
         let settings = config(&[]).unwrap().settings;
         assert_eq!(settings.session_ttl, days(30));
-        assert_eq!(settings.sockets.send_burst, 20);
-        assert_eq!(settings.sockets.send_window, secs(10));
+        assert_eq!(settings.sends.burst, 20);
+        assert_eq!(settings.sends.window, secs(10));
         assert_eq!(settings.login.per_account, 10);
         assert!(settings.allowed_origins.is_empty());
         assert!(settings.client_ip_header.is_none());
@@ -247,7 +247,7 @@ mod tests {
             ),
             ("CLIENT_IP_HEADER", "X-Forwarded-For"),
             ("LOGIN_MAX_FAILURES", "5"),
-            ("WS_SEND_BURST", "50"),
+            ("SEND_BURST", "50"),
             ("WS_MAX_SOCKETS_PER_USER", "3"),
             ("WS_IDLE_TIMEOUT_SECS", "90"),
         ])
@@ -260,7 +260,7 @@ mod tests {
         );
         assert_eq!(settings.client_ip_header.unwrap(), "x-forwarded-for");
         assert_eq!(settings.login.per_account, 5);
-        assert_eq!(settings.sockets.send_burst, 50);
+        assert_eq!(settings.sends.burst, 50);
         assert_eq!(settings.sockets.max_per_user, 3);
         assert_eq!(settings.sockets.idle_timeout, secs(90));
     }
@@ -268,8 +268,8 @@ mod tests {
     #[test]
     fn unusable_values_are_refused_by_name() {
         for (name, value) in [
-            ("WS_SEND_BURST", "0"),
-            ("WS_SEND_BURST", "lots"),
+            ("SEND_BURST", "0"),
+            ("SEND_BURST", "lots"),
             ("SESSION_TTL_DAYS", "-1"),
             ("ALLOWED_ORIGINS", "chat.example"),
             ("ALLOWED_ORIGINS", "https://chat.example/path"),

@@ -24,7 +24,7 @@ pub const PRODUCT_SETTINGS: &[(&str, &str)] = &[
     ("WS_WRITE_TIMEOUT_SECS", "10"),
     // One synthetic user sends far faster than a person, and the
     // connections scenario opens many sockets per user.
-    ("WS_SEND_BURST", "1000000"),
+    ("SEND_BURST", "1000000"),
     ("WS_MAX_SOCKETS_PER_USER", "100000"),
 ];
 

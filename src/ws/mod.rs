@@ -7,12 +7,12 @@
 //! resumes from its last seq rather than the server buffering for it. Dead
 //! peers are found by protocol pings.
 //!
-//! Every limit on what one client may ask (sockets per user, rooms per
-//! socket, sends per second, idle time) is a setting in
-//! `app::server::SocketLimits`, checked here, before any service runs.
+//! Every limit on what one socket may hold (sockets per user, rooms per
+//! socket, idle time) is a setting in `app::server::SocketLimits`, checked
+//! here; how fast a user may send is the service's rule
+//! (`app::server::send_rate`), and a socket that ignores it is closed.
 
 mod frames;
-mod send_rate;
 
 pub use frames::parse;
 
@@ -35,7 +35,6 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, interval, timeout};
 
 use frames::{error_frame, service_error};
-use send_rate::{SendRate, Verdict};
 
 /// Close code for a client that kept sending after being told to wait.
 const CLOSE_POLICY: u16 = 1008;
@@ -92,7 +91,6 @@ struct Connection {
     limits: SocketLimits,
     write_timeout: Duration,
     conn_id: ConnId,
-    send_rate: SendRate,
     /// Per subscribed room, the newest seq this socket has been sent.
     subscriptions: HashMap<i64, i64>,
     outbox: mpsc::Sender<Arc<Delivery>>,
@@ -139,7 +137,6 @@ impl Connection {
         let (outbox, outbox_rx) = mpsc::channel(limits.queue);
         let connection = Self {
             write_timeout: limits.write_timeout,
-            send_rate: SendRate::new(limits.send_burst, limits.send_window, Instant::now()),
             limits,
             state,
             auth,
@@ -249,19 +246,10 @@ impl Connection {
             WsMessage::Ping(_) | WsMessage::Pong(_) => return None,
         };
         let replies = match parse(&text) {
-            Ok(frame @ ClientFrame::Send { .. }) => match self.send_rate.take(Instant::now()) {
-                Verdict::Allowed => self.on_client_frame(socket, frame).await,
-                Verdict::Refused(retry_after) => vec![too_fast(frame, retry_after)],
-                Verdict::Abusive => {
-                    tracing::warn!(
-                        conn_id = self.conn_id,
-                        user_id = self.auth.user.id,
-                        "socket closed for sending too fast"
-                    );
-                    return Some(Exit::Close(CLOSE_POLICY, "sending too fast"));
-                }
+            Ok(frame) => match self.on_client_frame(socket, frame).await {
+                Ok(replies) => replies,
+                Err(exit) => return Some(exit),
             },
-            Ok(frame) => self.on_client_frame(socket, frame).await,
             Err(error) => vec![*error],
         };
         for reply in &replies {
@@ -272,12 +260,13 @@ impl Connection {
         None
     }
 
+    /// The replies to one well-formed frame, or why the socket must close.
     async fn on_client_frame(
         &mut self,
         socket: &mut WebSocket,
         frame: ClientFrame,
-    ) -> Vec<ServerFrame> {
-        match frame {
+    ) -> Result<Vec<ServerFrame>, Exit> {
+        Ok(match frame {
             ClientFrame::Ping => vec![ServerFrame::Pong],
             ClientFrame::Unsubscribe { room_id } => {
                 if self.subscriptions.remove(&room_id).is_some() {
@@ -300,6 +289,14 @@ impl Connection {
                 .await
                 {
                     Ok((message, _)) => vec![ServerFrame::Ack { client_id, message }],
+                    Err(Error::KeptSending) => {
+                        tracing::warn!(
+                            conn_id = self.conn_id,
+                            user_id = self.auth.user.id,
+                            "socket closed for sending after being told to wait"
+                        );
+                        return Err(Exit::Close(CLOSE_POLICY, "sending too fast"));
+                    }
                     Err(e) => vec![service_error(&e, Some(client_id), Some(room_id))],
                 }
             }
@@ -309,7 +306,7 @@ impl Connection {
                     Err(e) => vec![service_error(&e, None, Some(room_id))],
                 }
             }
-        }
+        })
     }
 
     /// Sends the backlog after `after_seq` and starts live delivery after it,
@@ -370,18 +367,6 @@ impl Connection {
         self.subscriptions.insert(room_id, last_seq);
         Ok(last_seq)
     }
-}
-
-/// The answer to a send over the socket's allowance: nothing was stored;
-/// resend after `retry_after`.
-fn too_fast(send: ClientFrame, retry_after: Duration) -> ServerFrame {
-    let (client_id, room_id) = match send {
-        ClientFrame::Send {
-            client_id, room_id, ..
-        } => (Some(client_id), Some(room_id)),
-        _ => (None, None),
-    };
-    service_error(&Error::RateLimited { retry_after }, client_id, room_id)
 }
 
 impl Drop for Connection {

@@ -221,7 +221,7 @@ fn the_validators_follow_the_rule_for_any_text() {
 #[tokio::test]
 async fn a_live_socket_answers_random_frames_and_stays_open() {
     let mut settings = Settings::default();
-    settings.sockets.send_burst = 100_000;
+    settings.sends.burst = 100_000;
     let app = spawn_app_with(settings).await;
     let ann = app.register("ann").await;
     let room = app.create_room(&ann, "fuzz").await;

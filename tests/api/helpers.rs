@@ -19,7 +19,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(Settings::default()).await
+    let mut settings = Settings::default();
+    // Scenarios post more than a person would; the send allowance has its
+    // own tests (`limits.rs`), which set it explicitly.
+    settings.sends.burst = 1_000_000;
+    spawn_app_with(settings).await
 }
 
 /// [`spawn_app`] with other settings, for the tests of a limit.

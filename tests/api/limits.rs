@@ -230,8 +230,8 @@ fn send(room_id: i64, n: usize) -> Value {
 #[tokio::test]
 async fn sends_over_the_rate_are_refused_with_a_wait_and_nothing_is_lost() {
     let mut settings = Settings::default();
-    settings.sockets.send_burst = 5;
-    settings.sockets.send_window = Duration::from_secs(2);
+    settings.sends.burst = 5;
+    settings.sends.window = Duration::from_secs(2);
     let app = spawn_app_with(settings).await;
     let ann = app.register("ann").await;
     let room = app.create_room(&ann, "busy").await;
@@ -258,10 +258,46 @@ async fn sends_over_the_rate_are_refused_with_a_wait_and_nothing_is_lost() {
 }
 
 #[tokio::test]
+async fn the_allowance_is_per_user_across_sockets_and_rest() {
+    let mut settings = Settings::default();
+    settings.sends.burst = 3;
+    settings.sends.window = Duration::from_secs(60);
+    let app = spawn_app_with(settings).await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann, "shared").await;
+    app.join(&bob, room).await;
+    let mut first = app.socket(&ann).await;
+    for n in 0..3 {
+        first.send(send(room, n)).await;
+        assert_eq!(first.frame().await["type"], "ack");
+    }
+    // Another socket of hers has no fresh allowance.
+    let mut second = app.socket(&ann).await;
+    second.send(send(room, 3)).await;
+    assert_eq!(second.frame().await["code"], "rate_limited");
+    // Nor does the REST API, which says how long to wait.
+    let response = app
+        .http
+        .post(app.url(&format!("/api/rooms/{room}/messages")))
+        .bearer_auth(&ann.token)
+        .json(&json!({"body": "over REST"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&wait), "{wait}");
+    // Bob's allowance is his own.
+    app.post_message(&bob, room, "bob is fine").await;
+    assert_eq!(app.history(&ann, room).await.len(), 4);
+}
+
+#[tokio::test]
 async fn a_socket_that_keeps_sending_after_refusals_is_closed() {
     let mut settings = Settings::default();
-    settings.sockets.send_burst = 3;
-    settings.sockets.send_window = Duration::from_secs(60);
+    settings.sends.burst = 3;
+    settings.sends.window = Duration::from_secs(60);
     let app = spawn_app_with(settings).await;
     let ann = app.register("ann").await;
     let room = app.create_room(&ann, "flood").await;

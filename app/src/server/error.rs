@@ -37,6 +37,8 @@ pub enum Error {
     NotFound,
     #[error("Too many requests. Try again in {} seconds.", whole_seconds(*retry_after))]
     RateLimited { retry_after: Duration },
+    #[error("Too many messages, sent after being told to wait. Slow down.")]
+    KeptSending,
     #[error("You have too many open connections. Close a tab and try again.")]
     TooManySockets,
     #[error("You are watching too many rooms on this connection.")]
@@ -71,7 +73,7 @@ impl Error {
             Error::RoomNotFound => "room_not_found",
             Error::NotAMember => "not_a_member",
             Error::NotFound => "not_found",
-            Error::RateLimited { .. } => "rate_limited",
+            Error::RateLimited { .. } | Error::KeptSending => "rate_limited",
             Error::TooManySockets => "too_many_sockets",
             Error::TooManySubscriptions => "too_many_subscriptions",
             Error::TooLarge { .. } => "payload_too_large",
@@ -87,9 +89,10 @@ impl Error {
             Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::NotAMember | Error::CrossSite => StatusCode::FORBIDDEN,
             Error::RoomNotFound | Error::NotFound => StatusCode::NOT_FOUND,
-            Error::RateLimited { .. } | Error::TooManySockets | Error::TooManySubscriptions => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            Error::RateLimited { .. }
+            | Error::KeptSending
+            | Error::TooManySockets
+            | Error::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
             Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -131,6 +131,7 @@ pub async fn post(
         validate_client_id(client_id)?;
     }
     validate_body(&body)?;
+    state.send_limiter.take(auth.user.id)?;
     // Membership and a repeated client_id are checked by the writer, for
     // every post of a batch at once.
     state

@@ -16,6 +16,7 @@ pub mod login_limiter;
 pub mod messages;
 pub mod rooms;
 pub mod schema;
+pub mod send_rate;
 pub mod sessions;
 pub mod state;
 pub mod text;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::db::{Backend, Db};
 use super::hub::Hub;
 use super::login_limiter::{LoginLimiter, LoginLimits};
+use super::send_rate::{SendLimiter, SendLimits};
 use super::sessions::SessionCache;
 use super::writer::Writer;
 
@@ -28,6 +29,7 @@ pub struct Settings {
     /// entry is used. Unset: the TCP peer. `CLIENT_IP_HEADER`.
     pub client_ip_header: Option<http::HeaderName>,
     pub login: LoginLimits,
+    pub sends: SendLimits,
     pub sockets: SocketLimits,
 }
 
@@ -39,12 +41,13 @@ impl Default for Settings {
             allowed_origins: Vec::new(),
             client_ip_header: None,
             login: LoginLimits::default(),
+            sends: SendLimits::default(),
             sockets: SocketLimits::default(),
         }
     }
 }
 
-/// How hard one WebSocket may push the server, and how long the server
+/// How much one WebSocket may hold of the server, and how long the server
 /// holds on to one that stopped answering. The queue bounds memory per
 /// connection; the write timeout bounds how long a peer that stopped
 /// reading keeps its socket.
@@ -61,11 +64,6 @@ pub struct SocketLimits {
     /// A peer silent this long (no frame, no pong) is dropped.
     /// `WS_IDLE_TIMEOUT_SECS`.
     pub idle_timeout: Duration,
-    /// Messages one socket may send at once; the allowance refills over
-    /// `send_window`. `WS_SEND_BURST`.
-    pub send_burst: u32,
-    /// `WS_SEND_WINDOW_SECS`.
-    pub send_window: Duration,
     /// Rooms one socket may watch at a time. `WS_MAX_SUBSCRIPTIONS`.
     pub max_subscriptions: usize,
     /// Open sockets one user may hold (tabs, devices).
@@ -80,8 +78,6 @@ impl Default for SocketLimits {
             write_timeout: Duration::from_secs(10),
             ping_every: Duration::from_secs(25),
             idle_timeout: Duration::from_secs(60),
-            send_burst: 20,
-            send_window: Duration::from_secs(10),
             max_subscriptions: 100,
             max_per_user: 20,
         }
@@ -96,6 +92,7 @@ pub struct AppState {
     pub sessions: SessionCache,
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
+    pub send_limiter: SendLimiter,
 }
 
 impl AppState {
@@ -108,6 +105,7 @@ impl AppState {
             db,
             hub,
             login_limiter: LoginLimiter::new(settings.login.clone()),
+            send_limiter: SendLimiter::new(settings.sends.clone()),
             settings,
         }
     }

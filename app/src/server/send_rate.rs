@@ -1,16 +1,80 @@
-//! How fast one socket may post: a token bucket holding `burst` sends that
-//! refills evenly over `window` (by default 20 at once, then 2 a second).
+//! How fast one user may post, however they post: a token bucket per user,
+//! shared by all their sockets and the REST API, holding `burst` sends and
+//! refilling evenly over `window` (by default 20 at once, then 2 a second).
+//! Per user rather than per connection, so opening more sockets or posting
+//! over HTTP gains nothing.
 //!
 //! A send over the allowance is answered with `rate_limited` and a wait,
 //! and nothing is stored, so a client that waits and resends loses
-//! nothing. A client that ignores that and keeps sending, a whole burst's
-//! worth refused in a row, is abusing the room, and the socket is closed.
+//! nothing. One that ignores that and keeps sending, a whole burst's worth
+//! refused in a row, is told [`Error::KeptSending`]; its socket is closed.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
-pub struct SendRate {
+use super::error::{Error, Result};
+
+/// Users with a bucket before idle (full) ones are swept: a bound on memory.
+const SWEEP_AT: usize = 100_000;
+
+#[derive(Clone, Debug)]
+pub struct SendLimits {
+    /// Messages one user may send at once. `SEND_BURST`.
+    pub burst: u32,
+    /// How long the allowance takes to refill. `SEND_WINDOW_SECS`.
+    pub window: Duration,
+}
+
+impl Default for SendLimits {
+    fn default() -> Self {
+        Self {
+            burst: 20,
+            window: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SendLimiter {
+    limits: SendLimits,
+    users: Arc<Mutex<HashMap<i64, SendRate>>>,
+}
+
+impl SendLimiter {
+    pub fn new(limits: SendLimits) -> Self {
+        Self {
+            limits,
+            users: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<i64, SendRate>> {
+        // Every operation leaves the map consistent: poisoning is ignored.
+        self.users.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes one send from `user_id`'s allowance, or says why not.
+    pub fn take(&self, user_id: i64) -> Result<()> {
+        let now = Instant::now();
+        let mut users = self.lock();
+        if users.len() >= SWEEP_AT {
+            users.retain(|_, rate| !rate.is_full(now));
+        }
+        let rate = users
+            .entry(user_id)
+            .or_insert_with(|| SendRate::new(self.limits.burst, self.limits.window, now));
+        match rate.take(now) {
+            Verdict::Allowed => Ok(()),
+            Verdict::Refused(retry_after) => Err(Error::RateLimited { retry_after }),
+            Verdict::Abusive => Err(Error::KeptSending),
+        }
+    }
+}
+
+struct SendRate {
     burst: f64,
     per_second: f64,
     tokens: f64,
@@ -20,7 +84,7 @@ pub struct SendRate {
 }
 
 #[derive(Debug, PartialEq)]
-pub enum Verdict {
+enum Verdict {
     Allowed,
     /// Try again after this long.
     Refused(Duration),
@@ -29,7 +93,7 @@ pub enum Verdict {
 }
 
 impl SendRate {
-    pub fn new(burst: u32, window: Duration, now: Instant) -> Self {
+    fn new(burst: u32, window: Duration, now: Instant) -> Self {
         let burst = f64::from(burst.max(1));
         Self {
             burst,
@@ -41,10 +105,20 @@ impl SendRate {
         }
     }
 
-    pub fn take(&mut self, now: Instant) -> Verdict {
+    fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.refilled_at);
         self.tokens = (self.tokens + elapsed.as_secs_f64() * self.per_second).min(self.burst);
         self.refilled_at = now;
+    }
+
+    /// Whether the bucket would be full at `now`: an idle user, forgettable.
+    fn is_full(&self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.refilled_at);
+        self.tokens + elapsed.as_secs_f64() * self.per_second >= self.burst
+    }
+
+    fn take(&mut self, now: Instant) -> Verdict {
+        self.refill(now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             self.refused_in_a_row = 0;
@@ -94,6 +168,20 @@ mod tests {
             assert_eq!(rate.take(later), Verdict::Allowed);
         }
         assert!(matches!(rate.take(later), Verdict::Refused(_)));
+    }
+
+    #[test]
+    fn the_allowance_is_per_user() {
+        let limiter = SendLimiter::new(SendLimits {
+            burst: 2,
+            window: Duration::from_secs(60),
+        });
+        assert!(limiter.take(1).is_ok());
+        assert!(limiter.take(1).is_ok());
+        assert!(matches!(limiter.take(1), Err(Error::RateLimited { .. })));
+        assert!(limiter.take(2).is_ok(), "another user has their own");
+        assert!(matches!(limiter.take(1), Err(Error::RateLimited { .. })));
+        assert!(matches!(limiter.take(1), Err(Error::KeptSending)));
     }
 
     #[test]
