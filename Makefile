@@ -64,7 +64,7 @@ api-fuzz:
 
 e2e: setup chromium
 	rm -f $(E2E_DB) $(E2E_DB)-wal $(E2E_DB)-shm
-	DATABASE_URL=sqlite://$(E2E_DB) RUST_LOG=warn cargo leptos end-to-end
+	DATABASE_URL=sqlite://$(E2E_DB) RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 cargo leptos end-to-end
 	bash end2end/nodes.sh
 
 ## bench: the load benchmark in release mode against the real server (docs/benchmarks.md)

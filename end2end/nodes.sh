@@ -22,7 +22,8 @@ psql -q "$admin" -c "CREATE DATABASE $database"
 # The site's file names carry hashes (hash-files); cargo-leptos wrote them
 # to target/debug/hash.txt, next to the binary.
 export DATABASE_URL=$url LEPTOS_OUTPUT_NAME=chat LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true RUST_LOG=${RUST_LOG:-warn}
+  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true RUST_LOG=${RUST_LOG:-warn} \
+  REGISTER_MAX_PER_ADDRESS=1000000
 
 wait_for() {
   for _ in $(seq 1 240); do

@@ -51,6 +51,8 @@ impl Config {
                 per_account: env.positive("LOGIN_MAX_FAILURES", login.per_account)?,
                 per_address: env.positive("LOGIN_MAX_FAILURES_PER_ADDRESS", login.per_address)?,
                 window: secs(env.positive("LOGIN_WINDOW_SECS", login.window.as_secs())?),
+                registrations_per_address: env
+                    .positive("REGISTER_MAX_PER_ADDRESS", login.registrations_per_address)?,
             },
             sends: app::server::send_rate::SendLimits {
                 burst: env.positive("SEND_BURST", sends.burst)?,

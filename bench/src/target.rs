@@ -25,6 +25,7 @@ pub const PRODUCT_SETTINGS: &[(&str, &str)] = &[
     // One synthetic user sends far faster than a person, and the
     // connections scenario opens many sockets per user.
     ("SEND_BURST", "1000000"),
+    ("REGISTER_MAX_PER_ADDRESS", "1000000"),
     ("WS_MAX_SOCKETS_PER_USER", "100000"),
 ];
 

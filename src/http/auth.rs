@@ -40,12 +40,15 @@ fn with_cookie(state: &AppState, status: StatusCode, body: AuthResponse) -> Resp
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 409, body = ErrorBody, description = "username_taken"),
         (status = 413, body = ErrorBody, description = "payload_too_large"),
+        (status = 429, body = ErrorBody, description = "rate_limited: too many registrations from this address; wait for Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds until the next attempt is allowed"))),
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientIp(addr): ClientIp,
     Json(credentials): Json<Credentials>,
 ) -> Result<Response> {
-    let body = auth::register(&state, credentials).await?;
+    let body = auth::register(&state, credentials, addr).await?;
     Ok(with_cookie(&state, StatusCode::CREATED, body))
 }
 

@@ -23,6 +23,7 @@ pub async fn spawn_app() -> TestApp {
     // Scenarios post more than a person would; the send allowance has its
     // own tests (`limits.rs`), which set it explicitly.
     settings.sends.burst = 1_000_000;
+    settings.login.registrations_per_address = 1_000_000;
     spawn_app_with(settings).await
 }
 

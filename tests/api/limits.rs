@@ -93,6 +93,38 @@ async fn one_address_spraying_many_accounts_is_stopped() {
 }
 
 #[tokio::test]
+async fn one_address_creates_only_so_many_accounts() {
+    let mut settings = behind_a_proxy();
+    settings.login.registrations_per_address = 2;
+    let app = spawn_app_with(settings).await;
+    let register = |name: &'static str, addr: &'static str| {
+        app.http
+            .post(app.url("/api/auth/register"))
+            .header("x-forwarded-for", addr)
+            .json(&json!({"username": name, "password": PASSWORD}))
+            .send()
+    };
+    for name in ["bot1", "bot2"] {
+        assert_eq!(
+            register(name, "203.0.113.9").await.unwrap().status(),
+            StatusCode::CREATED
+        );
+    }
+    let refused = register("bot3", "203.0.113.9").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key(RETRY_AFTER));
+    assert_eq!(
+        register("person", "198.51.100.7").await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    // The refused name was not taken.
+    assert_eq!(
+        register("bot3", "198.51.100.7").await.unwrap().status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
 async fn a_forged_forwarding_header_is_ignored_unless_configured() {
     let app = spawn_app().await;
     app.register("ann").await;
@@ -286,7 +318,11 @@ async fn the_allowance_is_per_user_across_sockets_and_rest() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = response.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let wait: u64 = response.headers()[RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=20).contains(&wait), "{wait}");
     // Bob's allowance is his own.
     app.post_message(&bob, room, "bob is fine").await;

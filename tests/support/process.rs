@@ -108,6 +108,7 @@ async fn launch(
             // These tests prove delivery under load; the abuse limits have
             // their own tests (tests/api/limits.rs).
             .env("SEND_BURST", "1000000")
+            .env("REGISTER_MAX_PER_ADDRESS", "1000000")
             .env("WS_MAX_SOCKETS_PER_USER", "10000")
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log.try_clone().expect("log handle")))

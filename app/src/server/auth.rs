@@ -96,8 +96,29 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// Password hashes computed at once. Each holds 19 MiB for tens of
+/// milliseconds of CPU; unbounded, a burst of logins would start hundreds
+/// on the blocking pool at once, gigabytes of memory. Past this, callers
+/// wait their turn.
+const CONCURRENT_HASHES: usize = 8;
+
+/// Runs an argon2 job on a blocking thread, at most [`CONCURRENT_HASHES`]
+/// at a time.
+async fn on_hashing_thread<T: Send + 'static>(
+    job: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+    let _turn = HASHING
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("hashing queue: {e}")))?;
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|e| Error::Internal(format!("hashing task: {e}")))?
+}
+
 async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         argon2()
             .hash_password(password.as_bytes(), &salt)
@@ -105,11 +126,10 @@ async fn hash_password(password: String) -> Result<String> {
             .map_err(|e| Error::Internal(format!("hashing password: {e}")))
     })
     .await
-    .map_err(|e| Error::Internal(format!("hashing task: {e}")))?
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    on_hashing_thread(move || {
         let parsed =
             PasswordHash::new(&hash).map_err(|e| Error::Internal(format!("stored hash: {e}")))?;
         Ok(argon2()
@@ -117,7 +137,6 @@ async fn verify_password(password: String, hash: String) -> Result<bool> {
             .is_ok())
     })
     .await
-    .map_err(|e| Error::Internal(format!("verify task: {e}")))?
 }
 
 /// A hash to verify against when the user does not exist, so that an unknown
@@ -143,9 +162,16 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-pub async fn register(state: &AppState, credentials: Credentials) -> Result<AuthResponse> {
+/// Creates an account for a client at `addr`, which may create only so
+/// many per window ([`super::login_limiter`]).
+pub async fn register(
+    state: &AppState,
+    credentials: Credentials,
+    addr: IpAddr,
+) -> Result<AuthResponse> {
     validate_username(&credentials.username)?;
     validate_password(&credentials.password)?;
+    state.login_limiter.register(addr)?;
     let hash = hash_password(credentials.password).await?;
     let now = now_ms();
     let insert = Query::insert()

@@ -10,6 +10,10 @@
 //! when the window is over the slate is clean, so no block lasts longer
 //! than one window, and the refusal says how long to wait (`Retry-After`).
 //!
+//! Registrations are counted per address too: each one costs an argon2
+//! hash and a row, so one address may create only so many accounts per
+//! window.
+//!
 //! IPv6 clients are counted per /64, the block one subscriber usually
 //! holds, so rotating through one's own addresses gains nothing.
 
@@ -34,6 +38,9 @@ pub struct LoginLimits {
     pub per_address: u32,
     /// `LOGIN_WINDOW_SECS`.
     pub window: Duration,
+    /// Registration attempts from one address per window.
+    /// `REGISTER_MAX_PER_ADDRESS`.
+    pub registrations_per_address: u32,
 }
 
 impl Default for LoginLimits {
@@ -42,6 +49,7 @@ impl Default for LoginLimits {
             per_account: 10,
             per_address: 100,
             window: Duration::from_secs(5 * 60),
+            registrations_per_address: 20,
         }
     }
 }
@@ -50,6 +58,7 @@ impl Default for LoginLimits {
 enum Key {
     Account(String, IpAddr),
     Address(IpAddr),
+    Registrations(IpAddr),
 }
 
 struct Window {
@@ -87,22 +96,51 @@ impl LoginLimiter {
         ]
     }
 
-    /// Refuses an attempt while either count is used up, saying how long
-    /// until the longer block ends.
+    /// How long until `key`'s count, at `max` or over, runs out; `None`
+    /// if it is under `max` or its window is over.
+    fn blocked(
+        &self,
+        windows: &HashMap<Key, Window>,
+        key: &Key,
+        max: u32,
+        now: Instant,
+    ) -> Option<Duration> {
+        let window = windows.get(key)?;
+        let left = self
+            .limits
+            .window
+            .checked_sub(now.duration_since(window.started))?;
+        (window.failures >= max && !left.is_zero()).then_some(left)
+    }
+
+    /// Adds one to `key`'s count, starting a new window if the last is over.
+    fn count(&self, windows: &mut HashMap<Key, Window>, key: Key, now: Instant) {
+        if windows.len() >= SWEEP_AT {
+            let limit = self.limits.window;
+            windows.retain(|_, w| now.duration_since(w.started) < limit);
+        }
+        let window = windows.entry(key).or_insert(Window {
+            failures: 0,
+            started: now,
+        });
+        if now.duration_since(window.started) >= self.limits.window {
+            *window = Window {
+                failures: 0,
+                started: now,
+            };
+        }
+        window.failures += 1;
+    }
+
+    /// Refuses a login attempt while either count is used up, saying how
+    /// long until the longer block ends.
     pub fn check(&self, username: &str, addr: IpAddr) -> Result<()> {
         let now = Instant::now();
         let windows = self.lock();
         let wait = self
             .keys(username, addr)
             .into_iter()
-            .filter_map(|(key, max)| {
-                let window = windows.get(&key)?;
-                let left = self
-                    .limits
-                    .window
-                    .checked_sub(now.duration_since(window.started))?;
-                (window.failures >= max && !left.is_zero()).then_some(left)
-            })
+            .filter_map(|(key, max)| self.blocked(&windows, &key, max, now))
             .max();
         match wait {
             Some(retry_after) => Err(Error::RateLimited { retry_after }),
@@ -112,25 +150,24 @@ impl LoginLimiter {
 
     pub fn failed(&self, username: &str, addr: IpAddr) {
         let now = Instant::now();
-        let keys = self.keys(username, addr);
         let mut windows = self.lock();
-        if windows.len() >= SWEEP_AT {
-            let limit = self.limits.window;
-            windows.retain(|_, w| now.duration_since(w.started) < limit);
+        for (key, _) in self.keys(username, addr) {
+            self.count(&mut windows, key, now);
         }
-        for (key, _) in keys {
-            let window = windows.entry(key).or_insert(Window {
-                failures: 0,
-                started: now,
-            });
-            if now.duration_since(window.started) >= self.limits.window {
-                *window = Window {
-                    failures: 0,
-                    started: now,
-                };
-            }
-            window.failures += 1;
+    }
+
+    /// Counts a registration attempt from `addr`, or refuses it if the
+    /// address has used up its registrations for this window.
+    pub fn register(&self, addr: IpAddr) -> Result<()> {
+        let now = Instant::now();
+        let key = Key::Registrations(network(addr));
+        let mut windows = self.lock();
+        let max = self.limits.registrations_per_address;
+        if let Some(retry_after) = self.blocked(&windows, &key, max, now) {
+            return Err(Error::RateLimited { retry_after });
         }
+        self.count(&mut windows, key, now);
+        Ok(())
     }
 
     /// A good password clears that account's count from that address; the
@@ -177,7 +214,22 @@ mod tests {
             per_account,
             per_address,
             window,
+            registrations_per_address: 2,
         })
+    }
+
+    #[test]
+    fn one_address_creates_only_so_many_accounts_per_window() {
+        let limiter = limiter(10, 100, Duration::from_millis(80));
+        let addr = ip("203.0.113.9");
+        assert!(limiter.register(addr).is_ok());
+        assert!(limiter.register(addr).is_ok());
+        retry_after(limiter.register(addr));
+        assert!(limiter.register(ip("203.0.113.10")).is_ok());
+        // Logins from there are a separate matter.
+        assert!(limiter.check("ann", addr).is_ok());
+        std::thread::sleep(Duration::from_millis(90));
+        assert!(limiter.register(addr).is_ok());
     }
 
     fn retry_after(result: Result<()>) -> Duration {

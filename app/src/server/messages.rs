@@ -295,7 +295,9 @@ mod seq_tests {
             username: name.into(),
             password: "password123".into(),
         };
-        let response = auth::register(state, credentials).await.unwrap();
+        let response = auth::register(state, credentials, std::net::Ipv4Addr::LOCALHOST.into())
+            .await
+            .unwrap();
         auth::authenticate(state, &response.token).await.unwrap()
     }
 
