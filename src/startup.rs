@@ -16,7 +16,7 @@ use leptos::config::LeptosOptions;
 
 pub use crate::config::{Config, ConfigError};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -41,8 +41,19 @@ pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::E
     Ok((router(state.clone(), config.leptos.clone()), state))
 }
 
+/// The app's routes, found once per process. Finding them renders the app
+/// with resource loading switched off by a process-wide flag, and a page
+/// whose resource first runs while that flag is up never finishes
+/// (leptos-rs/leptos#4773). One server never renders before its routes
+/// exist, but tests run many servers in one process: found once, before
+/// any of them serves, the flag is never up during a render.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState, leptos: LeptosOptions) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let context_state = state.clone();
     let shell_options = leptos.clone();
     let api = crate::http::router().with_state(state.clone());

@@ -263,7 +263,7 @@ fn send(room_id: i64, n: usize) -> Value {
 async fn sends_over_the_rate_are_refused_with_a_wait_and_nothing_is_lost() {
     let mut settings = Settings::default();
     settings.sends.burst = 5;
-    settings.sends.window = Duration::from_secs(2);
+    settings.sends.window = Duration::from_secs(5);
     let app = spawn_app_with(settings).await;
     let ann = app.register("ann").await;
     let room = app.create_room(&ann, "busy").await;
@@ -281,8 +281,8 @@ async fn sends_over_the_rate_are_refused_with_a_wait_and_nothing_is_lost() {
         5,
         "the refused send is not stored"
     );
-    // After the wait (2 s / 5 = 0.4 s per send) the resend goes through.
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    // After the wait (5 s / 5 = 1 s per send) the resend goes through.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     socket.send(send(room, 5)).await;
     let ack = socket.frame().await;
     assert_eq!(ack["type"], "ack", "{ack}");

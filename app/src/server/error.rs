@@ -35,7 +35,7 @@ pub enum Error {
     NotAMember,
     #[error("Not found.")]
     NotFound,
-    #[error("Too many requests. Try again in {} seconds.", whole_seconds(*retry_after))]
+    #[error("Too many requests. Try again in {}.", wait_text(*retry_after))]
     RateLimited { retry_after: Duration },
     #[error("Too many messages, sent after being told to wait. Slow down.")]
     KeptSending,
@@ -145,6 +145,13 @@ pub fn set_server_fn_status(status: StatusCode) {
 /// Seconds to wait, rounded up: "0 seconds" would invite a retry too soon.
 fn whole_seconds(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+fn wait_text(wait: Duration) -> String {
+    match whole_seconds(wait) {
+        1 => "1 second".to_owned(),
+        n => format!("{n} seconds"),
+    }
 }
 
 impl IntoResponse for Error {

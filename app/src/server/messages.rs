@@ -287,7 +287,10 @@ mod seq_tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let db = Db::connect(&url).await.unwrap();
-        (AppState::new(db, Settings::default()), dir)
+        let mut settings = Settings::default();
+        // These tests post in bursts; the allowance has its own tests.
+        settings.sends.burst = 1_000_000;
+        (AppState::new(db, settings), dir)
     }
 
     async fn user(state: &AppState, name: &str) -> AuthUser {
