@@ -73,6 +73,8 @@ pub async fn list(
         (status = 403, body = ErrorBody, description = "not_a_member"),
         (status = 404, body = ErrorBody, description = "room_not_found"),
         (status = 413, body = ErrorBody, description = "payload_too_large"),
+        (status = 429, body = ErrorBody, description = "rate_limited: over the user's send allowance; nothing was stored, resend after Retry-After seconds",
+            headers(("Retry-After" = u64, description = "Seconds until the next send is allowed"))),
     ),
     security(("bearer" = [])))]
 pub async fn create(
