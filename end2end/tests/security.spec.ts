@@ -31,3 +31,29 @@ test("the whole app runs under its Content-Security-Policy with nothing blocked"
 
   expect(violations).toEqual([]);
 });
+
+// Text is text: markup in a room name or a message is shown as typed, live
+// and after a reload (rendered on the server), and never runs.
+test("markup in a message or a room name is shown as text and never runs", async ({ page }) => {
+  const attack = `<img src=x onerror="window.__pwned=1"><b>bold</b><script>window.__pwned=2</script>`;
+  await register(page, uniqueName("xss"));
+  const room = `${uniqueName("r")} <i>x</i>`;
+  await page.getByLabel("Room name").fill(room);
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(page.getByRole("heading", { name: room })).toBeVisible();
+  await page.getByLabel("Message").fill(attack);
+  await page.getByRole("button", { name: "Send" }).click();
+  const message = page.getByRole("article").filter({ hasText: attack });
+  await expect(message).toHaveCount(1);
+
+  for (const when of ["live", "after a reload"]) {
+    if (when !== "live") {
+      await page.reload();
+      await expect(message).toHaveCount(1);
+    }
+    await expect(page.getByRole("heading", { name: room })).toBeVisible();
+    await expect(message.locator("img, b, script")).toHaveCount(0);
+    await expect(page.locator("main i")).toHaveCount(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  }
+});
