@@ -9,12 +9,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use app::server::Settings;
+use app::server::db::DatabaseUrl;
 use axum::http::HeaderName;
 use leptos::config::LeptosOptions;
 
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub settings: Settings,
     pub leptos: LeptosOptions,
 }
@@ -80,7 +81,9 @@ impl Config {
             });
         }
         Ok(Self {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://chat.db".into()),
+            database_url: DatabaseUrl::new(
+                var("DATABASE_URL").unwrap_or_else(|| "sqlite://chat.db".into()),
+            ),
             settings,
             leptos,
         })
@@ -176,20 +179,39 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
     }
 }
 
-/// cargo-leptos's settings when it runs the server; otherwise the defaults,
-/// with `LEPTOS_SITE_ADDR` honoured (tests and `make run` set it).
+/// cargo-leptos's settings when it runs the server. Run on its own (the
+/// several-nodes recipe: `target/release/chat`), the binary serves what
+/// `cargo leptos build` wrote for it: the site beside its directory
+/// (`target/site` for `target/release/chat`, from any working directory)
+/// and hashed file names exactly when cargo-leptos left the hash file next
+/// to it. Any `LEPTOS_*` variable that is set wins.
 fn leptos_options(var: &impl Fn(&str) -> Option<String>) -> LeptosOptions {
-    leptos::config::get_configuration(None)
+    let mut options = leptos::config::get_configuration(None)
         .map(|conf| conf.leptos_options)
+        .unwrap_or_else(|_| LeptosOptions::builder().output_name("chat").build());
+    if options.output_name.is_empty() {
+        options.output_name = "chat".into();
+    }
+    if let Some(addr) = var("LEPTOS_SITE_ADDR").and_then(|a| a.parse().ok()) {
+        options.site_addr = addr;
+    }
+    let exe_dir = std::env::current_exe()
         .ok()
-        .filter(|options| !options.output_name.is_empty())
-        .unwrap_or_else(|| {
-            let mut options = LeptosOptions::builder().output_name("chat").build();
-            if let Some(addr) = var("LEPTOS_SITE_ADDR").and_then(|a| a.parse().ok()) {
-                options.site_addr = addr;
-            }
-            options
-        })
+        .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf));
+    if var("LEPTOS_SITE_ROOT").is_none()
+        && let Some(site) = exe_dir
+            .as_deref()
+            .and_then(std::path::Path::parent)
+            .map(|target| target.join("site"))
+            .filter(|site| site.join(options.site_pkg_dir.as_ref()).is_dir())
+    {
+        options.site_root = site.to_string_lossy().as_ref().into();
+    }
+    if var("LEPTOS_HASH_FILES").is_none() {
+        options.hash_files =
+            exe_dir.is_some_and(|dir| dir.join(options.hash_file.as_ref()).is_file());
+    }
+    options
 }
 
 /// With `LEPTOS_HASH_FILES=true`, every page names files by the hashes

@@ -38,6 +38,7 @@ async fn main() -> std::process::ExitCode {
     let (router, state) = match build(&config).await {
         Ok(built) => built,
         Err(e) => {
+            // The URL prints with its password hidden (DatabaseUrl).
             tracing::error!(error = %e, database_url = %config.database_url, "cannot open the database");
             return std::process::ExitCode::FAILURE;
         }

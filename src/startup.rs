@@ -12,6 +12,7 @@ use app::{App, shell};
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 
 pub use crate::config::{Config, ConfigError};
@@ -36,7 +37,12 @@ pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::E
     let db = Db::connect(&config.database_url).await?;
     let state = AppState::new(db, config.settings.clone());
     if state.db.backend() == Backend::Postgres {
-        tokio::spawn(fanout::listen(state.clone(), config.database_url.clone()));
+        let stop = state.background.stopping();
+        state.background.spawn(fanout::listen(
+            state.clone(),
+            config.database_url.clone(),
+            stop,
+        ));
     }
     Ok((router(state.clone(), config.leptos.clone()), state))
 }
@@ -56,9 +62,12 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
     let routes = routes();
     let context_state = state.clone();
     let shell_options = leptos.clone();
-    let api = crate::http::router().with_state(state.clone());
+    let api = crate::http::router()
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone());
     let sockets = Router::new()
         .route("/ws", get(crate::ws::upgrade))
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
@@ -71,6 +80,7 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(crate::assets::files_or_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .with_state(ServerState {
             app: state.clone(),
             leptos,
@@ -102,6 +112,12 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .layer(TraceLayer::new_for_http())
 }
 
+/// A known path asked with a method it does not take: answered in the
+/// API's error shape, like every other refusal.
+async fn method_not_allowed() -> app::server::Error {
+    app::server::Error::MethodNotAllowed
+}
+
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }
@@ -110,7 +126,9 @@ fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer
 /// requests finish, and asks every socket to close with 1001 once the frame
 /// it is handling is answered (so a send being stored still gets its ack),
 /// waiting up to [`DRAIN_LIMIT`] for them. Sockets outlive the HTTP
-/// connections they were upgraded from, hence the separate wait.
+/// connections they were upgraded from, hence the separate wait. Then the
+/// background tasks (writer, publisher, listener) are stopped and awaited
+/// (`app::server::background`).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
@@ -119,6 +137,15 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let hub = state.hub.clone();
     let drained = hub.clone();
+    // Small writes go out at once. With Nagle's algorithm on, a socket that
+    // writes an ack and then the room's copy of the same message holds the
+    // second back until the peer acknowledges the first, and a peer that
+    // delays its ACKs (Linux: up to 40 ms) stalls every such reply.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on an accepted connection");
+        }
+    });
     axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -138,6 +165,14 @@ pub async fn serve(
             "sockets still open after the drain limit"
         );
     }
+    // Last, so that every send a socket was answering is stored first.
+    if !state.background.stop(DRAIN_LIMIT).await {
+        tracing::warn!(
+            running = state.background.running(),
+            "background tasks still running after the drain limit"
+        );
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 
@@ -169,7 +204,7 @@ pub async fn spawn(database_url: &str) -> Spawned {
 /// [`spawn`] serving the site described by `leptos` (its root, its hashes).
 pub async fn spawn_with(database_url: &str, leptos: LeptosOptions) -> Spawned {
     spawn_config(Config {
-        database_url: database_url.to_owned(),
+        database_url: database_url.to_owned().into(),
         settings: Settings::default(),
         leptos,
     })

@@ -107,8 +107,15 @@ struct FanoutArgs {
 
 #[derive(Args, Clone)]
 struct BurstArgs {
-    #[arg(long, default_value_t = 200)]
-    senders: usize,
+    /// Senders; several give one run each.
+    #[arg(long, value_delimiter = ',', default_values_t = [200])]
+    senders: Vec<usize>,
+    /// Senders also watch the room, as browsers do.
+    #[arg(long)]
+    subscribed: bool,
+    /// Each size both ways, unsubscribed then subscribed (`make bench`).
+    #[arg(long, conflicts_with = "subscribed")]
+    both: bool,
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
     #[arg(long, default_value_t = 64)]
@@ -192,7 +199,12 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
             };
             (results.ceiling, results.ceiling_max) = run_fanout(cli, &fanout, false).await?;
             (results.fanout, results.fanout_max) = run_fanout(cli, &fanout, true).await?;
-            results.burst = Some(run_burst(cli, &BurstArgs::default()).await?);
+            let burst = BurstArgs {
+                senders: vec![16, 200],
+                both: true,
+                ..BurstArgs::default()
+            };
+            results.burst = run_burst(cli, &burst).await?;
             results.history = Some(run_history(cli, &HistoryArgs::default()).await?);
             results.first_load = Some(run_first_load(cli).await?);
         }
@@ -203,7 +215,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
         Command::Ceiling(args) => {
             (results.ceiling, results.ceiling_max) = run_fanout(cli, args, false).await?
         }
-        Command::Burst(args) => results.burst = Some(run_burst(cli, args).await?),
+        Command::Burst(args) => results.burst = run_burst(cli, args).await?,
         Command::History(args) => results.history = Some(run_history(cli, args).await?),
         Command::FirstLoad => results.first_load = Some(run_first_load(cli).await?),
         Command::CeilingServer { .. } => unreachable!("handled in main"),
@@ -333,26 +345,43 @@ fn print_fanout(name: &str, o: &fanout::Outcome) {
     );
 }
 
-async fn run_burst(cli: &Cli, args: &BurstArgs) -> anyhow::Result<burst::Outcome> {
-    let target = Target::product(&cli.server, &cli.site).await?;
-    println!(
-        "== burst: {} senders for {} s ==",
-        args.senders, args.seconds
-    );
-    let params = burst::Params {
-        senders: args.senders,
-        seconds: args.seconds,
-        body_bytes: args.body_bytes,
+/// One run per size and way (unsubscribed, subscribed), each on a fresh
+/// server so that no run inherits another's room.
+async fn run_burst(cli: &Cli, args: &BurstArgs) -> anyhow::Result<Vec<burst::Outcome>> {
+    let ways: &[bool] = if args.both {
+        &[false, true]
+    } else if args.subscribed {
+        &[true]
+    } else {
+        &[false]
     };
-    let outcome = burst::run(&target, &Api::new(target.addr), &params).await;
-    report_failure(&target, outcome.is_err());
-    let outcome = outcome?;
-    println!(
-        "{} acked = {:.0}/s; ack {}; {:?}",
-        outcome.acked, outcome.acked_per_second, outcome.ack_latency, outcome.problems
-    );
-    target.stop().await;
-    Ok(outcome)
+    let mut outcomes = Vec::new();
+    for &senders in &args.senders {
+        for &subscribed in ways {
+            let target = Target::product(&cli.server, &cli.site).await?;
+            println!(
+                "== burst: {senders} senders{} for {} s ==",
+                if subscribed { ", subscribed" } else { "" },
+                args.seconds
+            );
+            let params = burst::Params {
+                senders,
+                subscribed,
+                seconds: args.seconds,
+                body_bytes: args.body_bytes,
+            };
+            let outcome = burst::run(&target, &Api::new(target.addr), &params).await;
+            report_failure(&target, outcome.is_err());
+            let outcome = outcome?;
+            println!(
+                "{} acked = {:.0}/s; ack {}; {:?}",
+                outcome.acked, outcome.acked_per_second, outcome.ack_latency, outcome.problems
+            );
+            target.stop().await;
+            outcomes.push(outcome);
+        }
+    }
+    Ok(outcomes)
 }
 
 async fn run_history(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<history::Outcome> {

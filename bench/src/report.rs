@@ -18,7 +18,8 @@ pub struct Results {
     pub ceiling: Vec<fanout::Outcome>,
     pub fanout_max: Option<MaxRate>,
     pub ceiling_max: Option<MaxRate>,
-    pub burst: Option<burst::Outcome>,
+    /// One per size and way (unsubscribed, subscribed).
+    pub burst: Vec<burst::Outcome>,
     pub history: Option<history::Outcome>,
     pub first_load: Option<first_load::Outcome>,
 }
@@ -139,7 +140,7 @@ pub fn problems(results: &Results) -> Vec<String> {
             }
         }
     }
-    if let Some(o) = &results.burst {
+    for o in &results.burst {
         add("burst", &o.problems);
     }
     if let Some(o) = &results.history {
@@ -206,7 +207,13 @@ pub fn budget(results: &Results) -> Vec<Budget> {
             met: ratio >= 0.8,
         });
     }
-    if let Some(b) = &results.burst {
+    let burst = |senders: usize, subscribed: bool| {
+        results
+            .burst
+            .iter()
+            .find(|b| b.params.senders == senders && b.params.subscribed == subscribed)
+    };
+    if let Some(b) = burst(200, false) {
         out.push(Budget {
             what: "burst: acked messages/s and p99 ack",
             target: "≥ 20,000/s, p99 ≤ 20 ms".into(),
@@ -217,6 +224,20 @@ pub fn budget(results: &Results) -> Vec<Budget> {
             met: b.acked_per_second >= 20_000.0
                 && b.ack_latency.p99_ms <= 20.0
                 && b.problems.is_empty(),
+        });
+    }
+    if let (Some(watching), Some(not)) = (burst(16, true), burst(16, false)) {
+        let ratio = not.acked_per_second / watching.acked_per_second.max(1.0);
+        out.push(Budget {
+            what: "burst, 16 senders watching their room: p99 ack, throughput vs not watching",
+            target: "p99 ≤ 10 ms, within 1.5×".into(),
+            measured: format!(
+                "p99 {:.2} ms; {:.0}/s vs {:.0}/s = {ratio:.2}×",
+                watching.ack_latency.p99_ms, watching.acked_per_second, not.acked_per_second
+            ),
+            met: watching.ack_latency.p99_ms <= 10.0
+                && ratio <= 1.5
+                && watching.problems.is_empty(),
         });
     }
     if let Some(h) = &results.history {

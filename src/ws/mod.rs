@@ -28,7 +28,7 @@ use app::server::hub::{ConnId, Control, Delivery, Subscriber};
 use app::server::{AppState, Error, SocketLimits, messages, rooms};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::SinkExt;
 use tokio::sync::{Notify, mpsc};
@@ -42,6 +42,9 @@ const CLOSE_POLICY: u16 = 1008;
 /// writing (a burst of sends) reads our close only after that; closing
 /// sooner resets the connection and can destroy the close frame unread.
 const CLOSE_LINGER: Duration = Duration::from_secs(5);
+/// How large a frame may be and still be read whole before the socket is
+/// closed for it with 1009; larger ones drop the connection.
+const OVERSIZED_FRAME_READ: usize = 4 * MAX_FRAME_BYTES;
 /// Queued messages written before one flush.
 const WRITE_BATCH: usize = 64;
 /// Bytes of frames the socket collects before it writes them out; a flush
@@ -61,11 +64,12 @@ pub async fn upgrade(
     // A foreign page must not open a socket with the user's cookie.
     let allowed = &state.settings.allowed_origins;
     if !crate::http::origin::from_our_pages(&headers, &uri, allowed) {
-        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
+        tracing::warn!(origin = ?headers.get(axum::http::header::ORIGIN), "cross-site WebSocket refused");
+        return Error::CrossSite.into_response();
     }
     let ws = match ws {
         Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
+        Err(rejection) => return Error::NotAWebSocket(rejection.body_text()).into_response(),
     };
     // Registered before the upgrade, so that the per-user cap holds however
     // many upgrades race; dropping the connection unregisters it.
@@ -78,7 +82,11 @@ pub async fn upgrade(
     ws.read_buffer_size(4096)
         .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
+        // A frame over the message limit is still read to its end (up to
+        // this much), so that no unread input is left when the socket
+        // closes: that would reset the connection and destroy the 1009
+        // close frame before the peer reads it.
+        .max_frame_size(OVERSIZED_FRAME_READ)
         .on_upgrade(move |socket| connection.run(socket, inbox))
 }
 
@@ -165,7 +173,7 @@ impl Connection {
                         // Boxed: handling a frame can await the database,
                         // and an unboxed future that size would be carried
                         // by every idle socket.
-                        if let Some(exit) = Box::pin(self.on_frame(&mut socket, frame)).await {
+                        if let Some(exit) = Box::pin(self.on_frame(&mut socket, frame, &mut outbox_rx)).await {
                             break exit;
                         }
                     }
@@ -193,12 +201,14 @@ impl Connection {
                     Control::SessionEnded => break Exit::Close(CLOSE_SESSION_ENDED, "session ended"),
                     Control::ServerShutdown => break Exit::Close(1001, "server shutting down"),
                     Control::LeftRoom(room_id) => {
-                        if self.subscriptions.remove(&room_id).is_some() {
-                            self.state.hub.unsubscribe(room_id, conn_id);
-                            let left = service_error(&Error::NotAMember, None, Some(room_id));
-                            if let Some(exit) = send(&mut socket, &left, self.write_timeout).await.exit() {
-                                break exit;
-                            }
+                        if let Some(exit) = self.recheck(&mut socket, &[room_id]).await {
+                            break exit;
+                        }
+                    }
+                    Control::RecheckRooms => {
+                        let rooms: Vec<i64> = self.subscriptions.keys().copied().collect();
+                        if let Some(exit) = self.recheck(&mut socket, &rooms).await {
+                            break exit;
                         }
                     }
                 },
@@ -234,8 +244,41 @@ impl Connection {
         // close frame to go out.
     }
 
+    /// Stops delivering each of `rooms` that the user may no longer read,
+    /// telling the client with `not_a_member`. Asked of the database, not
+    /// taken from the notice: a leave heard late must not cut a user who
+    /// has joined again since.
+    async fn recheck(&mut self, socket: &mut WebSocket, rooms: &[i64]) -> Option<Exit> {
+        for &room_id in rooms {
+            if !self.subscriptions.contains_key(&room_id) {
+                continue;
+            }
+            let error = match rooms::require_member(&self.state, self.auth.user.id, room_id).await {
+                Ok(()) => continue,
+                Err(e @ (Error::NotAMember | Error::RoomNotFound)) => e,
+                Err(e) => {
+                    // Unknown: keep delivering; the next check decides.
+                    tracing::warn!(error = %e, room_id, "could not recheck a membership");
+                    continue;
+                }
+            };
+            self.subscriptions.remove(&room_id);
+            self.state.hub.unsubscribe(room_id, self.conn_id);
+            let left = service_error(&error, None, Some(room_id));
+            if let Some(exit) = send(socket, &left, self.write_timeout).await.exit() {
+                return Some(exit);
+            }
+        }
+        None
+    }
+
     /// Handles one frame from the client; `Some` ends the connection.
-    async fn on_frame(&mut self, socket: &mut WebSocket, frame: WsMessage) -> Option<Exit> {
+    async fn on_frame(
+        &mut self,
+        socket: &mut WebSocket,
+        frame: WsMessage,
+        outbox: &mut mpsc::Receiver<Arc<Delivery>>,
+    ) -> Option<Exit> {
         let text = match frame {
             WsMessage::Text(text) => text,
             WsMessage::Binary(_) => {
@@ -252,12 +295,18 @@ impl Connection {
             },
             Err(error) => vec![*error],
         };
-        for reply in &replies {
-            if let Some(exit) = send(socket, reply, self.write_timeout).await.exit() {
-                return Some(exit);
+        // The replies, and the room frames already queued (a sender's own
+        // message usually is, by the time its ack is), leave in one flush.
+        let subscriptions = &mut self.subscriptions;
+        let batch = async {
+            for reply in &replies {
+                let text = serde_json::to_string(reply).map_err(axum::Error::new)?;
+                socket.feed(WsMessage::Text(text.into())).await?;
             }
-        }
-        None
+            feed_queued(socket, None, outbox, subscriptions).await?;
+            socket.flush().await
+        };
+        finish(timeout(self.write_timeout, batch).await).exit()
     }
 
     /// The replies to one well-formed frame, or why the socket must close.
@@ -289,7 +338,7 @@ impl Connection {
                 .await
                 {
                     Ok((message, _)) => vec![ServerFrame::Ack { client_id, message }],
-                    Err(Error::KeptSending) => {
+                    Err(Error::KeptSending { .. }) => {
                         tracing::warn!(
                             conn_id = self.conn_id,
                             user_id = self.auth.user.id,
@@ -399,8 +448,6 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame, limit: Duration) -> S
 
 /// Writes `first` and whatever else is already queued, then flushes once:
 /// in a busy room a socket costs one syscall per batch, not per message.
-/// Skips what this socket must not get: rooms it left, and seqs it already
-/// has (the overlap between a subscription's backlog and its live stream).
 async fn write_queued(
     socket: &mut WebSocket,
     first: Arc<Delivery>,
@@ -409,27 +456,45 @@ async fn write_queued(
     limit: Duration,
 ) -> Sent {
     let batch = async {
-        let mut next = Some(first);
-        let mut written = 0;
-        while let Some(delivery) = next.take() {
-            if let Some(last) = subscriptions.get_mut(&delivery.room_id)
-                && delivery.seq > *last
-            {
-                *last = delivery.seq;
-                socket.feed(WsMessage::Text(delivery.frame.clone())).await?;
-                written += 1;
-            }
-            if written < WRITE_BATCH {
-                next = queue.try_recv().ok();
-            }
-        }
-        if written > 0 {
+        if feed_queued(socket, Some(first), queue, subscriptions).await? > 0 {
             socket.flush().await
         } else {
             Ok(())
         }
     };
-    match timeout(limit, batch).await {
+    finish(timeout(limit, batch).await)
+}
+
+/// Feeds `first` and what is already queued (up to [`WRITE_BATCH`]) into
+/// the socket's buffer without flushing, and returns how many it fed.
+/// Skips what this socket must not get: rooms it left, and seqs it already
+/// has (the overlap between a subscription's backlog and its live stream).
+async fn feed_queued(
+    socket: &mut WebSocket,
+    first: Option<Arc<Delivery>>,
+    queue: &mut mpsc::Receiver<Arc<Delivery>>,
+    subscriptions: &mut HashMap<i64, i64>,
+) -> Result<usize, axum::Error> {
+    let mut next = first.or_else(|| queue.try_recv().ok());
+    let mut written = 0;
+    while let Some(delivery) = next.take() {
+        if let Some(last) = subscriptions.get_mut(&delivery.room_id)
+            && delivery.seq > *last
+        {
+            *last = delivery.seq;
+            socket.feed(WsMessage::Text(delivery.frame.clone())).await?;
+            written += 1;
+        }
+        if written < WRITE_BATCH {
+            next = queue.try_recv().ok();
+        }
+    }
+    Ok(written)
+}
+
+/// How a write bounded by the write timeout ended.
+fn finish(result: Result<Result<(), axum::Error>, tokio::time::error::Elapsed>) -> Sent {
+    match result {
         Ok(Ok(())) => Sent::Ok,
         Ok(Err(_)) => Sent::Failed,
         Err(_) => Sent::TimedOut,
@@ -437,14 +502,17 @@ async fn write_queued(
 }
 
 async fn write(socket: &mut WebSocket, frame: WsMessage, limit: Duration) -> Sent {
-    match timeout(limit, socket.send(frame)).await {
-        Ok(Ok(())) => Sent::Ok,
-        Ok(Err(_)) => Sent::Failed,
-        Err(_) => Sent::TimedOut,
-    }
+    finish(timeout(limit, socket.send(frame)).await)
 }
 
+/// Whether a read failed because the peer's message is over
+/// [`MAX_FRAME_BYTES`]: the close code then says so (1009).
 fn is_capacity_error(error: &axum::Error) -> bool {
-    let text = error.to_string();
-    text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity")
+    use std::error::Error as _;
+    matches!(
+        error
+            .source()
+            .and_then(|inner| inner.downcast_ref::<tungstenite::Error>()),
+        Some(tungstenite::Error::Capacity(_))
+    )
 }

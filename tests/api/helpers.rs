@@ -3,7 +3,7 @@
 
 use std::ops::Deref;
 
-use app::server::Settings;
+use app::server::{AppState, Settings};
 use chat::startup::{Config, Spawned, spawn_config};
 use leptos::config::LeptosOptions;
 
@@ -31,7 +31,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(settings: Settings) -> TestApp {
     let database = TestDatabase::create().await;
     let server = spawn_config(Config {
-        database_url: database.url.clone(),
+        database_url: database.url.clone().into(),
         settings,
         leptos: LeptosOptions::builder().output_name("chat").build(),
     })
@@ -40,6 +40,16 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
         api: Api::new(server.addr),
         server,
         _database: database,
+    }
+}
+
+impl TestApp {
+    /// Stops the server as SIGTERM does, and returns what outlives it: its
+    /// state (to inspect the database and its tasks) and the database.
+    pub async fn stop(self) -> (AppState, TestDatabase) {
+        let state = self.server.state.clone();
+        self.server.stop().await;
+        (state, self._database)
     }
 }
 

@@ -354,6 +354,29 @@ async fn a_socket_that_keeps_sending_after_refusals_is_closed() {
     assert_eq!(codes[..3], ["ack", "ack", "ack"]);
     assert!(codes[3..].iter().all(|c| c == "rate_limited"), "{codes:?}");
     assert_eq!(app.history(&ann, room).await.len(), 3);
+    // REST, still over the allowance after all those refusals, is told to
+    // wait like any other refused post: 429 with Retry-After.
+    let response = app
+        .http
+        .post(app.url(&format!("/api/rooms/{room}/messages")))
+        .bearer_auth(&ann.token)
+        .json(&json!({"body": "over REST"}))
+        .send()
+        .await
+        .unwrap();
+    let wait: u64 = response
+        .headers()
+        .get(RETRY_AFTER)
+        .expect("Retry-After on every 429")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+    assert_eq!(app.history(&ann, room).await.len(), 3);
     // The user is not punished beyond the socket: a new one works.
     app.socket(&ann).await.assert_quiet().await;
 }

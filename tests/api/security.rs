@@ -183,7 +183,16 @@ async fn a_foreign_page_cannot_open_a_socket() {
         .insert("Origin", FOREIGN.parse().unwrap());
     match tokio_tungstenite::connect_async(request).await {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            assert_eq!(response.status(), StatusCode::FORBIDDEN)
+            // In the documented error shape, like every other refusal.
+            let body: Value =
+                serde_json::from_slice(response.body().as_deref().unwrap_or_default())
+                    .expect("a JSON error body");
+            assert_error(
+                response.status(),
+                &body,
+                StatusCode::FORBIDDEN,
+                "cross_site_request",
+            );
         }
         other => panic!("expected 403, got {:?}", other.map(|(_, r)| r.status())),
     }

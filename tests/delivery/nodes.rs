@@ -108,3 +108,38 @@ async fn a_logout_on_one_node_ends_the_session_on_the_other() {
         "node 2 forgot the session it had cached"
     );
 }
+
+#[tokio::test]
+async fn leaving_on_one_node_stops_the_room_on_the_other() {
+    let database = TestDatabase::postgres().await;
+    let one = node(&database, "node1").await;
+    let two = node(&database, "node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let owner = api1.register("owner").await;
+    let room = api1.create_room(&owner, "leave across nodes").await;
+    let ann = api1.register("ann").await;
+    api1.join(&ann, room).await;
+    // Ann watches the room from a socket on node 2 and hears node 1.
+    let mut socket = api2.socket(&ann).await;
+    socket.subscribe(room, None).await;
+    api1.post_message(&owner, room, "before").await;
+    assert_eq!(socket.frame().await["message"]["body"], "before");
+
+    // She leaves through node 1; her socket on node 2 is told, then hears
+    // nothing more of the room.
+    let (status, body) = api1
+        .post(
+            &format!("/api/rooms/{room}/leave"),
+            &ann.token,
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}");
+    let told = socket.frame().await;
+    assert_eq!(told["type"], "error", "{told}");
+    assert_eq!(told["code"], "not_a_member", "{told}");
+    assert_eq!(told["room_id"], room, "{told}");
+    api1.post_message(&owner, room, "after").await;
+    socket.assert_quiet().await;
+}

@@ -77,3 +77,46 @@ async fn secrets_never_reach_the_log() {
         "a cookie is in the log:\n{log}"
     );
 }
+
+/// A PostgreSQL URL carries the database's password; when the database
+/// cannot be opened, the log names the URL with the password hidden.
+#[tokio::test]
+async fn a_database_password_never_reaches_the_log() {
+    const DB_PASSWORD: &str = "db-pass-5521";
+    let admin = crate::support::database::postgres_admin_url();
+    let (_, host) = admin
+        .rsplit_once('@')
+        .expect("the admin URL names a host after '@'");
+    let host = host.rsplit_once('/').map_or(host, |(host, _)| host);
+    // A database that does not exist: the server cannot open it and says so.
+    let url = format!(
+        "postgres://postgres:{DB_PASSWORD}@{host}/chat_no_such_database?password={DB_PASSWORD}"
+    );
+    let output = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_chat"))
+            .env("DATABASE_URL", &url)
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "debug")
+            .env("NO_COLOR", "1")
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .expect("the server gives up on a missing database")
+    .expect("the server runs");
+    assert!(!output.status.success());
+    let log = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        log.contains("cannot open the database") && log.contains("chat_no_such_database"),
+        "the log says which database failed:\n{log}"
+    );
+    assert!(
+        !log.contains(DB_PASSWORD),
+        "the password is in the log:\n{log}"
+    );
+}

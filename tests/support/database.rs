@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use sqlx::{Connection, Executor, PgConnection};
 
 /// The server every test database is created on, and dropped from.
-fn postgres_admin_url() -> String {
+pub fn postgres_admin_url() -> String {
     std::env::var("CHAT_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }

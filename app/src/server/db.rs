@@ -14,6 +14,8 @@ use sqlx::any::{AnyArguments, AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, FromRow};
 
+pub use super::database_url::DatabaseUrl;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -28,9 +30,9 @@ pub struct Db {
 
 impl Db {
     /// Connects and applies pending migrations.
-    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+    pub async fn connect(url: &DatabaseUrl) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
-        let (url, backend) = normalize_url(url)?;
+        let (url, backend) = normalize_url(url.expose())?;
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
@@ -184,7 +186,12 @@ fn normalize_url(url: &str) -> Result<(String, Backend), sqlx::Error> {
         Ok((url.to_owned(), Backend::Postgres))
     } else {
         Err(sqlx::Error::Configuration(
-            format!("DATABASE_URL must start with sqlite: or postgres:, got {url:?}").into(),
+            // The scheme alone: the rest may hold a password.
+            format!(
+                "DATABASE_URL must start with sqlite: or postgres:, got {:?}",
+                url.split(':').next().unwrap_or_default()
+            )
+            .into(),
         ))
     }
 }

@@ -37,8 +37,11 @@ pub enum Error {
     NotFound,
     #[error("Too many requests. Try again in {}.", wait_text(*retry_after))]
     RateLimited { retry_after: Duration },
-    #[error("Too many messages, sent after being told to wait. Slow down.")]
-    KeptSending,
+    /// A send over the allowance from a client that ignored the refusals
+    /// before it; a socket is closed for it, REST answers like
+    /// [`Error::RateLimited`].
+    #[error("Too many messages, sent after being told to wait. Try again in {}.", wait_text(*retry_after))]
+    KeptSending { retry_after: Duration },
     #[error("You have too many open connections. Close a tab and try again.")]
     TooManySockets,
     #[error("You are watching too many rooms on this connection.")]
@@ -47,6 +50,11 @@ pub enum Error {
     TooLarge { limit: usize },
     #[error("This request came from another site and was refused.")]
     CrossSite,
+    #[error("This path does not accept that method.")]
+    MethodNotAllowed,
+    /// `GET /ws` without a usable WebSocket handshake.
+    #[error("This endpoint only takes WebSocket upgrades: {0}")]
+    NotAWebSocket(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -73,11 +81,13 @@ impl Error {
             Error::RoomNotFound => "room_not_found",
             Error::NotAMember => "not_a_member",
             Error::NotFound => "not_found",
-            Error::RateLimited { .. } | Error::KeptSending => "rate_limited",
+            Error::RateLimited { .. } | Error::KeptSending { .. } => "rate_limited",
             Error::TooManySockets => "too_many_sockets",
             Error::TooManySubscriptions => "too_many_subscriptions",
             Error::TooLarge { .. } => "payload_too_large",
             Error::CrossSite => "cross_site_request",
+            Error::MethodNotAllowed => "method_not_allowed",
+            Error::NotAWebSocket(_) => "websocket_upgrade_required",
             Error::Database(_) | Error::Internal(_) => "internal_error",
         }
     }
@@ -90,10 +100,12 @@ impl Error {
             Error::NotAMember | Error::CrossSite => StatusCode::FORBIDDEN,
             Error::RoomNotFound | Error::NotFound => StatusCode::NOT_FOUND,
             Error::RateLimited { .. }
-            | Error::KeptSending
+            | Error::KeptSending { .. }
             | Error::TooManySockets
             | Error::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
             Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Error::NotAWebSocket(_) => StatusCode::BAD_REQUEST,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -163,7 +175,7 @@ impl IntoResponse for Error {
             }),
         )
             .into_response();
-        if let Error::RateLimited { retry_after } = self {
+        if let Error::RateLimited { retry_after } | Error::KeptSending { retry_after } = self {
             response
                 .headers_mut()
                 .insert(RETRY_AFTER, HeaderValue::from(whole_seconds(retry_after)));

@@ -23,8 +23,16 @@
 //! A logout sends the session's id (the token's hash, never the token) on
 //! a second channel; every node forgets the session and closes its sockets.
 //! A node trusts its session cache only while it listens, since while it
-//! does not, it could miss one.
+//! does not, it could miss one. Leaving a room is sent on a third channel,
+//! so that the user's sockets on every node stop receiving the room; after
+//! a gap in listening, every socket checks its rooms again, since a leave
+//! may have gone unheard.
 //!
+//! Every loop here stops when the node's [`Background`] says so: the
+//! publisher after publishing everything committed, the listener at once
+//! (what it has not heard is in the database).
+//!
+//! [`Background`]: super::background::Background
 //! [`Hub`]: super::hub::Hub
 
 use std::time::Duration;
@@ -33,9 +41,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use super::auth;
-use super::db::{Backend, Db};
+use super::background::Background;
+use super::db::{Backend, DatabaseUrl, Db};
 use super::error::Result;
 use super::hub::Hub;
 use super::messages;
@@ -46,6 +56,8 @@ use crate::model::Message;
 pub const CHANNEL: &str = "chat_messages";
 /// The channel of ended sessions.
 pub const SESSIONS_CHANNEL: &str = "chat_sessions";
+/// The channel of users leaving rooms.
+pub const LEFT_CHANNEL: &str = "chat_left";
 /// Payloads above this are sent as a pointer (the limit is 8000 bytes).
 const MAX_INLINE_PAYLOAD: usize = 7000;
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
@@ -85,6 +97,29 @@ pub async fn announce_session_end(db: &Db, conn: &mut AnyConnection, session: &s
     Ok(())
 }
 
+/// A user who left a room, as the other nodes hear of it.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Left {
+    user_id: i64,
+    room_id: i64,
+}
+
+/// Called inside the transaction that removes the membership: every node
+/// hears of it when it commits.
+pub async fn announce_left(
+    db: &Db,
+    conn: &mut AnyConnection,
+    user_id: i64,
+    room_id: i64,
+) -> Result<()> {
+    if db.backend() == Backend::Postgres {
+        let payload = serde_json::to_string(&Left { user_id, room_id })
+            .map_err(|e| super::Error::Internal(format!("encoding a leave: {e}")))?;
+        db.notify(conn, LEFT_CHANNEL, &payload).await?;
+    }
+    Ok(())
+}
+
 /// Hands committed messages to the hub, in commit order.
 ///
 /// On SQLite a task of its own publishes them, so that the writer's next
@@ -103,12 +138,15 @@ pub struct Publisher {
 const PUBLISH_QUEUE: usize = 4096;
 
 impl Publisher {
-    pub fn start(db: &Db, hub: Hub) -> Self {
+    /// Starts the publishing task on SQLite. It ends once every `Publisher`
+    /// is dropped (the writer's, when the writer stops) and everything
+    /// committed has been published.
+    pub fn start(db: &Db, hub: Hub, background: &Background) -> Self {
         if db.backend() != Backend::Sqlite {
             return Self { queue: None };
         }
         let (queue, mut committed) = mpsc::channel::<Message>(PUBLISH_QUEUE);
-        tokio::spawn(async move {
+        background.spawn(async move {
             let mut batch = Vec::with_capacity(256);
             while committed.recv_many(&mut batch, 256).await > 0 {
                 for message in batch.drain(..) {
@@ -131,33 +169,60 @@ impl Publisher {
     }
 }
 
-/// Runs for the life of a PostgreSQL node: listens, and catches up after
-/// every (re)connection.
-pub async fn listen(state: AppState, url: String) {
+/// Runs for the life of a PostgreSQL node, until `stop`: listens, and
+/// catches up after every (re)connection.
+pub async fn listen(state: AppState, url: DatabaseUrl, stop: CancellationToken) {
     // Named per process, so an operator (or a test) can find this connection.
-    let url = with_application_name(&url, &format!("chat-listener-{}", std::process::id()));
+    let url = with_application_name(
+        url.expose(),
+        &format!("chat-listener-{}", std::process::id()),
+    );
     let mut delay = Duration::from_millis(100);
-    loop {
-        let mut listener = match connect(&url).await {
+    let mut listened_before = false;
+    while !stop.is_cancelled() {
+        let connected = tokio::select! {
+            connected = connect(&url) => connected,
+            () = stop.cancelled() => break,
+        };
+        let mut listener = match connected {
             Ok(listener) => listener,
             Err(e) => {
                 tracing::warn!(error = %e, ?delay, "cannot listen for messages; retrying");
-                tokio::time::sleep(delay).await;
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => {}
+                    () = stop.cancelled() => break,
+                }
                 delay = (delay * 2).min(MAX_RECONNECT_DELAY);
                 continue;
             }
         };
         delay = Duration::from_millis(100);
         state.sessions.trust();
+        if std::mem::replace(&mut listened_before, true) {
+            // A leave announced while we were not listening went unheard.
+            state.hub.recheck_rooms();
+        }
         // Listening first, then reading: whatever commits in between is
         // both read here and heard below, and the repeat is dropped by seq.
         if let Err(e) = catch_up(&state).await {
             tracing::warn!(error = %e, "catching up after (re)connecting failed");
         }
         loop {
-            match listener.try_recv().await {
+            let heard = tokio::select! {
+                heard = listener.try_recv() => heard,
+                () = stop.cancelled() => break,
+            };
+            match heard {
                 Ok(Some(notification)) if notification.channel() == SESSIONS_CHANNEL => {
                     auth::session_ended(&state, notification.payload());
+                }
+                Ok(Some(notification)) if notification.channel() == LEFT_CHANNEL => {
+                    match serde_json::from_str::<Left>(notification.payload()) {
+                        Ok(left) => state.hub.left_room(left.user_id, left.room_id),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "unreadable leave notification ignored")
+                        }
+                    }
                 }
                 Ok(Some(notification)) => {
                     if let Err(e) = deliver(&state, notification.payload()).await {
@@ -176,11 +241,14 @@ pub async fn listen(state: AppState, url: String) {
         }
         state.sessions.distrust();
     }
+    tracing::debug!("message listener stopped");
 }
 
 async fn connect(url: &str) -> std::result::Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
-    listener.listen_all([CHANNEL, SESSIONS_CHANNEL]).await?;
+    listener
+        .listen_all([CHANNEL, SESSIONS_CHANNEL, LEFT_CHANNEL])
+        .await?;
     Ok(listener)
 }
 

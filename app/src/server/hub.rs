@@ -27,8 +27,12 @@ use crate::protocol::ServerFrame;
 pub enum Control {
     /// The session ended: close the socket.
     SessionEnded,
-    /// The user left this room: stop delivering it.
+    /// The user left this room (on any node): stop delivering it, unless
+    /// they are a member again by now (the news can arrive late).
     LeftRoom(i64),
+    /// Leaves may have gone unheard (this node stopped listening for a
+    /// while): check every room delivered against the memberships.
+    RecheckRooms,
     /// The server is stopping: close with 1001 so the client reconnects.
     ServerShutdown,
 }
@@ -232,6 +236,10 @@ impl Hub {
 
     pub fn left_room(&self, user_id: i64, room_id: i64) {
         self.notify(|conn| conn.user_id == user_id, Control::LeftRoom(room_id));
+    }
+
+    pub fn recheck_rooms(&self) {
+        self.notify(|_| true, Control::RecheckRooms);
     }
 
     /// Asks every socket to close; part of graceful shutdown.

@@ -286,7 +286,7 @@ mod seq_tests {
     async fn state() -> (AppState, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let db = Db::connect(&url).await.unwrap();
+        let db = Db::connect(&url.into()).await.unwrap();
         let mut settings = Settings::default();
         // These tests post in bursts; the allowance has its own tests.
         settings.sends.burst = 1_000_000;

@@ -6,8 +6,10 @@
 //! rule is written once whichever way a client comes in.
 
 pub mod auth;
+pub mod background;
 pub mod context;
 pub mod csp;
+pub mod database_url;
 pub mod db;
 pub mod error;
 pub mod fanout;

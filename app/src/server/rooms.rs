@@ -9,6 +9,7 @@ use sqlx::AnyConnection;
 use super::auth::AuthUser;
 use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
+use super::fanout;
 use super::schema::{Memberships, Rooms};
 use super::state::AppState;
 use super::text::{Lines, reject_control_chars};
@@ -197,8 +198,15 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
         .and_where(Expr::col(Memberships::RoomId).eq(room.id))
         .and_where(Expr::col(Memberships::UserId).eq(auth.user.id))
         .to_owned();
-    let mut conn = state.db.acquire().await?;
-    state.db.execute(&mut conn, &delete).await?;
+    // One transaction: every node hears of the leave exactly when it
+    // commits (PostgreSQL sends NOTIFY on commit).
+    let mut tx = state.db.begin().await?;
+    let removed = state.db.execute(&mut tx, &delete).await?;
+    if removed > 0 {
+        fanout::announce_left(&state.db, &mut tx, auth.user.id, room_id).await?;
+    }
+    tx.commit().await?;
+    // This node at once; the others (PostgreSQL) when the notice arrives.
     state.hub.left_room(auth.user.id, room_id);
     Ok(())
 }

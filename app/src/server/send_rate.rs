@@ -69,7 +69,7 @@ impl SendLimiter {
         match rate.take(now) {
             Verdict::Allowed => Ok(()),
             Verdict::Refused(retry_after) => Err(Error::RateLimited { retry_after }),
-            Verdict::Abusive => Err(Error::KeptSending),
+            Verdict::Abusive(retry_after) => Err(Error::KeptSending { retry_after }),
         }
     }
 }
@@ -88,8 +88,9 @@ enum Verdict {
     Allowed,
     /// Try again after this long.
     Refused(Duration),
-    /// Refused too often without pause: close the socket.
-    Abusive,
+    /// Refused too often without pause: close the socket. (REST is told
+    /// the same wait as a refusal.)
+    Abusive(Duration),
 }
 
 impl SendRate {
@@ -125,12 +126,11 @@ impl SendRate {
             return Verdict::Allowed;
         }
         self.refused_in_a_row += 1;
+        let wait = Duration::from_secs_f64((1.0 - self.tokens) / self.per_second);
         if self.refused_in_a_row > self.abuse_after {
-            return Verdict::Abusive;
+            return Verdict::Abusive(wait);
         }
-        Verdict::Refused(Duration::from_secs_f64(
-            (1.0 - self.tokens) / self.per_second,
-        ))
+        Verdict::Refused(wait)
     }
 }
 
@@ -181,7 +181,7 @@ mod tests {
         assert!(matches!(limiter.take(1), Err(Error::RateLimited { .. })));
         assert!(limiter.take(2).is_ok(), "another user has their own");
         assert!(matches!(limiter.take(1), Err(Error::RateLimited { .. })));
-        assert!(matches!(limiter.take(1), Err(Error::KeptSending)));
+        assert!(matches!(limiter.take(1), Err(Error::KeptSending { .. })));
     }
 
     #[test]
@@ -193,7 +193,7 @@ mod tests {
             match patient.take(now) {
                 Verdict::Allowed => {}
                 Verdict::Refused(wait) => now += wait,
-                Verdict::Abusive => panic!("a client that waits is never abusive"),
+                Verdict::Abusive(_) => panic!("a client that waits is never abusive"),
             }
         }
         let mut flood = SendRate::new(3, Duration::from_secs(3), start);
@@ -207,6 +207,6 @@ mod tests {
                 .iter()
                 .all(|v| matches!(v, Verdict::Refused(_)))
         );
-        assert_eq!(verdicts[6], Verdict::Abusive);
+        assert!(matches!(verdicts[6], Verdict::Abusive(wait) if wait > Duration::ZERO));
     }
 }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use super::background::Background;
 use super::db::{Backend, Db};
 use super::hub::Hub;
 use super::login_limiter::{LoginLimiter, LoginLimits};
@@ -93,14 +94,18 @@ pub struct AppState {
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
     pub send_limiter: SendLimiter,
+    /// The node's long-running tasks and their stop signal.
+    pub background: Background,
 }
 
 impl AppState {
     /// Starts the message writer, so it must run inside the tokio runtime.
     pub fn new(db: Db, settings: Settings) -> Self {
         let hub = Hub::default();
+        let background = Background::default();
         Self {
-            writer: Writer::start(db.clone(), hub.clone()),
+            writer: Writer::start(db.clone(), hub.clone(), &background),
+            background,
             sessions: SessionCache::new(db.backend() == Backend::Sqlite),
             db,
             hub,

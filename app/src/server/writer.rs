@@ -32,7 +32,9 @@ use sea_query::{Expr, Query};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Connection};
 use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
 
+use super::background::Background;
 use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
 use super::fanout::{self, Publisher};
@@ -64,11 +66,13 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the node's writer task; it ends when the last `Writer` is dropped.
-    pub fn start(db: Db, hub: Hub) -> Self {
+    /// Starts the node's writer task. It ends when the node stops (after
+    /// storing every post already handed to it) or when the last `Writer`
+    /// is dropped.
+    pub fn start(db: Db, hub: Hub, background: &Background) -> Self {
         let (posts, queue) = mpsc::channel(QUEUE);
-        let publisher = Publisher::start(&db, hub);
-        tokio::spawn(run(db, publisher, queue));
+        let publisher = Publisher::start(&db, hub, background);
+        background.spawn(run(db, publisher, queue, background.stopping()));
         Self { posts }
     }
 
@@ -92,13 +96,30 @@ impl std::fmt::Debug for Writer {
     }
 }
 
-async fn run(db: Db, publisher: Publisher, mut queue: mpsc::Receiver<Post>) {
+async fn run(
+    db: Db,
+    publisher: Publisher,
+    mut queue: mpsc::Receiver<Post>,
+    stop: CancellationToken,
+) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     // The writer keeps its connection: on SQLite its page cache then stays
     // warm, since no other connection writes messages. After any error it
     // takes a fresh one.
     let mut held: Option<PoolConnection<Any>> = None;
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        let received = tokio::select! {
+            received = queue.recv_many(&mut batch, MAX_BATCH) => received,
+            // Stopping: take no new posts, but store every one already
+            // handed over (the closed queue still yields them, then 0).
+            () = stop.cancelled(), if !queue.is_closed() => {
+                queue.close();
+                continue;
+            }
+        };
+        if received == 0 {
+            break;
+        }
         let mut conn = match held.take() {
             Some(conn) => conn,
             None => match db.acquire().await {

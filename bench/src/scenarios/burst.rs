@@ -3,6 +3,12 @@
 //! so this measures persistence: how many commits per second, and how long
 //! a sender waits for one. One more socket watches the room and checks that
 //! it sees every acknowledged seq once, in order.
+//!
+//! With `subscribed`, every sender also watches the room, as a browser
+//! always does: it receives its own message's room frame beside the ack,
+//! and everyone else's. That is the case a sender actually lives in, and
+//! the one where the ack can be held behind the room's frames (or, with
+//! Nagle's algorithm on, behind a delayed ACK).
 
 use std::time::Duration;
 
@@ -21,6 +27,8 @@ use crate::target::Target;
 #[derive(Clone, Debug, Serialize)]
 pub struct Params {
     pub senders: usize,
+    /// Senders subscribe to the room first, as a browser does.
+    pub subscribed: bool,
     pub seconds: f64,
     pub body_bytes: usize,
 }
@@ -52,8 +60,15 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
     let mut watcher = socket::connect(target.addr, Some(&users[0].token), params.senders).await?;
     let start_seq = socket::subscribe(&mut watcher, room_id).await?;
 
+    let subscribed = params.subscribed;
     let sockets = stream::iter(users.iter().enumerate())
-        .map(|(n, user)| socket::connect(target.addr, Some(&user.token), n))
+        .map(|(n, user)| async move {
+            let mut ws = socket::connect(target.addr, Some(&user.token), n).await?;
+            if subscribed {
+                socket::subscribe(&mut ws, room_id).await?;
+            }
+            anyhow::Ok(ws)
+        })
         .buffer_unordered(64)
         .collect::<Vec<_>>()
         .await
@@ -141,25 +156,34 @@ async fn send_until(
             result.error = Some(format!("sender {n}: {e}"));
             break;
         }
-        match socket::next_text(&mut read).await {
-            Ok(Some(text)) => match Frame::scan(&text) {
-                Frame::Ack { seq, stamp } => {
-                    result.latency.record(socket::since(stamp));
-                    result.seqs.push(seq);
+        // A subscribed sender reads the room's frames until its ack.
+        let answered = loop {
+            match socket::next_text(&mut read).await {
+                Ok(Some(text)) => match Frame::scan(&text) {
+                    Frame::Ack { seq, stamp } => {
+                        result.latency.record(socket::since(stamp));
+                        result.seqs.push(seq);
+                        break true;
+                    }
+                    Frame::Message { .. } => continue,
+                    _ => {
+                        result.refused += 1;
+                        result.error.get_or_insert_with(|| text.to_string());
+                        break true;
+                    }
+                },
+                Ok(None) => {
+                    result.error = Some(format!("sender {n}: socket closed"));
+                    break false;
                 }
-                _ => {
-                    result.refused += 1;
-                    result.error.get_or_insert_with(|| text.to_string());
+                Err(e) => {
+                    result.error = Some(format!("sender {n}: {e}"));
+                    break false;
                 }
-            },
-            Ok(None) => {
-                result.error = Some(format!("sender {n}: socket closed"));
-                break;
             }
-            Err(e) => {
-                result.error = Some(format!("sender {n}: {e}"));
-                break;
-            }
+        };
+        if !answered {
+            break;
         }
     }
     result
