@@ -7,7 +7,6 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
-E2E_DB := target/e2e.db
 
 .PHONY: setup tools chromium island run dev test lint unit api-fuzz e2e bench clean
 
@@ -62,10 +61,13 @@ api-fuzz:
 	cargo build --features ssr --bin chat
 	bash end2end/api-fuzz.sh
 
+# Playwright in headless Chromium, on the release build as README ships it:
+# README's several-nodes recipe followed literally (it builds the release
+# site and binary; two nodes on PostgreSQL, every asset checked), then the
+# whole suite against that binary on a fresh SQLite file.
 e2e: setup chromium
-	rm -f $(E2E_DB) $(E2E_DB)-wal $(E2E_DB)-shm
-	DATABASE_URL=sqlite://$(E2E_DB) RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 cargo leptos end-to-end
 	bash end2end/nodes.sh
+	bash end2end/suite.sh
 
 ## bench: the load benchmark in release mode against the real server (docs/benchmarks.md)
 # Arguments after BENCH= pick a scenario and size, e.g. `make bench BENCH="fanout --rate 2000"`.

@@ -1,29 +1,49 @@
 #!/usr/bin/env bash
-# The Playwright two-node scenario: two server processes on one fresh
-# PostgreSQL database, a browser on each. Expects `cargo leptos build` (debug)
-# to have run, as `make e2e` does first. The database is dropped afterwards.
+# README "Running several nodes", followed literally: the recipe's shell
+# block is read out of README.md and run as written (only the database
+# name is made unique, so that a run never touches a real `chat` database).
+# Then every file the served pages name must answer 200 on both nodes
+# (stylesheet, script, WASM, island, icon), and the two-node Playwright
+# scenario runs against them. If README's recipe changes shape, this
+# fails, and the recipe and this test are mended together.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 admin=${CHAT_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
-database=chat_e2e_$$
-url="${admin%/*}/$database"
-pids=()
+database=chat_recipe_$$
+log=target/nodes-recipe.log
+mkdir -p target
+
+recipe=$(awk '
+  /^Two nodes on one machine/ { found = 1 }
+  found && /^```sh$/ { inside = 1; next }
+  inside && /^```$/ { exit }
+  inside { print }
+' README.md)
+for expected in 'createdb -h 127.0.0.1 -U postgres chat ' '5432/chat$' 'cargo leptos build --release' \
+  'target/release/chat &'; do
+  if ! grep -qE -- "$expected" <<<"$recipe"; then
+    echo "README's several-nodes recipe no longer has: $expected" >&2
+    printf '%s\n' "$recipe" >&2
+    exit 1
+  fi
+done
+recipe=$(sed -E "s#(createdb -h 127.0.0.1 -U postgres) chat #\1 $database #; s#5432/chat\$#5432/$database#" <<<"$recipe")
 
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  local pids
+  pids=$(jobs -p)
+  [[ -n $pids ]] && kill $pids 2>/dev/null || true
   wait 2>/dev/null || true
   psql -q "$admin" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" || true
 }
 trap cleanup EXIT
 
-psql -q "$admin" -c "CREATE DATABASE $database"
-
-# The site's file names carry hashes (hash-files); cargo-leptos wrote them
-# to target/debug/hash.txt, next to the binary.
-export DATABASE_URL=$url LEPTOS_OUTPUT_NAME=chat LEPTOS_SITE_ROOT=target/site \
-  LEPTOS_SITE_PKG_DIR=pkg LEPTOS_HASH_FILES=true RUST_LOG=${RUST_LOG:-warn} \
-  REGISTER_MAX_PER_ADDRESS=1000000
+echo "Following README 'Running several nodes' (log: $log)"
+if ! eval "$recipe" >"$log" 2>&1; then
+  cat "$log" >&2
+  exit 1
+fi
 
 wait_for() {
   for _ in $(seq 1 240); do
@@ -31,14 +51,40 @@ wait_for() {
     sleep 0.25
   done
   echo "$1 did not start" >&2
+  cat "$log" >&2
   return 1
 }
 
-# One at a time, so the first applies the migrations.
-LEPTOS_SITE_ADDR=127.0.0.1:3000 target/debug/chat & pids+=($!)
-wait_for http://127.0.0.1:3000
-LEPTOS_SITE_ADDR=127.0.0.1:3002 target/debug/chat & pids+=($!)
-wait_for http://127.0.0.1:3002
+# Every file a page names answers, on each node: without this a site that
+# renders but never styles or hydrates would pass.
+check_assets() {
+  local base=$1 html urls kinds=""
+  for page in /login /no/such/page; do
+    html=$(curl -s "$base$page")
+    urls=$( { grep -oE '(href|src)="/[^"]*"' <<<"$html" | sed -E 's/^(href|src)="//; s/"$//'
+              grep -oE "[\"'](/pkg/[^\"']+)[\"']" <<<"$html" | tr -d "\"'"; } | sort -u)
+    for url in $urls; do
+      [[ $url == /api/* ]] && continue
+      if ! curl -sf -o /dev/null "$base$url"; then
+        echo "$base$page names $url, which does not answer 200" >&2
+        return 1
+      fi
+      kinds+=" ${url##*.}"
+    done
+  done
+  for kind in css js wasm; do
+    if ! grep -qw "$kind" <<<"$kinds"; then
+      echo "$base's pages name no .$kind file (found:$kinds)" >&2
+      return 1
+    fi
+  done
+}
+
+for node in http://127.0.0.1:3000 http://127.0.0.1:3002; do
+  wait_for "$node"
+  check_assets "$node"
+done
+echo "Both nodes serve every file their pages name"
 
 cd end2end
 CHAT_E2E_SERVERS=http://127.0.0.1:3000,http://127.0.0.1:3002 \

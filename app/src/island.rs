@@ -36,7 +36,7 @@ pub fn LoginIsland(on_login: impl Fn(User) + Clone + 'static) -> impl IntoView {
     let _ = on_login;
     view! {
         <div node_ref=host id="login-island" class="min-h-56">
-            <p class="text-sm text-slate-500" role="status">"Loading the login form…"</p>
+            <p class="text-sm text-slate-600" role="status">"Loading the login form…"</p>
         </div>
     }
 }

@@ -8,8 +8,11 @@
 //! lost or doubled), and it reconnects with capped exponential backoff plus
 //! jitter. When the browser reports the network gone it drops the socket at
 //! once rather than waiting for TCP to notice, and reconnects the moment the
-//! network is back. On the server this is inert: sockets exist only in the
-//! browser.
+//! network is back. A socket refused before it opens tells the page nothing
+//! (browsers hide the upgrade's status behind close code 1006), so then it
+//! asks the server who is logged in: a session that ended while the tab was
+//! asleep or offline shows as logged out instead of reconnecting forever.
+//! On the server this is inert: sockets exist only in the browser.
 
 use leptos::prelude::*;
 
@@ -154,6 +157,9 @@ mod browser {
         rooms: HashMap<i64, Room>,
         unacked: Vec<Unacked>,
         attempt: u32,
+        /// Whether the current socket ever opened: one refused at the
+        /// upgrade closes without having.
+        opened: bool,
         retry: Option<TimeoutHandle>,
         last_heard: f64,
         keepalive: bool,
@@ -281,6 +287,7 @@ mod browser {
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         with(|inner| {
+            inner.opened = false;
             // Old sockets are closed; their closures can go now.
             inner.retired.clear();
             if let Some(old) = inner.current.replace(Attached {
@@ -322,6 +329,7 @@ mod browser {
         }
         with(|inner| {
             inner.attempt = 0;
+            inner.opened = true;
             inner.last_heard = js_sys::Date::now();
             // Resume every room after the last seq the page has, then resend
             // everything not yet acknowledged, in the order it was typed.
@@ -346,18 +354,30 @@ mod browser {
             return;
         }
         let session_ended = event.code() == CLOSE_SESSION_ENDED;
-        let wanted = with(|inner| {
+        let (wanted, refused) = with(|inner| {
             if let Some(old) = inner.current.take() {
                 inner.retired.push(old);
             }
-            !inner.rooms.is_empty() || !inner.unacked.is_empty()
+            let wanted = !inner.rooms.is_empty() || !inner.unacked.is_empty();
+            (wanted, !inner.opened)
         });
         if session_ended {
             set_status(Status::SessionEnded);
+        } else if wanted && refused {
+            leptos::task::spawn_local(reconnect_unless_logged_out());
         } else if wanted {
             schedule_reconnect();
         } else {
             set_status(Status::Idle);
+        }
+    }
+
+    /// After an upgrade that failed: a logged-out tab stops trying and says
+    /// so; anything else (server restarting, network) is retried as usual.
+    async fn reconnect_unless_logged_out() {
+        match crate::api::current_user().await {
+            Ok(None) => set_status(Status::SessionEnded),
+            Ok(Some(_)) | Err(_) => schedule_reconnect(),
         }
     }
 

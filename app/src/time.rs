@@ -44,7 +44,7 @@ pub fn Timestamp(#[prop(into)] iso: String) -> impl IntoView {
         move || shown().1
     };
     view! {
-        <time datetime=iso class="text-xs text-slate-500" title=title>
+        <time datetime=iso class="text-xs text-slate-600" title=title>
             {move || shown().0}
         </time>
     }

@@ -6,7 +6,7 @@ use crate::error::AppError;
 
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="p-6 text-sm text-slate-500" role="status">"Loading…"</p> }
+    view! { <p class="p-6 text-sm text-slate-600" role="status">"Loading…"</p> }
 }
 
 #[component]

@@ -18,18 +18,26 @@ pub fn RoomList(
     /// The room open beside the list, highlighted and marked `aria-current`.
     #[prop(into, default = Signal::stored(None))]
     current: Signal<Option<i64>>,
+    /// The list is the whole page (`/rooms`): its heading is the page's
+    /// level-one heading rather than a sidebar's.
+    #[prop(optional)]
+    whole_page: bool,
 ) -> impl IntoView {
     // Re-read when another room opens: counts and activity will have moved.
     let rooms = Resource::new(move || current.get(), |_| list_rooms());
     view! {
         <section aria-labelledby="rooms-heading" class="flex min-h-0 flex-col gap-4">
-            <h2 id="rooms-heading" class="text-sm font-semibold uppercase tracking-wide text-slate-500">"Rooms"</h2>
+            {if whole_page {
+                Either::Left(view! { <h1 id="rooms-heading" class="text-2xl font-bold tracking-tight text-slate-900">"Rooms"</h1> })
+            } else {
+                Either::Right(view! { <h2 id="rooms-heading" class="text-sm font-semibold uppercase tracking-wide text-slate-600">"Rooms"</h2> })
+            }}
             <CreateRoom />
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match rooms.await {
                         Ok(list) if list.is_empty() => EitherOf3::A(view! {
-                            <p class="text-sm text-slate-500">"No rooms yet. Create the first one above."</p>
+                            <p class="text-sm text-slate-600">"No rooms yet. Create the first one above."</p>
                         }),
                         Ok(list) => EitherOf3::B(view! {
                             <ul class="flex flex-col gap-1 overflow-y-auto">
@@ -55,22 +63,32 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
         1 => "1 member".to_owned(),
         n => format!("{n} members"),
     };
+    let join_error = RwSignal::new(None::<String>);
+    let joining = RwSignal::new(false);
     let join = {
         let (id, href) = (room.id, href.clone());
         move |_| {
+            if joining.get_untracked() {
+                return;
+            }
             let navigate = navigate.clone();
             let href = href.clone();
+            joining.set(true);
+            join_error.set(None);
             spawn_local(async move {
-                if join_room(id).await.is_ok() {
-                    navigate(&href, Default::default());
+                match join_room(id).await {
+                    Ok(_) => navigate(&href, Default::default()),
+                    Err(e) => join_error.set(Some(e.message)),
                 }
+                joining.set(false);
             });
         }
     };
+    let error_id = format!("join-error-{id}");
     view! {
         <li class=move || {
             format!(
-                "flex items-center gap-3 rounded-lg px-3 py-2 {}",
+                "flex flex-wrap items-center gap-x-3 rounded-lg px-3 py-2 {}",
                 if is_current() { "bg-indigo-50 ring-1 ring-indigo-200" } else { "bg-white hover:bg-slate-50" },
             )
         }>
@@ -78,7 +96,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                 <A href=href.clone() attr:class="block truncate font-medium text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
                     {room.name.clone()}
                 </A>
-                <p class="flex flex-wrap gap-x-2 text-xs text-slate-500">
+                <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">
                     <span>{members}</span>
                     <span aria-hidden="true">"·"</span>
                     <span>"active " <Timestamp iso=room.last_activity_at.clone() /></span>
@@ -91,13 +109,18 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                     <button
                         type="button"
                         aria-label=join_label
-                        class="rounded-md bg-indigo-600 px-2.5 py-1 text-xs font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                        aria-describedby=error_id.clone()
+                        class="rounded-md bg-indigo-600 px-2.5 py-1 text-xs font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"
+                        disabled=move || joining.get()
                         on:click=join
                     >
                         "Join"
                     </button>
                 })
             }}
+            <p id=error_id role="alert" class="w-full text-xs text-red-700 empty:hidden">
+                {move || join_error.get()}
+            </p>
         </li>
     }
 }
@@ -138,7 +161,7 @@ fn CreateRoom() -> impl IntoView {
                     maxlength="200"
                     autocomplete="off"
                     placeholder="e.g. general"
-                    class="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-1.5 text-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                    class="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-1.5 text-sm placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                     aria-invalid=move || error.get().is_some().to_string()
                     aria-describedby="new-room-error"
                     prop:value=name

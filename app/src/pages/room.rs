@@ -208,7 +208,7 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
             <div class="flex items-center gap-3 border-b border-slate-200 px-4 py-2">
                 <a href="/rooms" class="text-sm text-indigo-700 hover:underline md:hidden">"← Rooms"</a>
                 <h1 id="room-title" class="truncate text-lg font-semibold">{room.name.clone()}</h1>
-                <span class="ml-auto text-xs text-slate-500">
+                <span class="ml-auto text-xs text-slate-600">
                     {match room.member_count { 1 => "1 member".to_owned(), n => format!("{n} members") }}
                 </span>
             </div>
@@ -236,7 +236,7 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                     </button>
                 </Show>
                 <Show when=move || messages.with(|m| m.is_empty()) && pending.with(|p| p.is_empty())>
-                    <p class="m-auto text-sm text-slate-500">"No messages yet. Say hello!"</p>
+                    <p class="m-auto text-sm text-slate-600">"No messages yet. Say hello!"</p>
                 </Show>
                 <For
                     each=move || messages.get().into_values()
@@ -296,7 +296,7 @@ fn PendingItem(
                 <p class="whitespace-pre-wrap break-words">{pending.body}</p>
                 {match failed {
                     None => Either::Left(view! {
-                        <p class="text-xs text-slate-500" role="status">
+                        <p class="text-xs text-slate-600" role="status">
                             {move || if socket.status() == Status::Open { "Sending…" } else { "Waiting for connection…" }}
                         </p>
                     }),
@@ -371,7 +371,7 @@ fn Composer(send: impl Fn(String) + Copy + 'static) -> impl IntoView {
                     rows="2"
                     placeholder="Write a message…"
                     title="Enter sends, Shift+Enter adds a line"
-                    class="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-white px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                    class="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-white px-3 py-2 placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                     aria-invalid=move || too_long().to_string()
                     aria-describedby="composer-error"
                     prop:value=draft

@@ -12,7 +12,7 @@ pub fn RoomsPage() -> impl IntoView {
         <Title text="Rooms · Chat" />
         <RequireUser>
             <div class="mx-auto flex w-full max-w-2xl min-h-0 flex-1 flex-col p-4">
-                <RoomList />
+                <RoomList whole_page=true />
             </div>
         </RequireUser>
     }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The Playwright suite (every spec but the two-node one) against the release
+# binary that `cargo leptos build --release` wrote, started the way README's
+# recipe starts it, on a fresh SQLite file. `make e2e` runs nodes.sh first,
+# which builds it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+db=target/e2e.db
+log=target/e2e-server.log
+rm -f "$db" "$db-wal" "$db-shm"
+
+DATABASE_URL=sqlite://$db RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 \
+  LEPTOS_SITE_ADDR=127.0.0.1:3000 target/release/chat >"$log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+cd end2end
+if ! npx playwright test; then
+  echo "--- server log ($log) ---" >&2
+  cat "../$log" >&2
+  exit 1
+fi

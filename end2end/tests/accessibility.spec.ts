@@ -1,0 +1,131 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { PASSWORD, register, uniqueName } from "./helpers";
+
+// axe-core on every screen, with every rule it runs by default (WCAG 2.x A
+// and AA, and its best practices): zero violations, so that a later screen
+// or restyle cannot quietly lock anyone out. Each screen is checked in the
+// state a user sees it in, errors and empty states included.
+
+async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const found = violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`,
+  );
+  expect(found, `accessibility violations on ${screen}`).toEqual([]);
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByLabel("Message").fill(text);
+  await page.getByLabel("Message").press("Enter");
+  await expect(page.getByRole("article").filter({ hasText: text })).toHaveCount(1);
+}
+
+async function createRoom(page: Page, name: string): Promise<void> {
+  await page.getByLabel("Room name").fill(name);
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(page.getByRole("heading", { name })).toBeVisible();
+}
+
+async function newUser(browser: Browser, prefix: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await register(page, uniqueName(prefix));
+  return page;
+}
+
+test("the login screen and its errors pass the accessibility checks", async ({ page }) => {
+  await page.goto("/login");
+  await expect(page.getByRole("button", { name: "Log in" })).toBeVisible();
+  await expectAccessible(page, "the login screen");
+
+  await page.getByLabel("Username").fill(uniqueName("nobody"));
+  await page.getByLabel("Password").fill("wrong password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Wrong username or password");
+  await expectAccessible(page, "a refused login");
+
+  await page.goto("/no/such/page");
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expectAccessible(page, "the not-found page");
+});
+
+test("the rooms screen, its empty room and its errors pass the accessibility checks", async ({ browser }) => {
+  const page = await newUser(browser, "axe");
+  await expect(page.getByRole("heading", { level: 1, name: "Rooms" })).toBeVisible();
+  await expectAccessible(page, "the rooms screen");
+
+  await page.getByRole("button", { name: "Create room" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "empty" })).toBeVisible();
+  await expectAccessible(page, "a refused room name");
+
+  await createRoom(page, uniqueName("empty"));
+  await expect(page.getByText("No messages yet")).toBeVisible();
+  await expectAccessible(page, "an empty room");
+});
+
+test("a room with messages from two users passes the accessibility checks, for both", async ({ browser }) => {
+  const ann = await newUser(browser, "ann");
+  const ben = await newUser(browser, "ben");
+  const room = uniqueName("talk");
+  await createRoom(ann, room);
+  await ben.goto("/rooms");
+  await ben.getByRole("link", { name: room }).click();
+  await expect(ben.getByRole("heading", { name: room })).toBeVisible();
+  await say(ann, "Hello Ben, this is a longer line so that it wraps on a phone screen.");
+  await say(ben, "Hi Ann!");
+  await expect(ann.getByRole("article").filter({ hasText: "Hi Ann!" })).toHaveCount(1);
+  await expectAccessible(ann, "a room, as the first writer");
+  await expectAccessible(ben, "a room, as the second writer");
+
+  await ann.goto("/rooms");
+  await expect(ann.getByRole("link", { name: room })).toBeVisible();
+  await expectAccessible(ann, "the rooms screen with rooms in it");
+
+  await ben.context().setOffline(true);
+  await expect(ben.getByRole("status").filter({ hasText: "You are offline" })).toBeVisible();
+  await expectAccessible(ben, "a room while offline");
+  await ben.context().setOffline(false);
+});
+
+// Issue: a join that failed was silently ignored.
+test("a join that fails says why, next to the room", async ({ browser }) => {
+  const owner = await newUser(browser, "owner");
+  const room = uniqueName("closed");
+  await createRoom(owner, room);
+
+  const page = await newUser(browser, "late");
+  await expect(page.getByRole("link", { name: room })).toBeVisible();
+  // The session ends behind the page's back (expiry, logout elsewhere).
+  await page.context().clearCookies();
+  await page.getByRole("button", { name: `Join ${room}` }).click();
+  const item = page.getByRole("listitem").filter({ hasText: room });
+  await expect(item.getByRole("alert")).toContainText("log in");
+  await expect(page).toHaveURL(/\/rooms$/);
+  await expectAccessible(page, "a failed join");
+});
+
+// Issue: a tab whose session ended while it was offline reconnected forever.
+test("a tab whose session ended while it was offline shows it was logged out", async ({ browser, playwright }) => {
+  const page = await (await browser.newContext()).newPage();
+  const username = uniqueName("sleepy");
+  await register(page, username);
+  await createRoom(page, uniqueName("nap"));
+  await expect(page.getByRole("status").filter({ hasText: "Reconnecting" })).toHaveCount(0);
+
+  await page.context().setOffline(true);
+  await expect(page.getByRole("status").filter({ hasText: "You are offline" })).toBeVisible();
+  // Meanwhile, on another device, the user logs out everywhere.
+  const other = await playwright.request.newContext({ baseURL: test.info().project.use.baseURL });
+  const login = await other.post("/api/auth/login", { data: { username, password: PASSWORD } });
+  expect(login.ok()).toBeTruthy();
+  const { token } = await login.json();
+  const ended = await other.post("/api/auth/logout-everywhere", { headers: { Authorization: `Bearer ${token}` } });
+  expect(ended.status()).toBe(204);
+
+  await page.context().setOffline(false);
+  await expect(page.getByRole("alert").filter({ hasText: "You were logged out" })).toBeVisible({ timeout: 5_000 });
+  await expect(page.getByRole("link", { name: "Log in again" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Reconnecting" })).toHaveCount(0);
+  await expectAccessible(page, "a room after the session ended");
+  await other.dispose();
+});
