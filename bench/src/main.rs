@@ -374,8 +374,12 @@ async fn run_burst(cli: &Cli, args: &BurstArgs) -> anyhow::Result<Vec<burst::Out
             report_failure(&target, outcome.is_err());
             let outcome = outcome?;
             println!(
-                "{} acked = {:.0}/s; ack {}; {:?}",
-                outcome.acked, outcome.acked_per_second, outcome.ack_latency, outcome.problems
+                "{} acked = {:.0}/s; ack {}; {} resumed after 4008; {:?}",
+                outcome.acked,
+                outcome.acked_per_second,
+                outcome.ack_latency,
+                outcome.resumed,
+                outcome.problems
             );
             target.stop().await;
             outcomes.push(outcome);

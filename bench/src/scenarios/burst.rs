@@ -8,7 +8,11 @@
 //! always does: it receives its own message's room frame beside the ack,
 //! and everyone else's. That is the case a sender actually lives in, and
 //! the one where the ack can be held behind the room's frames (or, with
-//! Nagle's algorithm on, behind a delayed ACK).
+//! Nagle's algorithm on, behind a delayed ACK). A subscribed sender that
+//! falls behind the room is cut off by the server (4008) like any slow
+//! reader; it then does what a browser does: reconnects, subscribes again
+//! and resends its unacknowledged message with the same `client_id`. The
+//! run counts these resumes; the checks still require every acked seq once.
 
 use std::time::Duration;
 
@@ -40,6 +44,8 @@ pub struct Outcome {
     pub acked_per_second: f64,
     pub ack_latency: Percentiles,
     pub refused: u64,
+    /// Subscribed senders cut off as too slow (4008) that resumed.
+    pub resumed: u64,
     /// The watcher's view of the room against everything acknowledged.
     pub check: Tally,
     pub problems: Vec<String>,
@@ -49,6 +55,7 @@ struct SenderResult {
     seqs: Vec<i64>,
     latency: Latency,
     refused: u64,
+    resumed: u64,
     error: Option<String>,
 }
 
@@ -60,16 +67,20 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
     let mut watcher = socket::connect(target.addr, Some(&users[0].token), params.senders).await?;
     let start_seq = socket::subscribe(&mut watcher, room_id).await?;
 
-    let subscribed = params.subscribed;
-    let sockets = stream::iter(users.iter().enumerate())
-        .map(|(n, user)| async move {
-            let mut ws = socket::connect(target.addr, Some(&user.token), n).await?;
-            if subscribed {
-                socket::subscribe(&mut ws, room_id).await?;
-            }
-            anyhow::Ok(ws)
+    let senders: Vec<Sender> = users
+        .iter()
+        .enumerate()
+        .map(|(n, user)| Sender {
+            n,
+            room_id,
+            subscribed: params.subscribed,
+            addr: target.addr,
+            token: user.token.clone(),
         })
-        .buffer_unordered(64)
+        .collect();
+    let sockets = stream::iter(&senders)
+        .map(Sender::connect)
+        .buffered(64)
         .collect::<Vec<_>>()
         .await
         .into_iter()
@@ -82,20 +93,22 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(params.seconds);
     let body_bytes = params.body_bytes;
-    let tasks: Vec<_> = sockets
+    let tasks: Vec<_> = senders
         .into_iter()
-        .enumerate()
-        .map(|(n, ws)| tokio::spawn(send_until(ws, n, room_id, until, body_bytes)))
+        .zip(sockets)
+        .map(|(sender, ws)| tokio::spawn(sender.send_until(ws, until, body_bytes)))
         .collect();
     let mut seqs = Vec::new();
     let mut latency = Latency::default();
     let mut refused = 0;
+    let mut resumed = 0;
     let mut problems = Vec::new();
     for task in tasks {
         let result = task.await?;
         seqs.extend(result.seqs);
         latency.merge(&result.latency);
         refused += result.refused;
+        resumed += result.resumed;
         if let Some(error) = result.error
             && problems.len() < 5
         {
@@ -129,64 +142,97 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
         acked_per_second: acked as f64 / elapsed.as_secs_f64(),
         ack_latency: latency.percentiles(),
         refused,
+        resumed,
         check,
         problems,
     })
 }
 
-async fn send_until(
-    ws: socket::Ws,
+/// One sender's identity: enough to reconnect as itself.
+struct Sender {
     n: usize,
     room_id: i64,
-    until: Instant,
-    body_bytes: usize,
-) -> SenderResult {
-    let (mut write, mut read) = ws.split();
-    let mut result = SenderResult {
-        seqs: Vec::new(),
-        latency: Latency::default(),
-        refused: 0,
-        error: None,
-    };
-    let mut k = 0u64;
-    while Instant::now() < until {
-        k += 1;
-        let frame = socket::send_frame(room_id, &format!("b{n}-{k}"), body_bytes);
-        if let Err(e) = write.send(frame).await {
-            result.error = Some(format!("sender {n}: {e}"));
-            break;
+    subscribed: bool,
+    addr: std::net::SocketAddr,
+    token: String,
+}
+
+impl Sender {
+    async fn connect(&self) -> anyhow::Result<socket::Ws> {
+        let mut ws = socket::connect(self.addr, Some(&self.token), self.n).await?;
+        if self.subscribed {
+            socket::subscribe(&mut ws, self.room_id).await?;
         }
-        // A subscribed sender reads the room's frames until its ack.
-        let answered = loop {
-            match socket::next_text(&mut read).await {
-                Ok(Some(text)) => match Frame::scan(&text) {
-                    Frame::Ack { seq, stamp } => {
-                        result.latency.record(socket::since(stamp));
-                        result.seqs.push(seq);
-                        break true;
-                    }
-                    Frame::Message { .. } => continue,
-                    _ => {
-                        result.refused += 1;
-                        result.error.get_or_insert_with(|| text.to_string());
-                        break true;
-                    }
-                },
-                Ok(None) => {
-                    result.error = Some(format!("sender {n}: socket closed"));
-                    break false;
-                }
-                Err(e) => {
-                    result.error = Some(format!("sender {n}: {e}"));
-                    break false;
-                }
-            }
-        };
-        if !answered {
-            break;
-        }
+        Ok(ws)
     }
-    result
+
+    async fn send_until(self, ws: socket::Ws, until: Instant, body_bytes: usize) -> SenderResult {
+        let n = self.n;
+        let (mut write, mut read) = ws.split();
+        let mut result = SenderResult {
+            seqs: Vec::new(),
+            latency: Latency::default(),
+            refused: 0,
+            resumed: 0,
+            error: None,
+        };
+        let mut k = 0u64;
+        while Instant::now() < until {
+            k += 1;
+            let frame = socket::send_frame(self.room_id, &format!("b{n}-{k}"), body_bytes);
+            if let Err(e) = write.send(frame.clone()).await {
+                result.error = Some(format!("sender {n}: {e}"));
+                break;
+            }
+            // A subscribed sender reads the room's frames until its ack.
+            let answered = loop {
+                match socket::next_text(&mut read).await {
+                    Ok(Some(text)) => match Frame::scan(&text) {
+                        Frame::Ack { seq, stamp } => {
+                            result.latency.record(socket::since(stamp));
+                            result.seqs.push(seq);
+                            break true;
+                        }
+                        Frame::Message { .. } => continue,
+                        _ => {
+                            result.refused += 1;
+                            result.error.get_or_insert_with(|| text.to_string());
+                            break true;
+                        }
+                    },
+                    Ok(None) => {
+                        result.error = Some(format!("sender {n}: socket closed"));
+                        break false;
+                    }
+                    // Cut off as too slow: resume as a browser does, and
+                    // resend the same client_id (stored at most once).
+                    Err(e) if self.subscribed && e.to_string().contains("4008") => {
+                        let resumed = match self.connect().await {
+                            Ok(ws) => ws,
+                            Err(e) => {
+                                result.error = Some(format!("sender {n}: resuming: {e:#}"));
+                                break false;
+                            }
+                        };
+                        result.resumed += 1;
+                        (write, read) = resumed.split();
+                        if let Err(e) = write.send(frame.clone()).await {
+                            result.error = Some(format!("sender {n}: {e}"));
+                            break false;
+                        }
+                    }
+                    Err(e) => {
+                        result.error = Some(format!("sender {n}: {e}"));
+                        break false;
+                    }
+                }
+            };
+            if !answered {
+                break;
+            }
+        }
+        result
+    }
 }
 
 /// Reads the room's deliveries for the whole run; once told the final seq,
