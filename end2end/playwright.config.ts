@@ -1,7 +1,7 @@
 import { defineConfig } from "@playwright/test";
 
-// cargo-leptos (`make e2e`) builds and starts the server, then runs this
-// suite; global-setup waits until the server answers.
+// suite.sh (`make e2e`) starts the release server, then runs this suite;
+// global-setup waits until the server answers.
 export default defineConfig({
   testDir: "./tests",
   // Needs two server nodes: run by nodes.sh with playwright.nodes.config.ts.

@@ -296,6 +296,8 @@ mod browser {
                 _on_message: on_message,
                 _on_close: on_close,
             }) {
+                // One socket per tab: the one replaced must not linger.
+                let _ = old.socket.close();
                 inner.retired.push(old);
             }
         });
@@ -374,8 +376,14 @@ mod browser {
 
     /// After an upgrade that failed: a logged-out tab stops trying and says
     /// so; anything else (server restarting, network) is retried as usual.
+    /// Unless something else (a page subscribing, the network coming back)
+    /// started a connection meanwhile: then that one goes on alone.
     async fn reconnect_unless_logged_out() {
-        match crate::api::current_user().await {
+        let answer = crate::api::current_user().await;
+        if with(|inner| inner.current.is_some() || inner.retry.is_some()) {
+            return;
+        }
+        match answer {
             Ok(None) => set_status(Status::SessionEnded),
             Ok(Some(_)) | Err(_) => schedule_reconnect(),
         }

@@ -24,7 +24,7 @@ use app::protocol::{
     CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ClientFrame, MAX_FRAME_BYTES, ServerFrame,
 };
 use app::server::auth::{self, AuthUser};
-use app::server::hub::{ConnId, Control, Delivery, Subscriber};
+use app::server::hub::{ConnId, Control, Delivery, LeftRooms, Subscriber};
 use app::server::{AppState, Error, SocketLimits, messages, rooms};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
@@ -38,6 +38,9 @@ use frames::{error_frame, service_error};
 
 /// Close code for a client that kept sending after being told to wait.
 const CLOSE_POLICY: u16 = 1008;
+/// Close code for a server that could not do what the socket needs now
+/// (1011, "internal error"); the client reconnects and resumes.
+const CLOSE_TRY_AGAIN: u16 = 1011;
 /// How long a closing socket waits for the peer's close reply. A peer busy
 /// writing (a burst of sends) reads our close only after that; closing
 /// sooner resets the connection and can destroy the close frame unread.
@@ -99,6 +102,8 @@ struct Connection {
     limits: SocketLimits,
     write_timeout: Duration,
     conn_id: ConnId,
+    /// Rooms the user left that this socket has yet to check.
+    left: LeftRooms,
     /// Per subscribed room, the newest seq this socket has been sent.
     subscriptions: HashMap<i64, i64>,
     outbox: mpsc::Sender<Arc<Delivery>>,
@@ -138,10 +143,10 @@ impl Connection {
     /// as many sockets as allowed; dropping it unregisters.
     fn new(state: AppState, auth: AuthUser) -> Option<(Self, Inbox)> {
         let limits = state.settings.sockets.clone();
-        let (conn_id, control) =
-            state
-                .hub
-                .register(auth.user.id, &auth.session, limits.max_per_user)?;
+        let registration = state
+            .hub
+            .register(auth.user.id, &auth.session, limits.max_per_user)?;
+        let (conn_id, control) = (registration.id, registration.control);
         let (outbox, outbox_rx) = mpsc::channel(limits.queue);
         let connection = Self {
             write_timeout: limits.write_timeout,
@@ -149,6 +154,7 @@ impl Connection {
             state,
             auth,
             conn_id,
+            left: registration.left,
             subscriptions: HashMap::new(),
             outbox,
             too_slow: Arc::default(),
@@ -200,13 +206,8 @@ impl Connection {
                 Some(control) = control.recv() => match control {
                     Control::SessionEnded => break Exit::Close(CLOSE_SESSION_ENDED, "session ended"),
                     Control::ServerShutdown => break Exit::Close(1001, "server shutting down"),
-                    Control::LeftRoom(room_id) => {
-                        if let Some(exit) = self.recheck(&mut socket, &[room_id]).await {
-                            break exit;
-                        }
-                    }
-                    Control::RecheckRooms => {
-                        let rooms: Vec<i64> = self.subscriptions.keys().copied().collect();
+                    Control::LeftRooms => {
+                        let rooms = self.left.take();
                         if let Some(exit) = self.recheck(&mut socket, &rooms).await {
                             break exit;
                         }
@@ -247,7 +248,9 @@ impl Connection {
     /// Stops delivering each of `rooms` that the user may no longer read,
     /// telling the client with `not_a_member`. Asked of the database, not
     /// taken from the notice: a leave heard late must not cut a user who
-    /// has joined again since.
+    /// has joined again since. If the database cannot say, the socket is
+    /// closed (1011) rather than left delivering a room that may be gone:
+    /// the client reconnects, and subscribing checks membership again.
     async fn recheck(&mut self, socket: &mut WebSocket, rooms: &[i64]) -> Option<Exit> {
         for &room_id in rooms {
             if !self.subscriptions.contains_key(&room_id) {
@@ -257,9 +260,8 @@ impl Connection {
                 Ok(()) => continue,
                 Err(e @ (Error::NotAMember | Error::RoomNotFound)) => e,
                 Err(e) => {
-                    // Unknown: keep delivering; the next check decides.
                     tracing::warn!(error = %e, room_id, "could not recheck a membership");
-                    continue;
+                    return Some(Exit::Close(CLOSE_TRY_AGAIN, "try again"));
                 }
             };
             self.subscriptions.remove(&room_id);

@@ -143,3 +143,65 @@ async fn leaving_on_one_node_stops_the_room_on_the_other() {
     api1.post_message(&owner, room, "after").await;
     socket.assert_quiet().await;
 }
+
+/// A leave announced while a node is not listening is never heard there;
+/// once it listens again, the node checks every room it delivers against
+/// the memberships and stops the rooms its users left meanwhile.
+#[tokio::test]
+async fn a_leave_a_node_missed_is_caught_when_it_listens_again() {
+    let database = TestDatabase::postgres().await;
+    let one = node(&database, "node1").await;
+    let two = node(&database, "node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let owner = api1.register("owner").await;
+    let room = api1.create_room(&owner, "missed leave").await;
+    let ann = api1.register("ann").await;
+    api1.join(&ann, room).await;
+    let mut socket = api2.socket(&ann).await;
+    socket.subscribe(room, None).await;
+    api1.post_message(&owner, room, "before").await;
+    assert_eq!(socket.frame().await["message"]["body"], "before");
+
+    // Node 2 loses its listener and cannot open a new connection; the
+    // connections both nodes already hold go on working (requests at once
+    // make node 1's pool hold several, for the leave below).
+    futures::future::join_all((0..16).map(|_| api1.get("/api/rooms", &ann.token))).await;
+    database
+        .server_admin("ALTER DATABASE {db} ALLOW_CONNECTIONS false")
+        .await;
+    let terminated = database
+        .server_admin(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'chat-listener-{}'",
+            two.pid()
+        ))
+        .await;
+    assert_eq!(terminated, 1, "node 2's listener connection was found");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !two.log().contains("cannot listen for messages") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node 2 noticed:\n{}",
+            two.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (status, body) = api1
+        .post(
+            &format!("/api/rooms/{room}/leave"),
+            &ann.token,
+            serde_json::json!({}),
+        )
+        .await;
+    assert!(status.is_success(), "{status} {body}\n{}", one.log());
+
+    database
+        .server_admin("ALTER DATABASE {db} ALLOW_CONNECTIONS true")
+        .await;
+    let told = socket.frame().await;
+    assert_eq!(told["code"], "not_a_member", "{told}");
+    assert_eq!(told["room_id"], room, "{told}");
+    api1.post_message(&owner, room, "after").await;
+    socket.assert_quiet().await;
+}

@@ -75,6 +75,24 @@ impl TestDatabase {
 
     /// Runs one statement on this (PostgreSQL) database as the admin user,
     /// returning how many rows it touched or returned.
+    /// Runs `sql` on the PostgreSQL server's admin database, with `{db}`
+    /// standing for this test's database: for statements about the
+    /// database itself, which may refuse connections meanwhile.
+    pub async fn server_admin(&self, sql: &str) -> u64 {
+        let name = self
+            .postgres
+            .as_deref()
+            .expect("a PostgreSQL test database");
+        let mut conn = PgConnection::connect(&postgres_admin_url())
+            .await
+            .expect("PostgreSQL server reachable");
+        let rows = sqlx::query(&sql.replace("{db}", name))
+            .fetch_all(&mut conn)
+            .await
+            .expect("admin statement");
+        rows.len() as u64
+    }
+
     pub async fn admin(&self, sql: &str) -> u64 {
         let mut conn = PgConnection::connect(&self.url)
             .await

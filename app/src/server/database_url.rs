@@ -24,45 +24,64 @@ impl DatabaseUrl {
     }
 
     /// The URL with the password in its user part and in any `password=`
-    /// parameter replaced.
+    /// parameter replaced. The user part runs from `://` to the last `@`
+    /// (a password may hold `/`, `?` or `@` unencoded); text that is not a
+    /// `scheme://` URL at all (a key=value connection string) is not
+    /// printed.
     pub fn redacted(&self) -> String {
         let url = &self.0;
-        let (head, query) = match url.split_once('?') {
-            Some((head, query)) => (head, Some(query)),
-            None => (url.as_str(), None),
+        let Some((scheme, rest)) = url
+            .split_once("://")
+            .filter(|(scheme, _)| is_scheme(scheme))
+        else {
+            return HIDDEN.to_owned();
         };
-        let mut out = match head.split_once("://") {
-            Some((scheme, rest)) => {
-                // The user part ends at the last '@' before the path.
-                let authority_end = rest.find('/').unwrap_or(rest.len());
-                match rest[..authority_end].rfind('@') {
-                    Some(at) => {
-                        let user = match rest[..at].split_once(':') {
-                            Some((name, _password)) => format!("{name}:{HIDDEN}"),
-                            None => rest[..at].to_owned(),
-                        };
-                        format!("{scheme}://{user}{}", &rest[at..])
-                    }
-                    None => head.to_owned(),
-                }
+        let (user, after_user) = match rest.rfind('@') {
+            Some(at) => {
+                let user = match rest[..at].split_once(':') {
+                    Some((name, _password)) => format!("{name}:{HIDDEN}@"),
+                    None => format!("{}@", &rest[..at]),
+                };
+                (user, &rest[at + 1..])
             }
-            None => head.to_owned(),
+            None => (String::new(), rest),
         };
-        if let Some(query) = query {
-            let params: Vec<String> = query
-                .split('&')
-                .map(|param| match param.split_once('=') {
-                    Some((name, _)) if name.eq_ignore_ascii_case("password") => {
-                        format!("{name}={HIDDEN}")
-                    }
-                    _ => param.to_owned(),
-                })
-                .collect();
-            out.push('?');
-            out.push_str(&params.join("&"));
+        let mut out = format!("{scheme}://{user}");
+        match after_user.split_once('?') {
+            Some((place, query)) => {
+                let params: Vec<String> = query
+                    .split('&')
+                    .map(|param| match param.split_once('=') {
+                        Some((name, _)) if name.eq_ignore_ascii_case("password") => {
+                            format!("{name}={HIDDEN}")
+                        }
+                        _ => param.to_owned(),
+                    })
+                    .collect();
+                out.push_str(place);
+                out.push('?');
+                out.push_str(&params.join("&"));
+            }
+            None => out.push_str(after_user),
         }
         out
     }
+
+    /// The part before `:`, when it is a URL scheme: what an error about
+    /// an unusable URL may name without printing a secret.
+    pub fn scheme(&self) -> Option<&str> {
+        self.0
+            .split_once(':')
+            .map(|(scheme, _)| scheme)
+            .filter(|scheme| is_scheme(scheme))
+    }
+}
+
+/// RFC 3986: a letter, then letters, digits, `+`, `-` or `.`.
+fn is_scheme(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 impl From<String> for DatabaseUrl {
@@ -106,14 +125,30 @@ mod tests {
             ),
             ("sqlite://chat.db", "sqlite://chat.db"),
             ("sqlite://a@b/chat.db", "sqlite://a@b/chat.db"),
+            // Unencoded '?', '/' and '@' in the password.
+            (
+                "postgres://chat:pa?ss/w@rd@db/chat?sslmode=require",
+                "postgres://chat:***@db/chat?sslmode=require",
+            ),
+            // Not a URL: nothing past the first key.
+            ("host=db password=hunter4 user=chat", "***"),
         ] {
             let url = DatabaseUrl::new(url);
             assert_eq!(url.to_string(), shown);
             assert!(format!("{url:?}").contains(shown));
         }
-        let secret = DatabaseUrl::new("postgres://u:hunter2@h/d?password=hunter3");
-        for printed in [secret.to_string(), format!("{secret:?}")] {
-            assert!(!printed.contains("hunter"), "{printed}");
+        for secret in [
+            "postgres://u:hunter2@h/d?password=hunter3",
+            "postgres://u:hun/ter?2@h/d",
+            "hunter5",
+            "password=hunter6",
+        ] {
+            let secret = DatabaseUrl::new(secret);
+            for printed in [secret.to_string(), format!("{secret:?}")] {
+                assert!(!printed.contains("hunter"), "{printed}");
+            }
         }
+        assert_eq!(DatabaseUrl::new("mysql://u:p@h/d").scheme(), Some("mysql"));
+        assert_eq!(DatabaseUrl::new("host=db password=x").scheme(), None);
     }
 }

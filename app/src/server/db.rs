@@ -188,8 +188,10 @@ fn normalize_url(url: &str) -> Result<(String, Backend), sqlx::Error> {
         Err(sqlx::Error::Configuration(
             // The scheme alone: the rest may hold a password.
             format!(
-                "DATABASE_URL must start with sqlite: or postgres:, got {:?}",
-                url.split(':').next().unwrap_or_default()
+                "DATABASE_URL must start with sqlite: or postgres:, got {}",
+                DatabaseUrl::new(url)
+                    .scheme()
+                    .map_or("something else".to_owned(), |s| format!("{s:?}"))
             )
             .into(),
         ))

@@ -35,6 +35,7 @@
 //! [`Background`]: super::background::Background
 //! [`Hub`]: super::hub::Hub
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -49,6 +50,7 @@ use super::db::{Backend, DatabaseUrl, Db};
 use super::error::Result;
 use super::hub::Hub;
 use super::messages;
+use super::rooms::memberships_among;
 use super::state::AppState;
 use crate::model::Message;
 
@@ -198,9 +200,10 @@ pub async fn listen(state: AppState, url: DatabaseUrl, stop: CancellationToken) 
         };
         delay = Duration::from_millis(100);
         state.sessions.trust();
-        if std::mem::replace(&mut listened_before, true) {
-            // A leave announced while we were not listening went unheard.
-            state.hub.recheck_rooms();
+        if std::mem::replace(&mut listened_before, true)
+            && let Err(e) = recheck_memberships(&state).await
+        {
+            tracing::warn!(error = %e, "checking memberships after reconnecting failed");
         }
         // Listening first, then reading: whatever commits in between is
         // both read here and heard below, and the repeat is dropped by seq.
@@ -278,6 +281,31 @@ async fn deliver(state: &AppState, payload: &str) -> Result<()> {
         _ => {}
     }
     state.hub.publish(message);
+    Ok(())
+}
+
+/// After a gap in listening, a leave may have gone unheard: every room this
+/// node delivers is checked against the memberships, in one query per
+/// thousand users, and each user no longer in a room is treated as if
+/// their leave had just been heard.
+async fn recheck_memberships(state: &AppState) -> Result<()> {
+    let pairs: Vec<(i64, i64)> = state.hub.subscribed_pairs().into_iter().collect();
+    let mut conn = state.db.acquire().await?;
+    let mut by_user: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for (room_id, user_id) in pairs {
+        by_user.entry(user_id).or_default().push(room_id);
+    }
+    let users: Vec<(i64, Vec<i64>)> = by_user.into_iter().collect();
+    for chunk in users.chunks(1000) {
+        let asked: HashSet<(i64, i64)> = chunk
+            .iter()
+            .flat_map(|(user, rooms)| rooms.iter().map(move |room| (*room, *user)))
+            .collect();
+        let members = memberships_among(&state.db, &mut conn, &asked).await?;
+        for &(room_id, user_id) in asked.difference(&members) {
+            state.hub.left_room(user_id, room_id);
+        }
+    }
     Ok(())
 }
 

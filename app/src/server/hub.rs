@@ -12,7 +12,7 @@
 //! subscription, and is closed so the client resumes from its last seq
 //! instead of the server buffering without limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,12 +27,11 @@ use crate::protocol::ServerFrame;
 pub enum Control {
     /// The session ended: close the socket.
     SessionEnded,
-    /// The user left this room (on any node): stop delivering it, unless
-    /// they are a member again by now (the news can arrive late).
-    LeftRoom(i64),
-    /// Leaves may have gone unheard (this node stopped listening for a
-    /// while): check every room delivered against the memberships.
-    RecheckRooms,
+    /// The user left rooms (on any node): stop delivering those in the
+    /// connection's [`LeftRooms`], unless they are members again by now
+    /// (the news can arrive late). One such request stands for any number
+    /// of leaves, so the control queue never fills with them.
+    LeftRooms,
     /// The server is stopping: close with 1001 so the client reconnects.
     ServerShutdown,
 }
@@ -97,6 +96,35 @@ struct Conn {
     user_id: i64,
     session: String,
     control: mpsc::Sender<Control>,
+    left: LeftRooms,
+}
+
+/// Rooms a connection's user left that it has not checked yet.
+#[derive(Clone, Default)]
+pub struct LeftRooms(Arc<Mutex<HashSet<i64>>>);
+
+impl LeftRooms {
+    /// Adds a room; `true` if the set was empty (the connection must be
+    /// told), `false` if a request to check is already on its way.
+    fn add(&self, room_id: i64) -> bool {
+        let mut rooms = lock(&self.0);
+        let first = rooms.is_empty();
+        rooms.insert(room_id);
+        first
+    }
+
+    /// The rooms to check, emptying the set.
+    pub fn take(&self) -> Vec<i64> {
+        lock(&self.0).drain().collect()
+    }
+}
+
+/// What a registered connection holds: its id, the services' requests, and
+/// the rooms its user left.
+pub struct Registration {
+    pub id: ConnId,
+    pub control: mpsc::Receiver<Control>,
+    pub left: LeftRooms,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -185,7 +213,7 @@ impl Hub {
         user_id: i64,
         session: &str,
         max_per_user: usize,
-    ) -> Option<(ConnId, mpsc::Receiver<Control>)> {
+    ) -> Option<Registration> {
         let mut conns = lock(&self.inner.conns);
         let held = conns.per_user.entry(user_id).or_default();
         if *held >= max_per_user {
@@ -193,17 +221,24 @@ impl Hub {
         }
         *held += 1;
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
-        let (control, rx) = mpsc::channel(16);
+        // Holds at most one of each kind: leaves are coalesced.
+        let (control, rx) = mpsc::channel(8);
+        let left = LeftRooms::default();
         conns.by_id.insert(
             id,
             Conn {
                 user_id,
                 session: session.to_owned(),
                 control,
+                left: left.clone(),
             },
         );
         self.inner.open.send_replace(conns.by_id.len());
-        Some((id, rx))
+        Some(Registration {
+            id,
+            control: rx,
+            left,
+        })
     }
 
     pub fn unregister(&self, id: ConnId) {
@@ -235,11 +270,31 @@ impl Hub {
     }
 
     pub fn left_room(&self, user_id: i64, room_id: i64) {
-        self.notify(|conn| conn.user_id == user_id, Control::LeftRoom(room_id));
+        for conn in lock(&self.inner.conns)
+            .by_id
+            .values()
+            .filter(|c| c.user_id == user_id)
+        {
+            if conn.left.add(room_id) {
+                let _ = conn.control.try_send(Control::LeftRooms);
+            }
+        }
     }
 
-    pub fn recheck_rooms(&self) {
-        self.notify(|_| true, Control::RecheckRooms);
+    /// Every (room, user) whose live delivery this node makes: what to
+    /// check against the memberships when leaves may have gone unheard.
+    pub fn subscribed_pairs(&self) -> HashSet<(i64, i64)> {
+        let rooms = lock(&self.inner.rooms);
+        let conns = lock(&self.inner.conns);
+        rooms
+            .iter()
+            .flat_map(|(&room_id, subscribers)| {
+                subscribers
+                    .iter()
+                    .filter_map(|s| conns.by_id.get(&s.conn))
+                    .map(move |conn| (room_id, conn.user_id))
+            })
+            .collect()
     }
 
     /// Asks every socket to close; part of graceful shutdown.
@@ -253,7 +308,8 @@ impl Hub {
             .values()
             .filter(|c| matches(c))
         {
-            // A full control queue means the socket is already going away.
+            // The queue holds one of each kind at most; full means the
+            // socket stopped reading its controls and is going away.
             let _ = conn.control.try_send(control.clone());
         }
     }
@@ -341,20 +397,40 @@ mod tests {
     #[tokio::test]
     async fn ending_a_session_reaches_only_its_sockets() {
         let hub = Hub::default();
-        let (_, mut a) = hub.register(1, "s1", 10).unwrap();
-        let (_, mut b) = hub.register(1, "s2", 10).unwrap();
+        let mut a = hub.register(1, "s1", 10).unwrap();
+        let mut b = hub.register(1, "s2", 10).unwrap();
         hub.end_session("s1");
-        assert_eq!(a.try_recv().unwrap(), Control::SessionEnded);
-        assert!(b.try_recv().is_err());
-        hub.left_room(1, 9);
-        assert_eq!(b.try_recv().unwrap(), Control::LeftRoom(9));
+        assert_eq!(a.control.try_recv().unwrap(), Control::SessionEnded);
+        assert!(b.control.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn many_leaves_make_one_request_and_lose_no_room() {
+        let hub = Hub::default();
+        let mut ann = hub.register(1, "s1", 10).unwrap();
+        let mut bob = hub.register(2, "s2", 10).unwrap();
+        for room in 0..100 {
+            hub.left_room(1, room);
+        }
+        assert_eq!(ann.control.try_recv().unwrap(), Control::LeftRooms);
+        assert!(ann.control.try_recv().is_err(), "one request for all");
+        let mut rooms = ann.left.take();
+        rooms.sort();
+        assert_eq!(rooms, (0..100).collect::<Vec<_>>());
+        assert!(bob.control.try_recv().is_err());
+        assert!(bob.left.take().is_empty());
+        // Once taken, the next leave asks again; the session's end still fits.
+        hub.left_room(1, 7);
+        hub.end_session("s1");
+        assert_eq!(ann.control.try_recv().unwrap(), Control::LeftRooms);
+        assert_eq!(ann.control.try_recv().unwrap(), Control::SessionEnded);
     }
 
     #[tokio::test]
     async fn waiting_for_no_connections_ends_when_the_last_one_goes() {
         let hub = Hub::default();
-        let (a, _) = hub.register(1, "s1", 10).unwrap();
-        let (b, _) = hub.register(2, "s2", 10).unwrap();
+        let a = hub.register(1, "s1", 10).unwrap().id;
+        let b = hub.register(2, "s2", 10).unwrap().id;
         let waiter = tokio::spawn({
             let hub = hub.clone();
             async move { hub.no_connections().await }
@@ -369,7 +445,7 @@ mod tests {
     #[test]
     fn each_user_holds_at_most_the_cap_and_closing_frees_a_place() {
         let hub = Hub::default();
-        let (first, _) = hub.register(1, "s1", 2).unwrap();
+        let first = hub.register(1, "s1", 2).unwrap().id;
         let _second = hub.register(1, "s2", 2).unwrap();
         assert!(hub.register(1, "s3", 2).is_none());
         assert!(
