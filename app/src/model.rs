@@ -46,7 +46,11 @@ pub struct Message {
     /// Per-room position: starts at 1, no gaps, no repeats.
     pub seq: i64,
     pub author: Author,
+    /// Exactly as sent.
     pub body: String,
+    /// The body rendered for display: a chat's subset of Markdown as safe
+    /// HTML (no scripts, no images, no raw HTML; links open elsewhere).
+    pub body_html: String,
     pub created_at: String,
     pub client_id: Option<String>,
 }

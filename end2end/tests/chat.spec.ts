@@ -67,3 +67,32 @@ test("history survives a reload and shows the latest messages", async ({ page })
   await expect(page.getByRole("article")).toHaveCount(3);
   await expect(page.getByRole("article").last()).toContainText("third");
 });
+
+test("messages show their formatting, and links open safely in a new tab", async ({ browser }) => {
+  const pageA = await (await browser.newContext()).newPage();
+  const pageB = await (await browser.newContext()).newPage();
+  await register(pageA, uniqueName("fmt"));
+  await register(pageB, uniqueName("reader"));
+  const room = uniqueName("format");
+  await pageA.getByLabel("Room name").fill(room);
+  await pageA.getByRole("button", { name: "Create room" }).click();
+  await expect(pageA.getByRole("heading", { name: room })).toBeVisible();
+  await pageB.goto("/rooms");
+  await pageB.getByRole("link", { name: room }).click();
+  await expect(pageB.getByRole("heading", { name: room })).toBeVisible();
+
+  await pageA.getByLabel("Message").fill("**ship it** with `cargo build` — docs at https://docs.rs/leptos");
+  await pageA.getByLabel("Message").press("Enter");
+  for (const page of [pageA, pageB]) {
+    const message = page.getByRole("article").filter({ hasText: "ship it" });
+    await expect(message.locator("strong")).toHaveText("ship it");
+    await expect(message.locator("code")).toHaveText("cargo build");
+    const link = message.getByRole("link", { name: "https://docs.rs/leptos" });
+    await expect(link).toHaveAttribute("href", "https://docs.rs/leptos");
+    await expect(link).toHaveAttribute("target", "_blank");
+    await expect(link).toHaveAttribute("rel", /noopener/);
+  }
+  // The same after a reload, rendered on the server.
+  await pageB.reload();
+  await expect(pageB.getByRole("article").filter({ hasText: "ship it" }).locator("strong")).toHaveText("ship it");
+});

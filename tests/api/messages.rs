@@ -47,6 +47,49 @@ async fn a_posted_message_has_the_documented_shape_and_is_in_history() {
     assert_eq!(rooms["rooms"][0]["last_seq"], 1);
 }
 
+/// The body is stored as sent and rendered once, on the server: the same
+/// safe HTML in the post's answer, the live frame and the history.
+#[tokio::test]
+async fn bodies_carry_their_formatted_html_everywhere() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann, "formatting").await;
+    let mut socket = app.socket(&ann).await;
+    socket.subscribe(room, None).await;
+    let body = "**bold** <img src=x onerror=alert(1)> see https://example.com/a.\n[x](javascript:alert(1))";
+    let (status, answer) = app
+        .post(
+            &format!("/api/rooms/{room}/messages"),
+            &ann.token,
+            json!({"body": body}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let message = &answer["message"];
+    assert_eq!(message["body"], body, "stored exactly as sent");
+    let html = message["body_html"].as_str().unwrap();
+    assert!(html.contains("<strong>bold</strong>"), "{html}");
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "markup is text: {html}"
+    );
+    assert!(
+        html.contains(r#"<a href="https://example.com/a" target="_blank" rel="noopener noreferrer nofollow ugc">"#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("javascript:") && !html.contains("<img"),
+        "{html}"
+    );
+
+    let live = socket.frame().await;
+    assert_eq!(live["message"], *message);
+    let (_, page) = app
+        .get(&format!("/api/rooms/{room}/messages"), &ann.token)
+        .await;
+    assert_eq!(page["messages"][0], *message);
+}
+
 #[tokio::test]
 async fn a_repeated_client_id_returns_the_original_and_stores_nothing() {
     let app = spawn_app().await;

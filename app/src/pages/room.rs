@@ -254,6 +254,9 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     }
 }
 
+/// How a rendered body's parts look, in either bubble.
+const FORMATTED: &str = "break-words [&_a]:underline [&_blockquote]:border-l-4 [&_blockquote]:border-current/40 [&_blockquote]:pl-2 [&_code]:rounded [&_code]:bg-black/10 [&_code]:px-1 [&_code]:font-mono [&_code]:text-[0.9em] [&_ol]:list-decimal [&_ol]:pl-5 [&>*+*]:mt-1.5 [&_pre]:my-1 [&_pre]:overflow-x-auto [&_pre]:rounded-md [&_pre]:bg-black/10 [&_pre]:p-2 [&_pre_code]:bg-transparent [&_pre_code]:p-0 [&_ul]:list-disc [&_ul]:pl-5";
+
 #[component]
 fn MessageItem(message: Message, mine: bool) -> impl IntoView {
     let (row, bubble) = if mine {
@@ -274,7 +277,8 @@ fn MessageItem(message: Message, mine: bool) -> impl IntoView {
                         <Timestamp iso=message.created_at />
                     </span>
                 </header>
-                <p class="whitespace-pre-wrap break-words">{message.body}</p>
+                // Rendered and cleaned on the server (server/format.rs).
+                <div class=FORMATTED inner_html=message.body_html></div>
             </article>
         </div>
     }

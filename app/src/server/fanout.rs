@@ -346,6 +346,7 @@ mod tests {
                 username: "ann".into(),
             },
             body: body.into(),
+            body_html: String::new(),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             client_id: Some("c".into()),
         }

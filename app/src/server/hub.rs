@@ -330,6 +330,7 @@ mod tests {
                 username: "ann".into(),
             },
             body: "hi".into(),
+            body_html: "<p>hi</p>\n".into(),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             client_id: None,
         }

@@ -16,6 +16,7 @@ use sqlx::AnyConnection;
 use super::auth::AuthUser;
 use super::db::{Db, to_rfc3339};
 use super::error::{Error, Result};
+use super::format;
 use super::rooms::require_member;
 use super::schema::{Memberships, Messages, Rooms, Users};
 use super::state::AppState;
@@ -36,6 +37,7 @@ struct MessageRow {
     author_id: i64,
     username: String,
     body: String,
+    body_html: Option<String>,
     client_id: Option<String>,
     created_at: i64,
 }
@@ -50,6 +52,8 @@ impl From<MessageRow> for Message {
                 id: row.author_id,
                 username: row.username,
             },
+            // Rendered when stored; older rows are rendered now.
+            body_html: row.body_html.unwrap_or_else(|| format::render(&row.body)),
             body: row.body,
             created_at: to_rfc3339(row.created_at),
             client_id: row.client_id,
@@ -91,6 +95,7 @@ fn select_messages() -> SelectStatement {
             (Messages::Table, Messages::Seq),
             (Messages::Table, Messages::AuthorId),
             (Messages::Table, Messages::Body),
+            (Messages::Table, Messages::BodyHtml),
             (Messages::Table, Messages::ClientId),
             (Messages::Table, Messages::CreatedAt),
         ])
@@ -142,6 +147,8 @@ pub async fn post(
                 id: auth.user.id,
                 username: auth.user.username.clone(),
             },
+            // Rendered here, on the poster's task, not in the one writer.
+            body_html: format::render(&body),
             body,
             client_id,
         })

@@ -13,6 +13,7 @@ pub mod database_url;
 pub mod db;
 pub mod error;
 pub mod fanout;
+pub mod format;
 pub mod hub;
 pub mod login_limiter;
 pub mod messages;

@@ -50,6 +50,7 @@ pub enum Messages {
     Seq,
     AuthorId,
     Body,
+    BodyHtml,
     ClientId,
     CreatedAt,
 }

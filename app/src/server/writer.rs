@@ -55,6 +55,8 @@ pub struct Draft {
     pub room_id: i64,
     pub author: Author,
     pub body: String,
+    /// `body` rendered (`super::format`).
+    pub body_html: String,
     pub client_id: Option<String>,
 }
 
@@ -275,6 +277,7 @@ async fn store_batch(
             Messages::Seq,
             Messages::AuthorId,
             Messages::Body,
+            Messages::BodyHtml,
             Messages::ClientId,
             Messages::CreatedAt,
         ])
@@ -289,6 +292,7 @@ async fn store_batch(
                 (*seq).into(),
                 draft.author.id.into(),
                 draft.body.clone().into(),
+                draft.body_html.clone().into(),
                 draft.client_id.clone().into(),
                 now.into(),
             ])
@@ -299,6 +303,7 @@ async fn store_batch(
             seq: *seq,
             author: draft.author.clone(),
             body: draft.body.clone(),
+            body_html: draft.body_html.clone(),
             created_at: to_rfc3339(now),
             client_id: draft.client_id.clone(),
         });

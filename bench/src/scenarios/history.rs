@@ -189,8 +189,10 @@ async fn seed(target: &Target, room_id: i64, author_id: i64, count: i64) -> anyh
     let start_ms = chrono::Utc::now().timestamp_millis() - count;
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) \
-         INSERT INTO messages (room_id, seq, author_id, body, client_id, created_at) \
-         SELECT ?2, i, ?3, 'history message number ' || i, NULL, ?4 + i FROM n",
+         INSERT INTO messages (room_id, seq, author_id, body, body_html, client_id, created_at) \
+         SELECT ?2, i, ?3, 'history message number ' || i, \
+                '<p>history message number ' || i || '</p>
+', NULL, ?4 + i FROM n",
     )
     .bind(count)
     .bind(room_id)
