@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PASSWORD, register, uniqueName } from "./helpers";
+import { PASSWORD, register, twoUsersInOneRoom, uniqueName } from "./helpers";
 
 // axe-core on every screen, with every rule it runs by default (WCAG 2.x A
 // and AA, and its best practices): zero violations, so that a later screen
@@ -64,13 +64,7 @@ test("the rooms screen, its empty room and its errors pass the accessibility che
 });
 
 test("a room with messages from two users passes the accessibility checks, for both", async ({ browser }) => {
-  const ann = await newUser(browser, "ann");
-  const ben = await newUser(browser, "ben");
-  const room = uniqueName("talk");
-  await createRoom(ann, room);
-  await ben.goto("/rooms");
-  await ben.getByRole("link", { name: room }).click();
-  await expect(ben.getByRole("heading", { name: room })).toBeVisible();
+  const { pageA: ann, pageB: ben, room } = await twoUsersInOneRoom(browser);
   await say(ann, "Hello Ben, this is a longer line so that it wraps on a phone screen.");
   await say(ben, "Hi Ann!");
   await expect(ann.getByRole("article").filter({ hasText: "Hi Ann!" })).toHaveCount(1);

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { register, uniqueName } from "./helpers";
+import { register, twoUsersInOneRoom, uniqueName } from "./helpers";
 
 test("B sees A's message without reloading, and A sees B's reply", async ({ browser }) => {
   const alice = uniqueName("alice");
@@ -69,17 +69,7 @@ test("history survives a reload and shows the latest messages", async ({ page })
 });
 
 test("messages show their formatting, and links open safely in a new tab", async ({ browser }) => {
-  const pageA = await (await browser.newContext()).newPage();
-  const pageB = await (await browser.newContext()).newPage();
-  await register(pageA, uniqueName("fmt"));
-  await register(pageB, uniqueName("reader"));
-  const room = uniqueName("format");
-  await pageA.getByLabel("Room name").fill(room);
-  await pageA.getByRole("button", { name: "Create room" }).click();
-  await expect(pageA.getByRole("heading", { name: room })).toBeVisible();
-  await pageB.goto("/rooms");
-  await pageB.getByRole("link", { name: room }).click();
-  await expect(pageB.getByRole("heading", { name: room })).toBeVisible();
+  const { pageA, pageB } = await twoUsersInOneRoom(browser);
 
   await pageA.getByLabel("Message").fill("**ship it** with `cargo build` — docs at https://docs.rs/leptos");
   await pageA.getByLabel("Message").press("Enter");

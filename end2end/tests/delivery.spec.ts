@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { register, uniqueName } from "./helpers";
+import { twoUsersInOneRoom } from "./helpers";
 
 async function say(page: Page, text: string): Promise<void> {
   await page.getByLabel("Message").fill(text);
@@ -8,24 +8,6 @@ async function say(page: Page, text: string): Promise<void> {
 
 function bodies(page: Page) {
   return page.getByRole("article").locator("p");
-}
-
-async function twoUsersInOneRoom(browser: import("@playwright/test").Browser) {
-  const contextA = await browser.newContext();
-  const contextB = await browser.newContext();
-  const pageA = await contextA.newPage();
-  const pageB = await contextB.newPage();
-  await register(pageA, uniqueName("ann"));
-  await register(pageB, uniqueName("ben"));
-  const room = uniqueName("room");
-  await pageA.getByLabel("Room name").fill(room);
-  await pageA.getByRole("button", { name: "Create room" }).click();
-  await expect(pageA.getByRole("heading", { name: room })).toBeVisible();
-  await pageB.goto("/rooms");
-  await pageB.getByRole("link", { name: room }).click();
-  await expect(pageB.getByRole("heading", { name: room })).toBeVisible();
-  const roomId = Number(/\/rooms\/(\d+)$/.exec(pageB.url())?.[1]);
-  return { contextB, pageA, pageB, roomId };
 }
 
 test("a tab that goes offline shows every missed message once, in order, when it returns", async ({ browser }) => {

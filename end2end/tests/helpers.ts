@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 /** A name no earlier run has used, within the username rules. */
 export function uniqueName(prefix: string): string {
@@ -14,4 +14,23 @@ export async function register(page: Page, username: string): Promise<void> {
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page).toHaveURL(/\/rooms$/);
   await expect(page.getByRole("button", { name: "Log out", exact: true })).toBeVisible();
+}
+
+/** Ann creates a room and Ben opens it, each in a browser of their own. */
+export async function twoUsersInOneRoom(browser: Browser) {
+  const contextA = await browser.newContext();
+  const contextB = await browser.newContext();
+  const pageA = await contextA.newPage();
+  const pageB = await contextB.newPage();
+  await register(pageA, uniqueName("ann"));
+  await register(pageB, uniqueName("ben"));
+  const room = uniqueName("room");
+  await pageA.getByLabel("Room name").fill(room);
+  await pageA.getByRole("button", { name: "Create room" }).click();
+  await expect(pageA.getByRole("heading", { name: room })).toBeVisible();
+  await pageB.goto("/rooms");
+  await pageB.getByRole("link", { name: room }).click();
+  await expect(pageB.getByRole("heading", { name: room })).toBeVisible();
+  const roomId = Number(/\/rooms\/(\d+)$/.exec(pageB.url())?.[1]);
+  return { contextB, pageA, pageB, room, roomId };
 }

@@ -289,6 +289,24 @@ async fn sends_over_the_rate_are_refused_with_a_wait_and_nothing_is_lost() {
     assert_eq!(ack["client_id"], "c5");
 }
 
+/// A post over REST: the status, the `Retry-After` seconds if any, and the
+/// body.
+async fn post_over_rest(app: &TestApp, token: &str, room: i64) -> (StatusCode, Option<u64>, Value) {
+    let response = app
+        .http
+        .post(app.url(&format!("/api/rooms/{room}/messages")))
+        .bearer_auth(token)
+        .json(&json!({"body": "over REST"}))
+        .send()
+        .await
+        .unwrap();
+    let wait = response
+        .headers()
+        .get(RETRY_AFTER)
+        .map(|v| v.to_str().unwrap().parse().unwrap());
+    (response.status(), wait, response.json().await.unwrap())
+}
+
 #[tokio::test]
 async fn the_allowance_is_per_user_across_sockets_and_rest() {
     let mut settings = Settings::default();
@@ -309,20 +327,9 @@ async fn the_allowance_is_per_user_across_sockets_and_rest() {
     second.send(send(room, 3)).await;
     assert_eq!(second.frame().await["code"], "rate_limited");
     // Nor does the REST API, which says how long to wait.
-    let response = app
-        .http
-        .post(app.url(&format!("/api/rooms/{room}/messages")))
-        .bearer_auth(&ann.token)
-        .json(&json!({"body": "over REST"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = response.headers()[RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (status, wait, _) = post_over_rest(&app, &ann.token, room).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let wait = wait.expect("a Retry-After header");
     assert!((1..=20).contains(&wait), "{wait}");
     // Bob's allowance is his own.
     app.post_message(&bob, room, "bob is fine").await;
@@ -356,25 +363,9 @@ async fn a_socket_that_keeps_sending_after_refusals_is_closed() {
     assert_eq!(app.history(&ann, room).await.len(), 3);
     // REST, still over the allowance after all those refusals, is told to
     // wait like any other refused post: 429 with Retry-After.
-    let response = app
-        .http
-        .post(app.url(&format!("/api/rooms/{room}/messages")))
-        .bearer_auth(&ann.token)
-        .json(&json!({"body": "over REST"}))
-        .send()
-        .await
-        .unwrap();
-    let wait: u64 = response
-        .headers()
-        .get(RETRY_AFTER)
-        .expect("Retry-After on every 429")
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let (status, wait, body) = post_over_rest(&app, &ann.token, room).await;
+    let wait = wait.expect("Retry-After on every 429");
     assert!((1..=60).contains(&wait), "{wait}");
-    let status = response.status();
-    let body: serde_json::Value = response.json().await.unwrap();
     assert_error(status, &body, StatusCode::TOO_MANY_REQUESTS, "rate_limited");
     assert_eq!(app.history(&ann, room).await.len(), 3);
     // The user is not punished beyond the socket: a new one works.

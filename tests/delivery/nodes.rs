@@ -9,9 +9,10 @@ use futures::join;
 
 use crate::client::ChatClient;
 use crate::scene::check;
-use crate::support::api::Api;
+use crate::support::api::{Api, TestUser};
 use crate::support::database::TestDatabase;
 use crate::support::process::ServerProcess;
+use crate::support::socket::TestSocket;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -109,22 +110,57 @@ async fn a_logout_on_one_node_ends_the_session_on_the_other() {
     );
 }
 
-#[tokio::test]
-async fn leaving_on_one_node_stops_the_room_on_the_other() {
+/// Two nodes on one database, and Ann, a member of the owner's room,
+/// watching it from a socket on node 2 that is shown to hear node 1.
+struct WatchedFromNodeTwo {
+    database: TestDatabase,
+    one: ServerProcess,
+    two: ServerProcess,
+    api1: Api,
+    owner: TestUser,
+    ann: TestUser,
+    room: i64,
+    socket: TestSocket,
+}
+
+async fn ann_watches_from_node_two() -> WatchedFromNodeTwo {
     let database = TestDatabase::postgres().await;
     let one = node(&database, "node1").await;
     let two = node(&database, "node2").await;
     let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
-
     let owner = api1.register("owner").await;
-    let room = api1.create_room(&owner, "leave across nodes").await;
+    let room = api1.create_room(&owner, "watched from node 2").await;
     let ann = api1.register("ann").await;
     api1.join(&ann, room).await;
-    // Ann watches the room from a socket on node 2 and hears node 1.
     let mut socket = api2.socket(&ann).await;
     socket.subscribe(room, None).await;
     api1.post_message(&owner, room, "before").await;
     assert_eq!(socket.frame().await["message"]["body"], "before");
+    WatchedFromNodeTwo {
+        database,
+        one,
+        two,
+        api1,
+        owner,
+        ann,
+        room,
+        socket,
+    }
+}
+
+#[tokio::test]
+async fn leaving_on_one_node_stops_the_room_on_the_other() {
+    let WatchedFromNodeTwo {
+        // Held to the end: dropping one stops its node.
+        database: _database,
+        one: _one,
+        two: _two,
+        api1,
+        owner,
+        ann,
+        room,
+        mut socket,
+    } = ann_watches_from_node_two().await;
 
     // She leaves through node 1; her socket on node 2 is told, then hears
     // nothing more of the room.
@@ -149,19 +185,16 @@ async fn leaving_on_one_node_stops_the_room_on_the_other() {
 /// the memberships and stops the rooms its users left meanwhile.
 #[tokio::test]
 async fn a_leave_a_node_missed_is_caught_when_it_listens_again() {
-    let database = TestDatabase::postgres().await;
-    let one = node(&database, "node1").await;
-    let two = node(&database, "node2").await;
-    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
-
-    let owner = api1.register("owner").await;
-    let room = api1.create_room(&owner, "missed leave").await;
-    let ann = api1.register("ann").await;
-    api1.join(&ann, room).await;
-    let mut socket = api2.socket(&ann).await;
-    socket.subscribe(room, None).await;
-    api1.post_message(&owner, room, "before").await;
-    assert_eq!(socket.frame().await["message"]["body"], "before");
+    let WatchedFromNodeTwo {
+        database,
+        one,
+        two,
+        api1,
+        owner,
+        ann,
+        room,
+        mut socket,
+    } = ann_watches_from_node_two().await;
 
     // Node 2 loses its listener and cannot open a new connection; the
     // connections both nodes already hold go on working (requests at once

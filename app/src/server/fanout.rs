@@ -25,8 +25,8 @@
 //! A node trusts its session cache only while it listens, since while it
 //! does not, it could miss one. Leaving a room is sent on a third channel,
 //! so that the user's sockets on every node stop receiving the room; after
-//! a gap in listening, every socket checks its rooms again, since a leave
-//! may have gone unheard.
+//! a gap in listening, the node checks every room it delivers against the
+//! memberships, since a leave may have gone unheard.
 //!
 //! Every loop here stops when the node's [`Background`] says so: the
 //! publisher after publishing everything committed, the listener at once
@@ -35,7 +35,7 @@
 //! [`Background`]: super::background::Background
 //! [`Hub`]: super::hub::Hub
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -289,17 +289,19 @@ async fn deliver(state: &AppState, payload: &str) -> Result<()> {
 /// thousand users, and each user no longer in a room is treated as if
 /// their leave had just been heard.
 async fn recheck_memberships(state: &AppState) -> Result<()> {
-    let pairs: Vec<(i64, i64)> = state.hub.subscribed_pairs().into_iter().collect();
+    let pairs = state.hub.subscribed_pairs();
+    let users: Vec<i64> = pairs
+        .iter()
+        .map(|&(_, user)| user)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut conn = state.db.acquire().await?;
-    let mut by_user: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
-    for (room_id, user_id) in pairs {
-        by_user.entry(user_id).or_default().push(room_id);
-    }
-    let users: Vec<(i64, Vec<i64>)> = by_user.into_iter().collect();
     for chunk in users.chunks(1000) {
-        let asked: HashSet<(i64, i64)> = chunk
+        let asked: HashSet<(i64, i64)> = pairs
             .iter()
-            .flat_map(|(user, rooms)| rooms.iter().map(move |room| (*room, *user)))
+            .filter(|(_, user)| chunk.binary_search(user).is_ok())
+            .copied()
             .collect();
         let members = memberships_among(&state.db, &mut conn, &asked).await?;
         for &(room_id, user_id) in asked.difference(&members) {
