@@ -16,7 +16,7 @@ pub struct User {
 
 /// A message's author as embedded in the message, so a client never needs a
 /// second lookup to show who wrote it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Author {
     pub id: i64,
@@ -32,27 +32,93 @@ pub struct Room {
     pub member_count: i64,
     /// Whether the user asking is a member.
     pub joined: bool,
-    /// Seq of the newest message, 0 for an empty room.
+    /// Seq of the room's newest event (a post, an edit, a reaction, a
+    /// member joining or leaving), 0 for a room with none.
     pub last_seq: i64,
     /// Time of the newest message, or of creation for an empty room.
     pub last_activity_at: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// A message in its current state: edits, deletion and reactions applied.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Message {
     pub id: i64,
     pub room_id: i64,
-    /// Per-room position: starts at 1, no gaps, no repeats.
+    /// The seq of the event that posted it: increasing within a room, with
+    /// gaps where other events (edits, reactions, members) took a seq.
     pub seq: i64,
     pub author: Author,
-    /// Exactly as sent.
+    /// Exactly as sent, or as last edited; "" once deleted.
     pub body: String,
     /// The body rendered for display: a chat's subset of Markdown as safe
     /// HTML (no scripts, no images, no raw HTML; links open elsewhere).
     pub body_html: String,
     pub created_at: String,
     pub client_id: Option<String>,
+    /// When the body was last edited, if it was.
+    pub edited_at: Option<String>,
+    /// Deleted messages keep their place (id, seq, author, time) with an
+    /// empty body, so a conversation still reads in order.
+    pub deleted: bool,
+    /// The message this one answers.
+    pub reply_to: Option<ReplyTo>,
+    /// One entry per emoji, in the order the chips appeared: a chip keeps
+    /// its place while anyone is on it, which is the order a client that
+    /// applies reaction events one by one keeps too.
+    pub reactions: Vec<Reaction>,
+}
+
+/// What a reply shows of the message it answers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReplyTo {
+    pub id: i64,
+    pub seq: i64,
+    pub author: Author,
+    /// The first 140 characters of its current body ("" once deleted).
+    pub excerpt: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Reaction {
+    /// One emoji (a single grapheme cluster).
+    pub emoji: String,
+    pub count: i64,
+    /// Who reacted, in the order they did.
+    pub user_ids: Vec<i64>,
+}
+
+impl Message {
+    /// Applies a reaction event: idempotent, so a catch-up that replays a
+    /// reaction already counted in the message's state changes nothing.
+    pub fn apply_reaction(&mut self, emoji: &str, user_id: i64, added: bool) {
+        let position = self.reactions.iter().position(|r| r.emoji == emoji);
+        match (position, added) {
+            (Some(i), true) => {
+                let reaction = &mut self.reactions[i];
+                if !reaction.user_ids.contains(&user_id) {
+                    reaction.user_ids.push(user_id);
+                }
+                reaction.count = reaction.user_ids.len() as i64;
+            }
+            (None, true) => self.reactions.push(Reaction {
+                emoji: emoji.to_owned(),
+                count: 1,
+                user_ids: vec![user_id],
+            }),
+            (Some(i), false) => {
+                let reaction = &mut self.reactions[i];
+                reaction.user_ids.retain(|&id| id != user_id);
+                reaction.count = reaction.user_ids.len() as i64;
+                if reaction.user_ids.is_empty() {
+                    self.reactions.remove(i);
+                }
+            }
+            (None, false) => {}
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,15 +1,21 @@
 //! The WebSocket protocol: one socket per tab carries every room it watches.
 //!
-//! The rule a reader must know: after `subscribe {after_seq: N}` the server
-//! sends every stored message with seq > N, then `subscribed {last_seq: L}`,
-//! then live messages with seq > L only. A client that remembers the highest
-//! seq it has seen per room can therefore reconnect and resume with no gap and
-//! no duplicate. Without `after_seq` no backlog is sent; the client reads
-//! history over HTTP up to `last_seq`.
+//! Every durable change to a room is an event numbered by the room's seq: a
+//! post arrives as a `message` frame, anything else (an edit, a deletion, a
+//! reaction, a member joining or leaving) as an `event` frame. The rule a
+//! reader must know: after `subscribe {after_seq: N}` the server sends every
+//! event with seq > N, then `subscribed {last_seq: L}`, then live events with
+//! seq > L only. A client that remembers the highest seq it has seen per room
+//! can therefore reconnect and resume with no gap and no duplicate. Without
+//! `after_seq` no backlog is sent; the client reads history over HTTP.
+//!
+//! Events replayed in a backlog carry messages in their current state, so a
+//! client applies every event as "this is how it is now": replacing the
+//! message, or adding or removing one person's reaction, which is idempotent.
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Message;
+use crate::model::{Author, Message};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -35,8 +41,127 @@ pub enum ClientFrame {
         room_id: i64,
         body: String,
         client_id: String,
+        /// The id of a message in the same room that this one answers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i64>,
+    },
+    /// Only the author may edit; answered with `ack` (the edited message).
+    Edit {
+        room_id: i64,
+        message_id: i64,
+        body: String,
+        client_id: String,
+    },
+    /// The author or the room's owner; answered with `ack`.
+    Delete {
+        room_id: i64,
+        message_id: i64,
+        client_id: String,
+    },
+    React {
+        room_id: i64,
+        message_id: i64,
+        emoji: String,
+        client_id: String,
+    },
+    Unreact {
+        room_id: i64,
+        message_id: i64,
+        emoji: String,
+        client_id: String,
     },
     Ping,
+}
+
+/// The `type` of every client frame, for the parser's error messages.
+pub const CLIENT_FRAME_TYPES: [&str; 8] = [
+    "subscribe",
+    "unsubscribe",
+    "send",
+    "edit",
+    "delete",
+    "react",
+    "unreact",
+    "ping",
+];
+
+/// A durable change to a room other than a post, as the `event` frame
+/// carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub room_id: i64,
+    pub seq: i64,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    MessageEdited {
+        message: Message,
+    },
+    MessageDeleted {
+        message: Message,
+    },
+    ReactionAdded {
+        message_id: i64,
+        emoji: String,
+        user: Author,
+    },
+    ReactionRemoved {
+        message_id: i64,
+        emoji: String,
+        user: Author,
+    },
+    MemberJoined {
+        user: Author,
+    },
+    MemberLeft {
+        user: Author,
+    },
+}
+
+/// One entry of a room's event log, as it is delivered: a post, or any
+/// other change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    Posted(Message),
+    Changed(Event),
+}
+
+impl Entry {
+    pub fn room_id(&self) -> i64 {
+        match self {
+            Entry::Posted(message) => message.room_id,
+            Entry::Changed(event) => event.room_id,
+        }
+    }
+
+    pub fn seq(&self) -> i64 {
+        match self {
+            Entry::Posted(message) => message.seq,
+            Entry::Changed(event) => event.seq,
+        }
+    }
+
+    /// The entry read back from its frame, if the frame is one.
+    pub fn from_frame(frame: ServerFrame) -> Option<Self> {
+        match frame {
+            ServerFrame::Message { message } => Some(Entry::Posted(message)),
+            ServerFrame::Event(event) => Some(Entry::Changed(event)),
+            _ => None,
+        }
+    }
+}
+
+impl From<Entry> for ServerFrame {
+    fn from(entry: Entry) -> Self {
+        match entry {
+            Entry::Posted(message) => ServerFrame::Message { message },
+            Entry::Changed(event) => ServerFrame::Event(event),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,10 +170,13 @@ pub enum ServerFrame {
     Message {
         message: Message,
     },
+    Event(Event),
     Subscribed {
         room_id: i64,
         last_seq: i64,
     },
+    /// The answer to `send`, `edit`, `delete`, `react` and `unreact`: the
+    /// message as it now is.
     Ack {
         client_id: String,
         message: Message,
@@ -91,6 +219,26 @@ mod tests {
         })
         .unwrap();
         assert_eq!(json, r#"{"type":"error","code":"bad_frame","message":"x"}"#);
+    }
+
+    #[test]
+    fn event_frames_are_flat() {
+        let frame = ServerFrame::Event(Event {
+            room_id: 2,
+            seq: 9,
+            change: Change::MemberLeft {
+                user: Author {
+                    id: 4,
+                    username: "bo".into(),
+                },
+            },
+        });
+        let json = serde_json::to_string(&frame).unwrap();
+        assert_eq!(
+            json,
+            r#"{"type":"event","room_id":2,"seq":9,"kind":"member_left","user":{"id":4,"username":"bo"}}"#
+        );
+        assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), frame);
     }
 
     #[test]

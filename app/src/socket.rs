@@ -17,6 +17,7 @@
 use leptos::prelude::*;
 
 use crate::model::Message;
+use crate::protocol::Change;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -39,6 +40,9 @@ pub enum RoomEvent {
     /// Backlog delivered; what follows is live.
     Subscribed,
     Message(Message),
+    /// Any other change to the room: an edit, a deletion, a reaction, a
+    /// member joining or leaving.
+    Changed(Change),
     /// The server stored one of our sends (the message carries its client_id).
     Ack(Message),
     /// A refused send (with its client_id) or a room-level problem (without).
@@ -236,6 +240,7 @@ mod browser {
                 room_id,
                 body,
                 client_id: client_id.clone(),
+                reply_to: None,
             });
             send_now(inner, &text);
             inner.unacked.push(Unacked {
@@ -481,6 +486,14 @@ mod browser {
                     Some(room.handler.clone())
                 });
                 handler.map(|h| (h, RoomEvent::Message(message)))
+            }
+            ServerFrame::Event(event) => {
+                let handler = with(|inner| {
+                    let room = inner.rooms.get_mut(&event.room_id)?;
+                    room.last_seq = room.last_seq.max(event.seq);
+                    Some(room.handler.clone())
+                });
+                handler.map(|h| (h, RoomEvent::Changed(event.change)))
             }
             ServerFrame::Subscribed { room_id, last_seq } => {
                 let handler = with(|inner| {

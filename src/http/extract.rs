@@ -58,6 +58,41 @@ impl<S: Send + Sync> FromRequestParts<S> for RoomId {
     }
 }
 
+/// A message in a room, from `/api/rooms/{id}/messages/{message_id}[/reactions/{emoji}]`:
+/// an id that is not a number names nothing, so it is not found.
+pub struct MessagePath {
+    pub room_id: i64,
+    pub message_id: i64,
+    /// Percent-decoded.
+    pub emoji: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct MessageParams {
+    id: String,
+    message_id: String,
+    emoji: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MessagePath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<MessageParams>::from_request_parts(parts, state)
+                .await
+                .map_err(|_: PathRejection| Error::MessageNotFound)?;
+        Ok(MessagePath {
+            room_id: params.id.parse().map_err(|_| Error::RoomNotFound)?,
+            message_id: params
+                .message_id
+                .parse()
+                .map_err(|_| Error::MessageNotFound)?,
+            emoji: params.emoji,
+        })
+    }
+}
+
 /// `Query<T>` whose rejections are `validation_error`s.
 pub struct Query<T>(pub T);
 

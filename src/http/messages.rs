@@ -1,4 +1,5 @@
-//! `/api/rooms/{id}/messages`: history pages and posting.
+//! `/api/rooms/{id}/messages`: history pages, posting, and changing a
+//! message (editing, deleting, reacting).
 
 use app::error::ErrorBody;
 use app::model::{Message, MessagePage, PageQuery};
@@ -7,13 +8,22 @@ use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, patch, put};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Caller, Json, Query, RoomId};
+use super::extract::{Caller, Json, MessagePath, Query, RoomId};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/rooms/{id}/messages", get(list).post(create))
+    Router::new()
+        .route("/api/rooms/{id}/messages", get(list).post(create))
+        .route(
+            "/api/rooms/{id}/messages/{message_id}",
+            patch(edit).delete(delete),
+        )
+        .route(
+            "/api/rooms/{id}/messages/{message_id}/reactions/{emoji}",
+            put(react).delete(unreact),
+        )
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -33,6 +43,19 @@ pub struct NewMessage {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$"
     )]
     pub client_id: Option<String>,
+    /// The id of a message in the same room that this one answers.
+    pub reply_to: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MessageEdit {
+    /// The new body, under the same rules as a new message's.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
+    pub body: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -83,11 +106,121 @@ pub async fn create(
     RoomId(id): RoomId,
     Json(new): Json<NewMessage>,
 ) -> Result<(StatusCode, axum::Json<MessageResponse>)> {
-    let (message, created) = messages::post(&state, &caller, id, new.body, new.client_id).await?;
+    let (message, created) =
+        messages::post(&state, &caller, id, new.body, new.client_id, new.reply_to).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     Ok((status, axum::Json(MessageResponse { message })))
+}
+
+/// Edit a message: its author only, and not once it is deleted.
+#[utoipa::path(patch, path = "/api/rooms/{id}/messages/{message_id}", tag = "messages", request_body = MessageEdit,
+    params(("id" = i64, Path, description = "Room id"), ("message_id" = i64, Path, description = "Message id")),
+    responses(
+        (status = 200, body = MessageResponse, description = "The message as edited"),
+        (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden: not the author"),
+        (status = 404, body = ErrorBody, description = "room_not_found, message_not_found"),
+        (status = 409, body = ErrorBody, description = "message_deleted"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
+        (status = 429, body = ErrorBody, description = "rate_limited",
+            headers(("Retry-After" = u64, description = "Seconds until the next change is allowed"))),
+    ),
+    security(("bearer" = [])))]
+pub async fn edit(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    path: MessagePath,
+    Json(edit): Json<MessageEdit>,
+) -> Result<axum::Json<MessageResponse>> {
+    let message = messages::edit(&state, &caller, path.room_id, path.message_id, edit.body).await?;
+    Ok(axum::Json(MessageResponse { message }))
+}
+
+/// Delete a message: its author or the room's owner. Deleting it again is
+/// not an error. The message keeps its place with an empty body.
+#[utoipa::path(delete, path = "/api/rooms/{id}/messages/{message_id}", tag = "messages",
+    params(("id" = i64, Path, description = "Room id"), ("message_id" = i64, Path, description = "Message id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden: neither the author nor the room's owner"),
+        (status = 404, body = ErrorBody, description = "room_not_found, message_not_found"),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    path: MessagePath,
+) -> Result<StatusCode> {
+    messages::delete(&state, &caller, path.room_id, path.message_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Add the caller's reaction (idempotent). `emoji` is one emoji,
+/// percent-encoded; a message has at most 20 different ones.
+#[utoipa::path(put, path = "/api/rooms/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages",
+    params(
+        ("id" = i64, Path, description = "Room id"),
+        ("message_id" = i64, Path, description = "Message id"),
+        ("emoji" = String, Path, description = "One emoji, percent-encoded"),
+    ),
+    responses(
+        (status = 200, body = MessageResponse, description = "The message with its reactions"),
+        (status = 400, body = ErrorBody, description = "validation_error: not one emoji"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member"),
+        (status = 404, body = ErrorBody, description = "room_not_found, message_not_found"),
+        (status = 409, body = ErrorBody, description = "message_deleted, too_many_reactions"),
+        (status = 429, body = ErrorBody, description = "rate_limited",
+            headers(("Retry-After" = u64, description = "Seconds until the next change is allowed"))),
+    ),
+    security(("bearer" = [])))]
+pub async fn react(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    path: MessagePath,
+) -> Result<axum::Json<MessageResponse>> {
+    reaction(state, caller, path, true).await
+}
+
+/// Remove the caller's reaction (idempotent).
+#[utoipa::path(delete, path = "/api/rooms/{id}/messages/{message_id}/reactions/{emoji}", tag = "messages",
+    params(
+        ("id" = i64, Path, description = "Room id"),
+        ("message_id" = i64, Path, description = "Message id"),
+        ("emoji" = String, Path, description = "One emoji, percent-encoded"),
+    ),
+    responses(
+        (status = 200, body = MessageResponse, description = "The message with its reactions"),
+        (status = 400, body = ErrorBody, description = "validation_error: not one emoji"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member"),
+        (status = 404, body = ErrorBody, description = "room_not_found, message_not_found"),
+        (status = 429, body = ErrorBody, description = "rate_limited",
+            headers(("Retry-After" = u64, description = "Seconds until the next change is allowed"))),
+    ),
+    security(("bearer" = [])))]
+pub async fn unreact(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    path: MessagePath,
+) -> Result<axum::Json<MessageResponse>> {
+    reaction(state, caller, path, false).await
+}
+
+async fn reaction(
+    state: AppState,
+    caller: app::server::auth::AuthUser,
+    path: MessagePath,
+    added: bool,
+) -> Result<axum::Json<MessageResponse>> {
+    let emoji = path.emoji.unwrap_or_default();
+    let message =
+        messages::react(&state, &caller, path.room_id, path.message_id, emoji, added).await?;
+    Ok(axum::Json(MessageResponse { message }))
 }

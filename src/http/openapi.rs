@@ -15,7 +15,8 @@ use super::{auth, messages, rooms};
     paths(
         auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::me,
         rooms::list, rooms::create, rooms::join, rooms::leave,
-        messages::list, messages::create,
+        messages::list, messages::create, messages::edit, messages::delete,
+        messages::react, messages::unreact,
     ),
     components(schemas(app::error::AppError)),
     modifiers(&BearerAuth),

@@ -4,7 +4,7 @@
 //! before authorization, so it is fuzzed (`tests` below and
 //! `tests/api/frames.rs` with its corpus).
 
-use app::protocol::{ClientFrame, ServerFrame};
+use app::protocol::{CLIENT_FRAME_TYPES, ClientFrame, ServerFrame};
 use app::server::Error;
 
 pub fn error_frame(
@@ -35,8 +35,6 @@ pub fn service_error(
     }
 }
 
-const FRAME_TYPES: [&str; 4] = ["subscribe", "unsubscribe", "send", "ping"];
-
 /// Parses a client frame, or explains precisely what is wrong with it.
 pub fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
     // Well-formed frames, nearly all of them, parse in one pass; only a bad
@@ -66,7 +64,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
                 room_id,
             )));
         }
-        Some(kind) if !FRAME_TYPES.contains(&kind) => {
+        Some(kind) if !CLIENT_FRAME_TYPES.contains(&kind) => {
             return Err(Box::new(error_frame(
                 "unknown_type",
                 format!("Unknown frame type {kind:?}."),

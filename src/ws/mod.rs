@@ -25,7 +25,7 @@ use app::protocol::{
 };
 use app::server::auth::{self, AuthUser};
 use app::server::hub::{ConnId, Control, Delivery, LeftRooms, Subscriber};
-use app::server::{AppState, Error, SocketLimits, messages, rooms};
+use app::server::{AppState, Error, SocketLimits, events, messages, rooms};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, Uri};
@@ -329,27 +329,59 @@ impl Connection {
                 room_id,
                 body,
                 client_id,
+                reply_to,
             } => {
-                match messages::post(
+                let posted = messages::post(
                     &self.state,
                     &self.auth,
                     room_id,
                     body,
                     Some(client_id.clone()),
+                    reply_to,
                 )
                 .await
-                {
-                    Ok((message, _)) => vec![ServerFrame::Ack { client_id, message }],
-                    Err(Error::KeptSending { .. }) => {
-                        tracing::warn!(
-                            conn_id = self.conn_id,
-                            user_id = self.auth.user.id,
-                            "socket closed for sending after being told to wait"
-                        );
-                        return Err(Exit::Close(CLOSE_POLICY, "sending too fast"));
-                    }
-                    Err(e) => vec![service_error(&e, Some(client_id), Some(room_id))],
-                }
+                .map(|(message, _)| message);
+                self.answer(posted, client_id, room_id)?
+            }
+            ClientFrame::Edit {
+                room_id,
+                message_id,
+                body,
+                client_id,
+            } => {
+                let edited =
+                    messages::edit(&self.state, &self.auth, room_id, message_id, body).await;
+                self.answer(edited, client_id, room_id)?
+            }
+            ClientFrame::Delete {
+                room_id,
+                message_id,
+                client_id,
+            } => {
+                let deleted = messages::delete(&self.state, &self.auth, room_id, message_id).await;
+                self.answer(deleted, client_id, room_id)?
+            }
+            ClientFrame::React {
+                room_id,
+                message_id,
+                emoji,
+                client_id,
+            } => {
+                let reacted =
+                    messages::react(&self.state, &self.auth, room_id, message_id, emoji, true)
+                        .await;
+                self.answer(reacted, client_id, room_id)?
+            }
+            ClientFrame::Unreact {
+                room_id,
+                message_id,
+                emoji,
+                client_id,
+            } => {
+                let unreacted =
+                    messages::react(&self.state, &self.auth, room_id, message_id, emoji, false)
+                        .await;
+                self.answer(unreacted, client_id, room_id)?
             }
             ClientFrame::Subscribe { room_id, after_seq } => {
                 match self.subscribe(socket, room_id, after_seq).await {
@@ -358,6 +390,29 @@ impl Connection {
                 }
             }
         })
+    }
+
+    /// The reply to a request that changes a room: `ack` with the message,
+    /// or the error frame; a client that kept sending after being told to
+    /// wait is closed instead.
+    fn answer(
+        &self,
+        result: Result<app::model::Message, Error>,
+        client_id: String,
+        room_id: i64,
+    ) -> Result<Vec<ServerFrame>, Exit> {
+        match result {
+            Ok(message) => Ok(vec![ServerFrame::Ack { client_id, message }]),
+            Err(Error::KeptSending { .. }) => {
+                tracing::warn!(
+                    conn_id = self.conn_id,
+                    user_id = self.auth.user.id,
+                    "socket closed for sending after being told to wait"
+                );
+                Err(Exit::Close(CLOSE_POLICY, "sending too fast"))
+            }
+            Err(e) => Ok(vec![service_error(&e, Some(client_id), Some(room_id))]),
+        }
     }
 
     /// Sends the backlog after `after_seq` and starts live delivery after it,
@@ -401,12 +456,14 @@ impl Connection {
         let last_seq = messages::last_seq(&self.state, room_id).await?;
         self.state.hub.start_at(room_id, last_seq);
         if let Some(mut cursor) = after_seq {
+            let mut conn = self.state.db.acquire().await?;
             while cursor < last_seq {
-                let batch = messages::range(&self.state, room_id, cursor, last_seq).await?;
+                let batch =
+                    events::range(&self.state.db, &mut conn, room_id, cursor, last_seq).await?;
                 let Some(last) = batch.last() else { break };
-                cursor = last.seq;
-                for message in batch {
-                    let frame = ServerFrame::Message { message };
+                cursor = last.seq();
+                for entry in batch {
+                    let frame = ServerFrame::from(entry);
                     if !matches!(send(socket, &frame, self.write_timeout).await, Sent::Ok) {
                         return Err(Error::Internal("peer went away during backlog".into()));
                     }

@@ -126,13 +126,45 @@ fn client_frame() -> impl Strategy<Value = ClientFrame> {
         (any::<i64>(), any::<Option<i64>>())
             .prop_map(|(room_id, after_seq)| ClientFrame::Subscribe { room_id, after_seq }),
         any::<i64>().prop_map(|room_id| ClientFrame::Unsubscribe { room_id }),
-        (any::<i64>(), any::<String>(), any::<String>()).prop_map(|(room_id, body, client_id)| {
-            ClientFrame::Send {
+        (any::<i64>(), any::<String>(), any::<String>(), any::<Option<i64>>()).prop_map(
+            |(room_id, body, client_id, reply_to)| ClientFrame::Send {
                 room_id,
                 body,
                 client_id,
+                reply_to,
             }
-        }),
+        ),
+        (any::<i64>(), any::<i64>(), any::<String>(), any::<String>()).prop_map(
+            |(room_id, message_id, body, client_id)| ClientFrame::Edit {
+                room_id,
+                message_id,
+                body,
+                client_id,
+            }
+        ),
+        (any::<i64>(), any::<i64>(), any::<String>()).prop_map(
+            |(room_id, message_id, client_id)| ClientFrame::Delete {
+                room_id,
+                message_id,
+                client_id,
+            }
+        ),
+        (any::<i64>(), any::<i64>(), any::<String>(), any::<String>()).prop_map(
+            |(room_id, message_id, emoji, client_id)| ClientFrame::React {
+                room_id,
+                message_id,
+                emoji,
+                client_id,
+            }
+        ),
+        (any::<i64>(), any::<i64>(), any::<String>(), any::<String>()).prop_map(
+            |(room_id, message_id, emoji, client_id)| ClientFrame::Unreact {
+                room_id,
+                message_id,
+                emoji,
+                client_id,
+            }
+        ),
         Just(ClientFrame::Ping),
     ]
 }

@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod authorization;
 mod errors;
+mod events;
 mod fuzz;
 mod helpers;
 mod limits;

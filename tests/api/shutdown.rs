@@ -74,16 +74,19 @@ async fn stopping_during_a_burst_stores_exactly_the_acked_sends_and_leaves_no_ta
         "the stop came during the burst ({} acked)",
         acked.len()
     );
-    // Read in pages, as a subscriber's backlog is.
+    // Read in pages, as a catching-up client does.
     let mut stored = BTreeSet::new();
     let mut cursor = 0;
     loop {
-        let batch = messages::range(&state, room, cursor, i64::MAX)
-            .await
-            .unwrap();
-        let Some(last) = batch.last() else { break };
+        let query = app::model::PageQuery {
+            after_seq: Some(cursor),
+            limit: Some(200),
+            ..Default::default()
+        };
+        let page = messages::read_page(&state, room, query).await.unwrap();
+        let Some(last) = page.messages.last() else { break };
         cursor = last.seq;
-        stored.extend(batch.into_iter().filter_map(|m| m.client_id));
+        stored.extend(page.messages.into_iter().filter_map(|m| m.client_id));
     }
     assert_eq!(stored, acked, "stored and acknowledged differ");
     assert_eq!(

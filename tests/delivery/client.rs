@@ -1,8 +1,10 @@
 //! A client that keeps the promises the browser client keeps, so the tests
 //! can check them against the server under faults: it remembers the last seq
-//! per room and resumes from it, keeps every send until its ack and resends
-//! it with the same client_id after a reconnect, and checks every frame it
-//! receives for gaps, repeats and order as it goes.
+//! per room and resumes from it, keeps every request (a post, an edit, a
+//! deletion, a reaction) until its answer and resends it with the same
+//! client_id after a reconnect, applies every event to its view of each
+//! room, and checks every frame it receives for gaps, repeats and order as
+//! it goes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -11,17 +13,20 @@ use serde_json::{Value, json};
 
 use crate::support::api::{Api, TestUser};
 use crate::support::socket::{Next, TestSocket};
+use crate::support::view::RoomView;
 
 pub struct ChatClient {
     pub name: String,
     pub user: TestUser,
     socket: Option<TestSocket>,
-    /// Per room: every message received, in the order received.
-    pub rooms: BTreeMap<i64, Vec<Value>>,
-    /// Sends without an answer yet, in the order they were made.
+    /// Per room: the room as the events received made it.
+    pub rooms: BTreeMap<i64, RoomView>,
+    /// Requests without an answer yet, in the order they were made.
     pub unacked: Vec<Pending>,
-    /// client_id → the stored message its ack carried.
+    /// client_id of a post → the stored message its ack carried.
     pub acked: HashMap<String, Value>,
+    /// client_ids of the other requests that were acknowledged.
+    pub changed: Vec<String>,
     /// client_id → the error code the server refused it with.
     pub failed: HashMap<String, String>,
     /// Close codes seen, in order (`None`: the connection just ended).
@@ -32,9 +37,10 @@ pub struct ChatClient {
 #[derive(Clone, Debug)]
 pub struct Pending {
     pub client_id: String,
-    pub room_id: i64,
-    pub body: String,
+    /// The frame as sent, and resent.
+    pub frame: Value,
 }
+
 
 impl ChatClient {
     pub async fn new(api: &Api, name: &str, rooms: &[i64]) -> Self {
@@ -46,9 +52,10 @@ impl ChatClient {
             name: name.to_owned(),
             user,
             socket: None,
-            rooms: rooms.iter().map(|&r| (r, Vec::new())).collect(),
+            rooms: rooms.iter().map(|&r| (r, RoomView::default())).collect(),
             unacked: Vec::new(),
             acked: HashMap::new(),
+            changed: Vec::new(),
             failed: HashMap::new(),
             closes: Vec::new(),
             sent: 0,
@@ -60,9 +67,17 @@ impl ChatClient {
     }
 
     pub fn last_seq(&self, room_id: i64) -> i64 {
-        self.rooms[&room_id]
-            .last()
-            .map_or(0, |m| m["seq"].as_i64().unwrap())
+        self.rooms[&room_id].last_seq
+    }
+
+    /// How many messages this client holds of the room.
+    pub fn message_count(&self, room_id: i64) -> usize {
+        self.rooms[&room_id].messages.len()
+    }
+
+    /// The messages this client has seen in the room, oldest first.
+    pub fn messages(&self, room_id: i64) -> Vec<Value> {
+        self.rooms[&room_id].history()
     }
 
     /// Connects, resumes every room after its last seq and resends every
@@ -80,7 +95,7 @@ impl ChatClient {
             }
         }
         for pending in self.unacked.clone() {
-            if !self.write(&send_frame(&pending)).await {
+            if !self.write(&pending.frame).await {
                 return false;
             }
         }
@@ -94,17 +109,26 @@ impl ChatClient {
 
     /// Queues a message and, if connected, sends it now.
     pub async fn send(&mut self, room_id: i64, body: &str) -> String {
+        self.request(json!({"type": "send", "room_id": room_id, "body": body}))
+            .await
+    }
+
+    /// Queues any request that changes a room (`send`, `edit`, `delete`,
+    /// `react`, `unreact`; the frame without its client_id) and, if
+    /// connected, sends it now.
+    pub async fn request(&mut self, mut frame: Value) -> String {
         self.sent += 1;
+        let client_id = format!("{}-{}", self.name, self.sent);
+        frame["client_id"] = json!(client_id);
         let pending = Pending {
-            client_id: format!("{}-{}", self.name, self.sent),
-            room_id,
-            body: body.to_owned(),
+            client_id: client_id.clone(),
+            frame,
         };
         self.unacked.push(pending.clone());
         if self.socket.is_some() {
-            self.write(&send_frame(&pending)).await;
+            self.write(&pending.frame).await;
         }
-        pending.client_id
+        client_id
     }
 
     async fn write(&mut self, frame: &Value) -> bool {
@@ -176,10 +200,13 @@ impl ChatClient {
 
     fn on_frame(&mut self, frame: Value) {
         match frame["type"].as_str() {
-            Some("message") => {
-                let message = frame["message"].clone();
-                let room_id = message["room_id"].as_i64().unwrap();
-                let seq = message["seq"].as_i64().unwrap();
+            Some(kind @ ("message" | "event")) => {
+                let (room_id, seq) = if kind == "message" {
+                    (&frame["message"]["room_id"], &frame["message"]["seq"])
+                } else {
+                    (&frame["room_id"], &frame["seq"])
+                };
+                let (room_id, seq) = (room_id.as_i64().unwrap(), seq.as_i64().unwrap());
                 let last = self.last_seq(room_id);
                 assert_eq!(
                     seq,
@@ -187,11 +214,18 @@ impl ChatClient {
                     "{}: room {room_id} delivered seq {seq} after {last} (gap, repeat or reorder)",
                     self.name
                 );
-                self.rooms.get_mut(&room_id).unwrap().push(message);
+                self.rooms.get_mut(&room_id).unwrap().apply(&frame);
             }
             Some("ack") => {
                 let client_id = frame["client_id"].as_str().unwrap().to_owned();
                 self.unacked.retain(|p| p.client_id != client_id);
+                // A post's ack carries the message it stored, which bears
+                // the post's client_id; any other request's, the message
+                // it changed.
+                if frame["message"]["client_id"] != client_id.as_str() {
+                    self.changed.push(client_id);
+                    return;
+                }
                 if let Some(earlier) = self
                     .acked
                     .insert(client_id.clone(), frame["message"].clone())
@@ -242,13 +276,4 @@ impl ChatClient {
                 .collect::<Vec<_>>()
         );
     }
-}
-
-fn send_frame(pending: &Pending) -> Value {
-    json!({
-        "type": "send",
-        "room_id": pending.room_id,
-        "body": pending.body,
-        "client_id": pending.client_id,
-    })
 }

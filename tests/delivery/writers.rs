@@ -34,11 +34,11 @@ async fn fifty_writers_get_every_seq_once_and_every_subscriber_the_same_order() 
                 .await;
         }
     }
-    let total = (WRITERS * EACH) as i64;
+    let total = WRITERS * EACH;
     // A reader that falls behind this flood is cut off (4008) and resumes.
     join_all(clients.iter_mut().map(|client| {
         client.run_until(&scene.api, Duration::from_secs(600), move |c| {
-            c.unacked.is_empty() && c.last_seq(room) == total
+            c.unacked.is_empty() && c.message_count(room) == total
         })
     }))
     .await;

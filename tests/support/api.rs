@@ -136,6 +136,18 @@ impl Api {
         }
     }
 
+    /// The seq of the room's newest event, as the room list gives it.
+    pub async fn last_seq(&self, user: &TestUser, room_id: i64) -> i64 {
+        let (status, body) = self.get("/api/rooms", &user.token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let rooms = body["rooms"].as_array().expect("a room list");
+        let room = rooms
+            .iter()
+            .find(|r| r["id"] == room_id)
+            .expect("the room is listed");
+        room["last_seq"].as_i64().unwrap()
+    }
+
     pub async fn socket(&self, user: &TestUser) -> TestSocket {
         self.try_socket(user).await.expect("socket upgrade")
     }

@@ -9,3 +9,4 @@ pub mod api;
 pub mod database;
 pub mod process;
 pub mod socket;
+pub mod view;

@@ -81,8 +81,25 @@ impl TestSocket {
         }
     }
 
-    /// Subscribes and returns the backlog and the `subscribed` frame's last_seq.
+    /// Subscribes and returns the backlog's messages (its other events
+    /// left out) and the `subscribed` frame's last_seq.
     pub async fn subscribe(&mut self, room_id: i64, after_seq: Option<i64>) -> (Vec<Value>, i64) {
+        let (frames, last_seq) = self.subscribe_events(room_id, after_seq).await;
+        let messages = frames
+            .into_iter()
+            .filter(|f| f["type"] == "message")
+            .map(|f| f["message"].clone())
+            .collect();
+        (messages, last_seq)
+    }
+
+    /// Subscribes and returns every frame of the backlog (`message` and
+    /// `event`) and the `subscribed` frame's last_seq.
+    pub async fn subscribe_events(
+        &mut self,
+        room_id: i64,
+        after_seq: Option<i64>,
+    ) -> (Vec<Value>, i64) {
         let mut frame = json!({"type": "subscribe", "room_id": room_id});
         if let Some(after) = after_seq {
             frame["after_seq"] = json!(after);
@@ -92,11 +109,26 @@ impl TestSocket {
         loop {
             let frame = self.frame().await;
             match frame["type"].as_str() {
-                Some("message") => backlog.push(frame["message"].clone()),
+                Some("message" | "event") => backlog.push(frame),
                 Some("subscribed") => return (backlog, frame["last_seq"].as_i64().unwrap()),
                 _ => panic!("unexpected frame while subscribing: {frame}"),
             }
         }
+    }
+
+    /// Waits for the `not_a_member` error that ends a subscription after
+    /// the user left the room. The leave is an event of the room too, which
+    /// may reach the socket before the socket has dropped the room, or not.
+    pub async fn told_not_a_member(&mut self, room_id: i64, user_id: i64) {
+        let mut frame = self.frame().await;
+        if frame["type"] == "event" {
+            assert_eq!(frame["kind"], "member_left", "{frame}");
+            assert_eq!(frame["user"]["id"], user_id, "{frame}");
+            frame = self.frame().await;
+        }
+        assert_eq!(frame["type"], "error", "{frame}");
+        assert_eq!(frame["code"], "not_a_member", "{frame}");
+        assert_eq!(frame["room_id"], room_id, "{frame}");
     }
 
     /// Proves nothing else is queued: a ping's pong must be the next frame.

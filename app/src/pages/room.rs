@@ -19,7 +19,8 @@ use crate::api::{OpenedRoom, older_messages, open_room};
 use crate::components::notice::{ErrorNote, Loading};
 use crate::components::room_list::RoomList;
 use crate::error::AppError;
-use crate::model::Message;
+use crate::model::{Message, Reaction};
+use crate::protocol::Change;
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
 use crate::time::Timestamp;
@@ -129,6 +130,7 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
             client_id: None,
         } => notice.set(Some(message)),
         RoomEvent::Subscribed => notice.set(None),
+        RoomEvent::Changed(change) => messages.update(|m| apply(m, change)),
     };
 
     // Effects run only in the browser: that is where the socket lives.
@@ -240,8 +242,9 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                 </Show>
                 <For
                     each=move || messages.get().into_values()
-                    key=|message| message.seq
-                    children=move |message| view! { <MessageItem mine=message.author.id == me message /> }
+                    // The whole message: an edit or a reaction redraws it.
+                    key=|message| message.clone()
+                    children=move |message| view! { <MessageItem me message /> }
                 />
                 <For
                     each=move || pending.get()
@@ -254,11 +257,44 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     }
 }
 
+/// Applies a change to the messages on screen. Each change says how the
+/// message is now, so applying one twice (a catch-up repeats what the page
+/// already shows) changes nothing; messages not loaded are left alone.
+fn apply(messages: &mut BTreeMap<i64, Message>, change: Change) {
+    match change {
+        Change::MessageEdited { message } | Change::MessageDeleted { message } => {
+            if let Some(shown) = messages.get_mut(&message.seq) {
+                *shown = message;
+            }
+        }
+        Change::ReactionAdded {
+            message_id,
+            emoji,
+            user,
+        } => {
+            if let Some(shown) = messages.values_mut().find(|m| m.id == message_id) {
+                shown.apply_reaction(&emoji, user.id, true);
+            }
+        }
+        Change::ReactionRemoved {
+            message_id,
+            emoji,
+            user,
+        } => {
+            if let Some(shown) = messages.values_mut().find(|m| m.id == message_id) {
+                shown.apply_reaction(&emoji, user.id, false);
+            }
+        }
+        Change::MemberJoined { .. } | Change::MemberLeft { .. } => {}
+    }
+}
+
 /// How a rendered body's parts look, in either bubble.
 const FORMATTED: &str = "break-words [&_a]:underline [&_blockquote]:border-l-4 [&_blockquote]:border-current/40 [&_blockquote]:pl-2 [&_code]:rounded [&_code]:bg-black/10 [&_code]:px-1 [&_code]:font-mono [&_code]:text-[0.9em] [&_ol]:list-decimal [&_ol]:pl-5 [&>*+*]:mt-1.5 [&_pre]:my-1 [&_pre]:overflow-x-auto [&_pre]:rounded-md [&_pre]:bg-black/10 [&_pre]:p-2 [&_pre_code]:bg-transparent [&_pre_code]:p-0 [&_ul]:list-disc [&_ul]:pl-5";
 
 #[component]
-fn MessageItem(message: Message, mine: bool) -> impl IntoView {
+fn MessageItem(message: Message, me: i64) -> impl IntoView {
+    let mine = message.author.id == me;
     let (row, bubble) = if mine {
         ("flex justify-end", "bg-indigo-600 text-white")
     } else {
@@ -277,11 +313,43 @@ fn MessageItem(message: Message, mine: bool) -> impl IntoView {
                         <Timestamp iso=message.created_at />
                     </span>
                 </header>
-                // Rendered and cleaned on the server (server/format.rs).
-                <div class=FORMATTED inner_html=message.body_html></div>
+                {if message.deleted {
+                    Either::Left(view! { <p class="italic opacity-80">"message deleted"</p> })
+                } else {
+                    // Rendered and cleaned on the server (server/format.rs).
+                    Either::Right(view! { <div class=FORMATTED inner_html=message.body_html></div> })
+                }}
+                {message.edited_at.filter(|_| !message.deleted).map(|at| view! {
+                    <p class="text-xs opacity-80" title=format!("Edited {at}")>"(edited)"</p>
+                })}
+                <Reactions reactions=message.reactions me />
             </article>
         </div>
     }
+}
+
+/// A message's reactions, one chip per emoji; the reader's own are marked.
+#[component]
+fn Reactions(reactions: Vec<Reaction>, me: i64) -> impl IntoView {
+    (!reactions.is_empty()).then(|| {
+        view! {
+            <ul class="mt-1 flex flex-wrap gap-1" aria-label="Reactions">
+                {reactions
+                    .into_iter()
+                    .map(|r| {
+                        let mine = r.user_ids.contains(&me);
+                        let class = if mine {
+                            "rounded-full border border-indigo-300 bg-indigo-50 px-2 text-sm text-indigo-900"
+                        } else {
+                            "rounded-full border border-slate-300 bg-white px-2 text-sm text-slate-800"
+                        };
+                        let label = format!("{} {}{}", r.emoji, r.count, if mine { ", including you" } else { "" });
+                        view! { <li class=class aria-label=label>{r.emoji} " " {r.count}</li> }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    })
 }
 
 #[component]

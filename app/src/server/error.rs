@@ -35,6 +35,14 @@ pub enum Error {
     NotAMember,
     #[error("Not found.")]
     NotFound,
+    #[error("That message does not exist in this room.")]
+    MessageNotFound,
+    #[error("That message was deleted.")]
+    MessageDeleted,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("A message can have at most {limit} different reactions.")]
+    TooManyReactions { limit: usize },
     #[error("Too many requests. Try again in {}.", wait_text(*retry_after))]
     RateLimited { retry_after: Duration },
     /// A send over the allowance from a client that ignored the refusals
@@ -81,6 +89,10 @@ impl Error {
             Error::RoomNotFound => "room_not_found",
             Error::NotAMember => "not_a_member",
             Error::NotFound => "not_found",
+            Error::MessageNotFound => "message_not_found",
+            Error::MessageDeleted => "message_deleted",
+            Error::Forbidden(_) => "forbidden",
+            Error::TooManyReactions { .. } => "too_many_reactions",
             Error::RateLimited { .. } | Error::KeptSending { .. } => "rate_limited",
             Error::TooManySockets => "too_many_sockets",
             Error::TooManySubscriptions => "too_many_subscriptions",
@@ -97,8 +109,9 @@ impl Error {
             Error::Validation { .. } => StatusCode::BAD_REQUEST,
             Error::UsernameTaken | Error::RoomNameTaken => StatusCode::CONFLICT,
             Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::NotAMember | Error::CrossSite => StatusCode::FORBIDDEN,
-            Error::RoomNotFound | Error::NotFound => StatusCode::NOT_FOUND,
+            Error::NotAMember | Error::CrossSite | Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::RoomNotFound | Error::NotFound | Error::MessageNotFound => StatusCode::NOT_FOUND,
+            Error::MessageDeleted | Error::TooManyReactions { .. } => StatusCode::CONFLICT,
             Error::RateLimited { .. }
             | Error::KeptSending { .. }
             | Error::TooManySockets

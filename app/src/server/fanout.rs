@@ -1,9 +1,9 @@
-//! Getting a committed message to the sockets of every node, and the end
-//! of a session to every node that may have it cached or open.
+//! Getting a committed event to the sockets of every node, and the end of a
+//! session to every node that may have it cached or open.
 //!
 //! SQLite means one process: after each commit the node's one writer task
-//! hands the batch to its [`Publisher`], which publishes to the in-process
-//! [`Hub`] in seq order.
+//! hands the batch's events to its [`Publisher`], which publishes them to
+//! the in-process [`Hub`] in seq order.
 //!
 //! PostgreSQL means any number of nodes, and a room's subscribers may be on
 //! any of them. The writer sends `NOTIFY` inside the insert's transaction:
@@ -11,12 +11,12 @@
 //! notifications in commit order, which for one room is seq order because
 //! writers queue on the room's row. Every node, the writer's own included,
 //! `LISTEN`s and publishes what it hears to its hub: one ordered stream per
-//! node, whoever wrote. The payload is the message itself when it fits well
-//! under PostgreSQL's 8000-byte limit, otherwise a pointer (room, seq) that
-//! the listener reads back.
+//! node, whoever wrote. The payload is the event's frame itself when it fits
+//! well under PostgreSQL's 8000-byte limit, otherwise a pointer (room, seq)
+//! that the listener reads back from the event log.
 //!
 //! Nothing is lost when the listener's connection is: the node reconnects,
-//! listens again, and then reads from the database every message after the
+//! listens again, and then reads from the event log every event after the
 //! last seq it published in each room it serves. A gap seen in the stream
 //! is filled the same way, and anything heard twice is dropped by seq.
 //!
@@ -48,13 +48,14 @@ use super::auth;
 use super::background::Background;
 use super::db::{Backend, DatabaseUrl, Db};
 use super::error::Result;
+use super::events;
 use super::hub::Hub;
 use super::messages;
 use super::rooms::memberships_among;
 use super::state::AppState;
-use crate::model::Message;
+use crate::protocol::{Entry, ServerFrame};
 
-/// The channel of committed messages.
+/// The channel of committed events.
 pub const CHANNEL: &str = "chat_messages";
 /// The channel of ended sessions.
 pub const SESSIONS_CHANNEL: &str = "chat_sessions";
@@ -64,29 +65,31 @@ pub const LEFT_CHANNEL: &str = "chat_left";
 const MAX_INLINE_PAYLOAD: usize = 7000;
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
 
+/// What `NOTIFY` carries: the event's frame, or where to read it.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 enum Notice {
-    Inline(Message),
+    Inline(ServerFrame),
     Pointer { room_id: i64, seq: i64 },
 }
 
-fn payload(message: &Message) -> String {
-    let inline = serde_json::to_string(&Notice::Inline(message.clone())).unwrap_or_default();
+fn payload(entry: &Entry) -> String {
+    let inline =
+        serde_json::to_string(&Notice::Inline(entry.clone().into())).unwrap_or_default();
     if !inline.is_empty() && inline.len() <= MAX_INLINE_PAYLOAD {
         return inline;
     }
     let pointer = Notice::Pointer {
-        room_id: message.room_id,
-        seq: message.seq,
+        room_id: entry.room_id(),
+        seq: entry.seq(),
     };
     serde_json::to_string(&pointer).unwrap_or_default()
 }
 
-/// Called inside the transaction that stores `message`, before its commit.
-pub async fn announce(db: &Db, tx: &mut AnyConnection, message: &Message) -> Result<()> {
+/// Called inside the transaction that logs `entry`, before its commit.
+pub async fn announce(db: &Db, tx: &mut AnyConnection, entry: &Entry) -> Result<()> {
     if db.backend() == Backend::Postgres {
-        db.notify(tx, CHANNEL, &payload(message)).await?;
+        db.notify(tx, CHANNEL, &payload(entry)).await?;
     }
     Ok(())
 }
@@ -122,7 +125,7 @@ pub async fn announce_left(
     Ok(())
 }
 
-/// Hands committed messages to the hub, in commit order.
+/// Hands committed events to the hub, in commit order.
 ///
 /// On SQLite a task of its own publishes them, so that the writer's next
 /// commit overlaps this batch's fan-out: pushing one message into a
@@ -133,10 +136,10 @@ pub async fn announce_left(
 /// nothing.
 #[derive(Clone)]
 pub struct Publisher {
-    queue: Option<mpsc::Sender<Message>>,
+    queue: Option<mpsc::Sender<Entry>>,
 }
 
-/// Committed messages waiting to be published.
+/// Committed events waiting to be published.
 const PUBLISH_QUEUE: usize = 4096;
 
 impl Publisher {
@@ -147,26 +150,26 @@ impl Publisher {
         if db.backend() != Backend::Sqlite {
             return Self { queue: None };
         }
-        let (queue, mut committed) = mpsc::channel::<Message>(PUBLISH_QUEUE);
+        let (queue, mut committed) = mpsc::channel::<Entry>(PUBLISH_QUEUE);
         background.spawn(async move {
             let mut batch = Vec::with_capacity(256);
             while committed.recv_many(&mut batch, 256).await > 0 {
-                for message in batch.drain(..) {
-                    hub.publish(message);
+                for entry in batch.drain(..) {
+                    hub.publish(entry);
                 }
             }
         });
         Self { queue: Some(queue) }
     }
 
-    /// Called once `message` is committed.
-    pub async fn committed(&self, message: Message) {
+    /// Called once `entry` is committed.
+    pub async fn committed(&self, entry: Entry) {
         if let Some(queue) = &self.queue
-            && queue.send(message).await.is_err()
+            && queue.send(entry).await.is_err()
         {
-            // Only when the runtime is shutting down: the message is stored,
+            // Only when the runtime is shutting down: the event is stored,
             // and subscribers catch up on it when they resubscribe.
-            tracing::warn!("the publisher has stopped; a committed message was not published");
+            tracing::warn!("the publisher has stopped; a committed event was not published");
         }
     }
 }
@@ -261,11 +264,21 @@ fn with_application_name(url: &str, name: &str) -> String {
 }
 
 async fn deliver(state: &AppState, payload: &str) -> Result<()> {
-    let message = match serde_json::from_str::<Notice>(payload) {
-        Ok(Notice::Inline(message)) => message,
+    let entry = match serde_json::from_str::<Notice>(payload) {
+        Ok(Notice::Inline(frame)) => match Entry::from_frame(frame) {
+            Some(entry) => entry,
+            None => {
+                tracing::warn!(payload, "a notification that is no event ignored");
+                return Ok(());
+            }
+        },
         Ok(Notice::Pointer { room_id, seq }) => {
-            match messages::range(state, room_id, seq - 1, seq).await?.pop() {
-                Some(message) => message,
+            let mut conn = state.db.acquire().await?;
+            match events::range(&state.db, &mut conn, room_id, seq - 1, seq)
+                .await?
+                .pop()
+            {
+                Some(entry) => entry,
                 None => return Ok(()),
             }
         }
@@ -274,13 +287,13 @@ async fn deliver(state: &AppState, payload: &str) -> Result<()> {
             return Ok(());
         }
     };
-    let (room_id, seq) = (message.room_id, message.seq);
+    let (room_id, seq) = (entry.room_id(), entry.seq());
     match state.hub.last_published(room_id) {
         Some(last) if seq <= last => return Ok(()),
         Some(last) if seq > last + 1 => publish_range(state, room_id, last, seq - 1).await?,
         _ => {}
     }
-    state.hub.publish(message);
+    state.hub.publish(entry);
     Ok(())
 }
 
@@ -311,7 +324,7 @@ async fn recheck_memberships(state: &AppState) -> Result<()> {
     Ok(())
 }
 
-/// Publishes every stored message after the last one published, per room.
+/// Publishes every logged event after the last one published, per room.
 async fn catch_up(state: &AppState) -> Result<()> {
     for (room_id, last) in state.hub.published_rooms() {
         let newest = messages::last_seq(state, room_id).await?;
@@ -321,13 +334,14 @@ async fn catch_up(state: &AppState) -> Result<()> {
 }
 
 async fn publish_range(state: &AppState, room_id: i64, after: i64, up_to: i64) -> Result<()> {
+    let mut conn = state.db.acquire().await?;
     let mut cursor = after;
     while cursor < up_to {
-        let batch = messages::range(state, room_id, cursor, up_to).await?;
+        let batch = events::range(&state.db, &mut conn, room_id, cursor, up_to).await?;
         let Some(last) = batch.last() else { break };
-        cursor = last.seq;
-        for message in batch {
-            state.hub.publish(message);
+        cursor = last.seq();
+        for entry in batch {
+            state.hub.publish(entry);
         }
     }
     Ok(())
@@ -336,10 +350,10 @@ async fn publish_range(state: &AppState, room_id: i64, after: i64, up_to: i64) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Author;
+    use crate::model::{Author, Message};
 
-    fn message(body: &str) -> Message {
-        Message {
+    fn message(body: &str) -> Entry {
+        Entry::Posted(Message {
             id: 9,
             room_id: 3,
             seq: 7,
@@ -351,7 +365,11 @@ mod tests {
             body_html: String::new(),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             client_id: Some("c".into()),
-        }
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+        })
     }
 
     #[test]
@@ -359,7 +377,7 @@ mod tests {
         let small = message("hi");
         assert_eq!(
             serde_json::from_str::<Notice>(&payload(&small)).unwrap(),
-            Notice::Inline(small)
+            Notice::Inline(small.into())
         );
         let large = message(&"🙂".repeat(4000));
         let text = payload(&large);

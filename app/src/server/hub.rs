@@ -1,11 +1,12 @@
-//! In-process fan-out of committed messages to the sockets watching a room
-//! (how messages get here from the database: `fanout`), and the registry that lets the services reach live sockets (logout closes
-//! them; leaving a room unsubscribes them).
+//! In-process fan-out of committed events to the sockets watching a room
+//! (how events get here from the database: `fanout`), and the registry
+//! that lets the services reach live sockets (logout closes them; leaving a
+//! room unsubscribes them).
 //!
-//! Ordering: messages are published by one task per node (the `writer` on
-//! SQLite, the `fanout` listener on PostgreSQL), in seq order, and publishing
-//! puts each straight into every subscribed socket's queue, so every queue
-//! holds a room's messages in seq order. Each is serialized into its
+//! Ordering: events are published by one task per node (the `writer`'s
+//! publisher on SQLite, the `fanout` listener on PostgreSQL), in seq order,
+//! and publishing puts each straight into every subscribed socket's queue,
+//! so every queue holds a room's events in seq order. Each is serialized into its
 //! WebSocket frame once, here, and every subscriber sends the same bytes;
 //! no task sits between the publisher and the socket. The queues are
 //! bounded; a socket whose queue is full is told it is too slow, loses the
@@ -19,8 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, watch};
 
-use crate::model::Message;
-use crate::protocol::ServerFrame;
+use crate::protocol::{Entry, ServerFrame};
 
 /// What a service asks of one live connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,12 +38,12 @@ pub enum Control {
 
 pub type ConnId = u64;
 
-/// A committed message as a subscriber's socket sends it.
+/// A committed event as a subscriber's socket sends it.
 #[derive(Clone, Debug)]
 pub struct Delivery {
     pub room_id: i64,
     pub seq: i64,
-    /// The `message` frame, serialized once for every subscriber.
+    /// The `message` or `event` frame, serialized once for every subscriber.
     pub frame: Utf8Bytes,
 }
 
@@ -151,17 +151,17 @@ impl Hub {
         }
     }
 
-    /// Delivers a committed message to the room's current subscribers.
-    pub fn publish(&self, message: Message) {
-        let (room_id, seq) = (message.room_id, message.seq);
+    /// Delivers a committed event to the room's current subscribers.
+    pub fn publish(&self, entry: Entry) {
+        let (room_id, seq) = (entry.room_id(), entry.seq());
         lock(&self.inner.published)
             .entry(room_id)
             .and_modify(|last| *last = (*last).max(seq))
             .or_insert(seq);
-        let frame = match serde_json::to_string(&ServerFrame::Message { message }) {
+        let frame = match serde_json::to_string(&ServerFrame::from(entry)) {
             Ok(text) => Utf8Bytes::from(text),
             Err(e) => {
-                tracing::error!(error = %e, room_id, seq, "cannot serialize a message frame");
+                tracing::error!(error = %e, room_id, seq, "cannot serialize an event frame");
                 return;
             }
         };
@@ -318,10 +318,10 @@ impl Hub {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Author;
+    use crate::model::{Author, Message};
 
-    fn message(room_id: i64, seq: i64) -> Message {
-        Message {
+    fn message(room_id: i64, seq: i64) -> Entry {
+        Entry::Posted(Message {
             id: seq,
             room_id,
             seq,
@@ -333,7 +333,11 @@ mod tests {
             body_html: "<p>hi</p>\n".into(),
             created_at: "2026-01-01T00:00:00.000Z".into(),
             client_id: None,
-        }
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+        })
     }
 
     fn subscriber(conn: ConnId, queue: usize) -> (Subscriber, mpsc::Receiver<Arc<Delivery>>) {
@@ -357,12 +361,7 @@ mod tests {
         let delivery = one_rx.recv().await.unwrap();
         assert_eq!((delivery.room_id, delivery.seq), (1, 1));
         let frame: ServerFrame = serde_json::from_str(&delivery.frame).unwrap();
-        assert_eq!(
-            frame,
-            ServerFrame::Message {
-                message: message(1, 1)
-            }
-        );
+        assert_eq!(frame, ServerFrame::from(message(1, 1)));
         assert!(two_rx.try_recv().is_err());
         hub.unsubscribe(1, 1);
         hub.publish(message(1, 2));

@@ -10,7 +10,9 @@
 //! stored original and returns it with `created = false`; nothing is stored or
 //! broadcast twice.
 
-use sea_query::{Expr, Order, Query, SelectStatement};
+use std::collections::{BTreeSet, HashMap};
+
+use sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement};
 use sqlx::AnyConnection;
 
 use super::auth::AuthUser;
@@ -18,16 +20,21 @@ use super::db::{Db, to_rfc3339};
 use super::error::{Error, Result};
 use super::format;
 use super::rooms::require_member;
-use super::schema::{Memberships, Messages, Rooms, Users};
+use super::schema::{Memberships, Messages, Reactions, Rooms, Users};
 use super::state::AppState;
 use super::text::{Lines, reject_control_chars};
-use super::writer::Draft;
-use crate::model::{Author, Message, MessagePage, PageQuery};
+use super::writer::{Done, Draft, Request};
+use crate::model::{Author, Message, MessagePage, PageQuery, ReplyTo};
 
 pub const MAX_BODY_CHARS: usize = 4000;
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
+/// Bytes of one reaction: the longest emoji sequences (families, flags
+/// of regions) are under 40.
+pub const MAX_EMOJI_BYTES: usize = 64;
+/// Characters of the answered message a reply carries.
+pub const EXCERPT_CHARS: usize = 140;
 
 #[derive(sqlx::FromRow)]
 struct MessageRow {
@@ -40,10 +47,29 @@ struct MessageRow {
     body_html: Option<String>,
     client_id: Option<String>,
     created_at: i64,
+    edited_at: Option<i64>,
+    deleted: i64,
+    reply_id: Option<i64>,
+    reply_seq: Option<i64>,
+    reply_author_id: Option<i64>,
+    reply_username: Option<String>,
+    reply_body: Option<String>,
 }
 
 impl From<MessageRow> for Message {
     fn from(row: MessageRow) -> Self {
+        let reply_to = match (row.reply_id, row.reply_seq, row.reply_author_id) {
+            (Some(id), Some(seq), Some(author_id)) => Some(ReplyTo {
+                id,
+                seq,
+                author: Author {
+                    id: author_id,
+                    username: row.reply_username.unwrap_or_default(),
+                },
+                excerpt: excerpt(row.reply_body.as_deref().unwrap_or_default()),
+            }),
+            _ => None,
+        };
         Message {
             id: row.id,
             room_id: row.room_id,
@@ -57,8 +83,18 @@ impl From<MessageRow> for Message {
             body: row.body,
             created_at: to_rfc3339(row.created_at),
             client_id: row.client_id,
+            edited_at: row.edited_at.map(to_rfc3339),
+            deleted: row.deleted != 0,
+            reply_to,
+            // Filled by `attach_reactions`.
+            reactions: Vec::new(),
         }
     }
+}
+
+/// What a reply shows of the message it answers.
+pub fn excerpt(body: &str) -> String {
+    body.chars().take(EXCERPT_CHARS).collect()
 }
 
 /// Bodies are stored exactly as sent: 1 to 4000 characters, not blank,
@@ -87,7 +123,10 @@ pub fn validate_client_id(client_id: &str) -> Result<()> {
     reject_control_chars("client_id", client_id, Lines::Single)
 }
 
+/// Messages with their author and what they reply to; reactions are
+/// read separately ([`attach_reactions`]).
 fn select_messages() -> SelectStatement {
+    let (reply, reply_author) = (Alias::new("reply"), Alias::new("reply_author"));
     Query::select()
         .columns([
             (Messages::Table, Messages::Id),
@@ -98,14 +137,98 @@ fn select_messages() -> SelectStatement {
             (Messages::Table, Messages::BodyHtml),
             (Messages::Table, Messages::ClientId),
             (Messages::Table, Messages::CreatedAt),
+            (Messages::Table, Messages::EditedAt),
+            (Messages::Table, Messages::Deleted),
         ])
         .column((Users::Table, Users::Username))
+        .expr_as(Expr::col((reply.clone(), Messages::Id)), Alias::new("reply_id"))
+        .expr_as(Expr::col((reply.clone(), Messages::Seq)), Alias::new("reply_seq"))
+        .expr_as(
+            Expr::col((reply.clone(), Messages::AuthorId)),
+            Alias::new("reply_author_id"),
+        )
+        .expr_as(
+            Expr::col((reply_author.clone(), Users::Username)),
+            Alias::new("reply_username"),
+        )
+        .expr_as(Expr::col((reply.clone(), Messages::Body)), Alias::new("reply_body"))
         .from(Messages::Table)
         .inner_join(
             Users::Table,
             Expr::col((Users::Table, Users::Id)).equals((Messages::Table, Messages::AuthorId)),
         )
+        .join_as(
+            JoinType::LeftJoin,
+            Messages::Table,
+            reply.clone(),
+            Expr::col((reply.clone(), Messages::Id)).equals((Messages::Table, Messages::ReplyTo)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            Users::Table,
+            reply_author.clone(),
+            Expr::col((reply_author, Users::Id)).equals((reply, Messages::AuthorId)),
+        )
         .to_owned()
+}
+
+/// Reads the rows `select` finds as messages in their current state.
+async fn fetch_messages(
+    db: &Db,
+    conn: &mut AnyConnection,
+    select: &SelectStatement,
+) -> Result<Vec<Message>> {
+    let rows: Vec<MessageRow> = db.fetch_all(conn, select).await?;
+    let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+    attach_reactions(db, conn, &mut messages).await?;
+    Ok(messages)
+}
+
+/// Fills in the reactions of these messages, in one query.
+async fn attach_reactions(db: &Db, conn: &mut AnyConnection, messages: &mut [Message]) -> Result<()> {
+    let ids: Vec<i64> = messages.iter().filter(|m| !m.deleted).map(|m| m.id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let select = Query::select()
+        .columns([
+            Reactions::MessageId,
+            Reactions::Emoji,
+            Reactions::UserId,
+        ])
+        .from(Reactions::Table)
+        .and_where(Expr::col(Reactions::MessageId).is_in(ids))
+        .order_by(Reactions::EmojiSeq, Order::Asc)
+        .order_by(Reactions::Seq, Order::Asc)
+        .to_owned();
+    let rows: Vec<(i64, String, i64)> = db.fetch_all(conn, &select).await?;
+    let mut by_message: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+    for (message_id, emoji, user_id) in rows {
+        by_message.entry(message_id).or_default().push((emoji, user_id));
+    }
+    for message in messages {
+        for (emoji, user_id) in by_message.remove(&message.id).unwrap_or_default() {
+            message.apply_reaction(&emoji, user_id, true);
+        }
+    }
+    Ok(())
+}
+
+/// These messages in their current state, by id; ids not found are left out.
+pub(super) async fn by_ids(
+    db: &Db,
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Message>> {
+    let ids: Vec<i64> = ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let select = select_messages()
+        .and_where(Expr::col((Messages::Table, Messages::Id)).is_in(ids))
+        .to_owned();
+    let messages = fetch_messages(db, conn, &select).await?;
+    Ok(messages.into_iter().map(|m| (m.id, m)).collect())
 }
 
 /// The message `author_id` sent with `client_id`, if it is stored.
@@ -119,8 +242,7 @@ pub(super) async fn find_by_client_id(
         .and_where(Expr::col((Messages::Table, Messages::AuthorId)).eq(author_id))
         .and_where(Expr::col((Messages::Table, Messages::ClientId)).eq(client_id))
         .to_owned();
-    let row: Option<MessageRow> = db.fetch_optional(conn, &select).await?;
-    Ok(row.map(Message::from))
+    Ok(fetch_messages(db, conn, &select).await?.pop())
 }
 
 /// Stores and publishes a message. Returns it and whether it is new (`false`
@@ -131,28 +253,124 @@ pub async fn post(
     room_id: i64,
     body: String,
     client_id: Option<String>,
+    reply_to: Option<i64>,
 ) -> Result<(Message, bool)> {
     if let Some(client_id) = &client_id {
         validate_client_id(client_id)?;
     }
     validate_body(&body)?;
     state.send_limiter.take(auth.user.id)?;
-    // Membership and a repeated client_id are checked by the writer, for
-    // every post of a batch at once.
+    // Membership, the replied message and a repeated client_id are checked
+    // by the writer, for every post of a batch at once.
     state
         .writer
         .store(Draft {
             room_id,
-            author: Author {
-                id: auth.user.id,
-                username: auth.user.username.clone(),
-            },
+            author: author(auth),
             // Rendered here, on the poster's task, not in the one writer.
             body_html: format::render(&body),
             body,
             client_id,
+            reply_to,
         })
         .await
+}
+
+fn author(auth: &AuthUser) -> Author {
+    Author {
+        id: auth.user.id,
+        username: auth.user.username.clone(),
+    }
+}
+
+/// The message, as the writer answered a change to it.
+fn changed(done: Done) -> Result<Message> {
+    done.message.ok_or(Error::MessageNotFound)
+}
+
+/// Replaces a message's body; only its author may, and not once deleted.
+pub async fn edit(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    message_id: i64,
+    body: String,
+) -> Result<Message> {
+    validate_body(&body)?;
+    state.send_limiter.take(auth.user.id)?;
+    let request = Request::Edit {
+        room_id,
+        message_id,
+        user: author(auth),
+        body_html: format::render(&body),
+        body,
+    };
+    changed(state.writer.apply(request).await?)
+}
+
+/// Deletes a message (its author, or the room's owner); deleting it again
+/// changes nothing.
+pub async fn delete(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    message_id: i64,
+) -> Result<Message> {
+    let request = Request::Delete {
+        room_id,
+        message_id,
+        user: author(auth),
+    };
+    changed(state.writer.apply(request).await?)
+}
+
+/// Adds (`added`) or removes the caller's reaction; either is idempotent.
+pub async fn react(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    message_id: i64,
+    emoji: String,
+    added: bool,
+) -> Result<Message> {
+    validate_emoji(&emoji)?;
+    state.send_limiter.take(auth.user.id)?;
+    let request = Request::React {
+        room_id,
+        message_id,
+        user: author(auth),
+        emoji,
+        added,
+    };
+    changed(state.writer.apply(request).await?)
+}
+
+/// A reaction is one emoji: a single grapheme cluster that is pictographic
+/// (or a keycap or flag), so chips stay one symbol wide and cannot carry
+/// text.
+pub fn validate_emoji(emoji: &str) -> Result<()> {
+    use unicode_segmentation::UnicodeSegmentation;
+
+    let refuse = || Err(Error::validation("emoji", "A reaction must be one emoji."));
+    if emoji.is_empty() || emoji.len() > MAX_EMOJI_BYTES || emoji.graphemes(true).count() != 1 {
+        return refuse();
+    }
+    let pictographic = |c: char| {
+        matches!(u32::from(c),
+            0x1F000..=0x1FAFF // emoticons, symbols, pictographs, flags
+            | 0x2600..=0x27BF // miscellaneous symbols, dingbats
+            | 0x2300..=0x23FF // technical (⌛, ⏰)
+            | 0x2B00..=0x2BFF // arrows and stars (⭐)
+            | 0x2190..=0x21FF // arrows
+            | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x00A9 | 0x00AE | 0x203C | 0x2049
+            | 0x2122 | 0x2139 | 0x24C2 | 0x25AA..=0x25FE)
+    };
+    let keycap = emoji.ends_with('\u{20E3}');
+    if emoji.chars().any(pictographic) || keycap {
+        Ok(())
+    } else {
+        refuse()
+    }
 }
 
 /// A page of a room's history, oldest first, for a member.
@@ -219,34 +437,16 @@ async fn fetch_page(
     let forwards = query.after_seq.is_some();
     select.order_by(seq, if forwards { Order::Asc } else { Order::Desc });
     let mut conn = state.db.acquire().await?;
-    let rows: Vec<MessageRow> = state.db.fetch_all(&mut conn, &select).await?;
-    let has_more = rows.len() as i64 > limit;
-    let mut messages: Vec<Message> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(Message::from)
-        .collect();
+    let mut messages = fetch_messages(&state.db, &mut conn, &select).await?;
+    let has_more = messages.len() as i64 > limit;
+    messages.truncate(limit as usize);
     if !forwards {
         messages.reverse();
     }
     Ok(MessagePage { messages, has_more })
 }
 
-/// The messages with `after < seq <= up_to`, oldest first: a subscriber's backlog.
-pub async fn range(state: &AppState, room_id: i64, after: i64, up_to: i64) -> Result<Vec<Message>> {
-    let select = select_messages()
-        .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
-        .and_where(Expr::col((Messages::Table, Messages::Seq)).gt(after))
-        .and_where(Expr::col((Messages::Table, Messages::Seq)).lte(up_to))
-        .order_by((Messages::Table, Messages::Seq), Order::Asc)
-        .limit(MAX_PAGE as u64)
-        .to_owned();
-    let mut conn = state.db.acquire().await?;
-    let rows: Vec<MessageRow> = state.db.fetch_all(&mut conn, &select).await?;
-    Ok(rows.into_iter().map(Message::from).collect())
-}
-
-/// The room's newest seq, 0 when empty.
+/// The seq of the room's newest event, 0 when it has none.
 pub async fn last_seq(state: &AppState, room_id: i64) -> Result<i64> {
     let select = Query::select()
         .column(Rooms::LastSeq)
@@ -272,6 +472,16 @@ mod tests {
         assert!(validate_body(&"x".repeat(4001)).is_err());
         assert!(validate_body("line\nbreak\ttab").is_ok());
         assert!(validate_body("bell\u{7}").is_err());
+    }
+
+    #[test]
+    fn a_reaction_is_one_emoji() {
+        for emoji in ["👍", "❤️", "🎉", "👍🏽", "👨‍👩‍👧", "🇫🇷", "1️⃣", "⭐", "✅"] {
+            assert!(validate_emoji(emoji).is_ok(), "{emoji}");
+        }
+        for text in ["", "a", "ok", "👍👍", "👍 ", "1", "<", "é", "\u{200D}"] {
+            assert!(validate_emoji(text).is_err(), "{text:?}");
+        }
     }
 
     #[test]
@@ -328,7 +538,7 @@ mod seq_tests {
             let (state, ann) = (state.clone(), ann.clone());
             let room = if i % 2 == 0 { first } else { second };
             tokio::spawn(async move {
-                post(&state, &ann, room, format!("m{i}"), None)
+                post(&state, &ann, room, format!("m{i}"), None, None)
                     .await
                     .unwrap()
                     .0
@@ -355,17 +565,17 @@ mod seq_tests {
         let (state, _dir) = state().await;
         let ann = user(&state, "ann").await;
         let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
-        assert!(post(&state, &ann, room, "  ".into(), None).await.is_err());
-        let (first, created) = post(&state, &ann, room, "a".into(), Some("k".into()))
+        assert!(post(&state, &ann, room, "  ".into(), None, None).await.is_err());
+        let (first, created) = post(&state, &ann, room, "a".into(), Some("k".into()), None)
             .await
             .unwrap();
         assert!(created);
-        let (again, created) = post(&state, &ann, room, "a".into(), Some("k".into()))
+        let (again, created) = post(&state, &ann, room, "a".into(), Some("k".into()), None)
             .await
             .unwrap();
         assert!(!created);
         assert_eq!(first, again);
-        let (next, _) = post(&state, &ann, room, "b".into(), None).await.unwrap();
+        let (next, _) = post(&state, &ann, room, "b".into(), None, None).await.unwrap();
         assert_eq!((first.seq, next.seq), (1, 2));
     }
 
@@ -377,7 +587,7 @@ mod seq_tests {
         let ann = user(&state, "ann").await;
         let bob = user(&state, "bob").await;
         let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
-        let (stored, _) = post(&state, &ann, room, "old".into(), Some("old".into()))
+        let (stored, _) = post(&state, &ann, room, "old".into(), Some("old".into()), None)
             .await
             .unwrap();
 
@@ -392,7 +602,7 @@ mod seq_tests {
                     _ => (ann.clone(), Some(format!("new{i}"))),
                 };
                 tokio::spawn(async move {
-                    let answer = post(&state, &author, room, format!("m{i}"), client_id).await;
+                    let answer = post(&state, &author, room, format!("m{i}"), client_id, None).await;
                     (i % 5, answer)
                 })
             })

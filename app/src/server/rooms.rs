@@ -9,11 +9,11 @@ use sqlx::AnyConnection;
 use super::auth::AuthUser;
 use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
-use super::fanout;
 use super::schema::{Memberships, Rooms};
 use super::state::AppState;
 use super::text::{Lines, reject_control_chars};
-use crate::model::Room;
+use super::writer::Request;
+use crate::model::{Author, Room};
 
 pub const MAX_ROOM_NAME_CHARS: usize = 64;
 
@@ -148,7 +148,8 @@ pub async fn create(state: &AppState, auth: &AuthUser, name: String) -> Result<R
     get(state, auth, room_id).await
 }
 
-fn insert_membership(room_id: i64, user_id: i64, now: i64) -> sea_query::InsertStatement {
+/// The membership, unless it exists (then nothing: joining is idempotent).
+pub(super) fn insert_membership(room_id: i64, user_id: i64, now: i64) -> sea_query::InsertStatement {
     Query::insert()
         .into_table(Memberships::Table)
         .columns([
@@ -165,49 +166,44 @@ fn insert_membership(room_id: i64, user_id: i64, now: i64) -> sea_query::InsertS
         .to_owned()
 }
 
-/// Joins a room; joining twice is not an error.
+/// Joins a room; joining twice is not an error. A join is an event of the
+/// room's log (`member_joined`), so it goes through the writer; a member
+/// opening the room again costs one read.
 pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
-    let mut conn = state.db.acquire().await?;
-    match state
-        .db
-        .execute(
-            &mut conn,
-            &insert_membership(room_id, auth.user.id, now_ms()),
-        )
-        .await
-    {
-        Ok(_) => {}
-        // The only foreign key that can fail here is the room's.
-        Err(e)
-            if e.as_database_error()
-                .is_some_and(|d| d.is_foreign_key_violation()) =>
-        {
-            return Err(Error::RoomNotFound);
-        }
-        Err(e) => return Err(e.into()),
+    let room = get(state, auth, room_id).await?;
+    if room.joined {
+        return Ok(room);
     }
-    drop(conn);
+    state
+        .writer
+        .apply(Request::Join {
+            room_id,
+            user: Author {
+                id: auth.user.id,
+                username: auth.user.username.clone(),
+            },
+        })
+        .await?;
     get(state, auth, room_id).await
 }
 
-/// Leaves a room; the user's open sockets stop receiving it.
+/// Leaves a room; the user's open sockets stop receiving it, on every node
+/// (the writer announces it in the leave's transaction).
 pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()> {
-    let room = get(state, auth, room_id).await?;
-    let delete = Query::delete()
-        .from_table(Memberships::Table)
-        .and_where(Expr::col(Memberships::RoomId).eq(room.id))
-        .and_where(Expr::col(Memberships::UserId).eq(auth.user.id))
-        .to_owned();
-    // One transaction: every node hears of the leave exactly when it
-    // commits (PostgreSQL sends NOTIFY on commit).
-    let mut tx = state.db.begin().await?;
-    let removed = state.db.execute(&mut tx, &delete).await?;
-    if removed > 0 {
-        fanout::announce_left(&state.db, &mut tx, auth.user.id, room_id).await?;
+    let done = state
+        .writer
+        .apply(Request::Leave {
+            room_id,
+            user: Author {
+                id: auth.user.id,
+                username: auth.user.username.clone(),
+            },
+        })
+        .await?;
+    if done.logged {
+        // This node at once; the others (PostgreSQL) when the notice arrives.
+        state.hub.left_room(auth.user.id, room_id);
     }
-    tx.commit().await?;
-    // This node at once; the others (PostgreSQL) when the notice arrives.
-    state.hub.left_room(auth.user.id, room_id);
     Ok(())
 }
 

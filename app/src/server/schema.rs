@@ -53,4 +53,29 @@ pub enum Messages {
     BodyHtml,
     ClientId,
     CreatedAt,
+    EditedAt,
+    Deleted,
+    ReplyTo,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Events {
+    Table,
+    RoomId,
+    Seq,
+    Kind,
+    MessageId,
+    UserId,
+    Emoji,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Reactions {
+    Table,
+    MessageId,
+    Emoji,
+    UserId,
+    Seq,
+    EmojiSeq,
 }

@@ -1,30 +1,34 @@
-//! Storing posted messages with group commit: one writer task per node takes
-//! every post waiting for it and stores them in one transaction.
+//! Making every change to a room, and logging it as the room's next event:
+//! one writer task per node takes every request waiting for it (posts,
+//! edits, deletions, reactions, joins, leaves) and makes them in one
+//! transaction.
 //!
-//! Per batch, not per post: one query finds which posters are members of
-//! their rooms, then one transaction stores the posts. A retried send (a
-//! `client_id` already stored, or twice in one batch) is not looked up in
-//! advance: the unique index on `(author_id, client_id)` refuses it, the
-//! batch falls back to one post at a time, and the retry is answered with
-//! the original. Retries are rare (a reconnect), lookups would be on every
-//! post.
+//! Per batch, not per request: one query finds which requesters are
+//! members of their rooms, then one transaction stores the batch. A retried
+//! send (a `client_id` already stored, or twice in one batch) is not looked
+//! up in advance: the unique index on `(author_id, client_id)` refuses it,
+//! the batch falls back to one request at a time, and the retry is answered
+//! with the original. Retries are rare (a reconnect), lookups would be on
+//! every post.
 //!
-//! A message is acknowledged only once it is durable, and a durable commit
-//! costs an fsync, which SQLite does one at a time. Committing the posts that
-//! arrived together in one transaction shares that fsync among them, so
-//! throughput grows with load instead of queueing behind the disk, and no
-//! durability setting is weakened.
+//! A change is acknowledged only once it is durable, and a durable commit
+//! costs an fsync, which SQLite does one at a time. Committing the requests
+//! that arrived together in one transaction shares that fsync among them,
+//! so throughput grows with load instead of queueing behind the disk, and
+//! no durability setting is weakened.
 //!
-//! Seq: the batch raises each room's `last_seq` by the number of its posts
-//! (UPDATE … RETURNING, which row-locks the room on PostgreSQL) and numbers
-//! them in arrival order. Rooms are updated in id order, so two nodes'
-//! batches lock rows in the same order and cannot deadlock. Nothing is
-//! published before the commit, and publishing follows the batch's order,
-//! so each room's stream stays in seq order (`fanout` takes it from there).
+//! Seq: every event takes the room's next seq from `rooms.last_seq` (UPDATE
+//! … RETURNING, which row-locks the room on PostgreSQL), in the transaction
+//! that makes the change, so seqs are gap-free per room on both backends.
+//! Rooms are locked in id order, so two nodes' batches cannot deadlock.
+//! Who may edit or delete what is asked under that lock ([`rules`]), so the
+//! answer still holds when the change is made. Nothing is published before
+//! the commit, and publishing follows seq order, so each room's stream
+//! stays in order (`fanout` takes it from there).
 //!
-//! A batch that fails (a `client_id` that raced in from another connection,
-//! a room deleted meanwhile) is rolled back whole and its posts are retried
-//! one at a time, so one bad post never costs the others theirs.
+//! A batch that fails (a `client_id` that raced in from another connection)
+//! is rolled back whole and its requests are retried one at a time, so one
+//! bad post never costs the others theirs.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -37,19 +41,22 @@ use tokio_util::sync::CancellationToken;
 use super::background::Background;
 use super::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use super::error::{Error, Result};
+use super::events::{self, Kind, Logged};
 use super::fanout::{self, Publisher};
 use super::hub::Hub;
-use super::messages::find_by_client_id;
-use super::rooms::{check_member, memberships_among};
-use super::schema::{Messages, Rooms};
-use crate::model::{Author, Message};
+use super::messages::{self, find_by_client_id};
+use super::rooms::{check_member, insert_membership, memberships_among};
+use super::rules::{self, Target};
+use super::schema::{Memberships, Messages, Reactions, Rooms};
+use crate::model::{Author, Message, ReplyTo};
+use crate::protocol::Entry;
 
 /// Posts stored in one transaction at most.
 const MAX_BATCH: usize = 256;
 /// Posts waiting for the writer before senders wait to hand theirs over.
 const QUEUE: usize = 4096;
 
-/// A validated post from a member, not yet stored.
+/// A validated post, not yet stored.
 #[derive(Clone, Debug)]
 pub struct Draft {
     pub room_id: i64,
@@ -58,13 +65,99 @@ pub struct Draft {
     /// `body` rendered (`super::format`).
     pub body_html: String,
     pub client_id: Option<String>,
+    /// A message id, which must be in the same room.
+    pub reply_to: Option<i64>,
 }
 
-type Post = (Draft, oneshot::Sender<Result<(Message, bool)>>);
+/// A change to a room, validated as input, not yet checked against the
+/// room's state (who wrote the message, whether it is deleted): that is
+/// done here, under the room's lock, with [`rules`].
+#[derive(Clone, Debug)]
+pub enum Request {
+    Post(Draft),
+    Edit {
+        room_id: i64,
+        message_id: i64,
+        user: Author,
+        body: String,
+        body_html: String,
+    },
+    Delete {
+        room_id: i64,
+        message_id: i64,
+        user: Author,
+    },
+    React {
+        room_id: i64,
+        message_id: i64,
+        user: Author,
+        emoji: String,
+        added: bool,
+    },
+    Join {
+        room_id: i64,
+        user: Author,
+    },
+    Leave {
+        room_id: i64,
+        user: Author,
+    },
+}
+
+impl Request {
+    fn room_id(&self) -> i64 {
+        match self {
+            Request::Post(draft) => draft.room_id,
+            Request::Edit { room_id, .. }
+            | Request::Delete { room_id, .. }
+            | Request::React { room_id, .. }
+            | Request::Join { room_id, .. }
+            | Request::Leave { room_id, .. } => *room_id,
+        }
+    }
+
+    fn user(&self) -> &Author {
+        match self {
+            Request::Post(draft) => &draft.author,
+            Request::Edit { user, .. }
+            | Request::Delete { user, .. }
+            | Request::React { user, .. }
+            | Request::Join { user, .. }
+            | Request::Leave { user, .. } => user,
+        }
+    }
+
+    /// Everything but joining and leaving is for members only.
+    fn for_members(&self) -> bool {
+        !matches!(self, Request::Join { .. } | Request::Leave { .. })
+    }
+
+    fn message_id(&self) -> Option<i64> {
+        match self {
+            Request::Edit { message_id, .. }
+            | Request::Delete { message_id, .. }
+            | Request::React { message_id, .. } => Some(*message_id),
+            Request::Post(_) | Request::Join { .. } | Request::Leave { .. } => None,
+        }
+    }
+}
+
+/// What a request did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Done {
+    /// The message posted or changed, as it now is.
+    pub message: Option<Message>,
+    /// Whether an event was logged: `false` for a request that changed
+    /// nothing (a repeated `client_id`, an edit to the same text, a second
+    /// identical reaction, joining twice).
+    pub logged: bool,
+}
+
+type Ask = (Request, oneshot::Sender<Result<Done>>);
 
 #[derive(Clone)]
 pub struct Writer {
-    posts: mpsc::Sender<Post>,
+    requests: mpsc::Sender<Ask>,
 }
 
 impl Writer {
@@ -72,23 +165,32 @@ impl Writer {
     /// storing every post already handed to it) or when the last `Writer`
     /// is dropped.
     pub fn start(db: Db, hub: Hub, background: &Background) -> Self {
-        let (posts, queue) = mpsc::channel(QUEUE);
+        let (requests, queue) = mpsc::channel(QUEUE);
         let publisher = Publisher::start(&db, hub, background);
         background.spawn(run(db, publisher, queue, background.stopping()));
-        Self { posts }
+        Self { requests }
+    }
+
+    /// Makes the change, logs its event and publishes it once committed.
+    pub async fn apply(&self, request: Request) -> Result<Done> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send((request, reply))
+            .await
+            .map_err(|_| Error::Internal("the room writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("the room writer dropped a request".into()))?
     }
 
     /// Stores and publishes a post. Returns the message and whether it is
     /// new (`false` when its `client_id` was already stored).
     pub async fn store(&self, draft: Draft) -> Result<(Message, bool)> {
-        let (reply, answer) = oneshot::channel();
-        self.posts
-            .send((draft, reply))
-            .await
-            .map_err(|_| Error::Internal("the message writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Error::Internal("the message writer dropped a post".into()))?
+        let done = self.apply(Request::Post(draft)).await?;
+        let message = done
+            .message
+            .ok_or_else(|| Error::Internal("a post was answered without its message".into()))?;
+        Ok((message, done.logged))
     }
 }
 
@@ -101,7 +203,7 @@ impl std::fmt::Debug for Writer {
 async fn run(
     db: Db,
     publisher: Publisher,
-    mut queue: mpsc::Receiver<Post>,
+    mut queue: mpsc::Receiver<Ask>,
     stop: CancellationToken,
 ) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -135,8 +237,8 @@ async fn run(
                 }
             },
         };
-        let drafts: Vec<&Draft> = batch.iter().map(|(draft, _)| draft).collect();
-        match settle(&db, &publisher, &mut conn, &drafts).await {
+        let requests: Vec<&Request> = batch.iter().map(|(request, _)| request).collect();
+        match settle(&db, &publisher, &mut conn, &requests).await {
             Ok(answers) => {
                 for ((_, reply), answer) in batch.drain(..).zip(answers) {
                     let _ = reply.send(answer);
@@ -148,8 +250,8 @@ async fn run(
                     tracing::debug!(error = %e, posts = batch.len(), "batch failed; storing its posts one by one");
                 }
                 drop(conn);
-                for (draft, reply) in batch.drain(..) {
-                    let _ = reply.send(settle_one(&db, &publisher, &draft).await);
+                for (request, reply) in batch.drain(..) {
+                    let _ = reply.send(settle_one(&db, &publisher, &request).await);
                 }
             }
             // Retrying could store the batch twice. The senders get an
@@ -165,18 +267,26 @@ async fn run(
     }
 }
 
-/// A post on its own: the fallback when its batch failed, with the answer
-/// for a `client_id` that another connection stored first.
-async fn settle_one(db: &Db, publisher: &Publisher, draft: &Draft) -> Result<(Message, bool)> {
+/// A request on its own: the fallback when its batch failed, with the
+/// answer for a `client_id` that another connection stored first.
+async fn settle_one(db: &Db, publisher: &Publisher, request: &Request) -> Result<Done> {
     let mut conn = db.acquire().await?;
-    match settle(db, publisher, &mut conn, &[draft]).await {
+    match settle(db, publisher, &mut conn, &[request]).await {
         Ok(mut answers) => answers
             .pop()
-            .unwrap_or_else(|| Err(Error::Internal("a post went unanswered".into()))),
+            .unwrap_or_else(|| Err(Error::Internal("a request went unanswered".into()))),
         Err(Failure::RolledBack(Error::Database(e))) if is_unique_violation(&e) => {
+            let Request::Post(draft) = request else {
+                return Err(Error::Database(e));
+            };
             let client_id = draft.client_id.as_deref().unwrap_or_default();
             let original = find_by_client_id(db, &mut conn, draft.author.id, client_id).await?;
-            original.map(|m| (m, false)).ok_or(Error::Database(e))
+            original
+                .map(|m| Done {
+                    message: Some(m),
+                    logged: false,
+                })
+                .ok_or(Error::Database(e))
         }
         Err(Failure::RolledBack(e) | Failure::Unknown(e)) => Err(e),
     }
@@ -184,7 +294,7 @@ async fn settle_one(db: &Db, publisher: &Publisher, draft: &Draft) -> Result<(Me
 
 /// Why a batch was not stored.
 enum Failure {
-    /// Nothing of it was stored: its posts may be tried again.
+    /// Nothing of it was stored: its requests may be tried again.
     RolledBack(Error),
     /// COMMIT itself failed, so it may or may not be stored.
     Unknown(Error),
@@ -202,74 +312,385 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-/// Checks, stores and publishes a batch, answering each post in order. An
-/// `Err` means the batch's transaction failed and nothing of it was stored.
+/// Checks, stores and publishes a batch, answering each request in order.
+/// An `Err` means the batch's transaction failed and nothing of it was
+/// stored; a request refused by the rules is answered with its error and
+/// costs the others nothing.
+///
+/// Per room, in room id order (so that two nodes lock rooms in the same
+/// order and cannot deadlock): one UPDATE takes the room's row lock and the
+/// seqs of its posts, then its other requests are checked against the
+/// room's state and applied, each taking the next seq. All rows of the log
+/// are written at the end, and published after the commit in seq order.
 async fn settle(
     db: &Db,
     publisher: &Publisher,
     conn: &mut AnyConnection,
-    drafts: &[&Draft],
-) -> Result<Vec<Result<(Message, bool)>>, Failure> {
-    let pairs: HashSet<(i64, i64)> = drafts.iter().map(|d| (d.room_id, d.author.id)).collect();
+    requests: &[&Request],
+) -> Result<Vec<Result<Done>>, Failure> {
+    let mut answers: Vec<Option<Result<Done>>> = requests.iter().map(|_| None).collect();
+    let pairs: HashSet<(i64, i64)> = requests
+        .iter()
+        .filter(|r| r.for_members())
+        .map(|r| (r.room_id(), r.user().id))
+        .collect();
     let members = memberships_among(db, conn, &pairs).await?;
-    let is_member = |draft: &Draft| members.contains(&(draft.room_id, draft.author.id));
-    let new: Vec<&Draft> = drafts.iter().copied().filter(|d| is_member(d)).collect();
-    let mut stored = store_batch(db, conn, &new).await?.into_iter();
-    let mut answers = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let answer = if is_member(draft) {
-            // Committed: from here on nothing may fail the batch.
-            match stored.next() {
-                Some(message) => {
-                    publisher.committed(message.clone()).await;
-                    Ok((message, true))
-                }
-                None => Err(Error::Internal("a stored post went missing".into())),
-            }
-        } else {
-            // Which refusal: the room may be gone, or the user not in it.
-            match check_member(db, draft.author.id, draft.room_id).await {
-                Err(e) => Err(e),
-                Ok(()) => Err(Error::NotAMember),
-            }
-        };
-        answers.push(answer);
-    }
-    Ok(answers)
-}
+    let is_member = |r: &Request| !r.for_members() || members.contains(&(r.room_id(), r.user().id));
+    let replied = reply_targets(db, conn, requests).await?;
 
-/// Stores the drafts in one transaction and returns them as messages, in
-/// the drafts' order.
-async fn store_batch(
-    db: &Db,
-    conn: &mut AnyConnection,
-    drafts: &[&Draft],
-) -> Result<Vec<Message>, Failure> {
-    if drafts.is_empty() {
-        return Ok(Vec::new());
+    let mut by_room: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, request) in requests.iter().enumerate() {
+        if !is_member(request) {
+            continue;
+        }
+        if let Request::Post(Draft {
+            reply_to: Some(id),
+            room_id,
+            ..
+        }) = request
+            && replied.get(id).is_none_or(|m| m.room_id != *room_id)
+        {
+            answers[i] = Some(Err(Error::validation(
+                "reply_to",
+                "reply_to must be a message in this room.",
+            )));
+            continue;
+        }
+        by_room.entry(request.room_id()).or_default().push(i);
     }
+
     let now = now_ms();
-    let mut per_room: BTreeMap<i64, i64> = BTreeMap::new();
-    for draft in drafts {
-        *per_room.entry(draft.room_id).or_default() += 1;
-    }
     let mut tx = conn.begin().await?;
-    let mut next_seq = HashMap::with_capacity(per_room.len());
-    for (&room_id, &count) in &per_room {
-        let bump = Query::update()
+    // In seq order per room: what to publish and where its answer goes.
+    let mut logged: Vec<(usize, Logged)> = Vec::new();
+    let mut posts: Vec<(usize, i64)> = Vec::new();
+    for (&room_id, indexes) in &by_room {
+        let room_posts: Vec<usize> = indexes
+            .iter()
+            .copied()
+            .filter(|&i| matches!(requests[i], Request::Post(_)))
+            .collect();
+        let count = room_posts.len() as i64;
+        let mut bump = Query::update()
             .table(Rooms::Table)
             .value(Rooms::LastSeq, Expr::col(Rooms::LastSeq).add(count))
-            .value(Rooms::LastActivityAt, now)
             .and_where(Expr::col(Rooms::Id).eq(room_id))
-            .returning_col(Rooms::LastSeq)
+            .returning(Query::returning().columns([Rooms::LastSeq, Rooms::CreatedBy]))
             .to_owned();
-        let (last,): (i64,) = db
-            .fetch_optional(&mut tx, &bump)
-            .await?
-            .ok_or(Error::RoomNotFound)?;
-        next_seq.insert(room_id, last - count + 1);
+        if count > 0 {
+            bump.value(Rooms::LastActivityAt, now);
+        }
+        let Some((last, owner_id)) = db.fetch_optional::<(i64, i64), _>(&mut tx, &bump).await?
+        else {
+            for &i in indexes {
+                answers[i] = Some(Err(Error::RoomNotFound));
+            }
+            continue;
+        };
+        let mut seq = last - count;
+        for i in room_posts {
+            seq += 1;
+            posts.push((i, seq));
+        }
+        let before = seq;
+        for &i in indexes {
+            if matches!(requests[i], Request::Post(_)) {
+                continue;
+            }
+            match change(db, &mut tx, requests[i], owner_id, seq + 1).await? {
+                Ok(Some(row)) => {
+                    seq += 1;
+                    if row.kind == Kind::MemberLeft {
+                        fanout::announce_left(db, &mut tx, row.user.id, room_id).await?;
+                    }
+                    logged.push((i, row));
+                }
+                Ok(None) => answers[i] = Some(Ok(Done {
+                    message: None,
+                    logged: false,
+                })),
+                Err(refused) => answers[i] = Some(Err(refused)),
+            }
+        }
+        if seq > before {
+            let set = Query::update()
+                .table(Rooms::Table)
+                .value(Rooms::LastSeq, seq)
+                .and_where(Expr::col(Rooms::Id).eq(room_id))
+                .to_owned();
+            db.execute(&mut tx, &set).await?;
+        }
     }
 
+    let stored = insert_posts(db, &mut tx, requests, &posts, &replied, now).await?;
+    let mut rows: Vec<Logged> = stored
+        .iter()
+        .map(|message| Logged {
+            room_id: message.room_id,
+            seq: message.seq,
+            kind: Kind::MessagePosted,
+            message_id: Some(message.id),
+            user: message.author.clone(),
+            emoji: None,
+        })
+        .collect();
+    rows.extend(logged.iter().map(|(_, row)| row.clone()));
+    events::append(db, &mut tx, &rows, now).await?;
+
+    // The changed messages as they now are, for the events and the answers.
+    let touched = requests
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches!(answers[*i], Some(Err(_))))
+        .filter_map(|(_, r)| r.message_id());
+    let current = messages::by_ids(db, &mut tx, touched).await?;
+    let mut entries: Vec<Entry> = Vec::with_capacity(stored.len() + logged.len());
+    for ((i, _), message) in posts.iter().zip(&stored) {
+        entries.push(Entry::Posted(message.clone()));
+        answers[*i] = Some(Ok(Done {
+            message: Some(message.clone()),
+            logged: true,
+        }));
+    }
+    for (i, row) in logged {
+        let entry = events::entry(row, &current)
+            .ok_or_else(|| Error::Internal("a changed message went missing".into()))?;
+        entries.push(entry);
+        answers[i] = Some(Ok(Done {
+            message: None,
+            logged: true,
+        }));
+    }
+    for entry in &entries {
+        fanout::announce(db, &mut tx, entry).await?;
+    }
+    tx.commit().await.map_err(|e| Failure::Unknown(e.into()))?;
+    // Committed: from here on nothing may fail the batch. Each room's
+    // posts come before its other events, which is their seq order.
+    entries.sort_by_key(|e| (e.room_id(), e.seq()));
+    for entry in entries {
+        publisher.committed(entry).await;
+    }
+
+    let mut settled = Vec::with_capacity(requests.len());
+    for (request, answer) in requests.iter().zip(answers) {
+        settled.push(match answer {
+            Some(Ok(mut done)) => {
+                if let Some(id) = request.message_id() {
+                    done.message = current.get(&id).cloned();
+                }
+                Ok(done)
+            }
+            Some(Err(e)) => Err(e),
+            // Not a member: which refusal, the room may be gone.
+            None => match check_member(db, request.user().id, request.room_id()).await {
+                Err(e) => Err(e),
+                Ok(()) => Err(Error::NotAMember),
+            },
+        });
+    }
+    Ok(settled)
+}
+
+/// The messages that posts in the batch reply to, by id.
+async fn reply_targets(
+    db: &Db,
+    conn: &mut AnyConnection,
+    requests: &[&Request],
+) -> Result<HashMap<i64, Message>> {
+    let ids = requests.iter().filter_map(|r| match r {
+        Request::Post(draft) => draft.reply_to,
+        _ => None,
+    });
+    messages::by_ids(db, conn, ids).await
+}
+
+/// Applies one request other than a post, as the room's event `seq`.
+/// `Ok(Ok(None))`: nothing to change; `Ok(Err(_))`: refused by the rules.
+async fn change(
+    db: &Db,
+    tx: &mut AnyConnection,
+    request: &Request,
+    owner_id: i64,
+    seq: i64,
+) -> Result<Result<Option<Logged>>, Failure> {
+    let now = now_ms();
+    let user = request.user().clone();
+    let room_id = request.room_id();
+    let row = |kind, message_id, emoji| Logged {
+        room_id,
+        seq,
+        kind,
+        message_id,
+        user: user.clone(),
+        emoji,
+    };
+    if let Request::Join { .. } | Request::Leave { .. } = request {
+        let joined = if let Request::Join { .. } = request {
+            let insert = insert_membership(room_id, user.id, now);
+            db.execute(tx, &insert).await? > 0
+        } else {
+            let delete = Query::delete()
+                .from_table(Memberships::Table)
+                .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+                .and_where(Expr::col(Memberships::UserId).eq(user.id))
+                .to_owned();
+            db.execute(tx, &delete).await? > 0
+        };
+        let kind = match request {
+            Request::Join { .. } => Kind::MemberJoined,
+            _ => Kind::MemberLeft,
+        };
+        return Ok(Ok(joined.then(|| row(kind, None, None))));
+    }
+
+    let Some(message_id) = request.message_id() else {
+        return Ok(Err(Error::Internal("a post reached the change path".into())));
+    };
+    let select = Query::select()
+        .columns([Messages::AuthorId, Messages::Deleted, Messages::Body])
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::Id).eq(message_id))
+        .and_where(Expr::col(Messages::RoomId).eq(room_id))
+        .to_owned();
+    let Some((author_id, deleted, body)) =
+        db.fetch_optional::<(i64, i64, String), _>(tx, &select).await?
+    else {
+        return Ok(Err(Error::MessageNotFound));
+    };
+    let target = Target {
+        author_id,
+        deleted: deleted != 0,
+        owner_id,
+    };
+    match request {
+        Request::Edit {
+            body: new_body,
+            body_html,
+            ..
+        } => {
+            if let Err(refused) = rules::may_edit(target, user.id) {
+                return Ok(Err(refused));
+            }
+            if *new_body == body {
+                return Ok(Ok(None));
+            }
+            let update = Query::update()
+                .table(Messages::Table)
+                .value(Messages::Body, new_body.clone())
+                .value(Messages::BodyHtml, body_html.clone())
+                .value(Messages::EditedAt, now)
+                .and_where(Expr::col(Messages::Id).eq(message_id))
+                .to_owned();
+            db.execute(tx, &update).await?;
+            Ok(Ok(Some(row(Kind::MessageEdited, Some(message_id), None))))
+        }
+        Request::Delete { .. } => {
+            if let Err(refused) = rules::may_delete(target, user.id) {
+                return Ok(Err(refused));
+            }
+            if target.deleted {
+                return Ok(Ok(None));
+            }
+            let update = Query::update()
+                .table(Messages::Table)
+                .value(Messages::Body, "")
+                .value(Messages::BodyHtml, "")
+                .value(Messages::Deleted, 1i64)
+                .and_where(Expr::col(Messages::Id).eq(message_id))
+                .to_owned();
+            db.execute(tx, &update).await?;
+            // What was said is gone, and so is what people answered it with.
+            let reactions = Query::delete()
+                .from_table(Reactions::Table)
+                .and_where(Expr::col(Reactions::MessageId).eq(message_id))
+                .to_owned();
+            db.execute(tx, &reactions).await?;
+            Ok(Ok(Some(row(Kind::MessageDeleted, Some(message_id), None))))
+        }
+        Request::React { emoji, added, .. } => {
+            let select = Query::select()
+                .columns([Reactions::Emoji, Reactions::UserId, Reactions::EmojiSeq])
+                .from(Reactions::Table)
+                .and_where(Expr::col(Reactions::MessageId).eq(message_id))
+                .to_owned();
+            let existing: Vec<(String, i64, i64)> = db.fetch_all(tx, &select).await?;
+            let mine = existing.iter().any(|(e, u, _)| e == emoji && *u == user.id);
+            // A chip keeps its place while anyone is on it.
+            let emoji_seq = existing
+                .iter()
+                .find(|(e, _, _)| e == emoji)
+                .map_or(seq, |&(_, _, since)| since);
+            if !added {
+                if !mine {
+                    return Ok(Ok(None));
+                }
+                let delete = Query::delete()
+                    .from_table(Reactions::Table)
+                    .and_where(Expr::col(Reactions::MessageId).eq(message_id))
+                    .and_where(Expr::col(Reactions::Emoji).eq(emoji.as_str()))
+                    .and_where(Expr::col(Reactions::UserId).eq(user.id))
+                    .to_owned();
+                db.execute(tx, &delete).await?;
+                return Ok(Ok(Some(row(
+                    Kind::ReactionRemoved,
+                    Some(message_id),
+                    Some(emoji.clone()),
+                ))));
+            }
+            let in_use: Vec<String> = existing
+                .into_iter()
+                .map(|(e, _, _)| e)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            if let Err(refused) = rules::may_react(target, &in_use, emoji) {
+                return Ok(Err(refused));
+            }
+            if mine {
+                return Ok(Ok(None));
+            }
+            let insert = Query::insert()
+                .into_table(Reactions::Table)
+                .columns([
+                    Reactions::MessageId,
+                    Reactions::Emoji,
+                    Reactions::UserId,
+                    Reactions::Seq,
+                    Reactions::EmojiSeq,
+                ])
+                .values_panic([
+                    message_id.into(),
+                    emoji.clone().into(),
+                    user.id.into(),
+                    seq.into(),
+                    emoji_seq.into(),
+                ])
+                .to_owned();
+            db.execute(tx, &insert).await?;
+            Ok(Ok(Some(row(
+                Kind::ReactionAdded,
+                Some(message_id),
+                Some(emoji.clone()),
+            ))))
+        }
+        Request::Post(_) | Request::Join { .. } | Request::Leave { .. } => Ok(Ok(None)),
+    }
+}
+
+/// Stores the batch's posts, with the seqs given, in one insert; returns
+/// them as messages in the same order.
+async fn insert_posts(
+    db: &Db,
+    tx: &mut AnyConnection,
+    requests: &[&Request],
+    posts: &[(usize, i64)],
+    replied: &HashMap<i64, Message>,
+    now: i64,
+) -> Result<Vec<Message>, Failure> {
+    if posts.is_empty() {
+        return Ok(Vec::new());
+    }
     let mut insert = Query::insert()
         .into_table(Messages::Table)
         .columns([
@@ -280,37 +701,52 @@ async fn store_batch(
             Messages::BodyHtml,
             Messages::ClientId,
             Messages::CreatedAt,
+            Messages::ReplyTo,
         ])
         .returning(Query::returning().columns([Messages::Id, Messages::RoomId, Messages::Seq]))
         .to_owned();
-    let mut messages = Vec::with_capacity(drafts.len());
-    for draft in drafts {
-        let seq = next_seq.entry(draft.room_id).or_default();
+    let mut messages = Vec::with_capacity(posts.len());
+    for &(i, seq) in posts {
+        let Request::Post(draft) = requests[i] else {
+            return Err(Error::Internal("a change reached the post path".into()).into());
+        };
         insert
             .values([
                 draft.room_id.into(),
-                (*seq).into(),
+                seq.into(),
                 draft.author.id.into(),
                 draft.body.clone().into(),
                 draft.body_html.clone().into(),
                 draft.client_id.clone().into(),
                 now.into(),
+                draft.reply_to.into(),
             ])
             .map_err(|e| Error::Internal(format!("building the insert: {e}")))?;
         messages.push(Message {
             id: 0,
             room_id: draft.room_id,
-            seq: *seq,
+            seq,
             author: draft.author.clone(),
             body: draft.body.clone(),
             body_html: draft.body_html.clone(),
             created_at: to_rfc3339(now),
             client_id: draft.client_id.clone(),
+            edited_at: None,
+            deleted: false,
+            reply_to: draft
+                .reply_to
+                .and_then(|id| replied.get(&id))
+                .map(|target| ReplyTo {
+                    id: target.id,
+                    seq: target.seq,
+                    author: target.author.clone(),
+                    excerpt: messages::excerpt(&target.body),
+                }),
+            reactions: Vec::new(),
         });
-        *seq += 1;
     }
     let ids: HashMap<(i64, i64), i64> = db
-        .fetch_all::<(i64, i64, i64), _>(&mut tx, &insert)
+        .fetch_all::<(i64, i64, i64), _>(tx, &insert)
         .await?
         .into_iter()
         .map(|(id, room_id, seq)| ((room_id, seq), id))
@@ -319,8 +755,6 @@ async fn store_batch(
         message.id = *ids
             .get(&(message.room_id, message.seq))
             .ok_or_else(|| Error::Internal("an inserted message returned no id".into()))?;
-        fanout::announce(db, &mut tx, message).await?;
     }
-    tx.commit().await.map_err(|e| Failure::Unknown(e.into()))?;
     Ok(messages)
 }

@@ -1,0 +1,96 @@
+//! Who may change a message, written once. The writer asks these under the
+//! room's lock, so the answer still holds when the change is made; nothing
+//! else decides it.
+
+use super::error::{Error, Result};
+
+/// Distinct emoji one message may carry.
+pub const MAX_REACTIONS: usize = 20;
+
+/// What the rules need to know of a message.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    pub author_id: i64,
+    pub deleted: bool,
+    /// The room's owner (its creator).
+    pub owner_id: i64,
+}
+
+/// Only the author edits, and only while the message exists.
+pub fn may_edit(target: Target, user_id: i64) -> Result<()> {
+    if target.author_id != user_id {
+        return Err(Error::Forbidden("Only the author can edit a message."));
+    }
+    if target.deleted {
+        return Err(Error::MessageDeleted);
+    }
+    Ok(())
+}
+
+/// The author deletes their own; the room's owner deletes anyone's.
+pub fn may_delete(target: Target, user_id: i64) -> Result<()> {
+    if user_id == target.author_id || user_id == target.owner_id {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(
+            "Only the author or the room's owner can delete a message.",
+        ))
+    }
+}
+
+/// Any member reacts to a message that exists, with at most
+/// [`MAX_REACTIONS`] different emoji on it.
+pub fn may_react(target: Target, emoji_in_use: &[String], emoji: &str) -> Result<()> {
+    if target.deleted {
+        return Err(Error::MessageDeleted);
+    }
+    if emoji_in_use.len() >= MAX_REACTIONS && !emoji_in_use.iter().any(|e| e == emoji) {
+        return Err(Error::TooManyReactions {
+            limit: MAX_REACTIONS,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ANN: i64 = 1;
+    const OWNER: i64 = 2;
+    const BOB: i64 = 3;
+
+    fn by_ann(deleted: bool) -> Target {
+        Target {
+            author_id: ANN,
+            deleted,
+            owner_id: OWNER,
+        }
+    }
+
+    #[test]
+    fn the_author_alone_edits_and_not_once_deleted() {
+        assert!(may_edit(by_ann(false), ANN).is_ok());
+        assert!(matches!(may_edit(by_ann(false), OWNER), Err(Error::Forbidden(_))));
+        assert!(matches!(may_edit(by_ann(true), ANN), Err(Error::MessageDeleted)));
+    }
+
+    #[test]
+    fn the_author_and_the_owner_delete() {
+        assert!(may_delete(by_ann(false), ANN).is_ok());
+        assert!(may_delete(by_ann(false), OWNER).is_ok());
+        assert!(matches!(may_delete(by_ann(false), BOB), Err(Error::Forbidden(_))));
+    }
+
+    #[test]
+    fn a_twenty_first_emoji_is_refused_but_a_used_one_is_not() {
+        let used: Vec<String> = (0..20).map(|i| format!("e{i}")).collect();
+        assert!(may_react(by_ann(false), &used[..19], "new").is_ok());
+        assert!(matches!(
+            may_react(by_ann(false), &used, "new"),
+            Err(Error::TooManyReactions { .. })
+        ));
+        assert!(may_react(by_ann(false), &used, "e3").is_ok());
+        assert!(matches!(may_react(by_ann(true), &[], "x"), Err(Error::MessageDeleted)));
+    }
+}

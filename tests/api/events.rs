@@ -1,0 +1,543 @@
+//! The room event log over the wire: editing, deleting, reacting and
+//! replying, each change delivered live as the room's next seq, replayed in
+//! a catch-up, and refused with the documented error for whoever may not.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_error, spawn_app};
+use crate::support::api::TestUser;
+use crate::support::view::RoomView;
+
+fn message_path(room: i64, message: i64) -> String {
+    format!("/api/rooms/{room}/messages/{message}")
+}
+
+/// The path of a reaction, with the emoji percent-encoded as a browser does.
+fn reaction_path(room: i64, message: i64, emoji: &str) -> String {
+    let encoded: String = emoji
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("{}/reactions/{encoded}", message_path(room, message))
+}
+
+async fn edit(app: &TestApp, user: &TestUser, room: i64, id: i64, body: &str) -> (StatusCode, Value) {
+    app.call(
+        Method::PATCH,
+        &message_path(room, id),
+        Some(&user.token),
+        Some(json!({"body": body})),
+    )
+    .await
+}
+
+async fn delete(app: &TestApp, user: &TestUser, room: i64, id: i64) -> (StatusCode, Value) {
+    app.call(Method::DELETE, &message_path(room, id), Some(&user.token), None)
+        .await
+}
+
+async fn react(
+    app: &TestApp,
+    user: &TestUser,
+    room: i64,
+    id: i64,
+    emoji: &str,
+    added: bool,
+) -> (StatusCode, Value) {
+    let method = if added { Method::PUT } else { Method::DELETE };
+    app.call(method, &reaction_path(room, id, emoji), Some(&user.token), None)
+        .await
+}
+
+/// Ann owns "general"; Bob and Cy are members; Dee is not.
+struct Room {
+    app: TestApp,
+    ann: TestUser,
+    bob: TestUser,
+    cy: TestUser,
+    dee: TestUser,
+    id: i64,
+}
+
+async fn room() -> Room {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let cy = app.register("cyd").await;
+    let dee = app.register("dee").await;
+    let id = app.create_room(&ann, "general").await;
+    app.join(&bob, id).await;
+    app.join(&cy, id).await;
+    Room {
+        app,
+        ann,
+        bob,
+        cy,
+        dee,
+        id,
+    }
+}
+
+#[tokio::test]
+async fn the_author_edits_and_every_subscriber_sees_it_as_the_next_seq() {
+    let Room {
+        app, ann, bob, id, ..
+    } = room().await;
+    let posted = app.post_message(&bob, id, "helo").await;
+    let mut watcher = app.socket(&ann).await;
+    let (_, before) = watcher.subscribe(id, None).await;
+
+    let (status, body) = edit(&app, &bob, id, posted["id"].as_i64().unwrap(), "**hello**").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let edited = &body["message"];
+    assert_eq!(edited["body"], "**hello**");
+    assert_eq!(edited["body_html"], "<p><strong>hello</strong></p>\n");
+    assert!(edited["edited_at"].is_string(), "{edited}");
+    assert_eq!(
+        (&edited["id"], &edited["seq"], &edited["created_at"]),
+        (&posted["id"], &posted["seq"], &posted["created_at"]),
+        "an edit keeps the message's place"
+    );
+
+    let frame = watcher.frame().await;
+    assert_eq!(frame["type"], "event", "{frame}");
+    assert_eq!(frame["kind"], "message_edited");
+    assert_eq!(frame["room_id"], id);
+    assert_eq!(frame["seq"], before + 1);
+    assert_eq!(&frame["message"], edited);
+    assert_eq!(app.last_seq(&ann, id).await, before + 1);
+
+    // The same text again changes nothing and logs nothing.
+    let (status, _) = edit(&app, &bob, id, posted["id"].as_i64().unwrap(), "**hello**").await;
+    assert_eq!(status, StatusCode::OK);
+    watcher.assert_quiet().await;
+    let history = app.history(&ann, id).await;
+    assert_eq!(history.last().unwrap(), edited, "history holds the current state");
+}
+
+#[tokio::test]
+async fn only_the_author_edits_and_only_what_exists() {
+    let Room {
+        app,
+        ann,
+        bob,
+        cy,
+        dee,
+        id,
+    } = room().await;
+    let message = app.post_message(&bob, id, "mine").await["id"].as_i64().unwrap();
+    let other_room = app.create_room(&ann, "other").await;
+    let elsewhere = app.post_message(&ann, other_room, "there").await["id"]
+        .as_i64()
+        .unwrap();
+
+    let (status, body) = edit(&app, &cy, id, message, "not yours").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = edit(&app, &ann, id, message, "the owner neither").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = edit(&app, &dee, id, message, "a stranger").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
+    let (status, body) = edit(&app, &bob, id, 999_999, "nothing").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
+    let (status, body) = edit(&app, &ann, id, elsewhere, "wrong room").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
+    let (status, body) = edit(&app, &bob, id, message, "  ").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+    assert_eq!(body["error"]["field"], "body");
+    let (status, body) = app
+        .call(Method::PATCH, &message_path(id, message), None, Some(json!({"body": "x"})))
+        .await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+    let (status, body) = app
+        .call(Method::PATCH, &format!("/api/rooms/{id}/messages/abc"), Some(&bob.token), Some(json!({"body": "x"})))
+        .await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
+
+    assert_eq!(delete(&app, &bob, id, message).await.0, StatusCode::NO_CONTENT);
+    let (status, body) = edit(&app, &bob, id, message, "back?").await;
+    assert_error(status, &body, StatusCode::CONFLICT, "message_deleted");
+    let history = app.history(&bob, id).await;
+    assert_eq!(history[0]["body"], "", "no refused edit got through");
+}
+
+#[tokio::test]
+async fn the_author_or_the_owner_deletes_and_deleting_again_is_harmless() {
+    let Room {
+        app,
+        ann,
+        bob,
+        cy,
+        dee,
+        id,
+    } = room().await;
+    let bobs = app.post_message(&bob, id, "bob's").await["id"].as_i64().unwrap();
+    let cys = app.post_message(&cy, id, "cy's").await["id"].as_i64().unwrap();
+    let anns = app.post_message(&ann, id, "ann's").await["id"].as_i64().unwrap();
+    assert_eq!(react(&app, &bob, id, cys, "👍", true).await.0, StatusCode::OK);
+
+    let (status, body) = delete(&app, &bob, id, cys).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = delete(&app, &cy, id, anns).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = delete(&app, &dee, id, bobs).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
+    let (status, body) = delete(&app, &bob, id, 999_999).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
+
+    let mut watcher = app.socket(&cy).await;
+    let (_, before) = watcher.subscribe(id, None).await;
+    assert_eq!(delete(&app, &bob, id, bobs).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(delete(&app, &ann, id, cys).await.0, StatusCode::NO_CONTENT, "the owner");
+    assert_eq!(delete(&app, &ann, id, cys).await.0, StatusCode::NO_CONTENT, "again");
+
+    for (seq, deleted) in [(before + 1, bobs), (before + 2, cys)] {
+        let frame = watcher.frame().await;
+        assert_eq!(frame["kind"], "message_deleted", "{frame}");
+        assert_eq!(frame["seq"], seq);
+        let message = &frame["message"];
+        assert_eq!(message["id"], deleted);
+        assert_eq!(
+            (&message["deleted"], &message["body"], &message["body_html"]),
+            (&json!(true), &json!(""), &json!(""))
+        );
+        assert_eq!(message["reactions"], json!([]), "reactions go with it");
+    }
+    watcher.assert_quiet().await;
+    let history = app.history(&ann, id).await;
+    let kept: Vec<_> = history
+        .iter()
+        .map(|m| (m["author"]["username"].as_str().unwrap(), m["deleted"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(kept, [("bob", true), ("cyd", true), ("ann", false)], "tombstones keep their place");
+}
+
+#[tokio::test]
+async fn reactions_count_people_in_order_and_repeat_harmlessly() {
+    let Room {
+        app,
+        ann,
+        bob,
+        cy,
+        dee,
+        id,
+    } = room().await;
+    let message = app.post_message(&ann, id, "lunch?").await["id"].as_i64().unwrap();
+    let mut watcher = app.socket(&ann).await;
+    let (_, before) = watcher.subscribe(id, None).await;
+
+    assert_eq!(react(&app, &cy, id, message, "🎉", true).await.0, StatusCode::OK);
+    let (status, body) = react(&app, &bob, id, message, "👍🏽", true).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = react(&app, &ann, id, message, "🎉", true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body["message"]["reactions"],
+        json!([
+            {"emoji": "🎉", "count": 2, "user_ids": [cy.id, ann.id]},
+            {"emoji": "👍🏽", "count": 1, "user_ids": [bob.id]},
+        ])
+    );
+    // Twice is once.
+    let (_, again) = react(&app, &ann, id, message, "🎉", true).await;
+    assert_eq!(again, body);
+
+    let (status, body) = react(&app, &cy, id, message, "🎉", false).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["message"]["reactions"][0]["user_ids"], json!([ann.id]));
+    assert_eq!(react(&app, &cy, id, message, "🎉", false).await.0, StatusCode::OK);
+
+    let frames = [
+        ("reaction_added", cy.id, "🎉"),
+        ("reaction_added", bob.id, "👍🏽"),
+        ("reaction_added", ann.id, "🎉"),
+        ("reaction_removed", cy.id, "🎉"),
+    ];
+    for (i, (kind, user, emoji)) in frames.into_iter().enumerate() {
+        let frame = watcher.frame().await;
+        assert_eq!(frame["seq"], before + 1 + i as i64, "{frame}");
+        assert_eq!((frame["kind"].as_str(), frame["user"]["id"].as_i64()), (Some(kind), Some(user)));
+        assert_eq!((frame["emoji"].as_str(), frame["message_id"].as_i64()), (Some(emoji), Some(message)));
+    }
+    watcher.assert_quiet().await;
+
+    let (status, body) = react(&app, &dee, id, message, "👍", true).await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
+    for not_one in ["ok", "👍👍", "a", "%20"] {
+        let (status, body) = react(&app, &bob, id, message, not_one, true).await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+        assert_eq!(body["error"]["field"], "emoji");
+    }
+    let (status, body) = react(&app, &bob, id, 999_999, "👍", true).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
+}
+
+#[tokio::test]
+async fn a_message_holds_at_most_twenty_different_emoji() {
+    let Room {
+        app, ann, bob, id, ..
+    } = room().await;
+    let message = app.post_message(&ann, id, "vote").await["id"].as_i64().unwrap();
+    let emoji: Vec<String> = (0..21).map(|i| char::from_u32(0x1F600 + i).unwrap().to_string()).collect();
+    for e in &emoji[..20] {
+        assert_eq!(react(&app, &ann, id, message, e, true).await.0, StatusCode::OK);
+    }
+    let (status, body) = react(&app, &ann, id, message, &emoji[20], true).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "too_many_reactions");
+    // One already there is still open to everyone.
+    let (status, body) = react(&app, &bob, id, message, &emoji[3], true).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["message"]["reactions"][3]["count"], 2);
+
+    assert_eq!(delete(&app, &ann, id, message).await.0, StatusCode::NO_CONTENT);
+    let (status, body) = react(&app, &bob, id, message, "👍", true).await;
+    assert_error(status, &body, StatusCode::CONFLICT, "message_deleted");
+}
+
+#[tokio::test]
+async fn a_reply_quotes_the_message_it_answers() {
+    let Room {
+        app, ann, bob, id, ..
+    } = room().await;
+    let long = "x".repeat(150);
+    let original = app.post_message(&ann, id, &long).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/rooms/{id}/messages"),
+            &bob.token,
+            json!({"body": "agreed", "reply_to": original["id"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        body["message"]["reply_to"],
+        json!({
+            "id": original["id"],
+            "seq": original["seq"],
+            "author": {"id": ann.id, "username": "ann"},
+            "excerpt": "x".repeat(140),
+        })
+    );
+
+    // Over the socket, and the excerpt follows edits.
+    edit(&app, &ann, id, original["id"].as_i64().unwrap(), "short now").await;
+    let mut socket = app.socket(&bob).await;
+    socket
+        .send(json!({"type": "send", "room_id": id, "body": "again", "client_id": "r1", "reply_to": original["id"]}))
+        .await;
+    let ack = socket.frame().await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(ack["message"]["reply_to"]["excerpt"], "short now");
+    let history = app.history(&bob, id).await;
+    assert_eq!(history[1]["reply_to"]["excerpt"], "short now");
+
+    let other = app.create_room(&bob, "other").await;
+    let elsewhere = app.post_message(&bob, other, "there").await;
+    for bad in [elsewhere["id"].clone(), json!(999_999)] {
+        let (status, body) = app
+            .post(
+                &format!("/api/rooms/{id}/messages"),
+                &bob.token,
+                json!({"body": "huh", "reply_to": bad}),
+            )
+            .await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+        assert_eq!(body["error"]["field"], "reply_to");
+    }
+}
+
+#[tokio::test]
+async fn socket_frames_change_messages_and_are_acked_or_refused_by_client_id() {
+    let Room {
+        app, ann, bob, id, ..
+    } = room().await;
+    let anns = app.post_message(&ann, id, "ann's").await["id"].as_i64().unwrap();
+    let mut socket = app.socket(&bob).await;
+    socket
+        .send(json!({"type": "send", "room_id": id, "body": "typo", "client_id": "s1"}))
+        .await;
+    let mine = socket.frame().await["message"]["id"].as_i64().unwrap();
+
+    let frames = [
+        json!({"type": "edit", "room_id": id, "message_id": mine, "body": "fixed", "client_id": "e1"}),
+        json!({"type": "react", "room_id": id, "message_id": anns, "emoji": "❤️", "client_id": "r1"}),
+        json!({"type": "unreact", "room_id": id, "message_id": anns, "emoji": "❤️", "client_id": "u1"}),
+        json!({"type": "delete", "room_id": id, "message_id": mine, "client_id": "d1"}),
+    ];
+    for frame in frames {
+        socket.send(frame.clone()).await;
+        let ack = socket.frame().await;
+        assert_eq!(ack["type"], "ack", "{frame} → {ack}");
+        assert_eq!(ack["client_id"], frame["client_id"]);
+    }
+    let history = app.history(&ann, id).await;
+    assert_eq!(history[0]["reactions"], json!([]));
+    assert_eq!(history[1]["deleted"], true);
+
+    let refused = [
+        (json!({"type": "edit", "room_id": id, "message_id": anns, "body": "mine now", "client_id": "x1"}), "forbidden"),
+        (json!({"type": "delete", "room_id": id, "message_id": anns, "client_id": "x2"}), "forbidden"),
+        (json!({"type": "react", "room_id": id, "message_id": anns, "emoji": "no", "client_id": "x3"}), "validation_error"),
+        (json!({"type": "react", "room_id": id, "message_id": mine, "emoji": "👍", "client_id": "x4"}), "message_deleted"),
+        (json!({"type": "edit", "room_id": id, "message_id": 999_999, "body": "?", "client_id": "x5"}), "message_not_found"),
+    ];
+    for (frame, code) in refused {
+        socket.send(frame.clone()).await;
+        let error = socket.frame().await;
+        assert_eq!((error["type"].as_str(), error["code"].as_str()), (Some("error"), Some(code)), "{frame}");
+        assert_eq!(error["client_id"], frame["client_id"]);
+        assert_eq!(error["room_id"], id);
+    }
+}
+
+#[tokio::test]
+async fn joining_and_leaving_are_events_of_the_room() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let id = app.create_room(&ann, "general").await;
+    let mut watcher = app.socket(&ann).await;
+    assert_eq!(watcher.subscribe(id, None).await, (vec![], 0));
+
+    app.join(&bob, id).await;
+    app.join(&bob, id).await;
+    let (status, _) = app.post(&format!("/api/rooms/{id}/leave"), &bob.token, json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.post(&format!("/api/rooms/{id}/leave"), &bob.token, json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    for (seq, kind) in [(1, "member_joined"), (2, "member_left")] {
+        let frame = watcher.frame().await;
+        assert_eq!((frame["seq"].as_i64(), frame["kind"].as_str()), (Some(seq), Some(kind)), "{frame}");
+        assert_eq!(frame["user"], json!({"id": bob.id, "username": "bob"}));
+    }
+    watcher.assert_quiet().await;
+    assert_eq!(app.last_seq(&ann, id).await, 2, "joining or leaving twice logs once");
+}
+
+/// Fifty members at once, each posting, reacting, editing and deleting:
+/// every event takes the next seq, none twice, none skipped, and a watcher
+/// gets each once, in order.
+#[tokio::test]
+async fn seqs_stay_gap_free_across_mixed_events_from_fifty_clients() {
+    const CLIENTS: usize = 50;
+    let app = spawn_app().await;
+    let owner = app.register("owner").await;
+    let id = app.create_room(&owner, "busy").await;
+    let first = app.post_message(&owner, id, "react to me").await["id"].as_i64().unwrap();
+    let mut users = Vec::new();
+    for i in 0..CLIENTS {
+        let user = app.register(&format!("user{i}")).await;
+        app.join(&user, id).await;
+        users.push(user);
+    }
+    let mut watcher = app.socket(&owner).await;
+    let (_, start) = watcher.subscribe(id, None).await;
+
+    let tasks: Vec<_> = users
+        .into_iter()
+        .enumerate()
+        .map(|(i, user)| {
+            let api = (*app).clone();
+            tokio::spawn(async move {
+                let mut socket = api.socket(&user).await;
+                let emoji = ["👍", "🎉", "❤️"][i % 3];
+                let frames = [
+                    json!({"type": "send", "room_id": id, "body": format!("hi {i}"), "client_id": format!("p{i}")}),
+                    json!({"type": "react", "room_id": id, "message_id": first, "emoji": emoji, "client_id": format!("r{i}")}),
+                ];
+                for frame in frames {
+                    socket.send(frame).await;
+                }
+                let mine = loop {
+                    let frame = socket.frame().await;
+                    if frame["type"] == "ack" && frame["client_id"] == format!("p{i}") {
+                        break frame["message"]["id"].as_i64().unwrap();
+                    }
+                };
+                let follow = if i % 2 == 0 {
+                    json!({"type": "edit", "room_id": id, "message_id": mine, "body": format!("hello {i}"), "client_id": format!("e{i}")})
+                } else {
+                    json!({"type": "delete", "room_id": id, "message_id": mine, "client_id": format!("d{i}")})
+                };
+                socket.send(follow).await;
+                let mut acks = 1;
+                while acks < 3 {
+                    let frame = socket.frame().await;
+                    assert_ne!(frame["type"], "error", "{frame}");
+                    if frame["type"] == "ack" {
+                        acks += 1;
+                    }
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+
+    let events = (CLIENTS * 3) as i64;
+    let end = app.last_seq(&owner, id).await;
+    assert_eq!(end, start + events, "one seq per change");
+    let mut seen = Vec::new();
+    let mut view = RoomView::default();
+    while view.last_seq < end {
+        let frame = watcher.frame().await;
+        seen.push(frame["seq"].as_i64().or(frame["message"]["seq"].as_i64()).unwrap());
+        view.apply(&frame);
+    }
+    assert_eq!(seen, ((start + 1)..=end).collect::<Vec<_>>(), "each seq once, in order");
+    let history = app.history(&owner, id).await;
+    assert_eq!(history[0]["reactions"].as_array().unwrap().len(), 3);
+    let counted: i64 = history[0]["reactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(counted, CLIENTS as i64);
+}
+
+/// A client away while messages are posted, edited, deleted and reacted
+/// to comes back with `after_seq` and, applying what it is sent, holds
+/// exactly the server's history.
+#[tokio::test]
+async fn a_client_back_from_offline_catches_up_to_the_current_state() {
+    let Room {
+        app, ann, bob, cy, id, ..
+    } = room().await;
+    let kept = app.post_message(&ann, id, "keep me").await["id"].as_i64().unwrap();
+    let doomed = app.post_message(&bob, id, "delete me").await["id"].as_i64().unwrap();
+
+    let mut away = app.socket(&cy).await;
+    let mut view = RoomView::default();
+    let (backlog, _) = away.subscribe_events(id, Some(0)).await;
+    backlog.iter().for_each(|frame| view.apply(frame));
+    drop(away);
+
+    react(&app, &cy, id, kept, "🎉", true).await;
+    react(&app, &bob, id, kept, "👍", true).await;
+    react(&app, &ann, id, kept, "🎉", true).await;
+    react(&app, &cy, id, kept, "👍", true).await;
+    react(&app, &ann, id, doomed, "🎉", true).await;
+    edit(&app, &ann, id, kept, "kept, edited").await;
+    let late = app.post_message(&bob, id, "posted while away").await["id"].as_i64().unwrap();
+    react(&app, &ann, id, late, "👀", true).await;
+    edit(&app, &bob, id, late, "posted and edited while away").await;
+    react(&app, &bob, id, kept, "👍", false).await;
+    react(&app, &cy, id, kept, "🎉", false).await;
+    delete(&app, &bob, id, doomed).await;
+
+    let mut back = app.socket(&cy).await;
+    let (backlog, last) = back.subscribe_events(id, Some(view.last_seq)).await;
+    assert!(backlog.iter().any(|f| f["type"] == "event"), "the changes are replayed");
+    backlog.iter().for_each(|frame| view.apply(frame));
+    assert_eq!(view.last_seq, last);
+    assert_eq!(view.history(), app.history(&cy, id).await);
+}
