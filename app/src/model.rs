@@ -63,10 +63,17 @@ pub struct Message {
     pub deleted: bool,
     /// The message this one answers.
     pub reply_to: Option<ReplyTo>,
-    /// One entry per emoji, in the order the chips appeared: a chip keeps
-    /// its place while anyone is on it, which is the order a client that
-    /// applies reaction events one by one keeps too.
+    /// One entry per emoji, in the order the chips appeared (a chip keeps
+    /// its place while anyone is on it).
     pub reactions: Vec<Reaction>,
+}
+
+/// Characters of the answered message a reply carries.
+pub const EXCERPT_CHARS: usize = 140;
+
+/// What a reply shows of the message it answers: the start of its body.
+pub fn excerpt(body: &str) -> String {
+    body.chars().take(EXCERPT_CHARS).collect()
 }
 
 /// What a reply shows of the message it answers.
@@ -86,35 +93,47 @@ pub struct Reaction {
     /// One emoji (a single grapheme cluster).
     pub emoji: String,
     pub count: i64,
-    /// Who reacted, in the order they did.
+    /// Who reacted, by user id, ascending.
     pub user_ids: Vec<i64>,
+    /// The seq of the event that started this chip (its first reaction
+    /// since it last had none); chips are listed in this order.
+    pub first_seq: i64,
 }
 
 impl Message {
-    /// Applies a reaction event: idempotent, so a catch-up that replays a
-    /// reaction already counted in the message's state changes nothing.
-    pub fn apply_reaction(&mut self, emoji: &str, user_id: i64, added: bool) {
+    /// Applies a `reaction_added` (`added`) or `reaction_removed` event of
+    /// seq `seq`. Idempotent, and order-keeping: a catch-up that replays
+    /// reactions over a message already in a later state ends in the same
+    /// state as the server (a chip a replay starts takes the event's seq,
+    /// as it did on the server; names stay sorted).
+    pub fn apply_reaction(&mut self, emoji: &str, user_id: i64, added: bool, seq: i64) {
         let position = self.reactions.iter().position(|r| r.emoji == emoji);
         match (position, added) {
-            (Some(i), true) => {
+            (Some(i), _) => {
                 let reaction = &mut self.reactions[i];
-                if !reaction.user_ids.contains(&user_id) {
-                    reaction.user_ids.push(user_id);
+                match (reaction.user_ids.binary_search(&user_id), added) {
+                    (Err(at), true) => reaction.user_ids.insert(at, user_id),
+                    (Ok(at), false) => {
+                        reaction.user_ids.remove(at);
+                    }
+                    _ => {}
                 }
-                reaction.count = reaction.user_ids.len() as i64;
-            }
-            (None, true) => self.reactions.push(Reaction {
-                emoji: emoji.to_owned(),
-                count: 1,
-                user_ids: vec![user_id],
-            }),
-            (Some(i), false) => {
-                let reaction = &mut self.reactions[i];
-                reaction.user_ids.retain(|&id| id != user_id);
                 reaction.count = reaction.user_ids.len() as i64;
                 if reaction.user_ids.is_empty() {
                     self.reactions.remove(i);
                 }
+            }
+            (None, true) => {
+                let at = self.reactions.partition_point(|r| r.first_seq < seq);
+                self.reactions.insert(
+                    at,
+                    Reaction {
+                        emoji: emoji.to_owned(),
+                        count: 1,
+                        user_ids: vec![user_id],
+                        first_seq: seq,
+                    },
+                );
             }
             (None, false) => {}
         }
@@ -163,4 +182,60 @@ pub struct PageQuery {
     /// Messages per page (default 50).
     #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message() -> Message {
+        Message {
+            id: 1,
+            room_id: 1,
+            seq: 1,
+            author: Author {
+                id: 1,
+                username: "ann".into(),
+            },
+            body: "hi".into(),
+            body_html: String::new(),
+            created_at: String::new(),
+            client_id: None,
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+        }
+    }
+
+    fn chips(message: &Message) -> Vec<(&str, Vec<i64>, i64)> {
+        message
+            .reactions
+            .iter()
+            .map(|r| (r.emoji.as_str(), r.user_ids.clone(), r.first_seq))
+            .collect()
+    }
+
+    #[test]
+    fn reactions_apply_idempotently_and_keep_their_order() {
+        let mut m = message();
+        m.apply_reaction("A", 5, true, 2);
+        m.apply_reaction("B", 3, true, 3);
+        m.apply_reaction("A", 1, true, 4);
+        m.apply_reaction("A", 1, true, 4);
+        assert_eq!(chips(&m), [("A", vec![1, 5], 2), ("B", vec![3], 3)]);
+        m.apply_reaction("A", 5, false, 5);
+        m.apply_reaction("A", 1, false, 6);
+        m.apply_reaction("A", 1, false, 6);
+        assert_eq!(chips(&m), [("B", vec![3], 3)]);
+        // Started again, the chip goes by its new seq; an older one would
+        // go back before B.
+        m.apply_reaction("A", 1, true, 7);
+        m.apply_reaction("C", 2, true, 1);
+        assert_eq!(
+            chips(&m),
+            [("C", vec![2], 1), ("B", vec![3], 3), ("A", vec![1], 7)]
+        );
+        assert_eq!(m.reactions[0].count, 1);
+    }
 }

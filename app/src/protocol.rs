@@ -12,9 +12,13 @@
 //! Events replayed in a backlog carry messages in their current state, so a
 //! client applies every event as "this is how it is now": replacing the
 //! message, or adding or removing one person's reaction, which is idempotent.
+//! A reply carries the start of the message it answers; when that message
+//! is edited or deleted, the client updates the excerpt in the replies it
+//! holds (no event is logged for each reply).
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::ErrorCode;
 use crate::model::{Author, Message};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
@@ -71,6 +75,36 @@ pub enum ClientFrame {
         client_id: String,
     },
     Ping,
+}
+
+impl ClientFrame {
+    /// The id a request is acknowledged by, for the frames that change a
+    /// room (`send`, `edit`, `delete`, `react`, `unreact`).
+    pub fn client_id(&self) -> Option<&str> {
+        match self {
+            ClientFrame::Send { client_id, .. }
+            | ClientFrame::Edit { client_id, .. }
+            | ClientFrame::Delete { client_id, .. }
+            | ClientFrame::React { client_id, .. }
+            | ClientFrame::Unreact { client_id, .. } => Some(client_id),
+            ClientFrame::Subscribe { .. } | ClientFrame::Unsubscribe { .. } | ClientFrame::Ping => {
+                None
+            }
+        }
+    }
+
+    pub fn room_id(&self) -> Option<i64> {
+        match self {
+            ClientFrame::Subscribe { room_id, .. }
+            | ClientFrame::Unsubscribe { room_id }
+            | ClientFrame::Send { room_id, .. }
+            | ClientFrame::Edit { room_id, .. }
+            | ClientFrame::Delete { room_id, .. }
+            | ClientFrame::React { room_id, .. }
+            | ClientFrame::Unreact { room_id, .. } => Some(*room_id),
+            ClientFrame::Ping => None,
+        }
+    }
 }
 
 /// The `type` of every client frame, for the parser's error messages.
@@ -183,7 +217,7 @@ pub enum ServerFrame {
     },
     Pong,
     Error {
-        code: String,
+        code: ErrorCode,
         message: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         client_id: Option<String>,
@@ -212,13 +246,16 @@ mod tests {
     #[test]
     fn error_frame_omits_absent_fields() {
         let json = serde_json::to_string(&ServerFrame::Error {
-            code: "bad_frame".into(),
+            code: ErrorCode::InvalidFrame,
             message: "x".into(),
             client_id: None,
             room_id: None,
         })
         .unwrap();
-        assert_eq!(json, r#"{"type":"error","code":"bad_frame","message":"x"}"#);
+        assert_eq!(
+            json,
+            r#"{"type":"error","code":"invalid_frame","message":"x"}"#
+        );
     }
 
     #[test]

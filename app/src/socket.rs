@@ -17,7 +17,7 @@
 use leptos::prelude::*;
 
 use crate::model::Message;
-use crate::protocol::Change;
+use crate::protocol::{ClientFrame, Event};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -42,7 +42,7 @@ pub enum RoomEvent {
     Message(Message),
     /// Any other change to the room: an edit, a deletion, a reaction, a
     /// member joining or leaving.
-    Changed(Change),
+    Changed(Event),
     /// The server stored one of our sends (the message carries its client_id).
     Ack(Message),
     /// A refused send (with its client_id) or a room-level problem (without).
@@ -88,13 +88,14 @@ impl ChatSocket {
         let _ = room_id;
     }
 
-    /// Queues a message; it is sent now or after the next reconnect, and
-    /// resent until acknowledged.
-    pub fn send(&self, room_id: i64, body: String, client_id: String) {
+    /// Queues a request that changes a room (a post, an edit, a deletion,
+    /// a reaction); it is sent now or after the next reconnect, and resent
+    /// with its client_id until acknowledged (each is idempotent).
+    pub fn request(&self, frame: ClientFrame) {
         #[cfg(feature = "hydrate")]
-        browser::send(room_id, body, client_id);
+        browser::request(frame);
         #[cfg(not(feature = "hydrate"))]
-        let _ = (room_id, body, client_id);
+        let _ = frame;
     }
 
     /// Closes the socket for good (logout).
@@ -118,6 +119,7 @@ mod browser {
     use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
     use super::{RoomEvent, Status};
+    use crate::error::ErrorCode;
     use crate::protocol::{CLOSE_SESSION_ENDED, ClientFrame, ServerFrame};
 
     const MAX_BACKOFF_MS: f64 = 15_000.0;
@@ -234,14 +236,13 @@ mod browser {
         });
     }
 
-    pub fn send(room_id: i64, body: String, client_id: String) {
+    pub fn request(request: ClientFrame) {
+        let (Some(client_id), Some(room_id)) = (request.client_id(), request.room_id()) else {
+            return;
+        };
+        let client_id = client_id.to_owned();
         with(|inner| {
-            let text = frame(&ClientFrame::Send {
-                room_id,
-                body,
-                client_id: client_id.clone(),
-                reply_to: None,
-            });
+            let text = frame(&request);
             send_now(inner, &text);
             inner.unacked.push(Unacked {
                 client_id,
@@ -493,7 +494,7 @@ mod browser {
                     room.last_seq = room.last_seq.max(event.seq);
                     Some(room.handler.clone())
                 });
-                handler.map(|h| (h, RoomEvent::Changed(event.change)))
+                handler.map(|h| (h, RoomEvent::Changed(event)))
             }
             ServerFrame::Subscribed { room_id, last_seq } => {
                 let handler = with(|inner| {
@@ -523,7 +524,7 @@ mod browser {
                     });
                     let room_id = from_send.or(room_id)?;
                     let room = inner.rooms.get_mut(&room_id)?;
-                    if from_send.is_none() && code == "not_a_member" {
+                    if from_send.is_none() && code == ErrorCode::NotAMember {
                         // Left the room (maybe in another tab): stop resubscribing.
                         room.member = false;
                     }

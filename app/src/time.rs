@@ -50,6 +50,21 @@ pub fn Timestamp(#[prop(into)] iso: String) -> impl IntoView {
     }
 }
 
+/// "(edited)", with when on hover, in the reader's time zone once hydrated.
+#[component]
+pub fn EditedMark(#[prop(into)] iso: String) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let title = move || {
+        if hydrated.get() {
+            format!("Edited {}", local(&iso).1)
+        } else {
+            format!("Edited {iso}")
+        }
+    };
+    view! { <span class="text-xs opacity-80" title=title>"(edited)"</span> }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

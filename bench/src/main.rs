@@ -21,7 +21,7 @@ use clap::{Args, Parser, Subcommand};
 
 use api::Api;
 use report::{MaxRate, Report, Results};
-use scenarios::{burst, connections, fanout, first_load, history};
+use scenarios::{burst, connections, fanout, first_load, history, mixed};
 use target::Target;
 
 #[derive(Parser)]
@@ -52,6 +52,9 @@ enum Command {
     Ceiling(FanoutArgs),
     /// Senders in one room as fast as acks allow: persistence throughput.
     Burst(BurstArgs),
+    /// Senders posting, reacting, editing and unreacting as fast as acks
+    /// allow: what the room event log costs beside posts alone.
+    Mixed(MixedArgs),
     /// History page reads from a room with many stored messages.
     History(HistoryArgs),
     /// Bytes a browser downloads to show the login and room pages.
@@ -116,6 +119,16 @@ struct BurstArgs {
     /// Each size both ways, unsubscribed then subscribed (`make bench`).
     #[arg(long, conflicts_with = "subscribed")]
     both: bool,
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+    #[arg(long, default_value_t = 64)]
+    body_bytes: usize,
+}
+
+#[derive(Args, Clone)]
+struct MixedArgs {
+    #[arg(long, default_value_t = 16)]
+    senders: usize,
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
     #[arg(long, default_value_t = 64)]
@@ -205,6 +218,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
                 ..BurstArgs::default()
             };
             results.burst = run_burst(cli, &burst).await?;
+            results.mixed = Some(run_mixed(cli, &MixedArgs::default()).await?);
             results.history = Some(run_history(cli, &HistoryArgs::default()).await?);
             results.first_load = Some(run_first_load(cli).await?);
         }
@@ -216,6 +230,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
             (results.ceiling, results.ceiling_max) = run_fanout(cli, args, false).await?
         }
         Command::Burst(args) => results.burst = run_burst(cli, args).await?,
+        Command::Mixed(args) => results.mixed = Some(run_mixed(cli, args).await?),
         Command::History(args) => results.history = Some(run_history(cli, args).await?),
         Command::FirstLoad => results.first_load = Some(run_first_load(cli).await?),
         Command::CeilingServer { .. } => unreachable!("handled in main"),
@@ -388,6 +403,32 @@ async fn run_burst(cli: &Cli, args: &BurstArgs) -> anyhow::Result<Vec<burst::Out
     Ok(outcomes)
 }
 
+async fn run_mixed(cli: &Cli, args: &MixedArgs) -> anyhow::Result<mixed::Outcome> {
+    let target = Target::product(&cli.server, &cli.site).await?;
+    println!(
+        "== mixed: {} senders posting, reacting, editing for {} s ==",
+        args.senders, args.seconds
+    );
+    let params = mixed::Params {
+        senders: args.senders,
+        seconds: args.seconds,
+        body_bytes: args.body_bytes,
+    };
+    let outcome = mixed::run(&target, &Api::new(target.addr), &params).await;
+    report_failure(&target, outcome.is_err());
+    let outcome = outcome?;
+    println!(
+        "{} acked = {:.0}/s ({:.0} posts/s); ack {}; {:?}",
+        outcome.acked,
+        outcome.acked_per_second,
+        outcome.posts_per_second,
+        outcome.ack_latency,
+        outcome.problems
+    );
+    target.stop().await;
+    Ok(outcome)
+}
+
 async fn run_history(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<history::Outcome> {
     let target = Target::product(&cli.server, &cli.site).await?;
     println!(
@@ -453,6 +494,12 @@ impl Default for FanoutArgs {
 }
 
 impl Default for BurstArgs {
+    fn default() -> Self {
+        Self::parse_defaults()
+    }
+}
+
+impl Default for MixedArgs {
     fn default() -> Self {
         Self::parse_defaults()
     }

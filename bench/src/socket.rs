@@ -141,10 +141,17 @@ pub enum Frame {
         seq: i64,
         stamp: u64,
     },
-    /// Our send was stored with this seq.
+    /// Our request was stored: the message (its id, seq and body's stamp)
+    /// as it now is.
     Ack {
+        id: i64,
         seq: i64,
         stamp: u64,
+    },
+    /// Any other event of a room: an edit, a reaction, a member.
+    Event {
+        room_id: i64,
+        seq: i64,
     },
     Subscribed {
         last_seq: i64,
@@ -175,9 +182,13 @@ impl Frame {
                 },
                 None => Frame::Other,
             },
-            Some("ack") => match message() {
-                Some((_, seq, stamp)) => Frame::Ack { seq, stamp },
-                None => Frame::Other,
+            Some("ack") => match (message(), number(text, r#""message":{"id":"#)) {
+                (Some((_, seq, stamp)), Some(id)) => Frame::Ack { id, seq, stamp },
+                _ => Frame::Other,
+            },
+            Some("event") => match (number(text, r#""room_id":"#), number(text, r#""seq":"#)) {
+                (Some(room_id), Some(seq)) => Frame::Event { room_id, seq },
+                _ => Frame::Other,
             },
             Some("subscribed") => match number(text, r#""last_seq":"#) {
                 Some(last_seq) => Frame::Subscribed { last_seq },
@@ -223,6 +234,7 @@ mod tests {
         assert_eq!(
             Frame::scan(&ack),
             Frame::Ack {
+                id: 90,
                 seq: 42,
                 stamp: 123456
             }
@@ -238,6 +250,15 @@ mod tests {
         assert_eq!(
             Frame::scan(r#"{"type":"error","code":"not_a_member","message":"x"}"#),
             Frame::Error
+        );
+        assert_eq!(
+            Frame::scan(
+                r#"{"type":"event","room_id":7,"seq":43,"kind":"message_edited","message":{"id":90,"room_id":7,"seq":42}}"#
+            ),
+            Frame::Event {
+                room_id: 7,
+                seq: 43
+            }
         );
         assert_eq!(Frame::scan(r#"{"type":"pong"}"#), Frame::Other);
         assert_eq!(Frame::scan("not json"), Frame::Other);

@@ -7,7 +7,7 @@ CREATE TABLE events (
     room_id    INTEGER NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
     seq        INTEGER NOT NULL,
     -- message_posted, message_edited, message_deleted, reaction_added,
-    -- reaction_removed, member_joined, member_left, room_updated.
+    -- reaction_removed, member_joined, member_left.
     kind       TEXT    NOT NULL,
     -- The message changed, for the message and reaction kinds.
     message_id INTEGER REFERENCES messages (id),
@@ -34,11 +34,11 @@ CREATE TABLE reactions (
     message_id INTEGER NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
     emoji      TEXT    NOT NULL,
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    -- The seq of the event that added it: names are listed in this order.
+    -- The seq of the event that added it.
     seq        INTEGER NOT NULL,
     -- The seq at which this emoji's chip appeared (its first reaction since
-    -- the chip last had none): chips are shown in this order, which is the
-    -- order a client applying the events keeps.
+    -- the chip last had none): chips are shown in this order, which a
+    -- client applying the events can keep (docs/api.md).
     emoji_seq  INTEGER NOT NULL,
     -- One reaction per emoji per person; the prefix serves "the reactions
     -- of these messages" for every message a page or event carries.

@@ -4,17 +4,18 @@
 //! before authorization, so it is fuzzed (`tests` below and
 //! `tests/api/frames.rs` with its corpus).
 
+use app::error::ErrorCode;
 use app::protocol::{CLIENT_FRAME_TYPES, ClientFrame, ServerFrame};
 use app::server::Error;
 
 pub fn error_frame(
-    code: &str,
+    code: ErrorCode,
     message: impl Into<String>,
     client_id: Option<String>,
     room_id: Option<i64>,
 ) -> ServerFrame {
     ServerFrame::Error {
-        code: code.into(),
+        code,
         message: message.into(),
         client_id,
         room_id,
@@ -44,7 +45,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
     }
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         Box::new(error_frame(
-            "invalid_json",
+            ErrorCode::InvalidJson,
             format!("Frame is not valid JSON: {e}"),
             None,
             None,
@@ -58,7 +59,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
     match value.get("type").and_then(|t| t.as_str()) {
         None => {
             return Err(Box::new(error_frame(
-                "invalid_frame",
+                ErrorCode::InvalidFrame,
                 "Frame needs a string \"type\".",
                 client_id,
                 room_id,
@@ -66,7 +67,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
         }
         Some(kind) if !CLIENT_FRAME_TYPES.contains(&kind) => {
             return Err(Box::new(error_frame(
-                "unknown_type",
+                ErrorCode::UnknownType,
                 format!("Unknown frame type {kind:?}."),
                 client_id,
                 room_id,
@@ -76,7 +77,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
     }
     serde_json::from_value(value).map_err(|e| {
         Box::new(error_frame(
-            "invalid_frame",
+            ErrorCode::InvalidFrame,
             format!("Invalid frame: {e}"),
             client_id,
             room_id,
@@ -88,7 +89,7 @@ pub fn parse(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
 mod tests {
     use super::*;
 
-    fn code(frame: Result<ClientFrame, Box<ServerFrame>>) -> String {
+    fn code(frame: Result<ClientFrame, Box<ServerFrame>>) -> ErrorCode {
         match *frame.unwrap_err() {
             ServerFrame::Error { code, .. } => code,
             other => panic!("not an error: {other:?}"),
@@ -97,12 +98,12 @@ mod tests {
 
     #[test]
     fn bad_frames_are_explained() {
-        assert_eq!(code(parse("{nope")), "invalid_json");
-        assert_eq!(code(parse(r#"{"type":"dance"}"#)), "unknown_type");
-        assert_eq!(code(parse(r#"{"room_id":1}"#)), "invalid_frame");
+        assert_eq!(code(parse("{nope")), ErrorCode::InvalidJson);
+        assert_eq!(code(parse(r#"{"type":"dance"}"#)), ErrorCode::UnknownType);
+        assert_eq!(code(parse(r#"{"room_id":1}"#)), ErrorCode::InvalidFrame);
         assert_eq!(
             code(parse(r#"{"type":"send","room_id":1,"client_id":"c"}"#)),
-            "invalid_frame"
+            ErrorCode::InvalidFrame
         );
         assert!(parse(r#"{"type":"ping"}"#).is_ok());
     }

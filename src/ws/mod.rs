@@ -20,6 +20,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::error::ErrorCode;
 use app::protocol::{
     CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ClientFrame, MAX_FRAME_BYTES, ServerFrame,
 };
@@ -284,7 +285,12 @@ impl Connection {
         let text = match frame {
             WsMessage::Text(text) => text,
             WsMessage::Binary(_) => {
-                let error = error_frame("unsupported_frame", "Send JSON text frames.", None, None);
+                let error = error_frame(
+                    ErrorCode::UnsupportedFrame,
+                    "Send JSON text frames.",
+                    None,
+                    None,
+                );
                 return send(socket, &error, self.write_timeout).await.exit();
             }
             WsMessage::Close(_) => return Some(Exit::PeerGone),
@@ -456,13 +462,16 @@ impl Connection {
         let last_seq = messages::last_seq(&self.state, room_id).await?;
         self.state.hub.start_at(room_id, last_seq);
         if let Some(mut cursor) = after_seq {
-            let mut conn = self.state.db.acquire().await?;
             while cursor < last_seq {
-                let batch =
+                // A connection per page, given back before the page is
+                // written: a slow reader must not hold one of the pool's.
+                let mut conn = self.state.db.acquire().await?;
+                let page =
                     events::range(&self.state.db, &mut conn, room_id, cursor, last_seq).await?;
-                let Some(last) = batch.last() else { break };
-                cursor = last.seq();
-                for entry in batch {
+                drop(conn);
+                let Some(last) = page.last_read else { break };
+                cursor = last;
+                for entry in page.entries {
                     let frame = ServerFrame::from(entry);
                     if !matches!(send(socket, &frame, self.write_timeout).await, Sent::Ok) {
                         return Err(Error::Internal("peer went away during backlog".into()));

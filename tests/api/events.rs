@@ -28,7 +28,13 @@ fn reaction_path(room: i64, message: i64, emoji: &str) -> String {
     format!("{}/reactions/{encoded}", message_path(room, message))
 }
 
-async fn edit(app: &TestApp, user: &TestUser, room: i64, id: i64, body: &str) -> (StatusCode, Value) {
+async fn edit(
+    app: &TestApp,
+    user: &TestUser,
+    room: i64,
+    id: i64,
+    body: &str,
+) -> (StatusCode, Value) {
     app.call(
         Method::PATCH,
         &message_path(room, id),
@@ -39,8 +45,13 @@ async fn edit(app: &TestApp, user: &TestUser, room: i64, id: i64, body: &str) ->
 }
 
 async fn delete(app: &TestApp, user: &TestUser, room: i64, id: i64) -> (StatusCode, Value) {
-    app.call(Method::DELETE, &message_path(room, id), Some(&user.token), None)
-        .await
+    app.call(
+        Method::DELETE,
+        &message_path(room, id),
+        Some(&user.token),
+        None,
+    )
+    .await
 }
 
 async fn react(
@@ -52,8 +63,33 @@ async fn react(
     added: bool,
 ) -> (StatusCode, Value) {
     let method = if added { Method::PUT } else { Method::DELETE };
-    app.call(method, &reaction_path(room, id, emoji), Some(&user.token), None)
-        .await
+    app.call(
+        method,
+        &reaction_path(room, id, emoji),
+        Some(&user.token),
+        None,
+    )
+    .await
+}
+
+/// Posts and returns the new message's id.
+async fn post(app: &TestApp, user: &TestUser, room: i64, body: &str) -> i64 {
+    app.post_message(user, room, body).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Brings `view` up to date as a client coming back does: subscribes after
+/// its last seq and applies the backlog. Returns the backlog's frames.
+async fn catch_up(app: &TestApp, user: &TestUser, room: i64, view: &mut RoomView) -> Vec<Value> {
+    let mut socket = app.socket(user).await;
+    let (backlog, last) = socket.subscribe_events(room, Some(view.last_seq)).await;
+    backlog.iter().for_each(|frame| view.apply(frame));
+    assert_eq!(
+        view.last_seq, last,
+        "the backlog reaches the room's last seq"
+    );
+    backlog
 }
 
 /// Ann owns "general"; Bob and Cy are members; Dee is not.
@@ -119,7 +155,11 @@ async fn the_author_edits_and_every_subscriber_sees_it_as_the_next_seq() {
     assert_eq!(status, StatusCode::OK);
     watcher.assert_quiet().await;
     let history = app.history(&ann, id).await;
-    assert_eq!(history.last().unwrap(), edited, "history holds the current state");
+    assert_eq!(
+        history.last().unwrap(),
+        edited,
+        "history holds the current state"
+    );
 }
 
 #[tokio::test]
@@ -132,11 +172,9 @@ async fn only_the_author_edits_and_only_what_exists() {
         dee,
         id,
     } = room().await;
-    let message = app.post_message(&bob, id, "mine").await["id"].as_i64().unwrap();
+    let message = post(&app, &bob, id, "mine").await;
     let other_room = app.create_room(&ann, "other").await;
-    let elsewhere = app.post_message(&ann, other_room, "there").await["id"]
-        .as_i64()
-        .unwrap();
+    let elsewhere = post(&app, &ann, other_room, "there").await;
 
     let (status, body) = edit(&app, &cy, id, message, "not yours").await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
@@ -152,15 +190,28 @@ async fn only_the_author_edits_and_only_what_exists() {
     assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
     assert_eq!(body["error"]["field"], "body");
     let (status, body) = app
-        .call(Method::PATCH, &message_path(id, message), None, Some(json!({"body": "x"})))
+        .call(
+            Method::PATCH,
+            &message_path(id, message),
+            None,
+            Some(json!({"body": "x"})),
+        )
         .await;
     assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
     let (status, body) = app
-        .call(Method::PATCH, &format!("/api/rooms/{id}/messages/abc"), Some(&bob.token), Some(json!({"body": "x"})))
+        .call(
+            Method::PATCH,
+            &format!("/api/rooms/{id}/messages/abc"),
+            Some(&bob.token),
+            Some(json!({"body": "x"})),
+        )
         .await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
 
-    assert_eq!(delete(&app, &bob, id, message).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(&app, &bob, id, message).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (status, body) = edit(&app, &bob, id, message, "back?").await;
     assert_error(status, &body, StatusCode::CONFLICT, "message_deleted");
     let history = app.history(&bob, id).await;
@@ -177,10 +228,13 @@ async fn the_author_or_the_owner_deletes_and_deleting_again_is_harmless() {
         dee,
         id,
     } = room().await;
-    let bobs = app.post_message(&bob, id, "bob's").await["id"].as_i64().unwrap();
-    let cys = app.post_message(&cy, id, "cy's").await["id"].as_i64().unwrap();
-    let anns = app.post_message(&ann, id, "ann's").await["id"].as_i64().unwrap();
-    assert_eq!(react(&app, &bob, id, cys, "👍", true).await.0, StatusCode::OK);
+    let bobs = post(&app, &bob, id, "bob's").await;
+    let cys = post(&app, &cy, id, "cy's").await;
+    let anns = post(&app, &ann, id, "ann's").await;
+    assert_eq!(
+        react(&app, &bob, id, cys, "👍", true).await.0,
+        StatusCode::OK
+    );
 
     let (status, body) = delete(&app, &bob, id, cys).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
@@ -194,8 +248,16 @@ async fn the_author_or_the_owner_deletes_and_deleting_again_is_harmless() {
     let mut watcher = app.socket(&cy).await;
     let (_, before) = watcher.subscribe(id, None).await;
     assert_eq!(delete(&app, &bob, id, bobs).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(delete(&app, &ann, id, cys).await.0, StatusCode::NO_CONTENT, "the owner");
-    assert_eq!(delete(&app, &ann, id, cys).await.0, StatusCode::NO_CONTENT, "again");
+    assert_eq!(
+        delete(&app, &ann, id, cys).await.0,
+        StatusCode::NO_CONTENT,
+        "the owner"
+    );
+    assert_eq!(
+        delete(&app, &ann, id, cys).await.0,
+        StatusCode::NO_CONTENT,
+        "again"
+    );
 
     for (seq, deleted) in [(before + 1, bobs), (before + 2, cys)] {
         let frame = watcher.frame().await;
@@ -213,9 +275,18 @@ async fn the_author_or_the_owner_deletes_and_deleting_again_is_harmless() {
     let history = app.history(&ann, id).await;
     let kept: Vec<_> = history
         .iter()
-        .map(|m| (m["author"]["username"].as_str().unwrap(), m["deleted"].as_bool().unwrap()))
+        .map(|m| {
+            (
+                m["author"]["username"].as_str().unwrap(),
+                m["deleted"].as_bool().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(kept, [("bob", true), ("cyd", true), ("ann", false)], "tombstones keep their place");
+    assert_eq!(
+        kept,
+        [("bob", true), ("cyd", true), ("ann", false)],
+        "tombstones keep their place"
+    );
 }
 
 #[tokio::test]
@@ -228,11 +299,14 @@ async fn reactions_count_people_in_order_and_repeat_harmlessly() {
         dee,
         id,
     } = room().await;
-    let message = app.post_message(&ann, id, "lunch?").await["id"].as_i64().unwrap();
+    let message = post(&app, &ann, id, "lunch?").await;
     let mut watcher = app.socket(&ann).await;
     let (_, before) = watcher.subscribe(id, None).await;
 
-    assert_eq!(react(&app, &cy, id, message, "🎉", true).await.0, StatusCode::OK);
+    assert_eq!(
+        react(&app, &cy, id, message, "🎉", true).await.0,
+        StatusCode::OK
+    );
     let (status, body) = react(&app, &bob, id, message, "👍🏽", true).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = react(&app, &ann, id, message, "🎉", true).await;
@@ -240,8 +314,8 @@ async fn reactions_count_people_in_order_and_repeat_harmlessly() {
     assert_eq!(
         body["message"]["reactions"],
         json!([
-            {"emoji": "🎉", "count": 2, "user_ids": [cy.id, ann.id]},
-            {"emoji": "👍🏽", "count": 1, "user_ids": [bob.id]},
+            {"emoji": "🎉", "count": 2, "user_ids": [ann.id, cy.id], "first_seq": before + 1},
+            {"emoji": "👍🏽", "count": 1, "user_ids": [bob.id], "first_seq": before + 2},
         ])
     );
     // Twice is once.
@@ -251,7 +325,10 @@ async fn reactions_count_people_in_order_and_repeat_harmlessly() {
     let (status, body) = react(&app, &cy, id, message, "🎉", false).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["message"]["reactions"][0]["user_ids"], json!([ann.id]));
-    assert_eq!(react(&app, &cy, id, message, "🎉", false).await.0, StatusCode::OK);
+    assert_eq!(
+        react(&app, &cy, id, message, "🎉", false).await.0,
+        StatusCode::OK
+    );
 
     let frames = [
         ("reaction_added", cy.id, "🎉"),
@@ -262,8 +339,14 @@ async fn reactions_count_people_in_order_and_repeat_harmlessly() {
     for (i, (kind, user, emoji)) in frames.into_iter().enumerate() {
         let frame = watcher.frame().await;
         assert_eq!(frame["seq"], before + 1 + i as i64, "{frame}");
-        assert_eq!((frame["kind"].as_str(), frame["user"]["id"].as_i64()), (Some(kind), Some(user)));
-        assert_eq!((frame["emoji"].as_str(), frame["message_id"].as_i64()), (Some(emoji), Some(message)));
+        assert_eq!(
+            (frame["kind"].as_str(), frame["user"]["id"].as_i64()),
+            (Some(kind), Some(user))
+        );
+        assert_eq!(
+            (frame["emoji"].as_str(), frame["message_id"].as_i64()),
+            (Some(emoji), Some(message))
+        );
     }
     watcher.assert_quiet().await;
 
@@ -283,10 +366,15 @@ async fn a_message_holds_at_most_twenty_different_emoji() {
     let Room {
         app, ann, bob, id, ..
     } = room().await;
-    let message = app.post_message(&ann, id, "vote").await["id"].as_i64().unwrap();
-    let emoji: Vec<String> = (0..21).map(|i| char::from_u32(0x1F600 + i).unwrap().to_string()).collect();
+    let message = post(&app, &ann, id, "vote").await;
+    let emoji: Vec<String> = (0..21)
+        .map(|i| char::from_u32(0x1F600 + i).unwrap().to_string())
+        .collect();
     for e in &emoji[..20] {
-        assert_eq!(react(&app, &ann, id, message, e, true).await.0, StatusCode::OK);
+        assert_eq!(
+            react(&app, &ann, id, message, e, true).await.0,
+            StatusCode::OK
+        );
     }
     let (status, body) = react(&app, &ann, id, message, &emoji[20], true).await;
     assert_error(status, &body, StatusCode::CONFLICT, "too_many_reactions");
@@ -295,7 +383,10 @@ async fn a_message_holds_at_most_twenty_different_emoji() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["message"]["reactions"][3]["count"], 2);
 
-    assert_eq!(delete(&app, &ann, id, message).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        delete(&app, &ann, id, message).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (status, body) = react(&app, &bob, id, message, "👍", true).await;
     assert_error(status, &body, StatusCode::CONFLICT, "message_deleted");
 }
@@ -326,7 +417,14 @@ async fn a_reply_quotes_the_message_it_answers() {
     );
 
     // Over the socket, and the excerpt follows edits.
-    edit(&app, &ann, id, original["id"].as_i64().unwrap(), "short now").await;
+    edit(
+        &app,
+        &ann,
+        id,
+        original["id"].as_i64().unwrap(),
+        "short now",
+    )
+    .await;
     let mut socket = app.socket(&bob).await;
     socket
         .send(json!({"type": "send", "room_id": id, "body": "again", "client_id": "r1", "reply_to": original["id"]}))
@@ -357,7 +455,7 @@ async fn socket_frames_change_messages_and_are_acked_or_refused_by_client_id() {
     let Room {
         app, ann, bob, id, ..
     } = room().await;
-    let anns = app.post_message(&ann, id, "ann's").await["id"].as_i64().unwrap();
+    let anns = post(&app, &ann, id, "ann's").await;
     let mut socket = app.socket(&bob).await;
     socket
         .send(json!({"type": "send", "room_id": id, "body": "typo", "client_id": "s1"}))
@@ -381,16 +479,35 @@ async fn socket_frames_change_messages_and_are_acked_or_refused_by_client_id() {
     assert_eq!(history[1]["deleted"], true);
 
     let refused = [
-        (json!({"type": "edit", "room_id": id, "message_id": anns, "body": "mine now", "client_id": "x1"}), "forbidden"),
-        (json!({"type": "delete", "room_id": id, "message_id": anns, "client_id": "x2"}), "forbidden"),
-        (json!({"type": "react", "room_id": id, "message_id": anns, "emoji": "no", "client_id": "x3"}), "validation_error"),
-        (json!({"type": "react", "room_id": id, "message_id": mine, "emoji": "👍", "client_id": "x4"}), "message_deleted"),
-        (json!({"type": "edit", "room_id": id, "message_id": 999_999, "body": "?", "client_id": "x5"}), "message_not_found"),
+        (
+            json!({"type": "edit", "room_id": id, "message_id": anns, "body": "mine now", "client_id": "x1"}),
+            "forbidden",
+        ),
+        (
+            json!({"type": "delete", "room_id": id, "message_id": anns, "client_id": "x2"}),
+            "forbidden",
+        ),
+        (
+            json!({"type": "react", "room_id": id, "message_id": anns, "emoji": "no", "client_id": "x3"}),
+            "validation_error",
+        ),
+        (
+            json!({"type": "react", "room_id": id, "message_id": mine, "emoji": "👍", "client_id": "x4"}),
+            "message_deleted",
+        ),
+        (
+            json!({"type": "edit", "room_id": id, "message_id": 999_999, "body": "?", "client_id": "x5"}),
+            "message_not_found",
+        ),
     ];
     for (frame, code) in refused {
         socket.send(frame.clone()).await;
         let error = socket.frame().await;
-        assert_eq!((error["type"].as_str(), error["code"].as_str()), (Some("error"), Some(code)), "{frame}");
+        assert_eq!(
+            (error["type"].as_str(), error["code"].as_str()),
+            (Some("error"), Some(code)),
+            "{frame}"
+        );
         assert_eq!(error["client_id"], frame["client_id"]);
         assert_eq!(error["room_id"], id);
     }
@@ -407,18 +524,30 @@ async fn joining_and_leaving_are_events_of_the_room() {
 
     app.join(&bob, id).await;
     app.join(&bob, id).await;
-    let (status, _) = app.post(&format!("/api/rooms/{id}/leave"), &bob.token, json!({})).await;
+    let (status, _) = app
+        .post(&format!("/api/rooms/{id}/leave"), &bob.token, json!({}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let (status, _) = app.post(&format!("/api/rooms/{id}/leave"), &bob.token, json!({})).await;
+    let (status, _) = app
+        .post(&format!("/api/rooms/{id}/leave"), &bob.token, json!({}))
+        .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
 
     for (seq, kind) in [(1, "member_joined"), (2, "member_left")] {
         let frame = watcher.frame().await;
-        assert_eq!((frame["seq"].as_i64(), frame["kind"].as_str()), (Some(seq), Some(kind)), "{frame}");
+        assert_eq!(
+            (frame["seq"].as_i64(), frame["kind"].as_str()),
+            (Some(seq), Some(kind)),
+            "{frame}"
+        );
         assert_eq!(frame["user"], json!({"id": bob.id, "username": "bob"}));
     }
     watcher.assert_quiet().await;
-    assert_eq!(app.last_seq(&ann, id).await, 2, "joining or leaving twice logs once");
+    assert_eq!(
+        app.last_seq(&ann, id).await,
+        2,
+        "joining or leaving twice logs once"
+    );
 }
 
 /// Fifty members at once, each posting, reacting, editing and deleting:
@@ -430,7 +559,7 @@ async fn seqs_stay_gap_free_across_mixed_events_from_fifty_clients() {
     let app = spawn_app().await;
     let owner = app.register("owner").await;
     let id = app.create_room(&owner, "busy").await;
-    let first = app.post_message(&owner, id, "react to me").await["id"].as_i64().unwrap();
+    let first = post(&app, &owner, id, "react to me").await;
     let mut users = Vec::new();
     for i in 0..CLIENTS {
         let user = app.register(&format!("user{i}")).await;
@@ -489,10 +618,19 @@ async fn seqs_stay_gap_free_across_mixed_events_from_fifty_clients() {
     let mut view = RoomView::default();
     while view.last_seq < end {
         let frame = watcher.frame().await;
-        seen.push(frame["seq"].as_i64().or(frame["message"]["seq"].as_i64()).unwrap());
+        seen.push(
+            frame["seq"]
+                .as_i64()
+                .or(frame["message"]["seq"].as_i64())
+                .unwrap(),
+        );
         view.apply(&frame);
     }
-    assert_eq!(seen, ((start + 1)..=end).collect::<Vec<_>>(), "each seq once, in order");
+    assert_eq!(
+        seen,
+        ((start + 1)..=end).collect::<Vec<_>>(),
+        "each seq once, in order"
+    );
     let history = app.history(&owner, id).await;
     assert_eq!(history[0]["reactions"].as_array().unwrap().len(), 3);
     let counted: i64 = history[0]["reactions"]
@@ -510,16 +648,26 @@ async fn seqs_stay_gap_free_across_mixed_events_from_fifty_clients() {
 #[tokio::test]
 async fn a_client_back_from_offline_catches_up_to_the_current_state() {
     let Room {
-        app, ann, bob, cy, id, ..
+        app,
+        ann,
+        bob,
+        cy,
+        id,
+        ..
     } = room().await;
-    let kept = app.post_message(&ann, id, "keep me").await["id"].as_i64().unwrap();
-    let doomed = app.post_message(&bob, id, "delete me").await["id"].as_i64().unwrap();
+    let kept = post(&app, &ann, id, "keep me").await;
+    let doomed = post(&app, &bob, id, "delete me").await;
+    let (status, _) = app
+        .post(
+            &format!("/api/rooms/{id}/messages"),
+            &cy.token,
+            json!({"body": "a reply", "reply_to": kept}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
 
-    let mut away = app.socket(&cy).await;
     let mut view = RoomView::default();
-    let (backlog, _) = away.subscribe_events(id, Some(0)).await;
-    backlog.iter().for_each(|frame| view.apply(frame));
-    drop(away);
+    catch_up(&app, &cy, id, &mut view).await;
 
     react(&app, &cy, id, kept, "🎉", true).await;
     react(&app, &bob, id, kept, "👍", true).await;
@@ -527,17 +675,55 @@ async fn a_client_back_from_offline_catches_up_to_the_current_state() {
     react(&app, &cy, id, kept, "👍", true).await;
     react(&app, &ann, id, doomed, "🎉", true).await;
     edit(&app, &ann, id, kept, "kept, edited").await;
-    let late = app.post_message(&bob, id, "posted while away").await["id"].as_i64().unwrap();
+    let late = post(&app, &bob, id, "posted while away").await;
     react(&app, &ann, id, late, "👀", true).await;
     edit(&app, &bob, id, late, "posted and edited while away").await;
     react(&app, &bob, id, kept, "👍", false).await;
     react(&app, &cy, id, kept, "🎉", false).await;
     delete(&app, &bob, id, doomed).await;
 
-    let mut back = app.socket(&cy).await;
-    let (backlog, last) = back.subscribe_events(id, Some(view.last_seq)).await;
-    assert!(backlog.iter().any(|f| f["type"] == "event"), "the changes are replayed");
-    backlog.iter().for_each(|frame| view.apply(frame));
-    assert_eq!(view.last_seq, last);
-    assert_eq!(view.history(), app.history(&cy, id).await);
+    let backlog = catch_up(&app, &cy, id, &mut view).await;
+    assert!(
+        backlog.iter().any(|f| f["type"] == "event"),
+        "the changes are replayed"
+    );
+    let history = app.history(&cy, id).await;
+    assert_eq!(history[2]["reply_to"]["excerpt"], "kept, edited");
+    assert_eq!(view.history(), history);
+}
+
+/// A catch-up sends a message as it is now, then the reactions made since
+/// it was posted: a chip that emptied and started again on the way must
+/// end where the server has it, not where the replay re-adds it.
+#[tokio::test]
+async fn a_catch_up_over_a_newer_message_keeps_the_servers_chip_order() {
+    let Room {
+        app,
+        ann,
+        bob,
+        cy,
+        id,
+        ..
+    } = room().await;
+    let mut view = RoomView::default();
+    catch_up(&app, &ann, id, &mut view).await;
+
+    let message = post(&app, &ann, id, "vote").await;
+    react(&app, &cy, id, message, "🎉", true).await;
+    react(&app, &cy, id, message, "🎉", false).await;
+    react(&app, &bob, id, message, "👀", true).await;
+    react(&app, &cy, id, message, "🎉", true).await;
+    react(&app, &bob, id, message, "🎉", true).await;
+    react(&app, &ann, id, message, "👍", true).await;
+    let history = app.history(&ann, id).await;
+    let order: Vec<&str> = history[0]["reactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["emoji"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["👀", "🎉", "👍"]);
+
+    catch_up(&app, &ann, id, &mut view).await;
+    assert_eq!(view.history(), history);
 }

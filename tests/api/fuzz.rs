@@ -31,7 +31,7 @@ fn outcome(text: &str) -> String {
         Err(error) => match *error {
             ServerFrame::Error { code, message, .. } => {
                 assert!(!message.is_empty(), "{code} without a message for {text:?}");
-                code
+                code.to_string()
             }
             other => panic!("parse answered {other:?}"),
         },
@@ -126,14 +126,18 @@ fn client_frame() -> impl Strategy<Value = ClientFrame> {
         (any::<i64>(), any::<Option<i64>>())
             .prop_map(|(room_id, after_seq)| ClientFrame::Subscribe { room_id, after_seq }),
         any::<i64>().prop_map(|room_id| ClientFrame::Unsubscribe { room_id }),
-        (any::<i64>(), any::<String>(), any::<String>(), any::<Option<i64>>()).prop_map(
-            |(room_id, body, client_id, reply_to)| ClientFrame::Send {
+        (
+            any::<i64>(),
+            any::<String>(),
+            any::<String>(),
+            any::<Option<i64>>()
+        )
+            .prop_map(|(room_id, body, client_id, reply_to)| ClientFrame::Send {
                 room_id,
                 body,
                 client_id,
                 reply_to,
-            }
-        ),
+            }),
         (any::<i64>(), any::<i64>(), any::<String>(), any::<String>()).prop_map(
             |(room_id, message_id, body, client_id)| ClientFrame::Edit {
                 room_id,

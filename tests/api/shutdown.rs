@@ -84,7 +84,9 @@ async fn stopping_during_a_burst_stores_exactly_the_acked_sends_and_leaves_no_ta
             ..Default::default()
         };
         let page = messages::read_page(&state, room, query).await.unwrap();
-        let Some(last) = page.messages.last() else { break };
+        let Some(last) = page.messages.last() else {
+            break;
+        };
         cursor = last.seq;
         stored.extend(page.messages.into_iter().filter_map(|m| m.client_id));
     }

@@ -41,7 +41,6 @@ pub struct Pending {
     pub frame: Value,
 }
 
-
 impl ChatClient {
     pub async fn new(api: &Api, name: &str, rooms: &[i64]) -> Self {
         let user = api.register(name).await;
@@ -178,8 +177,14 @@ impl ChatClient {
         while !done(self) {
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "{}: condition not reached",
-                self.name
+                "{}: condition not reached ({} unacked; {:?}; closes {:?})",
+                self.name,
+                self.unacked.len(),
+                self.rooms
+                    .iter()
+                    .map(|(room, view)| (*room, view.last_seq, view.messages.len()))
+                    .collect::<Vec<_>>(),
+                self.closes,
             );
             if self.socket.is_none() && !self.connect(api).await {
                 tokio::time::sleep(Duration::from_millis(50)).await;

@@ -196,7 +196,11 @@ async fn changes_made_on_one_node_reach_the_other_live_and_in_catch_up() {
     } = ann_watches_from_node_two().await;
     let api2 = Api::new(two.addr);
     let mut live = RoomView::default();
-    let (backlog, _) = api2.socket(&ann).await.subscribe_events(room, Some(0)).await;
+    let (backlog, _) = api2
+        .socket(&ann)
+        .await
+        .subscribe_events(room, Some(0))
+        .await;
     backlog.iter().for_each(|frame| live.apply(frame));
 
     let path = |id: &serde_json::Value| format!("/api/rooms/{room}/messages/{id}");
@@ -204,10 +208,30 @@ async fn changes_made_on_one_node_reach_the_other_live_and_in_catch_up() {
     let second = api1.post_message(&ann, room, "second").await["id"].clone();
     let large = "🙂".repeat(4000);
     let calls = [
-        (reqwest::Method::PATCH, path(&first), &owner, Some(serde_json::json!({"body": large}))),
-        (reqwest::Method::PUT, format!("{}/reactions/%F0%9F%91%8D", path(&first)), &ann, None),
-        (reqwest::Method::PUT, format!("{}/reactions/%F0%9F%8E%89", path(&second)), &owner, None),
-        (reqwest::Method::DELETE, format!("{}/reactions/%F0%9F%91%8D", path(&first)), &ann, None),
+        (
+            reqwest::Method::PATCH,
+            path(&first),
+            &owner,
+            Some(serde_json::json!({"body": large})),
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("{}/reactions/%F0%9F%91%8D", path(&first)),
+            &ann,
+            None,
+        ),
+        (
+            reqwest::Method::PUT,
+            format!("{}/reactions/%F0%9F%8E%89", path(&second)),
+            &owner,
+            None,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("{}/reactions/%F0%9F%91%8D", path(&first)),
+            &ann,
+            None,
+        ),
         (reqwest::Method::DELETE, path(&second), &owner, None),
     ];
     for (method, path, user, body) in calls {
@@ -226,7 +250,11 @@ async fn changes_made_on_one_node_reach_the_other_live_and_in_catch_up() {
     assert_eq!(history[2]["deleted"], true);
 
     let mut caught_up = RoomView::default();
-    let (backlog, last) = api2.socket(&ann).await.subscribe_events(room, Some(0)).await;
+    let (backlog, last) = api2
+        .socket(&ann)
+        .await
+        .subscribe_events(room, Some(0))
+        .await;
     backlog.iter().for_each(|frame| caught_up.apply(frame));
     assert_eq!(last, end);
     assert_eq!(caught_up.history(), history, "caught up on node 2");

@@ -1,9 +1,12 @@
 //! All promises at once: seeded random interleavings of sends (some refused),
-//! cut connections, reconnects, `kill -9` and SIGTERM restarts, then every
-//! client's view is checked against the database. A failure names its seed;
-//! `CHAT_FAULT_SEED=<n>` replays just that one.
+//! edits, deletions and reactions (some refused: not the author, a deleted
+//! message), cut connections, reconnects, `kill -9` and SIGTERM restarts,
+//! then every client's view is checked against the database. A failure
+//! names its seed; `CHAT_FAULT_SEED=<n>` replays just that one.
 
 use std::time::Duration;
+
+use serde_json::json;
 
 use crate::client::ChatClient;
 use crate::scene::Scene;
@@ -34,9 +37,28 @@ async fn run(seed: u64) {
     for step in 0..STEPS {
         let client = &mut clients[rng.usize(..CLIENTS)];
         let room = scene.rooms[rng.usize(..scene.rooms.len())];
+        // A message this client has seen in the room, to change.
+        let seen = client.messages(room);
+        let target = (!seen.is_empty()).then(|| seen[rng.usize(..seen.len())]["id"].clone());
         match rng.u32(..100) {
-            0..50 => {
+            0..35 => {
                 client.send(room, &format!("seed {seed} step {step}")).await;
+            }
+            35..50 => {
+                let Some(message_id) = target else { continue };
+                let emoji = ["👍", "🎉"][rng.usize(..2)];
+                let change = match rng.u32(..4) {
+                    // Refused unless the client wrote it and it is not deleted.
+                    0 => json!({"type": "edit", "body": format!("edited at step {step}")}),
+                    // Refused unless the client wrote it (no client owns the rooms).
+                    1 => json!({"type": "delete"}),
+                    2 => json!({"type": "react", "emoji": emoji}),
+                    _ => json!({"type": "unreact", "emoji": emoji}),
+                };
+                let mut frame = change;
+                frame["room_id"] = json!(room);
+                frame["message_id"] = message_id;
+                client.request(frame).await;
             }
             50..55 => {
                 // Refused by the server: must never be stored.

@@ -19,7 +19,9 @@ async fn a_cut_connection_resumes_with_exactly_the_missed_messages() {
     for i in 0..10 {
         writer.send(one, &format!("before {i}")).await;
     }
-    reader.pump_until(WAIT, |c| c.message_count(one) == 10).await;
+    reader
+        .pump_until(WAIT, |c| c.message_count(one) == 10)
+        .await;
 
     reader.drop_connection();
     for i in 0..15 {
@@ -57,7 +59,9 @@ async fn a_send_whose_ack_was_lost_is_retried_and_stored_once() {
 
     // Stored, but the connection dies before the ack is read.
     let stored = sender.send(room, "stored before the cut").await;
-    watcher.pump_until(WAIT, |c| c.message_count(room) == 1).await;
+    watcher
+        .pump_until(WAIT, |c| c.message_count(room) == 1)
+        .await;
     sender.drop_connection();
 
     // Maybe stored, maybe not: the cut comes right after the write.

@@ -39,7 +39,9 @@ async fn a_reader_that_stops_is_closed_with_4008_and_catches_up_after() {
             scene.api.post_message(&poster, room, &body).await;
         }
     };
-    let read_all = fast.pump_until(Duration::from_secs(300), |c| c.message_count(room) == MESSAGES as usize);
+    let read_all = fast.pump_until(Duration::from_secs(300), |c| {
+        c.message_count(room) == MESSAGES as usize
+    });
     tokio::join!(post_all, read_all);
 
     // Now it reads: a gap-free prefix, then the close.
@@ -67,7 +69,10 @@ async fn a_reader_that_stops_is_closed_with_4008_and_catches_up_after() {
     let (backlog, last_seq) = resumed.subscribe(room, Some(base + got)).await;
     assert_eq!(last_seq, base + MESSAGES);
     let seqs: Vec<i64> = backlog.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, ((base + got + 1)..=base + MESSAGES).collect::<Vec<_>>());
+    assert_eq!(
+        seqs,
+        ((base + got + 1)..=base + MESSAGES).collect::<Vec<_>>()
+    );
 
     check(&[fast], &scene.history().await);
 }

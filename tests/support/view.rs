@@ -25,8 +25,25 @@ impl RoomView {
         };
         self.last_seq = self.last_seq.max(seq.expect("a seq"));
         match (frame["type"].as_str(), frame["kind"].as_str()) {
-            (Some("message"), _) | (_, Some("message_edited" | "message_deleted")) => {
+            (Some("message"), _) => {
                 let message = &frame["message"];
+                self.messages
+                    .insert(message["id"].as_i64().unwrap(), message.clone());
+            }
+            (_, Some("message_edited" | "message_deleted")) => {
+                let message = &frame["message"];
+                // A reply quotes the start of its original as it is now.
+                let excerpt: String = message["body"]
+                    .as_str()
+                    .unwrap()
+                    .chars()
+                    .take(140)
+                    .collect();
+                for reply in self.messages.values_mut() {
+                    if reply["reply_to"]["id"] == message["id"] {
+                        reply["reply_to"]["excerpt"] = excerpt.clone().into();
+                    }
+                }
                 self.messages
                     .insert(message["id"].as_i64().unwrap(), message.clone());
             }
@@ -38,6 +55,7 @@ impl RoomView {
                         frame["emoji"].as_str().unwrap(),
                         frame["user"]["id"].as_i64().unwrap(),
                         kind == "reaction_added",
+                        seq.unwrap(),
                     );
                 }
             }
@@ -53,29 +71,39 @@ impl RoomView {
     }
 }
 
-/// Adds or removes one person's reaction, idempotently.
-fn react(message: &mut Value, emoji: &str, user_id: i64, added: bool) {
+/// Adds or removes one person's reaction, idempotently, as
+/// `app::model::Message::apply_reaction` does: names sorted by id, a new
+/// chip placed by the seq that started it.
+fn react(message: &mut Value, emoji: &str, user_id: i64, added: bool, seq: i64) {
     let reactions = message["reactions"].as_array_mut().expect("reactions");
-    let position = reactions.iter().position(|r| r["emoji"] == emoji);
-    match (position, added) {
-        (None, true) => reactions.push(serde_json::json!({
-            "emoji": emoji, "count": 1, "user_ids": [user_id]
-        })),
-        (Some(i), _) => {
+    match reactions.iter().position(|r| r["emoji"] == emoji) {
+        Some(i) => {
             let users = reactions[i]["user_ids"].as_array_mut().unwrap();
-            let present = users.iter().any(|u| u.as_i64() == Some(user_id));
-            match (present, added) {
-                (false, true) => users.push(user_id.into()),
-                (true, false) => users.retain(|u| u.as_i64() != Some(user_id)),
+            let mut ids: Vec<i64> = users.iter().map(|u| u.as_i64().unwrap()).collect();
+            match (ids.binary_search(&user_id), added) {
+                (Err(at), true) => ids.insert(at, user_id),
+                (Ok(at), false) => {
+                    ids.remove(at);
+                }
                 _ => {}
             }
-            let count = users.len();
-            if count == 0 {
+            if ids.is_empty() {
                 reactions.remove(i);
             } else {
-                reactions[i]["count"] = count.into();
+                reactions[i]["count"] = ids.len().into();
+                reactions[i]["user_ids"] = ids.into();
             }
         }
-        (None, false) => {}
+        None if added => {
+            let at = reactions
+                .iter()
+                .position(|r| r["first_seq"].as_i64().unwrap() > seq)
+                .unwrap_or(reactions.len());
+            reactions.insert(
+                at,
+                serde_json::json!({"emoji": emoji, "count": 1, "user_ids": [user_id], "first_seq": seq}),
+            );
+        }
+        None => {}
     }
 }

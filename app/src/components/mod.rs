@@ -1,5 +1,7 @@
 //! Pieces shared by several pages.
 
+pub mod composer;
 pub mod header;
+pub mod message;
 pub mod notice;
 pub mod room_list;

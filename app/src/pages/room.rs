@@ -7,7 +7,7 @@
 //! Sends show at once as pending, become real on ack, and can be retried with
 //! the same client_id if the server refuses them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -16,17 +16,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{OpenedRoom, older_messages, open_room};
+use crate::components::composer::{Composer, Mode};
+use crate::components::message::{MessageActions, MessageItem};
 use crate::components::notice::{ErrorNote, Loading};
 use crate::components::room_list::RoomList;
-use crate::error::AppError;
-use crate::model::{Message, Reaction};
-use crate::protocol::Change;
+use crate::error::{AppError, ErrorCode};
+use crate::model::Message;
+use crate::protocol::{Change, ClientFrame};
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
-use crate::time::Timestamp;
-
-/// Same limit as the server's, checked here to answer before sending.
-const MAX_BODY_CHARS: usize = 4000;
 
 #[component]
 pub fn RoomPage() -> impl IntoView {
@@ -40,7 +38,10 @@ pub fn RoomPage() -> impl IntoView {
     let opened = Resource::new(room_id, |id| async move {
         match id {
             Some(id) => open_room(id).await,
-            None => Err(AppError::new("room_not_found", "That room does not exist.")),
+            None => Err(AppError::new(
+                ErrorCode::RoomNotFound,
+                "That room does not exist.",
+            )),
         }
     });
     view! {
@@ -66,6 +67,7 @@ pub fn RoomPage() -> impl IntoView {
 struct Pending {
     client_id: String,
     body: String,
+    reply_to: Option<i64>,
     /// Why the server refused it, if it did.
     failed: Option<String>,
 }
@@ -77,6 +79,8 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     let room = opened.room;
     let room_id = room.id;
     let resume_from = opened.page.messages.last().map_or(0, |m| m.seq);
+    let names = RwSignal::new(HashMap::new());
+    names.update(|names| opened.page.messages.iter().for_each(|m| learn(names, m)));
     let messages = RwSignal::new(
         opened
             .page
@@ -89,6 +93,8 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     let loading_older = RwSignal::new(false);
     let pending = RwSignal::new(Vec::<Pending>::new());
     let notice = RwSignal::new(None::<String>);
+    let mode = RwSignal::new(Mode::New);
+    let highlighted = RwSignal::new(None::<i64>);
     let scroller = NodeRef::<leptos::html::Div>::new();
 
     let near_bottom = move || {
@@ -105,11 +111,12 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     };
 
     let on_event = move |event: RoomEvent| match event {
-        RoomEvent::Message(message) | RoomEvent::Ack(message) => {
+        RoomEvent::Message(message) => {
             let follow = near_bottom() || message.author.id == me;
             if let Some(client_id) = &message.client_id {
                 pending.update(|p| p.retain(|p| &p.client_id != client_id));
             }
+            names.update(|names| learn(names, &message));
             messages.update(|m| {
                 m.insert(message.seq, message);
             });
@@ -117,20 +124,46 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                 scroll_to_bottom();
             }
         }
+        // Our own post, edit, deletion or reaction: the message as it now is.
+        RoomEvent::Ack(message) => {
+            let posted = message
+                .client_id
+                .as_ref()
+                .is_some_and(|id| pending.with_untracked(|p| p.iter().any(|p| &p.client_id == id)));
+            if let Some(client_id) = &message.client_id {
+                pending.update(|p| p.retain(|p| &p.client_id != client_id));
+            }
+            messages.update(|m| {
+                m.insert(message.seq, message);
+            });
+            if posted {
+                scroll_to_bottom();
+            }
+        }
         RoomEvent::Error {
             message,
             client_id: Some(client_id),
-        } => pending.update(|p| {
-            if let Some(p) = p.iter_mut().find(|p| p.client_id == client_id) {
-                p.failed = Some(message);
+        } => {
+            let was_send = pending.with_untracked(|p| p.iter().any(|p| p.client_id == client_id));
+            if was_send {
+                pending.update(|p| {
+                    if let Some(p) = p.iter_mut().find(|p| p.client_id == client_id) {
+                        p.failed = Some(message);
+                    }
+                });
+            } else {
+                notice.set(Some(message));
             }
-        }),
+        }
         RoomEvent::Error {
             message,
             client_id: None,
         } => notice.set(Some(message)),
         RoomEvent::Subscribed => notice.set(None),
-        RoomEvent::Changed(change) => messages.update(|m| apply(m, change)),
+        RoomEvent::Changed(event) => {
+            names.update(|names| learn_from_change(names, &event.change));
+            messages.update(|m| apply(m, event.change, event.seq));
+        }
     };
 
     // Effects run only in the browser: that is where the socket lives.
@@ -140,52 +173,98 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     });
     on_cleanup(move || socket.unsubscribe(room_id));
 
+    // The page before the oldest message held; false when there is none.
+    let fetch_older = move || async move {
+        let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else {
+            return false;
+        };
+        match older_messages(room_id, first).await {
+            Ok(page) => {
+                has_more.set(page.has_more);
+                names.update(|names| page.messages.iter().for_each(|m| learn(names, m)));
+                messages.update(|m| m.extend(page.messages.into_iter().map(|m| (m.seq, m))));
+                true
+            }
+            Err(e) => {
+                notice.set(Some(e.message));
+                false
+            }
+        }
+    };
     let load_older = move || {
         if loading_older.get_untracked() || !has_more.get_untracked() {
             return;
         }
-        let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else {
-            return;
-        };
         loading_older.set(true);
         let before_height = scroller.get_untracked().map(|el| el.scroll_height());
         spawn_local(async move {
-            match older_messages(room_id, first).await {
-                Ok(page) => {
-                    has_more.set(page.has_more);
-                    messages.update(|m| m.extend(page.messages.into_iter().map(|m| (m.seq, m))));
-                    // Keep the message the reader was looking at in place.
-                    request_animation_frame(move || {
-                        if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height)
-                        {
-                            el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
-                        }
-                    });
-                }
-                Err(e) => notice.set(Some(e.message)),
+            if fetch_older().await {
+                // Keep the message the reader was looking at in place.
+                request_animation_frame(move || {
+                    if let (Some(el), Some(before)) = (scroller.get_untracked(), before_height) {
+                        el.set_scroll_top(el.scroll_top() + el.scroll_height() - before);
+                    }
+                });
             }
             loading_older.set(false);
         });
     };
+    // A reply's original: loaded if it is older than what is shown, then
+    // scrolled to, focused and briefly marked.
+    let jump = move |seq: i64| {
+        spawn_local(async move {
+            while !messages.with_untracked(|m| m.contains_key(&seq))
+                && has_more.get_untracked()
+                && fetch_older().await
+            {}
+            let Some(id) = messages.with_untracked(|m| m.get(&seq).map(|m| m.id)) else {
+                notice.set(Some("That message is no longer in this room.".into()));
+                return;
+            };
+            highlighted.set(Some(seq));
+            request_animation_frame(move || show_message(id));
+            set_timeout(
+                move || {
+                    if highlighted.get_untracked() == Some(seq) {
+                        highlighted.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(2),
+            );
+        });
+    };
 
+    let request = move |frame: ClientFrame| {
+        notice.set(None);
+        socket.request(frame);
+    };
+    let client_id = || uuid::Uuid::new_v4().to_string();
     let send = move |body: String| {
-        let client_id = uuid::Uuid::new_v4().to_string();
+        let reply_to = match mode.get_untracked() {
+            Mode::Reply(message) => Some(message.id),
+            Mode::New | Mode::Edit(_) => None,
+        };
+        let client_id = client_id();
         pending.update(|p| {
             p.push(Pending {
                 client_id: client_id.clone(),
                 body: body.clone(),
+                reply_to,
                 failed: None,
             })
         });
-        socket.send(room_id, body, client_id);
+        request(ClientFrame::Send {
+            room_id,
+            body,
+            client_id,
+            reply_to,
+        });
         scroll_to_bottom();
     };
     let retry = move |client_id: String| {
-        let Some(body) = pending.with_untracked(|p| {
-            p.iter()
-                .find(|p| p.client_id == client_id)
-                .map(|p| p.body.clone())
-        }) else {
+        let Some(again) =
+            pending.with_untracked(|p| p.iter().find(|p| p.client_id == client_id).cloned())
+        else {
             return;
         };
         pending.update(|p| {
@@ -198,10 +277,66 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
         // is harmless if it was never lost.
         let last_seq = messages.with_untracked(|m| m.keys().next_back().copied().unwrap_or(0));
         socket.subscribe(room_id, last_seq, on_event);
-        socket.send(room_id, body, client_id);
+        request(ClientFrame::Send {
+            room_id,
+            body: again.body,
+            client_id,
+            reply_to: again.reply_to,
+        });
     };
     let discard =
         move |client_id: String| pending.update(|p| p.retain(|p| p.client_id != client_id));
+    let actions = MessageActions {
+        react: Callback::new(move |(message_id, emoji, add): (i64, String, bool)| {
+            let client_id = client_id();
+            request(if add {
+                ClientFrame::React {
+                    room_id,
+                    message_id,
+                    emoji,
+                    client_id,
+                }
+            } else {
+                ClientFrame::Unreact {
+                    room_id,
+                    message_id,
+                    emoji,
+                    client_id,
+                }
+            });
+        }),
+        reply: Callback::new(move |message| mode.set(Mode::Reply(message))),
+        edit: Callback::new(move |message| mode.set(Mode::Edit(message))),
+        delete: Callback::new(move |message_id| {
+            request(ClientFrame::Delete {
+                room_id,
+                message_id,
+                client_id: client_id(),
+            })
+        }),
+        jump: Callback::new(jump),
+    };
+    let save_edit = Callback::new(move |(message, body): (Message, String)| {
+        if body != message.body {
+            request(ClientFrame::Edit {
+                room_id,
+                message_id: message.id,
+                body,
+                client_id: client_id(),
+            });
+        }
+    });
+    let edit_last = Callback::new(move |()| {
+        let last = messages.with_untracked(|m| {
+            m.values()
+                .rev()
+                .find(|m| m.author.id == me && !m.deleted)
+                .cloned()
+        });
+        if let Some(message) = last {
+            mode.set(Mode::Edit(message));
+        }
+    });
 
     let title = format!("{} · Chat", room.name);
     view! {
@@ -220,7 +355,7 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
             })}
             <div
                 node_ref=scroller
-                class="flex min-h-0 flex-1 flex-col gap-2 overflow-y-auto px-3 py-4 sm:px-6"
+                class="flex min-h-0 flex-1 flex-col gap-3 overflow-y-auto px-3 pb-4 pt-6 sm:px-6"
                 on:scroll=move |_| {
                     if scroller.get_untracked().is_some_and(|el| el.scroll_top() < 80) {
                         load_older();
@@ -241,10 +376,24 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                     <p class="m-auto text-sm text-slate-600">"No messages yet. Say hello!"</p>
                 </Show>
                 <For
-                    each=move || messages.get().into_values()
-                    // The whole message: an edit or a reaction redraws it.
-                    key=|message| message.clone()
-                    children=move |message| view! { <MessageItem me message /> }
+                    each=move || messages.with(|m| m.keys().copied().collect::<Vec<_>>())
+                    key=|seq| *seq
+                    children=move |seq| {
+                        // Each item follows its own message: a change to
+                        // one redraws only what changed in it.
+                        let initial = messages.with_untracked(|m| m.get(&seq).cloned());
+                        initial.map(|initial| {
+                            let message = Memo::new(move |previous: Option<&Message>| {
+                                messages
+                                    .with(|m| m.get(&seq).cloned())
+                                    .or_else(|| previous.cloned())
+                                    .unwrap_or_else(|| initial.clone())
+                            });
+                            view! {
+                                <MessageItem me message names=names.into() actions highlighted=highlighted.into() />
+                            }
+                        })
+                    }
                 />
                 <For
                     each=move || pending.get()
@@ -252,17 +401,66 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                     children=move |p| view! { <PendingItem pending=p retry discard /> }
                 />
             </div>
-            <Composer send />
+            <Composer mode send=Callback::new(send) save_edit edit_last />
         </section>
     }
+}
+
+/// Remembers who wrote a message (and what it replies to), for naming the
+/// people behind a reaction.
+fn learn(names: &mut HashMap<i64, String>, message: &Message) {
+    names.insert(message.author.id, message.author.username.clone());
+    if let Some(quoted) = &message.reply_to {
+        names.insert(quoted.author.id, quoted.author.username.clone());
+    }
+}
+
+fn learn_from_change(names: &mut HashMap<i64, String>, change: &Change) {
+    match change {
+        Change::MessageEdited { message } | Change::MessageDeleted { message } => {
+            learn(names, message)
+        }
+        Change::ReactionAdded { user, .. }
+        | Change::ReactionRemoved { user, .. }
+        | Change::MemberJoined { user }
+        | Change::MemberLeft { user } => {
+            names.insert(user.id, user.username.clone());
+        }
+    }
+}
+
+/// Scrolls the message into the middle of the view and gives it focus, so
+/// that a keyboard user lands where the eye does.
+fn show_message(id: i64) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(element) = document().get_element_by_id(&format!("message-{id}")) else {
+            return;
+        };
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(web_sys::ScrollLogicalPosition::Center);
+        element.scroll_into_view_with_scroll_into_view_options(&options);
+        if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+            let _ = element.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }
 
 /// Applies a change to the messages on screen. Each change says how the
 /// message is now, so applying one twice (a catch-up repeats what the page
 /// already shows) changes nothing; messages not loaded are left alone.
-fn apply(messages: &mut BTreeMap<i64, Message>, change: Change) {
+fn apply(messages: &mut BTreeMap<i64, Message>, change: Change, seq: i64) {
     match change {
         Change::MessageEdited { message } | Change::MessageDeleted { message } => {
+            // A reply quotes the start of its original as it is now.
+            for reply in messages.values_mut() {
+                if let Some(quoted) = reply.reply_to.as_mut().filter(|q| q.id == message.id) {
+                    quoted.excerpt = crate::model::excerpt(&message.body);
+                }
+            }
             if let Some(shown) = messages.get_mut(&message.seq) {
                 *shown = message;
             }
@@ -273,7 +471,7 @@ fn apply(messages: &mut BTreeMap<i64, Message>, change: Change) {
             user,
         } => {
             if let Some(shown) = messages.values_mut().find(|m| m.id == message_id) {
-                shown.apply_reaction(&emoji, user.id, true);
+                shown.apply_reaction(&emoji, user.id, true, seq);
             }
         }
         Change::ReactionRemoved {
@@ -282,74 +480,11 @@ fn apply(messages: &mut BTreeMap<i64, Message>, change: Change) {
             user,
         } => {
             if let Some(shown) = messages.values_mut().find(|m| m.id == message_id) {
-                shown.apply_reaction(&emoji, user.id, false);
+                shown.apply_reaction(&emoji, user.id, false, seq);
             }
         }
         Change::MemberJoined { .. } | Change::MemberLeft { .. } => {}
     }
-}
-
-/// How a rendered body's parts look, in either bubble.
-const FORMATTED: &str = "break-words [&_a]:underline [&_blockquote]:border-l-4 [&_blockquote]:border-current/40 [&_blockquote]:pl-2 [&_code]:rounded [&_code]:bg-black/10 [&_code]:px-1 [&_code]:font-mono [&_code]:text-[0.9em] [&_ol]:list-decimal [&_ol]:pl-5 [&>*+*]:mt-1.5 [&_pre]:my-1 [&_pre]:overflow-x-auto [&_pre]:rounded-md [&_pre]:bg-black/10 [&_pre]:p-2 [&_pre_code]:bg-transparent [&_pre_code]:p-0 [&_ul]:list-disc [&_ul]:pl-5";
-
-#[component]
-fn MessageItem(message: Message, me: i64) -> impl IntoView {
-    let mine = message.author.id == me;
-    let (row, bubble) = if mine {
-        ("flex justify-end", "bg-indigo-600 text-white")
-    } else {
-        ("flex justify-start", "bg-slate-100 text-slate-900")
-    };
-    view! {
-        <div class=row>
-            <article
-                class=format!("max-w-[85%] rounded-2xl px-3 py-2 shadow-sm sm:max-w-[70%] {bubble}")
-                data-seq=message.seq
-                data-mine=mine.to_string()
-            >
-                <header class="flex items-baseline gap-2">
-                    <span class="text-sm font-semibold">{message.author.username}</span>
-                    <span class=if mine { "[&>time]:text-indigo-100" } else { "" }>
-                        <Timestamp iso=message.created_at />
-                    </span>
-                </header>
-                {if message.deleted {
-                    Either::Left(view! { <p class="italic opacity-80">"message deleted"</p> })
-                } else {
-                    // Rendered and cleaned on the server (server/format.rs).
-                    Either::Right(view! { <div class=FORMATTED inner_html=message.body_html></div> })
-                }}
-                {message.edited_at.filter(|_| !message.deleted).map(|at| view! {
-                    <p class="text-xs opacity-80" title=format!("Edited {at}")>"(edited)"</p>
-                })}
-                <Reactions reactions=message.reactions me />
-            </article>
-        </div>
-    }
-}
-
-/// A message's reactions, one chip per emoji; the reader's own are marked.
-#[component]
-fn Reactions(reactions: Vec<Reaction>, me: i64) -> impl IntoView {
-    (!reactions.is_empty()).then(|| {
-        view! {
-            <ul class="mt-1 flex flex-wrap gap-1" aria-label="Reactions">
-                {reactions
-                    .into_iter()
-                    .map(|r| {
-                        let mine = r.user_ids.contains(&me);
-                        let class = if mine {
-                            "rounded-full border border-indigo-300 bg-indigo-50 px-2 text-sm text-indigo-900"
-                        } else {
-                            "rounded-full border border-slate-300 bg-white px-2 text-sm text-slate-800"
-                        };
-                        let label = format!("{} {}{}", r.emoji, r.count, if mine { ", including you" } else { "" });
-                        view! { <li class=class aria-label=label>{r.emoji} " " {r.count}</li> }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-    })
 }
 
 #[component]
@@ -406,68 +541,5 @@ fn ConnectionBanner() -> impl IntoView {
             </div>
         })),
         _ => None,
-    }
-}
-
-#[component]
-fn Composer(send: impl Fn(String) + Copy + 'static) -> impl IntoView {
-    let draft = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<&'static str>);
-    let submit = move || {
-        let body = draft.get_untracked();
-        if body.trim().is_empty() {
-            return;
-        }
-        if body.chars().count() > MAX_BODY_CHARS {
-            error.set(Some("Message must be at most 4000 characters."));
-            return;
-        }
-        error.set(None);
-        draft.set(String::new());
-        send(body);
-    };
-    let too_long = move || draft.with(|d| d.chars().count() > MAX_BODY_CHARS);
-    view! {
-        <form
-            class="flex flex-col gap-1 border-t border-slate-200 bg-slate-50 p-3"
-            on:submit=move |ev| {
-                ev.prevent_default();
-                submit();
-            }
-        >
-            <div class="flex items-end gap-2">
-                <label for="composer" class="sr-only">"Message"</label>
-                <textarea
-                    id="composer"
-                    name="body"
-                    rows="2"
-                    placeholder="Write a message…"
-                    title="Enter sends, Shift+Enter adds a line"
-                    class="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-white px-3 py-2 placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
-                    aria-invalid=move || too_long().to_string()
-                    aria-describedby="composer-error"
-                    prop:value=draft
-                    on:input=move |ev| draft.set(event_target_value(&ev))
-                    on:keydown=move |ev| {
-                        if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
-                            ev.prevent_default();
-                            submit();
-                        }
-                    }
-                ></textarea>
-                <button
-                    type="submit"
-                    class="rounded-xl bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"
-                    disabled=too_long
-                >
-                    "Send"
-                </button>
-            </div>
-            <p id="composer-error" class="min-h-4 text-xs text-red-700" role="alert">
-                {move || {
-                    error.get().or_else(|| too_long().then_some("Message must be at most 4000 characters."))
-                }}
-            </p>
-        </form>
     }
 }

@@ -12,7 +12,7 @@ use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::error::{AppError, ErrorBody};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -79,28 +79,28 @@ impl Error {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Validation { .. } => "validation_error",
-            Error::UsernameTaken => "username_taken",
-            Error::InvalidCredentials => "invalid_credentials",
-            Error::Unauthorized => "unauthorized",
-            Error::RoomNameTaken => "room_name_taken",
-            Error::RoomNotFound => "room_not_found",
-            Error::NotAMember => "not_a_member",
-            Error::NotFound => "not_found",
-            Error::MessageNotFound => "message_not_found",
-            Error::MessageDeleted => "message_deleted",
-            Error::Forbidden(_) => "forbidden",
-            Error::TooManyReactions { .. } => "too_many_reactions",
-            Error::RateLimited { .. } | Error::KeptSending { .. } => "rate_limited",
-            Error::TooManySockets => "too_many_sockets",
-            Error::TooManySubscriptions => "too_many_subscriptions",
-            Error::TooLarge { .. } => "payload_too_large",
-            Error::CrossSite => "cross_site_request",
-            Error::MethodNotAllowed => "method_not_allowed",
-            Error::NotAWebSocket(_) => "websocket_upgrade_required",
-            Error::Database(_) | Error::Internal(_) => "internal_error",
+            Error::Validation { .. } => ErrorCode::ValidationError,
+            Error::UsernameTaken => ErrorCode::UsernameTaken,
+            Error::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Error::Unauthorized => ErrorCode::Unauthorized,
+            Error::RoomNameTaken => ErrorCode::RoomNameTaken,
+            Error::RoomNotFound => ErrorCode::RoomNotFound,
+            Error::NotAMember => ErrorCode::NotAMember,
+            Error::NotFound => ErrorCode::NotFound,
+            Error::MessageNotFound => ErrorCode::MessageNotFound,
+            Error::MessageDeleted => ErrorCode::MessageDeleted,
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::TooManyReactions { .. } => ErrorCode::TooManyReactions,
+            Error::RateLimited { .. } | Error::KeptSending { .. } => ErrorCode::RateLimited,
+            Error::TooManySockets => ErrorCode::TooManySockets,
+            Error::TooManySubscriptions => ErrorCode::TooManySubscriptions,
+            Error::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Error::CrossSite => ErrorCode::CrossSiteRequest,
+            Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Error::NotAWebSocket(_) => ErrorCode::WebsocketUpgradeRequired,
+            Error::Database(_) | Error::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -133,7 +133,7 @@ impl Error {
             other => other.to_string(),
         };
         AppError {
-            code: self.code().to_owned(),
+            code: self.code(),
             message,
             field: match self {
                 Error::Validation { field, .. } => Some((*field).to_owned()),

@@ -122,15 +122,23 @@ struct EventRow {
     emoji: Option<String>,
 }
 
+/// A page of the log: its entries, and the seq of the last row read, where
+/// the next page starts (`None`: nothing was left).
+#[derive(Debug, Default)]
+pub struct Page {
+    pub entries: Vec<Entry>,
+    pub last_read: Option<i64>,
+}
+
 /// The events with `after < seq <= up_to`, oldest first, at most a page of
-/// them: call again from the last one's seq for more.
+/// them: call again from `last_read` for more.
 pub async fn range(
     db: &Db,
     conn: &mut AnyConnection,
     room_id: i64,
     after: i64,
     up_to: i64,
-) -> Result<Vec<Entry>> {
+) -> Result<Page> {
     let select = Query::select()
         .columns([
             (Events::Table, Events::RoomId),
@@ -153,6 +161,7 @@ pub async fn range(
         .limit(PAGE)
         .to_owned();
     let rows: Vec<EventRow> = db.fetch_all(conn, &select).await?;
+    let last_read = rows.last().map(|row| row.seq);
     let logged: Vec<Logged> = rows
         .into_iter()
         .filter_map(|row| {
@@ -174,10 +183,11 @@ pub async fn range(
         })
         .collect();
     let messages = messages::by_ids(db, conn, logged.iter().filter_map(|l| l.message_id)).await?;
-    Ok(logged
+    let entries = logged
         .into_iter()
         .filter_map(|row| entry(row, &messages))
-        .collect())
+        .collect();
+    Ok(Page { entries, last_read })
 }
 
 /// The entry a row stands for, with its message in `messages` as it is now.
@@ -186,8 +196,12 @@ pub fn entry(row: Logged, messages: &HashMap<i64, Message>) -> Option<Entry> {
     let message = || row.message_id.and_then(|id| messages.get(&id).cloned());
     let change = match row.kind {
         Kind::MessagePosted => return message().map(Entry::Posted),
-        Kind::MessageEdited => Change::MessageEdited { message: message()? },
-        Kind::MessageDeleted => Change::MessageDeleted { message: message()? },
+        Kind::MessageEdited => Change::MessageEdited {
+            message: message()?,
+        },
+        Kind::MessageDeleted => Change::MessageDeleted {
+            message: message()?,
+        },
         Kind::ReactionAdded => Change::ReactionAdded {
             message_id: row.message_id?,
             emoji: row.emoji?,

@@ -69,13 +69,13 @@ const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 enum Notice {
-    Inline(ServerFrame),
+    Inline(Box<ServerFrame>),
     Pointer { room_id: i64, seq: i64 },
 }
 
 fn payload(entry: &Entry) -> String {
     let inline =
-        serde_json::to_string(&Notice::Inline(entry.clone().into())).unwrap_or_default();
+        serde_json::to_string(&Notice::Inline(Box::new(entry.clone().into()))).unwrap_or_default();
     if !inline.is_empty() && inline.len() <= MAX_INLINE_PAYLOAD {
         return inline;
     }
@@ -265,7 +265,7 @@ fn with_application_name(url: &str, name: &str) -> String {
 
 async fn deliver(state: &AppState, payload: &str) -> Result<()> {
     let entry = match serde_json::from_str::<Notice>(payload) {
-        Ok(Notice::Inline(frame)) => match Entry::from_frame(frame) {
+        Ok(Notice::Inline(frame)) => match Entry::from_frame(*frame) {
             Some(entry) => entry,
             None => {
                 tracing::warn!(payload, "a notification that is no event ignored");
@@ -276,6 +276,7 @@ async fn deliver(state: &AppState, payload: &str) -> Result<()> {
             let mut conn = state.db.acquire().await?;
             match events::range(&state.db, &mut conn, room_id, seq - 1, seq)
                 .await?
+                .entries
                 .pop()
             {
                 Some(entry) => entry,
@@ -337,10 +338,10 @@ async fn publish_range(state: &AppState, room_id: i64, after: i64, up_to: i64) -
     let mut conn = state.db.acquire().await?;
     let mut cursor = after;
     while cursor < up_to {
-        let batch = events::range(&state.db, &mut conn, room_id, cursor, up_to).await?;
-        let Some(last) = batch.last() else { break };
-        cursor = last.seq();
-        for entry in batch {
+        let page = events::range(&state.db, &mut conn, room_id, cursor, up_to).await?;
+        let Some(last) = page.last_read else { break };
+        cursor = last;
+        for entry in page.entries {
             state.hub.publish(entry);
         }
     }
@@ -377,7 +378,7 @@ mod tests {
         let small = message("hi");
         assert_eq!(
             serde_json::from_str::<Notice>(&payload(&small)).unwrap(),
-            Notice::Inline(small.into())
+            Notice::Inline(Box::new(small.into()))
         );
         let large = message(&"🙂".repeat(4000));
         let text = payload(&large);

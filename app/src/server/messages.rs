@@ -24,7 +24,7 @@ use super::schema::{Memberships, Messages, Reactions, Rooms, Users};
 use super::state::AppState;
 use super::text::{Lines, reject_control_chars};
 use super::writer::{Done, Draft, Request};
-use crate::model::{Author, Message, MessagePage, PageQuery, ReplyTo};
+use crate::model::{Author, Message, MessagePage, PageQuery, Reaction, ReplyTo};
 
 pub const MAX_BODY_CHARS: usize = 4000;
 pub const MAX_CLIENT_ID_CHARS: usize = 64;
@@ -33,8 +33,6 @@ pub const MAX_PAGE: i64 = 200;
 /// Bytes of one reaction: the longest emoji sequences (families, flags
 /// of regions) are under 40.
 pub const MAX_EMOJI_BYTES: usize = 64;
-/// Characters of the answered message a reply carries.
-pub const EXCERPT_CHARS: usize = 140;
 
 #[derive(sqlx::FromRow)]
 struct MessageRow {
@@ -66,7 +64,7 @@ impl From<MessageRow> for Message {
                     id: author_id,
                     username: row.reply_username.unwrap_or_default(),
                 },
-                excerpt: excerpt(row.reply_body.as_deref().unwrap_or_default()),
+                excerpt: crate::model::excerpt(row.reply_body.as_deref().unwrap_or_default()),
             }),
             _ => None,
         };
@@ -90,11 +88,6 @@ impl From<MessageRow> for Message {
             reactions: Vec::new(),
         }
     }
-}
-
-/// What a reply shows of the message it answers.
-pub fn excerpt(body: &str) -> String {
-    body.chars().take(EXCERPT_CHARS).collect()
 }
 
 /// Bodies are stored exactly as sent: 1 to 4000 characters, not blank,
@@ -141,8 +134,14 @@ fn select_messages() -> SelectStatement {
             (Messages::Table, Messages::Deleted),
         ])
         .column((Users::Table, Users::Username))
-        .expr_as(Expr::col((reply.clone(), Messages::Id)), Alias::new("reply_id"))
-        .expr_as(Expr::col((reply.clone(), Messages::Seq)), Alias::new("reply_seq"))
+        .expr_as(
+            Expr::col((reply.clone(), Messages::Id)),
+            Alias::new("reply_id"),
+        )
+        .expr_as(
+            Expr::col((reply.clone(), Messages::Seq)),
+            Alias::new("reply_seq"),
+        )
         .expr_as(
             Expr::col((reply.clone(), Messages::AuthorId)),
             Alias::new("reply_author_id"),
@@ -151,7 +150,10 @@ fn select_messages() -> SelectStatement {
             Expr::col((reply_author.clone(), Users::Username)),
             Alias::new("reply_username"),
         )
-        .expr_as(Expr::col((reply.clone(), Messages::Body)), Alias::new("reply_body"))
+        .expr_as(
+            Expr::col((reply.clone(), Messages::Body)),
+            Alias::new("reply_body"),
+        )
         .from(Messages::Table)
         .inner_join(
             Users::Table,
@@ -185,8 +187,16 @@ async fn fetch_messages(
 }
 
 /// Fills in the reactions of these messages, in one query.
-async fn attach_reactions(db: &Db, conn: &mut AnyConnection, messages: &mut [Message]) -> Result<()> {
-    let ids: Vec<i64> = messages.iter().filter(|m| !m.deleted).map(|m| m.id).collect();
+async fn attach_reactions(
+    db: &Db,
+    conn: &mut AnyConnection,
+    messages: &mut [Message],
+) -> Result<()> {
+    let ids: Vec<i64> = messages
+        .iter()
+        .filter(|m| !m.deleted)
+        .map(|m| m.id)
+        .collect();
     if ids.is_empty() {
         return Ok(());
     }
@@ -195,21 +205,32 @@ async fn attach_reactions(db: &Db, conn: &mut AnyConnection, messages: &mut [Mes
             Reactions::MessageId,
             Reactions::Emoji,
             Reactions::UserId,
+            Reactions::EmojiSeq,
         ])
         .from(Reactions::Table)
         .and_where(Expr::col(Reactions::MessageId).is_in(ids))
         .order_by(Reactions::EmojiSeq, Order::Asc)
-        .order_by(Reactions::Seq, Order::Asc)
+        .order_by(Reactions::UserId, Order::Asc)
         .to_owned();
-    let rows: Vec<(i64, String, i64)> = db.fetch_all(conn, &select).await?;
-    let mut by_message: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
-    for (message_id, emoji, user_id) in rows {
-        by_message.entry(message_id).or_default().push((emoji, user_id));
+    let rows: Vec<(i64, String, i64, i64)> = db.fetch_all(conn, &select).await?;
+    let mut by_message: HashMap<i64, Vec<Reaction>> = HashMap::new();
+    for (message_id, emoji, user_id, first_seq) in rows {
+        let chips = by_message.entry(message_id).or_default();
+        match chips.iter_mut().find(|chip| chip.emoji == emoji) {
+            Some(chip) => {
+                chip.user_ids.push(user_id);
+                chip.count += 1;
+            }
+            None => chips.push(Reaction {
+                emoji,
+                count: 1,
+                user_ids: vec![user_id],
+                first_seq,
+            }),
+        }
     }
     for message in messages {
-        for (emoji, user_id) in by_message.remove(&message.id).unwrap_or_default() {
-            message.apply_reaction(&emoji, user_id, true);
-        }
+        message.reactions = by_message.remove(&message.id).unwrap_or_default();
     }
     Ok(())
 }
@@ -220,7 +241,11 @@ pub(super) async fn by_ids(
     conn: &mut AnyConnection,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, Message>> {
-    let ids: Vec<i64> = ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let ids: Vec<i64> = ids
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -476,7 +501,8 @@ mod tests {
 
     #[test]
     fn a_reaction_is_one_emoji() {
-        for emoji in ["👍", "❤️", "🎉", "👍🏽", "👨‍👩‍👧", "🇫🇷", "1️⃣", "⭐", "✅"] {
+        for emoji in ["👍", "❤️", "🎉", "👍🏽", "👨‍👩‍👧", "🇫🇷", "1️⃣", "⭐", "✅"]
+        {
             assert!(validate_emoji(emoji).is_ok(), "{emoji}");
         }
         for text in ["", "a", "ok", "👍👍", "👍 ", "1", "<", "é", "\u{200D}"] {
@@ -565,7 +591,11 @@ mod seq_tests {
         let (state, _dir) = state().await;
         let ann = user(&state, "ann").await;
         let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
-        assert!(post(&state, &ann, room, "  ".into(), None, None).await.is_err());
+        assert!(
+            post(&state, &ann, room, "  ".into(), None, None)
+                .await
+                .is_err()
+        );
         let (first, created) = post(&state, &ann, room, "a".into(), Some("k".into()), None)
             .await
             .unwrap();
@@ -575,7 +605,9 @@ mod seq_tests {
             .unwrap();
         assert!(!created);
         assert_eq!(first, again);
-        let (next, _) = post(&state, &ann, room, "b".into(), None, None).await.unwrap();
+        let (next, _) = post(&state, &ann, room, "b".into(), None, None)
+            .await
+            .unwrap();
         assert_eq!((first.seq, next.seq), (1, 2));
     }
 
@@ -602,7 +634,8 @@ mod seq_tests {
                     _ => (ann.clone(), Some(format!("new{i}"))),
                 };
                 tokio::spawn(async move {
-                    let answer = post(&state, &author, room, format!("m{i}"), client_id, None).await;
+                    let answer =
+                        post(&state, &author, room, format!("m{i}"), client_id, None).await;
                     (i % 5, answer)
                 })
             })

@@ -149,7 +149,11 @@ pub async fn create(state: &AppState, auth: &AuthUser, name: String) -> Result<R
 }
 
 /// The membership, unless it exists (then nothing: joining is idempotent).
-pub(super) fn insert_membership(room_id: i64, user_id: i64, now: i64) -> sea_query::InsertStatement {
+pub(super) fn insert_membership(
+    room_id: i64,
+    user_id: i64,
+    now: i64,
+) -> sea_query::InsertStatement {
     Query::insert()
         .into_table(Memberships::Table)
         .columns([

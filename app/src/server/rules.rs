@@ -71,15 +71,24 @@ mod tests {
     #[test]
     fn the_author_alone_edits_and_not_once_deleted() {
         assert!(may_edit(by_ann(false), ANN).is_ok());
-        assert!(matches!(may_edit(by_ann(false), OWNER), Err(Error::Forbidden(_))));
-        assert!(matches!(may_edit(by_ann(true), ANN), Err(Error::MessageDeleted)));
+        assert!(matches!(
+            may_edit(by_ann(false), OWNER),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_edit(by_ann(true), ANN),
+            Err(Error::MessageDeleted)
+        ));
     }
 
     #[test]
     fn the_author_and_the_owner_delete() {
         assert!(may_delete(by_ann(false), ANN).is_ok());
         assert!(may_delete(by_ann(false), OWNER).is_ok());
-        assert!(matches!(may_delete(by_ann(false), BOB), Err(Error::Forbidden(_))));
+        assert!(matches!(
+            may_delete(by_ann(false), BOB),
+            Err(Error::Forbidden(_))
+        ));
     }
 
     #[test]
@@ -91,6 +100,9 @@ mod tests {
             Err(Error::TooManyReactions { .. })
         ));
         assert!(may_react(by_ann(false), &used, "e3").is_ok());
-        assert!(matches!(may_react(by_ann(true), &[], "x"), Err(Error::MessageDeleted)));
+        assert!(matches!(
+            may_react(by_ann(true), &[], "x"),
+            Err(Error::MessageDeleted)
+        ));
     }
 }

@@ -3,8 +3,7 @@
 //! edits, deletions, reactions, joins, leaves) and makes them in one
 //! transaction.
 //!
-//! Per batch, not per request: one query finds which requesters are
-//! members of their rooms, then one transaction stores the batch. A retried
+//! Per batch, not per request: one transaction stores the batch. A retried
 //! send (a `client_id` already stored, or twice in one batch) is not looked
 //! up in advance: the unique index on `(author_id, client_id)` refuses it,
 //! the batch falls back to one request at a time, and the retry is answered
@@ -21,8 +20,9 @@
 //! … RETURNING, which row-locks the room on PostgreSQL), in the transaction
 //! that makes the change, so seqs are gap-free per room on both backends.
 //! Rooms are locked in id order, so two nodes' batches cannot deadlock.
-//! Who may edit or delete what is asked under that lock ([`rules`]), so the
-//! answer still holds when the change is made. Nothing is published before
+//! Whether the requester is a member, and who may edit or delete what
+//! ([`rules`]), is asked under that lock, so the answer still holds when
+//! the change is made. Nothing is published before
 //! the commit, and publishing follows seq order, so each room's stream
 //! stays in order (`fanout` takes it from there).
 //!
@@ -30,7 +30,7 @@
 //! is rolled back whole and its requests are retried one at a time, so one
 //! bad post never costs the others theirs.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use sea_query::{Expr, Query};
 use sqlx::pool::PoolConnection;
@@ -45,7 +45,7 @@ use super::events::{self, Kind, Logged};
 use super::fanout::{self, Publisher};
 use super::hub::Hub;
 use super::messages::{self, find_by_client_id};
-use super::rooms::{check_member, insert_membership, memberships_among};
+use super::rooms::insert_membership;
 use super::rules::{self, Target};
 use super::schema::{Memberships, Messages, Reactions, Rooms};
 use crate::model::{Author, Message, ReplyTo};
@@ -280,13 +280,18 @@ async fn settle_one(db: &Db, publisher: &Publisher, request: &Request) -> Result
                 return Err(Error::Database(e));
             };
             let client_id = draft.client_id.as_deref().unwrap_or_default();
-            let original = find_by_client_id(db, &mut conn, draft.author.id, client_id).await?;
-            original
-                .map(|m| Done {
-                    message: Some(m),
+            match find_by_client_id(db, &mut conn, draft.author.id, client_id).await? {
+                Some(original) if original.room_id == draft.room_id => Ok(Done {
+                    message: Some(original),
                     logged: false,
-                })
-                .ok_or(Error::Database(e))
+                }),
+                // The same key for a message to another room is not a retry.
+                Some(_) => Err(Error::validation(
+                    "client_id",
+                    "This client_id was already used for a message in another room.",
+                )),
+                None => Err(Error::Database(e)),
+            }
         }
         Err(Failure::RolledBack(e) | Failure::Unknown(e)) => Err(e),
     }
@@ -318,10 +323,13 @@ impl From<sqlx::Error> for Failure {
 /// costs the others nothing.
 ///
 /// Per room, in room id order (so that two nodes lock rooms in the same
-/// order and cannot deadlock): one UPDATE takes the room's row lock and the
-/// seqs of its posts, then its other requests are checked against the
-/// room's state and applied, each taking the next seq. All rows of the log
-/// are written at the end, and published after the commit in seq order.
+/// order and cannot deadlock): an UPDATE takes the room's row lock, then
+/// everything a request depends on is read under it (memberships, the
+/// message a post replies to, the message a change is about), and each
+/// request, in arrival order, is checked and applied, taking the room's
+/// next seq. What a request is checked against is therefore still true
+/// when it commits, on any number of nodes. The log's rows are written at
+/// the end, and published after the commit in seq order.
 async fn settle(
     db: &Db,
     publisher: &Publisher,
@@ -329,96 +337,97 @@ async fn settle(
     requests: &[&Request],
 ) -> Result<Vec<Result<Done>>, Failure> {
     let mut answers: Vec<Option<Result<Done>>> = requests.iter().map(|_| None).collect();
-    let pairs: HashSet<(i64, i64)> = requests
-        .iter()
-        .filter(|r| r.for_members())
-        .map(|r| (r.room_id(), r.user().id))
-        .collect();
-    let members = memberships_among(db, conn, &pairs).await?;
-    let is_member = |r: &Request| !r.for_members() || members.contains(&(r.room_id(), r.user().id));
-    let replied = reply_targets(db, conn, requests).await?;
-
     let mut by_room: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, request) in requests.iter().enumerate() {
-        if !is_member(request) {
-            continue;
-        }
-        if let Request::Post(Draft {
-            reply_to: Some(id),
-            room_id,
-            ..
-        }) = request
-            && replied.get(id).is_none_or(|m| m.room_id != *room_id)
-        {
-            answers[i] = Some(Err(Error::validation(
-                "reply_to",
-                "reply_to must be a message in this room.",
-            )));
-            continue;
-        }
         by_room.entry(request.room_id()).or_default().push(i);
     }
 
     let now = now_ms();
     let mut tx = conn.begin().await?;
-    // In seq order per room: what to publish and where its answer goes.
+    // Every change made, with the request it answers; posts with their seq.
     let mut logged: Vec<(usize, Logged)> = Vec::new();
     let mut posts: Vec<(usize, i64)> = Vec::new();
+    let mut replied: HashMap<i64, Message> = HashMap::new();
     for (&room_id, indexes) in &by_room {
-        let room_posts: Vec<usize> = indexes
-            .iter()
-            .copied()
-            .filter(|&i| matches!(requests[i], Request::Post(_)))
-            .collect();
-        let count = room_posts.len() as i64;
-        let mut bump = Query::update()
+        let lock = Query::update()
             .table(Rooms::Table)
-            .value(Rooms::LastSeq, Expr::col(Rooms::LastSeq).add(count))
+            .value(Rooms::LastSeq, Expr::col(Rooms::LastSeq))
             .and_where(Expr::col(Rooms::Id).eq(room_id))
             .returning(Query::returning().columns([Rooms::LastSeq, Rooms::CreatedBy]))
             .to_owned();
-        if count > 0 {
-            bump.value(Rooms::LastActivityAt, now);
-        }
-        let Some((last, owner_id)) = db.fetch_optional::<(i64, i64), _>(&mut tx, &bump).await?
+        let Some((last, owner_id)) = db.fetch_optional::<(i64, i64), _>(&mut tx, &lock).await?
         else {
             for &i in indexes {
                 answers[i] = Some(Err(Error::RoomNotFound));
             }
             continue;
         };
-        let mut seq = last - count;
-        for i in room_posts {
-            seq += 1;
-            posts.push((i, seq));
-        }
-        let before = seq;
+        let users = indexes.iter().map(|&i| requests[i].user().id);
+        let mut members = members_among(db, &mut tx, room_id, users).await?;
+        let replies = indexes.iter().filter_map(|&i| match requests[i] {
+            Request::Post(draft) => draft.reply_to,
+            _ => None,
+        });
+        replied.extend(messages::by_ids(db, &mut tx, replies).await?);
+
+        let mut seq = last;
+        let mut posted = false;
         for &i in indexes {
-            if matches!(requests[i], Request::Post(_)) {
+            let request = requests[i];
+            let user_id = request.user().id;
+            if request.for_members() && !members.contains(&user_id) {
+                answers[i] = Some(Err(Error::NotAMember));
                 continue;
             }
-            match change(db, &mut tx, requests[i], owner_id, seq + 1).await? {
+            if let Request::Post(draft) = request {
+                if let Some(id) = draft.reply_to
+                    && replied.get(&id).is_none_or(|m| m.room_id != room_id)
+                {
+                    answers[i] = Some(Err(Error::validation(
+                        "reply_to",
+                        "reply_to must be a message in this room.",
+                    )));
+                    continue;
+                }
+                seq += 1;
+                posted = true;
+                posts.push((i, seq));
+                continue;
+            }
+            match change(db, &mut tx, request, owner_id, seq + 1).await? {
                 Ok(Some(row)) => {
                     seq += 1;
-                    if row.kind == Kind::MemberLeft {
-                        fanout::announce_left(db, &mut tx, row.user.id, room_id).await?;
+                    match row.kind {
+                        Kind::MemberJoined => {
+                            members.insert(user_id);
+                        }
+                        Kind::MemberLeft => {
+                            members.remove(&user_id);
+                            fanout::announce_left(db, &mut tx, user_id, room_id).await?;
+                        }
+                        _ => {}
                     }
                     logged.push((i, row));
                 }
-                Ok(None) => answers[i] = Some(Ok(Done {
-                    message: None,
-                    logged: false,
-                })),
+                Ok(None) => {
+                    answers[i] = Some(Ok(Done {
+                        message: None,
+                        logged: false,
+                    }))
+                }
                 Err(refused) => answers[i] = Some(Err(refused)),
             }
         }
-        if seq > before {
-            let set = Query::update()
+        if seq > last {
+            let mut advance = Query::update()
                 .table(Rooms::Table)
                 .value(Rooms::LastSeq, seq)
                 .and_where(Expr::col(Rooms::Id).eq(room_id))
                 .to_owned();
-            db.execute(&mut tx, &set).await?;
+            if posted {
+                advance.value(Rooms::LastActivityAt, now);
+            }
+            db.execute(&mut tx, &advance).await?;
         }
     }
 
@@ -461,20 +470,22 @@ async fn settle(
             logged: true,
         }));
     }
+    // Each room's events in seq order: NOTIFY delivers them in the order
+    // sent, and the publisher hands them on in the order given.
+    entries.sort_by_key(|e| (e.room_id(), e.seq()));
     for entry in &entries {
         fanout::announce(db, &mut tx, entry).await?;
     }
     tx.commit().await.map_err(|e| Failure::Unknown(e.into()))?;
-    // Committed: from here on nothing may fail the batch. Each room's
-    // posts come before its other events, which is their seq order.
-    entries.sort_by_key(|e| (e.room_id(), e.seq()));
+    // Committed: from here on nothing may fail the batch.
     for entry in entries {
         publisher.committed(entry).await;
     }
 
-    let mut settled = Vec::with_capacity(requests.len());
-    for (request, answer) in requests.iter().zip(answers) {
-        settled.push(match answer {
+    Ok(requests
+        .iter()
+        .zip(answers)
+        .map(|(request, answer)| match answer {
             Some(Ok(mut done)) => {
                 if let Some(id) = request.message_id() {
                     done.message = current.get(&id).cloned();
@@ -482,27 +493,27 @@ async fn settle(
                 Ok(done)
             }
             Some(Err(e)) => Err(e),
-            // Not a member: which refusal, the room may be gone.
-            None => match check_member(db, request.user().id, request.room_id()).await {
-                Err(e) => Err(e),
-                Ok(()) => Err(Error::NotAMember),
-            },
-        });
-    }
-    Ok(settled)
+            None => Err(Error::Internal("a request went unanswered".into())),
+        })
+        .collect())
 }
 
-/// The messages that posts in the batch reply to, by id.
-async fn reply_targets(
+/// Which of these users are members of the room, read under its lock.
+async fn members_among(
     db: &Db,
-    conn: &mut AnyConnection,
-    requests: &[&Request],
-) -> Result<HashMap<i64, Message>> {
-    let ids = requests.iter().filter_map(|r| match r {
-        Request::Post(draft) => draft.reply_to,
-        _ => None,
-    });
-    messages::by_ids(db, conn, ids).await
+    tx: &mut AnyConnection,
+    room_id: i64,
+    users: impl Iterator<Item = i64>,
+) -> Result<HashSet<i64>> {
+    let users: BTreeSet<i64> = users.collect();
+    let select = Query::select()
+        .column(Memberships::UserId)
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .and_where(Expr::col(Memberships::UserId).is_in(users))
+        .to_owned();
+    let rows: Vec<(i64,)> = db.fetch_all(tx, &select).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
 /// Applies one request other than a post, as the room's event `seq`.
@@ -545,7 +556,9 @@ async fn change(
     }
 
     let Some(message_id) = request.message_id() else {
-        return Ok(Err(Error::Internal("a post reached the change path".into())));
+        return Ok(Err(Error::Internal(
+            "a post reached the change path".into(),
+        )));
     };
     let select = Query::select()
         .columns([Messages::AuthorId, Messages::Deleted, Messages::Body])
@@ -553,8 +566,9 @@ async fn change(
         .and_where(Expr::col(Messages::Id).eq(message_id))
         .and_where(Expr::col(Messages::RoomId).eq(room_id))
         .to_owned();
-    let Some((author_id, deleted, body)) =
-        db.fetch_optional::<(i64, i64, String), _>(tx, &select).await?
+    let Some((author_id, deleted, body)) = db
+        .fetch_optional::<(i64, i64, String), _>(tx, &select)
+        .await?
     else {
         return Ok(Err(Error::MessageNotFound));
     };
@@ -740,7 +754,7 @@ async fn insert_posts(
                     id: target.id,
                     seq: target.seq,
                     author: target.author.clone(),
-                    excerpt: messages::excerpt(&target.body),
+                    excerpt: crate::model::excerpt(&target.body),
                 }),
             reactions: Vec::new(),
         });

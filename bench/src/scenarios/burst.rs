@@ -20,10 +20,10 @@ use anyhow::Context;
 use futures::{SinkExt, StreamExt, stream};
 use serde::Serialize;
 use tokio::sync::oneshot;
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 
 use crate::api::Api;
-use crate::check::{SeqTracker, Tally};
+use crate::check::{self, Tally};
 use crate::socket::{self, Frame};
 use crate::stats::{Latency, Percentiles};
 use crate::target::Target;
@@ -88,7 +88,7 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
         .context("connecting senders")?;
 
     let (final_tx, final_rx) = oneshot::channel();
-    let watcher = tokio::spawn(watch(watcher, start_seq, final_rx));
+    let watcher = tokio::spawn(check::watch_room(watcher, start_seq, final_rx));
 
     let started = Instant::now();
     let until = started + Duration::from_secs_f64(params.seconds);
@@ -127,12 +127,7 @@ pub async fn run(target: &Target, api: &Api, params: &Params) -> anyhow::Result<
     let final_seq = start_seq + acked as i64;
     let _ = final_tx.send(final_seq);
     let check = watcher.await?;
-    if !check.is_clean() {
-        problems.push(format!(
-            "watcher: {} lost, {} duplicated, {} out of order",
-            check.lost, check.duplicates, check.reordered
-        ));
-    }
+    problems.extend(check.problem("watcher"));
     if refused > 0 {
         problems.push(format!("{refused} sends refused"));
     }
@@ -188,7 +183,7 @@ impl Sender {
             let answered = loop {
                 match socket::next_text(&mut read).await {
                     Ok(Some(text)) => match Frame::scan(&text) {
-                        Frame::Ack { seq, stamp } => {
+                        Frame::Ack { seq, stamp, .. } => {
                             result.latency.record(socket::since(stamp));
                             result.seqs.push(seq);
                             break true;
@@ -233,31 +228,4 @@ impl Sender {
         }
         result
     }
-}
-
-/// Reads the room's deliveries for the whole run; once told the final seq,
-/// until it has everything up to it or ten more seconds pass.
-async fn watch(mut read: socket::Ws, start_seq: i64, final_seq: oneshot::Receiver<i64>) -> Tally {
-    let mut tracker = SeqTracker::after(start_seq);
-    let mut final_seq = std::pin::pin!(final_seq);
-    let mut known: Option<i64> = None;
-    let mut give_up = Instant::now() + Duration::from_secs(24 * 3600);
-    while !known.is_some_and(|f| tracker.has_all(f)) {
-        tokio::select! {
-            text = socket::next_text(&mut read) => match text {
-                Ok(Some(text)) => {
-                    if let Frame::Message { seq, .. } = Frame::scan(&text) {
-                        tracker.see(seq);
-                    }
-                }
-                _ => break,
-            },
-            last = &mut final_seq, if known.is_none() => {
-                known = Some(last.unwrap_or(start_seq));
-                give_up = Instant::now() + Duration::from_secs(10);
-            }
-            () = sleep_until(give_up) => break,
-        }
-    }
-    tracker.tally(known.unwrap_or(start_seq))
 }

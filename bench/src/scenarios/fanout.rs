@@ -324,7 +324,7 @@ async fn member(
                         shared.send_errors.fetch_add(1, Ordering::Relaxed);
                         seen.error.get_or_insert_with(|| format!("acked with an old seq: {text}"));
                     }
-                    Frame::Ack { seq, stamp } => {
+                    Frame::Ack { seq, stamp, .. } => {
                         seen.ack_latency.record(socket::since(stamp));
                         shared.acked.fetch_add(1, Ordering::Relaxed);
                         shared.final_seq[room].fetch_max(seq, Ordering::Relaxed);
@@ -333,7 +333,7 @@ async fn member(
                         shared.send_errors.fetch_add(1, Ordering::Relaxed);
                         seen.error.get_or_insert_with(|| text.to_string());
                     }
-                    Frame::Subscribed { .. } | Frame::Other => {}
+                    Frame::Subscribed { .. } | Frame::Event { .. } | Frame::Other => {}
                 },
                 Ok(None) => { seen.closed = true; break; }
                 Err(e) => { seen.closed = true; seen.error = Some(e.to_string()); break; }

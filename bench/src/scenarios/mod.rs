@@ -7,3 +7,4 @@ pub mod connections;
 pub mod fanout;
 pub mod first_load;
 pub mod history;
+pub mod mixed;

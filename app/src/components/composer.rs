@@ -1,0 +1,163 @@
+//! Where the reader writes: a new message, a reply, or an edit of one of
+//! their own. Enter sends, Shift+Enter adds a line, Up in an empty box
+//! edits the last message they sent, Escape leaves a reply or an edit.
+
+use leptos::prelude::*;
+
+use crate::model::Message;
+
+/// Same limit as the server's, checked here to answer before sending.
+const MAX_BODY_CHARS: usize = 4000;
+const TOO_LONG: &str = "Message must be at most 4000 characters.";
+
+/// What the composer is writing besides a plain new message.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    New,
+    Reply(Message),
+    Edit(Message),
+}
+
+#[component]
+pub fn Composer(
+    mode: RwSignal<Mode>,
+    /// A new message (a reply when the mode says so).
+    send: Callback<String>,
+    /// `(message, new body)`.
+    save_edit: Callback<(Message, String)>,
+    /// Up in an empty composer: start editing the reader's last message.
+    edit_last: Callback<()>,
+) -> impl IntoView {
+    let draft = RwSignal::new(String::new());
+    // What was being written when an edit began, given back when it ends.
+    let set_aside = StoredValue::new(String::new());
+    let error = RwSignal::new(None::<&'static str>);
+    let textarea = NodeRef::<leptos::html::Textarea>::new();
+    // Entering a mode puts the cursor here, with the text to edit; leaving
+    // an edit gives back the draft it set aside.
+    Effect::new(move |previous: Option<Mode>| {
+        let current = mode.get();
+        if previous.as_ref() != Some(&current) {
+            let was_editing = matches!(previous, Some(Mode::Edit(_)));
+            match &current {
+                Mode::Edit(message) => {
+                    if !was_editing {
+                        set_aside.set_value(draft.get_untracked());
+                    }
+                    draft.set(message.body.clone());
+                }
+                _ if was_editing => draft.set(set_aside.get_value()),
+                _ => {}
+            }
+            if current != Mode::New
+                && let Some(el) = textarea.get_untracked()
+            {
+                let _ = el.focus();
+            }
+        }
+        current
+    });
+    let cancel = move || {
+        mode.set(Mode::New);
+        error.set(None);
+    };
+    let submit = move || {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() {
+            return;
+        }
+        if body.chars().count() > MAX_BODY_CHARS {
+            error.set(Some(TOO_LONG));
+            return;
+        }
+        error.set(None);
+        match mode.get_untracked() {
+            Mode::Edit(message) => save_edit.run((message, body)),
+            Mode::New | Mode::Reply(_) => {
+                draft.set(String::new());
+                send.run(body);
+            }
+        }
+        mode.set(Mode::New);
+    };
+    let too_long = move || draft.with(|d| d.chars().count() > MAX_BODY_CHARS);
+    let banner = move || match mode.get() {
+        Mode::New => None,
+        Mode::Reply(message) => Some((
+            format!("Replying to {}", message.author.username),
+            crate::model::excerpt(&message.body),
+            "Cancel reply",
+        )),
+        Mode::Edit(_) => Some((
+            "Editing your message".to_owned(),
+            "Enter saves, Escape cancels.".to_owned(),
+            "Cancel editing",
+        )),
+    };
+    view! {
+        <form
+            class="flex flex-col gap-1 border-t border-slate-200 bg-slate-50 p-3"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                submit();
+            }
+        >
+            {move || banner().map(|(title, detail, cancel_label)| view! {
+                <div class="flex items-start gap-2 rounded-lg border-l-4 border-indigo-500 bg-white px-3 py-1.5 text-sm" role="status">
+                    <div class="min-w-0 flex-1">
+                        <p class="font-semibold text-indigo-800">{title}</p>
+                        <p class="truncate text-xs text-slate-600">{detail}</p>
+                    </div>
+                    <button type="button" class="rounded-md px-2 text-lg leading-none text-slate-600 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                        aria-label=cancel_label on:click=move |_| cancel()>"×"</button>
+                </div>
+            })}
+            <div class="flex items-end gap-2">
+                <label for="composer" class="sr-only">"Message"</label>
+                <textarea
+                    id="composer"
+                    name="body"
+                    rows="2"
+                    node_ref=textarea
+                    placeholder="Write a message…"
+                    title="Enter sends, Shift+Enter adds a line, Up edits your last message"
+                    class="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-white px-3 py-2 placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                    aria-invalid=move || too_long().to_string()
+                    aria-describedby="composer-error"
+                    prop:value=draft
+                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:keydown=move |ev| {
+                        match ev.key().as_str() {
+                            "Enter" if !ev.shift_key() && !ev.is_composing() => {
+                                ev.prevent_default();
+                                submit();
+                            }
+                            "Escape" if mode.get_untracked() != Mode::New => {
+                                ev.prevent_default();
+                                cancel();
+                            }
+                            "ArrowUp"
+                                if mode.get_untracked() == Mode::New
+                                    && draft.with_untracked(|d| d.is_empty()) =>
+                            {
+                                ev.prevent_default();
+                                edit_last.run(());
+                            }
+                            _ => {}
+                        }
+                    }
+                ></textarea>
+                <button
+                    type="submit"
+                    class="rounded-xl bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"
+                    disabled=too_long
+                >
+                    {move || if matches!(mode.get(), Mode::Edit(_)) { "Save" } else { "Send" }}
+                </button>
+            </div>
+            <p id="composer-error" class="min-h-4 text-xs text-red-700" role="alert">
+                {move || error.get().or_else(|| too_long().then_some(TOO_LONG))}
+            </p>
+        </form>
+    }
+}

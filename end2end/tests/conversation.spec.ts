@@ -1,0 +1,121 @@
+import { expect, test, type Locator, type Page } from "@playwright/test";
+import { twoUsersInOneRoom } from "./helpers";
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByLabel("Message").fill(text);
+  await page.getByLabel("Message").press("Enter");
+}
+
+function message(page: Page, text: string): Locator {
+  return page.getByRole("article").filter({ hasText: text });
+}
+
+/** Opens a message's actions (as hovering does) and picks one. */
+async function act(page: Page, text: string, action: string): Promise<void> {
+  const item = message(page, text);
+  await item.hover();
+  await item.getByRole("toolbar", { name: "Actions" }).getByRole("button", { name: action, exact: true }).click();
+}
+
+async function reactWith(page: Page, text: string, emoji: string): Promise<void> {
+  await act(page, text, "React");
+  await message(page, text).getByRole("button", { name: `React with ${emoji}` }).click();
+}
+
+function chip(page: Page, text: string, emoji: string): Locator {
+  return message(page, text).getByRole("button", { name: new RegExp(`^${emoji} \\d`) });
+}
+
+test("edits, reactions, deletions and replies reach the other browser live", async ({ browser }) => {
+  const { pageA, pageB } = await twoUsersInOneRoom(browser);
+  await say(pageA, "helo wrold");
+  await expect(message(pageB, "helo wrold")).toHaveCount(1);
+
+  // A fixes the typo; B sees the new text, marked edited.
+  await act(pageA, "helo wrold", "Edit");
+  await expect(pageA.getByText("Editing your message")).toBeVisible();
+  await expect(pageA.getByLabel("Message")).toHaveValue("helo wrold");
+  await pageA.getByLabel("Message").fill("hello world");
+  await pageA.getByLabel("Message").press("Enter");
+  await expect(message(pageB, "hello world")).toContainText("(edited)");
+  await expect(message(pageB, "helo wrold")).toHaveCount(0);
+
+  // B reacts; A sees the chip, not pressed for A; A adds theirs.
+  await reactWith(pageB, "hello world", "🎉");
+  await expect(chip(pageA, "hello world", "🎉")).toHaveText("🎉 1");
+  await expect(chip(pageA, "hello world", "🎉")).toHaveAttribute("aria-pressed", "false");
+  await expect(chip(pageB, "hello world", "🎉")).toHaveAttribute("aria-pressed", "true");
+  await chip(pageA, "hello world", "🎉").click();
+  await expect(chip(pageB, "hello world", "🎉")).toHaveText("🎉 2");
+  await expect(chip(pageB, "hello world", "🎉")).toHaveAttribute("title", /Reacted by ben_\w+, you|Reacted by you, ann_\w+|Reacted by .+, .+/);
+
+  // B replies; A clicks the quote and lands on the original.
+  await act(pageB, "hello world", "Reply");
+  await expect(pageB.getByText(/^Replying to ann_/)).toBeVisible();
+  await say(pageB, "agreed");
+  const reply = message(pageA, "agreed");
+  await expect(reply.getByRole("button", { name: /^Replying to ann_\w+: hello world/ })).toBeVisible();
+  await reply.getByRole("button", { name: /^Replying to/ }).click();
+  await expect(message(pageA, "hello world").first()).toBeFocused();
+
+  // A deletes, after confirming; B sees the tombstone in its place.
+  await act(pageA, "hello world", "Delete");
+  await message(pageA, "hello world").first().getByRole("button", { name: "Delete", exact: true }).click();
+  const articles = pageB.getByRole("article");
+  await expect(articles.first()).toContainText("message deleted");
+  await expect(articles.first()).not.toContainText("hello world");
+  await expect(articles.nth(1)).toContainText("agreed");
+});
+
+test("changes made while a browser is offline are all there when it returns", async ({ browser }) => {
+  const { contextB, pageA, pageB } = await twoUsersInOneRoom(browser);
+  await say(pageA, "to be edited");
+  await say(pageA, "to be deleted");
+  await say(pageB, "to be reacted to");
+  await expect(message(pageB, "to be deleted")).toHaveCount(1);
+
+  await contextB.setOffline(true);
+  await expect(pageB.getByRole("status").filter({ hasText: "You are offline" })).toBeVisible();
+  await act(pageA, "to be edited", "Edit");
+  await pageA.getByLabel("Message").fill("edited while Ben was away");
+  await pageA.getByLabel("Message").press("Enter");
+  await expect(message(pageA, "edited while Ben was away")).toHaveCount(1);
+  await act(pageA, "to be deleted", "Delete");
+  await message(pageA, "to be deleted").getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(message(pageA, "to be deleted")).toHaveCount(0);
+  await reactWith(pageA, "to be reacted to", "👍");
+  await expect(chip(pageA, "to be reacted to", "👍")).toHaveText("👍 1");
+
+  await contextB.setOffline(false);
+  await expect(message(pageB, "edited while Ben was away")).toContainText("(edited)");
+  await expect(message(pageB, "to be deleted")).toHaveCount(0);
+  await expect(pageB.getByRole("article").nth(1)).toContainText("message deleted");
+  await expect(chip(pageB, "to be reacted to", "👍")).toHaveText("👍 1");
+  await expect(pageB.getByRole("article")).toHaveCount(3);
+});
+
+test("the keyboard alone edits the last message, reacts, and cancels", async ({ browser }) => {
+  const { pageA, pageB } = await twoUsersInOneRoom(browser);
+  await say(pageA, "first draft");
+  await expect(message(pageB, "first draft")).toHaveCount(1);
+
+  // Up in the empty composer edits the last message; Escape leaves it.
+  const composer = pageA.getByLabel("Message");
+  await composer.press("ArrowUp");
+  await expect(composer).toHaveValue("first draft");
+  await composer.press("Escape");
+  await expect(pageA.getByText("Editing your message")).toHaveCount(0);
+  await expect(composer).toHaveValue("");
+  await composer.press("ArrowUp");
+  await composer.fill("second draft");
+  await composer.press("Enter");
+  await expect(message(pageB, "second draft")).toContainText("(edited)");
+
+  // Tab into the message: its actions show; the picker searches by name.
+  await message(pageB, "second draft").getByRole("button", { name: "React" }).focus();
+  await expect(message(pageB, "second draft").getByRole("toolbar")).toBeVisible();
+  await pageB.keyboard.press("Enter");
+  await pageB.getByLabel("Search emoji").fill("rocket");
+  await pageB.keyboard.press("Enter");
+  await expect(chip(pageA, "second draft", "🚀")).toHaveText("🚀 1");
+});
