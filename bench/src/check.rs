@@ -105,6 +105,37 @@ impl SeqTracker {
     }
 }
 
+/// Reads a room's deliveries (posts and other events) for a whole run; once
+/// told the final seq, until it has everything up to it or ten more
+/// seconds pass.
+pub async fn watch_room(
+    mut read: socket::Ws,
+    start_seq: i64,
+    final_seq: oneshot::Receiver<i64>,
+) -> Tally {
+    let mut tracker = SeqTracker::after(start_seq);
+    let mut final_seq = std::pin::pin!(final_seq);
+    let mut known: Option<i64> = None;
+    let mut give_up = Instant::now() + Duration::from_secs(24 * 3600);
+    while !known.is_some_and(|f| tracker.has_all(f)) {
+        tokio::select! {
+            text = socket::next_text(&mut read) => match text {
+                Ok(Some(text)) => match Frame::scan(&text) {
+                    Frame::Message { seq, .. } | Frame::Event { seq, .. } => tracker.see(seq),
+                    _ => {}
+                },
+                _ => break,
+            },
+            last = &mut final_seq, if known.is_none() => {
+                known = Some(last.unwrap_or(start_seq));
+                give_up = Instant::now() + Duration::from_secs(10);
+            }
+            () = sleep_until(give_up) => break,
+        }
+    }
+    tracker.tally(known.unwrap_or(start_seq))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,35 +209,4 @@ mod tests {
             }
         );
     }
-}
-
-/// Reads a room's deliveries (posts and other events) for a whole run; once
-/// told the final seq, until it has everything up to it or ten more
-/// seconds pass.
-pub async fn watch_room(
-    mut read: socket::Ws,
-    start_seq: i64,
-    final_seq: oneshot::Receiver<i64>,
-) -> Tally {
-    let mut tracker = SeqTracker::after(start_seq);
-    let mut final_seq = std::pin::pin!(final_seq);
-    let mut known: Option<i64> = None;
-    let mut give_up = Instant::now() + Duration::from_secs(24 * 3600);
-    while !known.is_some_and(|f| tracker.has_all(f)) {
-        tokio::select! {
-            text = socket::next_text(&mut read) => match text {
-                Ok(Some(text)) => match Frame::scan(&text) {
-                    Frame::Message { seq, .. } | Frame::Event { seq, .. } => tracker.see(seq),
-                    _ => {}
-                },
-                _ => break,
-            },
-            last = &mut final_seq, if known.is_none() => {
-                known = Some(last.unwrap_or(start_seq));
-                give_up = Instant::now() + Duration::from_secs(10);
-            }
-            () = sleep_until(give_up) => break,
-        }
-    }
-    tracker.tally(known.unwrap_or(start_seq))
 }

@@ -10,9 +10,10 @@ function message(page: Page, text: string): Locator {
   return page.getByRole("article").filter({ hasText: text });
 }
 
-/** Opens a message's actions (as hovering does) and picks one. */
+/** Opens a message's actions (as hovering does) and picks one; the first
+ * message with the text, as a reply quoting it comes after it. */
 async function act(page: Page, text: string, action: string): Promise<void> {
-  const item = message(page, text);
+  const item = message(page, text).first();
   await item.hover();
   await item.getByRole("toolbar", { name: "Actions" }).getByRole("button", { name: action, exact: true }).click();
 }
@@ -27,7 +28,9 @@ function chip(page: Page, text: string, emoji: string): Locator {
 }
 
 test("edits, reactions, deletions and replies reach the other browser live", async ({ browser }) => {
-  const { pageA, pageB } = await twoUsersInOneRoom(browser);
+  const { pageA, pageB, room } = await twoUsersInOneRoom(browser);
+  // Ben's join reached Ann's open room.
+  await expect(pageA.getByRole("region", { name: room }).getByText("2 members")).toBeVisible();
   await say(pageA, "helo wrold");
   await expect(message(pageB, "helo wrold")).toHaveCount(1);
 

@@ -44,7 +44,26 @@ pub struct NewMessage {
     )]
     pub client_id: Option<String>,
     /// The id of a message in the same room that this one answers.
+    #[serde(default, deserialize_with = "integral")]
     pub reply_to: Option<i64>,
+}
+
+/// An id as JSON may write it: `7` or `7.0` (JSON has one number type, and
+/// some encoders write every number with a fraction); `7.5` is refused.
+fn integral<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    use serde::de::Error as _;
+    match Option::<serde_json::Number>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(n) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .map(Some)
+            .ok_or_else(|| D::Error::custom(format!("reply_to must be a message id, not {n}"))),
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -94,7 +113,7 @@ pub async fn list(
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
-        (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 404, body = ErrorBody, description = "room_not_found, or message_not_found: reply_to names no message of the room"),
         (status = 413, body = ErrorBody, description = "payload_too_large"),
         (status = 429, body = ErrorBody, description = "rate_limited: over the user's send allowance; nothing was stored, resend after Retry-After seconds",
             headers(("Retry-After" = u64, description = "Seconds until the next send is allowed"))),
@@ -223,4 +242,23 @@ async fn reaction(
     let message =
         messages::react(&state, &caller, path.room_id, path.message_id, emoji, added).await?;
     Ok(axum::Json(MessageResponse { message }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewMessage;
+
+    fn reply_to(json: &str) -> Result<Option<i64>, serde_json::Error> {
+        serde_json::from_str::<NewMessage>(json).map(|m| m.reply_to)
+    }
+
+    #[test]
+    fn reply_to_is_an_integer_however_json_writes_it() {
+        assert_eq!(reply_to(r#"{"body":"x"}"#).unwrap(), None);
+        assert_eq!(reply_to(r#"{"body":"x","reply_to":null}"#).unwrap(), None);
+        assert_eq!(reply_to(r#"{"body":"x","reply_to":7}"#).unwrap(), Some(7));
+        assert_eq!(reply_to(r#"{"body":"x","reply_to":7.0}"#).unwrap(), Some(7));
+        assert!(reply_to(r#"{"body":"x","reply_to":7.5}"#).is_err());
+        assert!(reply_to(r#"{"body":"x","reply_to":"7"}"#).is_err());
+    }
 }

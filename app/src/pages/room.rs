@@ -79,6 +79,8 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     let room = opened.room;
     let room_id = room.id;
     let resume_from = opened.page.messages.last().map_or(0, |m| m.seq);
+    let member_count = RwSignal::new(room.member_count);
+    let counted_at = room.last_seq;
     let names = RwSignal::new(HashMap::new());
     names.update(|names| opened.page.messages.iter().for_each(|m| learn(names, m)));
     let messages = RwSignal::new(
@@ -162,6 +164,15 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
         RoomEvent::Subscribed => notice.set(None),
         RoomEvent::Changed(event) => {
             names.update(|names| learn_from_change(names, &event.change));
+            // The count came with the room, as of its last seq; a replay of
+            // older joins must not count them twice.
+            if event.seq > counted_at {
+                match event.change {
+                    Change::MemberJoined { .. } => member_count.update(|n| *n += 1),
+                    Change::MemberLeft { .. } => member_count.update(|n| *n -= 1),
+                    _ => {}
+                }
+            }
             messages.update(|m| apply(m, event.change, event.seq));
         }
     };
@@ -346,7 +357,7 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                 <a href="/rooms" class="text-sm text-indigo-700 hover:underline md:hidden">"← Rooms"</a>
                 <h1 id="room-title" class="truncate text-lg font-semibold">{room.name.clone()}</h1>
                 <span class="ml-auto text-xs text-slate-600">
-                    {match room.member_count { 1 => "1 member".to_owned(), n => format!("{n} members") }}
+                    {move || match member_count.get() { 1 => "1 member".to_owned(), n => format!("{n} members") }}
                 </span>
             </div>
             <ConnectionBanner />

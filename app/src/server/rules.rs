@@ -3,6 +3,7 @@
 //! else decides it.
 
 use super::error::{Error, Result};
+use super::text::validate_emoji;
 
 /// Distinct emoji one message may carry.
 pub const MAX_REACTIONS: usize = 20;
@@ -38,9 +39,10 @@ pub fn may_delete(target: Target, user_id: i64) -> Result<()> {
     }
 }
 
-/// Any member reacts to a message that exists, with at most
-/// [`MAX_REACTIONS`] different emoji on it.
+/// Any member reacts to a message that exists, with one emoji, and at most
+/// [`MAX_REACTIONS`] different ones on it.
 pub fn may_react(target: Target, emoji_in_use: &[String], emoji: &str) -> Result<()> {
+    validate_emoji(emoji)?;
     if target.deleted {
         return Err(Error::MessageDeleted);
     }

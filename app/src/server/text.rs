@@ -33,9 +33,52 @@ pub fn reject_control_chars(field: &'static str, text: &str, lines: Lines) -> Re
     }
 }
 
+/// Bytes of one reaction: the longest emoji sequences (families, flags
+/// of regions) are under 40.
+pub const MAX_EMOJI_BYTES: usize = 64;
+
+/// A reaction is one emoji: a single grapheme cluster that is pictographic
+/// (or a keycap or flag), so chips stay one symbol wide and cannot carry
+/// text.
+pub fn validate_emoji(emoji: &str) -> Result<()> {
+    use unicode_segmentation::UnicodeSegmentation;
+
+    let refuse = || Err(Error::validation("emoji", "A reaction must be one emoji."));
+    if emoji.is_empty() || emoji.len() > MAX_EMOJI_BYTES || emoji.graphemes(true).count() != 1 {
+        return refuse();
+    }
+    let pictographic = |c: char| {
+        matches!(u32::from(c),
+            0x1F000..=0x1FAFF // emoticons, symbols, pictographs, flags
+            | 0x2600..=0x27BF // miscellaneous symbols, dingbats
+            | 0x2300..=0x23FF // technical (⌛, ⏰)
+            | 0x2B00..=0x2BFF // arrows and stars (⭐)
+            | 0x2190..=0x21FF // arrows
+            | 0x3030 | 0x303D | 0x3297 | 0x3299 | 0x00A9 | 0x00AE | 0x203C | 0x2049
+            | 0x2122 | 0x2139 | 0x24C2 | 0x25AA..=0x25FE)
+    };
+    let keycap = emoji.ends_with('\u{20E3}');
+    if emoji.chars().any(pictographic) || keycap {
+        Ok(())
+    } else {
+        refuse()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reaction_is_one_emoji() {
+        for emoji in ["👍", "❤️", "🎉", "👍🏽", "👨‍👩‍👧", "🇫🇷", "1️⃣", "⭐", "✅"]
+        {
+            assert!(validate_emoji(emoji).is_ok(), "{emoji}");
+        }
+        for text in ["", "a", "ok", "👍👍", "👍 ", "1", "<", "é", "\u{200D}"] {
+            assert!(validate_emoji(text).is_err(), "{text:?}");
+        }
+    }
 
     #[test]
     fn any_script_emoji_and_marks_are_text() {

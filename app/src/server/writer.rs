@@ -48,6 +48,7 @@ use super::messages::{self, find_by_client_id};
 use super::rooms::insert_membership;
 use super::rules::{self, Target};
 use super::schema::{Memberships, Messages, Reactions, Rooms};
+use super::text::validate_emoji;
 use crate::model::{Author, Message, ReplyTo};
 use crate::protocol::Entry;
 
@@ -383,10 +384,8 @@ async fn settle(
                 if let Some(id) = draft.reply_to
                     && replied.get(&id).is_none_or(|m| m.room_id != room_id)
                 {
-                    answers[i] = Some(Err(Error::validation(
-                        "reply_to",
-                        "reply_to must be a message in this room.",
-                    )));
+                    // Not there to answer: as for any change to it.
+                    answers[i] = Some(Err(Error::MessageNotFound));
                     continue;
                 }
                 seq += 1;
@@ -629,6 +628,9 @@ async fn change(
                 .and_where(Expr::col(Reactions::MessageId).eq(message_id))
                 .to_owned();
             let existing: Vec<(String, i64, i64)> = db.fetch_all(tx, &select).await?;
+            if let Err(refused) = validate_emoji(emoji) {
+                return Ok(Err(refused));
+            }
             let mine = existing.iter().any(|(e, u, _)| e == emoji && *u == user.id);
             // A chip keeps its place while anyone is on it.
             let emoji_seq = existing
