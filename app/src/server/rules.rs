@@ -95,16 +95,22 @@ mod tests {
 
     #[test]
     fn a_twenty_first_emoji_is_refused_but_a_used_one_is_not() {
-        let used: Vec<String> = (0..20).map(|i| format!("e{i}")).collect();
-        assert!(may_react(by_ann(false), &used[..19], "new").is_ok());
+        let used: Vec<String> = (0..20)
+            .map(|i| char::from_u32(0x1F600 + i).unwrap().to_string())
+            .collect();
+        assert!(may_react(by_ann(false), &used[..19], "🎉").is_ok());
         assert!(matches!(
-            may_react(by_ann(false), &used, "new"),
+            may_react(by_ann(false), &used, "🎉"),
             Err(Error::TooManyReactions { .. })
         ));
-        assert!(may_react(by_ann(false), &used, "e3").is_ok());
+        assert!(may_react(by_ann(false), &used, &used[3]).is_ok());
         assert!(matches!(
-            may_react(by_ann(true), &[], "x"),
+            may_react(by_ann(true), &[], "👍"),
             Err(Error::MessageDeleted)
+        ));
+        assert!(matches!(
+            may_react(by_ann(false), &[], "ok"),
+            Err(Error::Validation { field: "emoji", .. })
         ));
     }
 }
