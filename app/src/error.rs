@@ -27,6 +27,8 @@ pub enum ErrorCode {
     MessageDeleted,
     Forbidden,
     TooManyReactions,
+    NotAnEmoji,
+    ClientIdReused,
     RateLimited,
     TooManySockets,
     TooManySubscriptions,
@@ -47,7 +49,7 @@ pub enum ErrorCode {
     Unknown,
 }
 
-const CODES: [(ErrorCode, &str); 27] = [
+const CODES: [(ErrorCode, &str); 29] = [
     (ErrorCode::ValidationError, "validation_error"),
     (ErrorCode::UsernameTaken, "username_taken"),
     (ErrorCode::InvalidCredentials, "invalid_credentials"),
@@ -60,6 +62,8 @@ const CODES: [(ErrorCode, &str); 27] = [
     (ErrorCode::MessageDeleted, "message_deleted"),
     (ErrorCode::Forbidden, "forbidden"),
     (ErrorCode::TooManyReactions, "too_many_reactions"),
+    (ErrorCode::NotAnEmoji, "not_an_emoji"),
+    (ErrorCode::ClientIdReused, "client_id_reused"),
     (ErrorCode::RateLimited, "rate_limited"),
     (ErrorCode::TooManySockets, "too_many_sockets"),
     (ErrorCode::TooManySubscriptions, "too_many_subscriptions"),

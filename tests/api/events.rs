@@ -354,8 +354,7 @@ async fn reactions_count_people_in_order_and_repeat_harmlessly() {
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
     for not_one in ["ok", "👍👍", "a", "%20"] {
         let (status, body) = react(&app, &bob, id, message, not_one, true).await;
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
-        assert_eq!(body["error"]["field"], "emoji");
+        assert_error(status, &body, StatusCode::NOT_FOUND, "not_an_emoji");
     }
     let (status, body) = react(&app, &bob, id, 999_999, "👍", true).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
@@ -488,7 +487,7 @@ async fn socket_frames_change_messages_and_are_acked_or_refused_by_client_id() {
         ),
         (
             json!({"type": "react", "room_id": id, "message_id": anns, "emoji": "no", "client_id": "x3"}),
-            "validation_error",
+            "not_an_emoji",
         ),
         (
             json!({"type": "react", "room_id": id, "message_id": mine, "emoji": "👍", "client_id": "x4"}),
@@ -725,4 +724,41 @@ async fn a_catch_up_over_a_newer_message_keeps_the_servers_chip_order() {
 
     catch_up(&app, &ann, id, &mut view).await;
     assert_eq!(view.history(), history);
+}
+
+/// A retried send is answered with the original; the same key sent to
+/// another room is neither a retry nor a new message.
+#[tokio::test]
+async fn a_client_id_used_in_another_room_is_refused() {
+    let Room { app, ann, id, .. } = room().await;
+    let other = app.create_room(&ann, "other").await;
+    let path = |room: i64| format!("/api/rooms/{room}/messages");
+    let (status, first) = app
+        .post(
+            &path(id),
+            &ann.token,
+            json!({"body": "hi", "client_id": "k1"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, again) = app
+        .post(
+            &path(id),
+            &ann.token,
+            json!({"body": "hi", "client_id": "k1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, &again["message"]),
+        (StatusCode::OK, &first["message"])
+    );
+    let (status, body) = app
+        .post(
+            &path(other),
+            &ann.token,
+            json!({"body": "hi", "client_id": "k1"}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::CONFLICT, "client_id_reused");
+    assert!(app.history(&ann, other).await.is_empty());
 }

@@ -43,6 +43,14 @@ pub enum Error {
     Forbidden(&'static str),
     #[error("A message can have at most {limit} different reactions.")]
     TooManyReactions { limit: usize },
+    /// A reaction path whose `{emoji}` is not one emoji: no such reaction
+    /// can exist, as no message has a non-numeric id.
+    #[error("A reaction must be one emoji.")]
+    NotAnEmoji,
+    /// A `client_id` already used by this author for a message in another
+    /// room: not a retry, and not a new message either.
+    #[error("This client_id was already used for a message in another room.")]
+    ClientIdReused,
     #[error("Too many requests. Try again in {}.", wait_text(*retry_after))]
     RateLimited { retry_after: Duration },
     /// A send over the allowance from a client that ignored the refusals
@@ -93,6 +101,8 @@ impl Error {
             Error::MessageDeleted => ErrorCode::MessageDeleted,
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::TooManyReactions { .. } => ErrorCode::TooManyReactions,
+            Error::NotAnEmoji => ErrorCode::NotAnEmoji,
+            Error::ClientIdReused => ErrorCode::ClientIdReused,
             Error::RateLimited { .. } | Error::KeptSending { .. } => ErrorCode::RateLimited,
             Error::TooManySockets => ErrorCode::TooManySockets,
             Error::TooManySubscriptions => ErrorCode::TooManySubscriptions,
@@ -110,8 +120,12 @@ impl Error {
             Error::UsernameTaken | Error::RoomNameTaken => StatusCode::CONFLICT,
             Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::NotAMember | Error::CrossSite | Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::RoomNotFound | Error::NotFound | Error::MessageNotFound => StatusCode::NOT_FOUND,
-            Error::MessageDeleted | Error::TooManyReactions { .. } => StatusCode::CONFLICT,
+            Error::RoomNotFound | Error::NotFound | Error::MessageNotFound | Error::NotAnEmoji => {
+                StatusCode::NOT_FOUND
+            }
+            Error::MessageDeleted | Error::TooManyReactions { .. } | Error::ClientIdReused => {
+                StatusCode::CONFLICT
+            }
             Error::RateLimited { .. }
             | Error::KeptSending { .. }
             | Error::TooManySockets

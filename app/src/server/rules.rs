@@ -110,7 +110,7 @@ mod tests {
         ));
         assert!(matches!(
             may_react(by_ann(false), &[], "ok"),
-            Err(Error::Validation { field: "emoji", .. })
+            Err(Error::NotAnEmoji)
         ));
     }
 }

@@ -43,7 +43,7 @@ pub const MAX_EMOJI_BYTES: usize = 64;
 pub fn validate_emoji(emoji: &str) -> Result<()> {
     use unicode_segmentation::UnicodeSegmentation;
 
-    let refuse = || Err(Error::validation("emoji", "A reaction must be one emoji."));
+    let refuse = || Err(Error::NotAnEmoji);
     if emoji.is_empty() || emoji.len() > MAX_EMOJI_BYTES || emoji.graphemes(true).count() != 1 {
         return refuse();
     }

@@ -287,10 +287,7 @@ async fn settle_one(db: &Db, publisher: &Publisher, request: &Request) -> Result
                     logged: false,
                 }),
                 // The same key for a message to another room is not a retry.
-                Some(_) => Err(Error::validation(
-                    "client_id",
-                    "This client_id was already used for a message in another room.",
-                )),
+                Some(_) => Err(Error::ClientIdReused),
                 None => Err(Error::Database(e)),
             }
         }
