@@ -53,8 +53,9 @@ async fn main() -> std::process::ExitCode {
     };
     // The bound address, not the configured one: port 0 picks a free port.
     let addr = listener.local_addr().unwrap_or(addr);
+    let stop = shutdown_signal();
     tracing::info!("listening on http://{addr}");
-    match serve(listener, router, state, shutdown_signal()).await {
+    match serve(listener, router, state, stop).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");
