@@ -9,7 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use app::server::Settings;
-use app::server::db::DatabaseUrl;
+use app::server::storage::db::DatabaseUrl;
 use axum::http::HeaderName;
 use leptos::config::LeptosOptions;
 
@@ -48,14 +48,14 @@ impl Config {
             session_ttl: days(env.positive("SESSION_TTL_DAYS", 30)?),
             allowed_origins: env.origins("ALLOWED_ORIGINS")?,
             client_ip_header: env.header_name("CLIENT_IP_HEADER")?,
-            login: app::server::login_limiter::LoginLimits {
+            login: app::server::services::login_limiter::LoginLimits {
                 per_account: env.positive("LOGIN_MAX_FAILURES", login.per_account)?,
                 per_address: env.positive("LOGIN_MAX_FAILURES_PER_ADDRESS", login.per_address)?,
                 window: secs(env.positive("LOGIN_WINDOW_SECS", login.window.as_secs())?),
                 registrations_per_address: env
                     .positive("REGISTER_MAX_PER_ADDRESS", login.registrations_per_address)?,
             },
-            sends: app::server::send_rate::SendLimits {
+            sends: app::server::services::send_rate::SendLimits {
                 burst: env.positive("SEND_BURST", sends.burst)?,
                 window: secs(env.positive("SEND_WINDOW_SECS", sends.window.as_secs())?),
             },

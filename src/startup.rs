@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::server::db::{Backend, Db};
-use app::server::fanout;
+use app::server::live::fanout;
+use app::server::storage::db::{Backend, Db};
 use app::server::{AppState, Settings};
 use app::{App, shell};
 use axum::Router;
@@ -38,11 +38,14 @@ pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::E
     let state = AppState::new(db, config.settings.clone());
     if state.db.backend() == Backend::Postgres {
         let stop = state.background.stopping();
-        state.background.spawn(fanout::listen(
-            state.clone(),
-            config.database_url.clone(),
-            stop,
-        ));
+        let node = fanout::Node {
+            db: state.db.clone(),
+            hub: state.hub.clone(),
+            sessions: state.sessions.clone(),
+        };
+        state
+            .background
+            .spawn(fanout::listen(node, config.database_url.clone(), stop));
     }
     Ok((router(state.clone(), config.leptos.clone()), state))
 }
@@ -104,7 +107,7 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         // (clickjacking), no full URLs leaked to other origins.
         .layer(header_layer(
             header::CONTENT_SECURITY_POLICY,
-            app::server::csp::NOT_A_PAGE,
+            app::server::web::csp::NOT_A_PAGE,
         ))
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))

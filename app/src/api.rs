@@ -1,6 +1,6 @@
 //! Server functions: the typed calls the Leptos pages make. Each one is an
 //! adapter that finds the caller and calls one service function; the rules
-//! live in `server::*`. Login and registration go through the REST API
+//! live in `server::services`. Login and registration go through the REST API
 //! instead, because the React island calls them.
 
 use leptos::prelude::*;
@@ -10,7 +10,9 @@ use crate::error::AppError;
 use crate::model::{MessagePage, Room, User};
 
 #[cfg(feature = "ssr")]
-use crate::server::{context, messages, rooms};
+use crate::server::services::{messages, rooms};
+#[cfg(feature = "ssr")]
+use crate::server::web::context;
 
 /// A room as the room page opens it: joined, with its newest page of history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +73,8 @@ pub async fn older_messages(room_id: i64, before_seq: i64) -> Result<MessagePage
 /// device) and removes the cookie.
 #[server(prefix = "/api/fn", endpoint = "logout")]
 pub async fn logout(#[server(default)] everywhere: bool) -> Result<(), AppError> {
-    use crate::server::auth;
+    use crate::server::services::auth;
+    use crate::server::web::credentials;
     use leptos_axum::ResponseOptions;
 
     let (state, auth_user) = context::caller().await?;
@@ -81,7 +84,7 @@ pub async fn logout(#[server(default)] everywhere: bool) -> Result<(), AppError>
         auth::logout(&state, &auth_user).await?;
     }
     if let Some(response) = use_context::<ResponseOptions>() {
-        let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
+        let cookie = credentials::clear_session_cookie(state.settings.cookie_secure);
         if let Ok(value) = http::HeaderValue::from_str(&cookie) {
             response.insert_header(http::header::SET_COOKIE, value);
         }

@@ -14,7 +14,7 @@ use crate::socket::ChatSocket;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::csp::set_for_page(&options);
+    crate::server::web::csp::set_for_page(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full">

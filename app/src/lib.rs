@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod error;
+pub mod limits;
 pub mod model;
 pub mod protocol;
 

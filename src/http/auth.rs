@@ -3,7 +3,8 @@
 
 use app::error::ErrorBody;
 use app::model::{AuthResponse, Credentials, User};
-use app::server::auth;
+use app::server::services::auth;
+use app::server::web::credentials;
 use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;
@@ -29,7 +30,7 @@ pub struct MeResponse {
 }
 
 fn with_cookie(state: &AppState, status: StatusCode, body: AuthResponse) -> Response {
-    let cookie = auth::session_cookie(&body.token, state.settings.cookie_secure);
+    let cookie = credentials::session_cookie(&body.token, state.settings.cookie_secure);
     (status, [(SET_COOKIE, cookie)], axum::Json(body)).into_response()
 }
 
@@ -80,7 +81,7 @@ pub async fn login(
     security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, Caller(caller): Caller) -> Result<Response> {
     auth::logout(&state, &caller).await?;
-    let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
+    let cookie = credentials::clear_session_cookie(state.settings.cookie_secure);
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
 }
 
@@ -97,7 +98,7 @@ pub async fn logout_everywhere(
     Caller(caller): Caller,
 ) -> Result<Response> {
     auth::logout_everywhere(&state, &caller).await?;
-    let cookie = auth::clear_session_cookie(state.settings.cookie_secure);
+    let cookie = credentials::clear_session_cookie(state.settings.cookie_secure);
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie)]).into_response())
 }
 

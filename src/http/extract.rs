@@ -2,7 +2,8 @@
 //! authenticated caller. Without these, a malformed body or a bad path would
 //! answer in plain text instead of `{"error":{…}}`.
 
-use app::server::auth::{self, AuthUser};
+use app::server::services::auth::AuthUser;
+use app::server::web::credentials;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use app::server::{AppState, Error, Settings};
@@ -119,7 +120,7 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        auth::authenticate_headers(state, &parts.headers)
+        credentials::authenticate_headers(state, &parts.headers)
             .await
             .map(Caller)
     }

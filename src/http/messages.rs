@@ -3,7 +3,7 @@
 
 use app::error::ErrorBody;
 use app::model::{Message, MessagePage, PageQuery};
-use app::server::messages;
+use app::server::services::messages;
 use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;
@@ -233,7 +233,7 @@ pub async fn unreact(
 
 async fn reaction(
     state: AppState,
-    caller: app::server::auth::AuthUser,
+    caller: app::server::services::auth::AuthUser,
     path: MessagePath,
     added: bool,
 ) -> Result<axum::Json<MessageResponse>> {

@@ -14,7 +14,7 @@
 //! origins exactly (scheme, host and port), which is what a deployment
 //! behind a proxy that rewrites `Host` needs.
 
-use app::server::auth;
+use app::server::web::credentials;
 use app::server::{AppState, Error};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, Uri, header};
@@ -72,7 +72,7 @@ pub async fn refuse_cross_site(
 /// The request would be authenticated by the session cookie: it carries
 /// one and no bearer token (which would win).
 fn uses_cookie(headers: &HeaderMap) -> bool {
-    auth::bearer_token(headers).is_none() && auth::cookie_token(headers).is_some()
+    credentials::bearer_token(headers).is_none() && credentials::cookie_token(headers).is_some()
 }
 
 #[cfg(test)]

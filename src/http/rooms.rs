@@ -2,7 +2,7 @@
 
 use app::error::ErrorBody;
 use app::model::Room;
-use app::server::rooms;
+use app::server::services::rooms;
 use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;

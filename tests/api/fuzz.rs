@@ -12,8 +12,8 @@ use std::path::Path;
 
 use app::protocol::{ClientFrame, ServerFrame};
 use app::server::Settings;
-use app::server::messages::{validate_body, validate_client_id};
-use app::server::rooms::validate_room_name;
+use app::server::services::messages::{validate_body, validate_client_id};
+use app::server::services::rooms::validate_room_name;
 use chat::ws::parse;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;

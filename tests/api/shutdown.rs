@@ -6,7 +6,7 @@
 
 use std::collections::BTreeSet;
 
-use app::server::messages;
+use app::server::services::messages;
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::watch;

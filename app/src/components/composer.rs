@@ -4,11 +4,9 @@
 
 use leptos::prelude::*;
 
+// The server's own limit, checked here too to answer before sending.
+use crate::limits::{BODY_TOO_LONG, MAX_BODY_CHARS};
 use crate::model::Message;
-
-/// Same limit as the server's, checked here to answer before sending.
-const MAX_BODY_CHARS: usize = 4000;
-const TOO_LONG: &str = "Message must be at most 4000 characters.";
 
 /// What the composer is writing besides a plain new message.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +65,7 @@ pub fn Composer(
             return;
         }
         if body.chars().count() > MAX_BODY_CHARS {
-            error.set(Some(TOO_LONG));
+            error.set(Some(BODY_TOO_LONG));
             return;
         }
         error.set(None);
@@ -156,7 +154,7 @@ pub fn Composer(
                 </button>
             </div>
             <p id="composer-error" class="min-h-4 text-xs text-red-700" role="alert">
-                {move || error.get().or_else(|| too_long().then_some(TOO_LONG))}
+                {move || error.get().or_else(|| too_long().then_some(BODY_TOO_LONG))}
             </p>
         </form>
     }

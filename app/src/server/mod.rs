@@ -1,31 +1,34 @@
-//! Server-only code: storage, the service layer and live fan-out.
+//! Server-only code, in layers that depend one way:
 //!
-//! Each service module (`auth`, `rooms`, `messages`) owns its rules and its
-//! queries. The REST handlers (`src/http`), the WebSocket handler (`src/ws.rs`)
-//! and the server functions (`crate::api`) are thin adapters over them, so a
-//! rule is written once whichever way a client comes in.
+//! ```text
+//! storage   the queries (sqlx + sea-query), one module per table family
+//!    ↑
+//! live      the event-log writer, the hub, cross-node fan-out: typed
+//!    ↑      events in seq order; no HTTP, no rules of its own
+//! services  the rules: who may do what, input validation, limits
+//!    ↑
+//! adapters  REST (src/http), WebSocket (src/ws), server functions
+//!           (crate::api), with what they share in [`web`]: parse, call
+//!           one service function, shape the answer
+//! ```
+//!
+//! Beside the layers, used by all of them and using none: [`error`] (one
+//! error type, turned into a response in one place), [`text`] (input
+//! checks), [`format`] (Markdown to safe HTML), [`background`] (the node's
+//! tasks and their stop signal). [`state`] builds the layers into one
+//! [`AppState`]; the writer is handed the services' rules
+//! ([`services::rules::Rules`]) there, which is how live code applies rules
+//! without depending on the layer above it.
 
-pub mod auth;
 pub mod background;
-pub mod context;
-pub mod csp;
-pub mod database_url;
-pub mod db;
 pub mod error;
-pub mod events;
-pub mod fanout;
 pub mod format;
-pub mod hub;
-pub mod login_limiter;
-pub mod messages;
-pub mod rooms;
-pub mod rules;
-pub mod schema;
-pub mod send_rate;
-pub mod sessions;
+pub mod live;
+pub mod services;
 pub mod state;
+pub mod storage;
 pub mod text;
-pub mod writer;
+pub mod web;
 
 pub use error::{Error, Result};
 pub use state::{AppState, Settings, SocketLimits};

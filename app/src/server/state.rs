@@ -2,15 +2,17 @@
 //! the settings. Cheap to clone; adapters receive it as axum state or, in
 //! server functions, through Leptos context.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::background::Background;
-use super::db::{Backend, Db};
-use super::hub::Hub;
-use super::login_limiter::{LoginLimiter, LoginLimits};
-use super::send_rate::{SendLimiter, SendLimits};
-use super::sessions::SessionCache;
-use super::writer::Writer;
+use super::live::hub::Hub;
+use super::live::session_cache::SessionCache;
+use super::live::writer::Writer;
+use super::services::login_limiter::{LoginLimiter, LoginLimits};
+use super::services::rules::Rules;
+use super::services::send_rate::{SendLimiter, SendLimits};
+use super::storage::db::{Backend, Db};
 
 /// Everything an operator can tune, each read from the environment variable
 /// named on its field (README "Configuration"). The defaults are safe for a
@@ -104,7 +106,7 @@ impl AppState {
         let hub = Hub::default();
         let background = Background::default();
         Self {
-            writer: Writer::start(db.clone(), hub.clone(), &background),
+            writer: Writer::start(db.clone(), hub.clone(), Arc::new(Rules), &background),
             background,
             sessions: SessionCache::new(db.backend() == Backend::Sqlite),
             db,

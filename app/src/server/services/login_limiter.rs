@@ -22,7 +22,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::error::{Error, Result};
+use crate::server::error::{Error, Result};
 
 /// More counters than this and expired ones are swept: a bound on memory
 /// that a flood of failures from many addresses cannot push far.

@@ -1,6 +1,6 @@
 //! The per-room event log: every durable change to a room is one row of
 //! `events`, numbered by the room's seq counter in the transaction that
-//! makes the change (the [`writer`](super::writer) does both).
+//! makes the change (the [`writer`](crate::server::live::writer) does both).
 //!
 //! A row says what happened and points at what it changed (a message, a
 //! user); it does not copy the message. Reading the log back therefore
@@ -18,11 +18,11 @@ use sea_query::{Expr, Order, Query};
 use sqlx::AnyConnection;
 
 use super::db::Db;
-use super::error::{Error, Result};
 use super::messages;
 use super::schema::{Events, Users};
 use crate::model::{Author, Message};
 use crate::protocol::{Change, Entry, Event};
+use crate::server::error::{Error, Result};
 
 /// Events read per query when replaying a range.
 const PAGE: u64 = 200;

@@ -3,9 +3,10 @@
 
 use leptos::prelude::use_context;
 
-use super::auth::{self, AuthUser};
-use super::error::{Error, Result};
-use super::state::AppState;
+use super::credentials::authenticate_headers;
+use crate::server::error::{Error, Result};
+use crate::server::services::auth::AuthUser;
+use crate::server::state::AppState;
 
 pub fn state() -> Result<AppState> {
     use_context::<AppState>().ok_or_else(|| Error::Internal("AppState missing from context".into()))
@@ -15,6 +16,6 @@ pub fn state() -> Result<AppState> {
 pub async fn caller() -> Result<(AppState, AuthUser)> {
     let state = state()?;
     let parts = use_context::<http::request::Parts>().ok_or(Error::Unauthorized)?;
-    let auth = auth::authenticate_headers(&state, &parts.headers).await?;
+    let auth = authenticate_headers(&state, &parts.headers).await?;
     Ok((state, auth))
 }

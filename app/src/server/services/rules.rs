@@ -1,12 +1,13 @@
-//! Who may change a message, written once. The writer asks these under the
-//! room's lock, so the answer still holds when the change is made; nothing
-//! else decides it.
+//! Who may do what in a room, written once. The writer asks [`Rules`]
+//! about every change under the room's lock (through the
+//! [`Policy`](crate::server::live::writer::Policy) it is given), so the
+//! answer still holds when the change commits; nothing else decides it.
+//! Reads ask [`may_read`] with the membership they looked up.
 
-use super::error::{Error, Result};
-use super::text::validate_emoji;
-
-/// Distinct emoji one message may carry.
-pub const MAX_REACTIONS: usize = 20;
+use crate::limits::MAX_REACTIONS;
+use crate::server::error::{Error, Result};
+use crate::server::live::writer::{Facts, Policy, Request};
+use crate::server::text::validate_emoji;
 
 /// What the rules need to know of a message.
 #[derive(Clone, Copy, Debug)]
@@ -15,6 +16,61 @@ pub struct Target {
     pub deleted: bool,
     /// The room's owner (its creator).
     pub owner_id: i64,
+}
+
+/// The room's rules, as the writer asks them.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rules;
+
+impl Policy for Rules {
+    fn judge(&self, request: &Request, facts: &Facts<'_>) -> Result<()> {
+        match request {
+            // Every room is public: anyone may join, and leave.
+            Request::Join { .. } | Request::Leave { .. } => Ok(()),
+            Request::Post(_) => may_read(facts.member),
+            Request::Edit { user, .. } => may_edit(target(facts)?, user.id),
+            Request::Delete { user, .. } => may_delete(target(facts)?, user.id),
+            Request::React {
+                emoji, added: true, ..
+            } => {
+                let target = target(facts)?;
+                let mut in_use: Vec<String> = facts
+                    .message
+                    .iter()
+                    .flat_map(|m| m.reactions.iter().map(|(e, _, _)| e.clone()))
+                    .collect();
+                in_use.sort();
+                in_use.dedup();
+                may_react(target, &in_use, emoji)
+            }
+            // Taking one's reaction back needs only a real emoji.
+            Request::React { emoji, .. } => {
+                target(facts)?;
+                validate_emoji(emoji)
+            }
+        }
+    }
+}
+
+/// The message a change is about, for a member: `not_a_member` first, then
+/// `message_not_found`.
+fn target(facts: &Facts<'_>) -> Result<Target> {
+    may_read(facts.member)?;
+    let message = facts.message.ok_or(Error::MessageNotFound)?;
+    Ok(Target {
+        author_id: message.author_id,
+        deleted: message.deleted,
+        owner_id: facts.owner_id,
+    })
+}
+
+/// Members read and write a room; anyone else is told they are not one.
+pub fn may_read(member: bool) -> Result<()> {
+    if member {
+        Ok(())
+    } else {
+        Err(Error::NotAMember)
+    }
 }
 
 /// Only the author edits, and only while the message exists.

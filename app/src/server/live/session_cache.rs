@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::auth::AuthUser;
+use crate::server::storage::sessions::AuthUser;
 
 /// More distinct live sessions than this and the cache starts over: a bound
 /// on memory that a flood of logins cannot push.

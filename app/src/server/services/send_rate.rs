@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::error::{Error, Result};
+use crate::server::error::{Error, Result};
 
 /// Users with a bucket before idle (full) ones are swept: a bound on memory.
 const SWEEP_AT: usize = 100_000;

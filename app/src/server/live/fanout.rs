@@ -32,7 +32,7 @@
 //! publisher after publishing everything committed, the listener at once
 //! (what it has not heard is in the database).
 //!
-//! [`Background`]: super::background::Background
+//! [`Background`]: crate::server::background::Background
 //! [`Hub`]: super::hub::Hub
 
 use std::collections::{BTreeSet, HashSet};
@@ -44,16 +44,14 @@ use sqlx::postgres::PgListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::auth;
-use super::background::Background;
-use super::db::{Backend, DatabaseUrl, Db};
-use super::error::Result;
-use super::events;
+use super::backlog::Backlog;
 use super::hub::Hub;
-use super::messages;
-use super::rooms::memberships_among;
-use super::state::AppState;
+use super::session_cache::SessionCache;
 use crate::protocol::{Entry, ServerFrame};
+use crate::server::background::Background;
+use crate::server::error::{Error, Result};
+use crate::server::storage::db::{Backend, DatabaseUrl, Db};
+use crate::server::storage::{events, rooms};
 
 /// The channel of committed events.
 pub const CHANNEL: &str = "chat_messages";
@@ -119,7 +117,7 @@ pub async fn announce_left(
 ) -> Result<()> {
     if db.backend() == Backend::Postgres {
         let payload = serde_json::to_string(&Left { user_id, room_id })
-            .map_err(|e| super::Error::Internal(format!("encoding a leave: {e}")))?;
+            .map_err(|e| Error::Internal(format!("encoding a leave: {e}")))?;
         db.notify(conn, LEFT_CHANNEL, &payload).await?;
     }
     Ok(())
@@ -174,9 +172,17 @@ impl Publisher {
     }
 }
 
+/// What a listening node hands what it hears to.
+#[derive(Clone)]
+pub struct Node {
+    pub db: Db,
+    pub hub: Hub,
+    pub sessions: SessionCache,
+}
+
 /// Runs for the life of a PostgreSQL node, until `stop`: listens, and
 /// catches up after every (re)connection.
-pub async fn listen(state: AppState, url: DatabaseUrl, stop: CancellationToken) {
+pub async fn listen(node: Node, url: DatabaseUrl, stop: CancellationToken) {
     // Named per process, so an operator (or a test) can find this connection.
     let url = with_application_name(
         url.expose(),
@@ -202,15 +208,15 @@ pub async fn listen(state: AppState, url: DatabaseUrl, stop: CancellationToken) 
             }
         };
         delay = Duration::from_millis(100);
-        state.sessions.trust();
+        node.sessions.trust();
         if std::mem::replace(&mut listened_before, true)
-            && let Err(e) = recheck_memberships(&state).await
+            && let Err(e) = recheck_memberships(&node).await
         {
             tracing::warn!(error = %e, "checking memberships after reconnecting failed");
         }
         // Listening first, then reading: whatever commits in between is
         // both read here and heard below, and the repeat is dropped by seq.
-        if let Err(e) = catch_up(&state).await {
+        if let Err(e) = catch_up(&node).await {
             tracing::warn!(error = %e, "catching up after (re)connecting failed");
         }
         loop {
@@ -220,18 +226,18 @@ pub async fn listen(state: AppState, url: DatabaseUrl, stop: CancellationToken) 
             };
             match heard {
                 Ok(Some(notification)) if notification.channel() == SESSIONS_CHANNEL => {
-                    auth::session_ended(&state, notification.payload());
+                    super::session_ended(&node.sessions, &node.hub, notification.payload());
                 }
                 Ok(Some(notification)) if notification.channel() == LEFT_CHANNEL => {
                     match serde_json::from_str::<Left>(notification.payload()) {
-                        Ok(left) => state.hub.left_room(left.user_id, left.room_id),
+                        Ok(left) => node.hub.left_room(left.user_id, left.room_id),
                         Err(e) => {
                             tracing::warn!(error = %e, "unreadable leave notification ignored")
                         }
                     }
                 }
                 Ok(Some(notification)) => {
-                    if let Err(e) = deliver(&state, notification.payload()).await {
+                    if let Err(e) = deliver(&node, notification.payload()).await {
                         tracing::warn!(error = %e, "could not deliver a notified message");
                     }
                 }
@@ -245,7 +251,7 @@ pub async fn listen(state: AppState, url: DatabaseUrl, stop: CancellationToken) 
                 }
             }
         }
-        state.sessions.distrust();
+        node.sessions.distrust();
     }
     tracing::debug!("message listener stopped");
 }
@@ -263,7 +269,7 @@ fn with_application_name(url: &str, name: &str) -> String {
     format!("{url}{separator}application_name={name}")
 }
 
-async fn deliver(state: &AppState, payload: &str) -> Result<()> {
+async fn deliver(node: &Node, payload: &str) -> Result<()> {
     let entry = match serde_json::from_str::<Notice>(payload) {
         Ok(Notice::Inline(frame)) => match Entry::from_frame(*frame) {
             Some(entry) => entry,
@@ -273,8 +279,8 @@ async fn deliver(state: &AppState, payload: &str) -> Result<()> {
             }
         },
         Ok(Notice::Pointer { room_id, seq }) => {
-            let mut conn = state.db.acquire().await?;
-            match events::range(&state.db, &mut conn, room_id, seq - 1, seq)
+            let mut conn = node.db.acquire().await?;
+            match events::range(&node.db, &mut conn, room_id, seq - 1, seq)
                 .await?
                 .entries
                 .pop()
@@ -289,12 +295,12 @@ async fn deliver(state: &AppState, payload: &str) -> Result<()> {
         }
     };
     let (room_id, seq) = (entry.room_id(), entry.seq());
-    match state.hub.last_published(room_id) {
+    match node.hub.last_published(room_id) {
         Some(last) if seq <= last => return Ok(()),
-        Some(last) if seq > last + 1 => publish_range(state, room_id, last, seq - 1).await?,
+        Some(last) if seq > last + 1 => publish_range(node, room_id, last, seq - 1).await?,
         _ => {}
     }
-    state.hub.publish(entry);
+    node.hub.publish(entry);
     Ok(())
 }
 
@@ -302,47 +308,43 @@ async fn deliver(state: &AppState, payload: &str) -> Result<()> {
 /// node delivers is checked against the memberships, in one query per
 /// thousand users, and each user no longer in a room is treated as if
 /// their leave had just been heard.
-async fn recheck_memberships(state: &AppState) -> Result<()> {
-    let pairs = state.hub.subscribed_pairs();
+async fn recheck_memberships(node: &Node) -> Result<()> {
+    let pairs = node.hub.subscribed_pairs();
     let users: Vec<i64> = pairs
         .iter()
         .map(|&(_, user)| user)
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut conn = state.db.acquire().await?;
+    let mut conn = node.db.acquire().await?;
     for chunk in users.chunks(1000) {
         let asked: HashSet<(i64, i64)> = pairs
             .iter()
             .filter(|(_, user)| chunk.binary_search(user).is_ok())
             .copied()
             .collect();
-        let members = memberships_among(&state.db, &mut conn, &asked).await?;
+        let members = rooms::memberships_among(&node.db, &mut conn, &asked).await?;
         for &(room_id, user_id) in asked.difference(&members) {
-            state.hub.left_room(user_id, room_id);
+            node.hub.left_room(user_id, room_id);
         }
     }
     Ok(())
 }
 
 /// Publishes every logged event after the last one published, per room.
-async fn catch_up(state: &AppState) -> Result<()> {
-    for (room_id, last) in state.hub.published_rooms() {
-        let newest = messages::last_seq(state, room_id).await?;
-        publish_range(state, room_id, last, newest).await?;
+async fn catch_up(node: &Node) -> Result<()> {
+    for (room_id, last) in node.hub.published_rooms() {
+        let newest = rooms::last_seq(&node.db, room_id).await?;
+        publish_range(node, room_id, last, newest).await?;
     }
     Ok(())
 }
 
-async fn publish_range(state: &AppState, room_id: i64, after: i64, up_to: i64) -> Result<()> {
-    let mut conn = state.db.acquire().await?;
-    let mut cursor = after;
-    while cursor < up_to {
-        let page = events::range(&state.db, &mut conn, room_id, cursor, up_to).await?;
-        let Some(last) = page.last_read else { break };
-        cursor = last;
-        for entry in page.entries {
-            state.hub.publish(entry);
+async fn publish_range(node: &Node, room_id: i64, after: i64, up_to: i64) -> Result<()> {
+    let mut backlog = Backlog::new(node.db.clone(), room_id, after, up_to);
+    while let Some(entries) = backlog.next_page().await? {
+        for entry in entries {
+            node.hub.publish(entry);
         }
     }
     Ok(())

@@ -1,0 +1,39 @@
+//! Every bound on what a user may send, defined once: the server enforces
+//! these, the WASM client checks the same numbers before sending (so a
+//! user hears of a too-long message as they type it, not after a round
+//! trip), and the API documentation quotes them.
+
+use std::ops::RangeInclusive;
+
+/// Characters in a message body.
+pub const MAX_BODY_CHARS: usize = 4000;
+pub const BODY_TOO_LONG: &str = "Message must be at most 4000 characters.";
+
+/// Characters in a send's `client_id`.
+pub const MAX_CLIENT_ID_CHARS: usize = 64;
+
+/// Characters in a room name.
+pub const MAX_ROOM_NAME_CHARS: usize = 64;
+pub const ROOM_NAME_TOO_LONG: &str = "Room name must be at most 64 characters.";
+
+/// Characters in a username, and in a password.
+pub const USERNAME_CHARS: RangeInclusive<usize> = 3..=32;
+pub const PASSWORD_CHARS: RangeInclusive<usize> = 8..=128;
+
+/// Distinct emoji on one message.
+pub const MAX_REACTIONS: usize = 20;
+
+/// Messages in a history page: when not asked, and at most.
+pub const DEFAULT_PAGE: i64 = 50;
+pub const MAX_PAGE: i64 = 200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_messages_quote_the_limits() {
+        assert!(BODY_TOO_LONG.contains(&MAX_BODY_CHARS.to_string()));
+        assert!(ROOM_NAME_TOO_LONG.contains(&MAX_ROOM_NAME_CHARS.to_string()));
+    }
+}

@@ -1,0 +1,660 @@
+//! Making every change to a room, and logging it as the room's next event:
+//! one writer task per node takes every request waiting for it (posts,
+//! edits, deletions, reactions, joins, leaves) and makes them in one
+//! transaction.
+//!
+//! Per batch, not per request: one transaction stores the batch. A retried
+//! send (a `client_id` already stored, or twice in one batch) is not looked
+//! up in advance: the unique index on `(author_id, client_id)` refuses it,
+//! the batch falls back to one request at a time, and the retry is answered
+//! with the original. Retries are rare (a reconnect), lookups would be on
+//! every post.
+//!
+//! A change is acknowledged only once it is durable, and a durable commit
+//! costs an fsync, which SQLite does one at a time. Committing the requests
+//! that arrived together in one transaction shares that fsync among them,
+//! so throughput grows with load instead of queueing behind the disk, and
+//! no durability setting is weakened.
+//!
+//! Seq: every event takes the room's next seq from `rooms.last_seq` (UPDATE
+//! … RETURNING, which row-locks the room on PostgreSQL), in the transaction
+//! that makes the change, so seqs are gap-free per room on both backends.
+//! Rooms are locked in id order, so two nodes' batches cannot deadlock.
+//! Whether a request is allowed is the services' [`Policy`], asked under
+//! that lock with what was read there (is the requester a member, who wrote
+//! the message, is it deleted), so the answer still holds when the change
+//! is made; the writer knows no rule of its own. Nothing is published
+//! before the commit, and publishing follows seq order, so each room's
+//! stream stays in order (`fanout` takes it from there).
+//!
+//! A batch that fails (a `client_id` that raced in from another connection)
+//! is rolled back whole and its requests are retried one at a time, so one
+//! bad post never costs the others theirs.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, Connection};
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::fanout::{self, Publisher};
+use super::hub::Hub;
+use crate::model::{Author, Message, ReplyTo};
+use crate::protocol::Entry;
+use crate::server::background::Background;
+use crate::server::error::{Error, Result};
+use crate::server::storage::db::{Db, is_unique_violation, now_ms, to_rfc3339};
+use crate::server::storage::events::{self, Kind, Logged};
+use crate::server::storage::messages::{self, Current, NewMessage, NewReaction};
+use crate::server::storage::rooms;
+
+/// Posts stored in one transaction at most.
+const MAX_BATCH: usize = 256;
+/// Posts waiting for the writer before senders wait to hand theirs over.
+const QUEUE: usize = 4096;
+
+/// A validated post, not yet stored.
+#[derive(Clone, Debug)]
+pub struct Draft {
+    pub room_id: i64,
+    pub author: Author,
+    pub body: String,
+    /// `body` rendered (`super::format`).
+    pub body_html: String,
+    pub client_id: Option<String>,
+    /// A message id, which must be in the same room.
+    pub reply_to: Option<i64>,
+}
+
+/// A change to a room, validated as input, not yet judged against the
+/// room's state (who wrote the message, whether it is deleted): the
+/// [`Policy`] does that here, under the room's lock.
+#[derive(Clone, Debug)]
+pub enum Request {
+    Post(Draft),
+    Edit {
+        room_id: i64,
+        message_id: i64,
+        user: Author,
+        body: String,
+        body_html: String,
+    },
+    Delete {
+        room_id: i64,
+        message_id: i64,
+        user: Author,
+    },
+    React {
+        room_id: i64,
+        message_id: i64,
+        user: Author,
+        emoji: String,
+        added: bool,
+    },
+    Join {
+        room_id: i64,
+        user: Author,
+    },
+    Leave {
+        room_id: i64,
+        user: Author,
+    },
+}
+
+impl Request {
+    pub fn room_id(&self) -> i64 {
+        match self {
+            Request::Post(draft) => draft.room_id,
+            Request::Edit { room_id, .. }
+            | Request::Delete { room_id, .. }
+            | Request::React { room_id, .. }
+            | Request::Join { room_id, .. }
+            | Request::Leave { room_id, .. } => *room_id,
+        }
+    }
+
+    pub fn user(&self) -> &Author {
+        match self {
+            Request::Post(draft) => &draft.author,
+            Request::Edit { user, .. }
+            | Request::Delete { user, .. }
+            | Request::React { user, .. }
+            | Request::Join { user, .. }
+            | Request::Leave { user, .. } => user,
+        }
+    }
+
+    /// The message a change is about.
+    pub fn message_id(&self) -> Option<i64> {
+        match self {
+            Request::Edit { message_id, .. }
+            | Request::Delete { message_id, .. }
+            | Request::React { message_id, .. } => Some(*message_id),
+            Request::Post(_) | Request::Join { .. } | Request::Leave { .. } => None,
+        }
+    }
+}
+
+/// Who may do what: the services' rules. The writer asks it about every
+/// request, under the room's lock, with the [`Facts`] read there; a refusal
+/// is the request's answer and costs the batch's other requests nothing.
+pub trait Policy: Send + Sync + 'static {
+    fn judge(&self, request: &Request, facts: &Facts<'_>) -> Result<()>;
+}
+
+/// What a request is judged on, read under the room's lock.
+#[derive(Clone, Copy, Debug)]
+pub struct Facts<'a> {
+    /// Whether the requester is a member (before this request).
+    pub member: bool,
+    /// The room's owner.
+    pub owner_id: i64,
+    /// The message an edit, deletion or reaction is about; `None` when the
+    /// room has no such message (and for posts, joins and leaves).
+    pub message: Option<&'a Current>,
+}
+
+/// What a request did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Done {
+    /// The message posted or changed, as it now is.
+    pub message: Option<Message>,
+    /// Whether an event was logged: `false` for a request that changed
+    /// nothing (a repeated `client_id`, an edit to the same text, a second
+    /// identical reaction, joining twice).
+    pub logged: bool,
+}
+
+type Ask = (Request, oneshot::Sender<Result<Done>>);
+
+#[derive(Clone)]
+pub struct Writer {
+    requests: mpsc::Sender<Ask>,
+}
+
+impl Writer {
+    /// Starts the node's writer task. It ends when the node stops (after
+    /// storing every post already handed to it) or when the last `Writer`
+    /// is dropped.
+    pub fn start(db: Db, hub: Hub, policy: Arc<dyn Policy>, background: &Background) -> Self {
+        let (requests, queue) = mpsc::channel(QUEUE);
+        let publisher = Publisher::start(&db, hub, background);
+        let settler = Settler {
+            db,
+            publisher,
+            policy,
+        };
+        background.spawn(run(settler, queue, background.stopping()));
+        Self { requests }
+    }
+
+    /// Makes the change, logs its event and publishes it once committed.
+    pub async fn apply(&self, request: Request) -> Result<Done> {
+        let (reply, answer) = oneshot::channel();
+        self.requests
+            .send((request, reply))
+            .await
+            .map_err(|_| Error::Internal("the room writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("the room writer dropped a request".into()))?
+    }
+
+    /// Stores and publishes a post. Returns the message and whether it is
+    /// new (`false` when its `client_id` was already stored).
+    pub async fn store(&self, draft: Draft) -> Result<(Message, bool)> {
+        let done = self.apply(Request::Post(draft)).await?;
+        let message = done
+            .message
+            .ok_or_else(|| Error::Internal("a post was answered without its message".into()))?;
+        Ok((message, done.logged))
+    }
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+/// What settling a batch needs.
+struct Settler {
+    db: Db,
+    publisher: Publisher,
+    policy: Arc<dyn Policy>,
+}
+
+async fn run(settler: Settler, mut queue: mpsc::Receiver<Ask>, stop: CancellationToken) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    // The writer keeps its connection: on SQLite its page cache then stays
+    // warm, since no other connection writes messages. After any error it
+    // takes a fresh one.
+    let mut held: Option<PoolConnection<Any>> = None;
+    loop {
+        let received = tokio::select! {
+            received = queue.recv_many(&mut batch, MAX_BATCH) => received,
+            // Stopping: take no new posts, but store every one already
+            // handed over (the closed queue still yields them, then 0).
+            () = stop.cancelled(), if !queue.is_closed() => {
+                queue.close();
+                continue;
+            }
+        };
+        if received == 0 {
+            break;
+        }
+        let mut conn = match held.take() {
+            Some(conn) => conn,
+            None => match settler.db.acquire().await {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the message writer has no connection");
+                    for (_, reply) in batch.drain(..) {
+                        let _ = reply.send(Err(Error::Internal("no database connection".into())));
+                    }
+                    continue;
+                }
+            },
+        };
+        let requests: Vec<&Request> = batch.iter().map(|(request, _)| request).collect();
+        match settler.settle(&mut conn, &requests).await {
+            Ok(answers) => {
+                for ((_, reply), answer) in batch.drain(..).zip(answers) {
+                    let _ = reply.send(answer);
+                }
+                held = Some(conn);
+            }
+            Err(Failure::RolledBack(e)) => {
+                if batch.len() > 1 {
+                    tracing::debug!(error = %e, posts = batch.len(), "batch failed; storing its posts one by one");
+                }
+                drop(conn);
+                for (request, reply) in batch.drain(..) {
+                    let _ = reply.send(settler.settle_one(&request).await);
+                }
+            }
+            // Retrying could store the batch twice. The senders get an
+            // error; a resend with the same client_id is safe either way.
+            Err(Failure::Unknown(e)) => {
+                tracing::error!(error = %e, posts = batch.len(), "commit failed; the batch may or may not be stored");
+                drop(conn);
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(Error::Internal("the commit was not confirmed".into())));
+                }
+            }
+        }
+    }
+}
+
+/// Why a batch was not stored.
+enum Failure {
+    /// Nothing of it was stored: its requests may be tried again.
+    RolledBack(Error),
+    /// COMMIT itself failed, so it may or may not be stored.
+    Unknown(Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::RolledBack(e)
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::RolledBack(e.into())
+    }
+}
+
+impl Settler {
+    /// A request on its own: the fallback when its batch failed, with the
+    /// answer for a `client_id` that another connection stored first.
+    async fn settle_one(&self, request: &Request) -> Result<Done> {
+        let mut conn = self.db.acquire().await?;
+        match self.settle(&mut conn, &[request]).await {
+            Ok(mut answers) => answers
+                .pop()
+                .unwrap_or_else(|| Err(Error::Internal("a request went unanswered".into()))),
+            Err(Failure::RolledBack(Error::Database(e))) if is_unique_violation(&e) => {
+                let Request::Post(draft) = request else {
+                    return Err(Error::Database(e));
+                };
+                let client_id = draft.client_id.as_deref().unwrap_or_default();
+                let original =
+                    messages::find_by_client_id(&self.db, &mut conn, draft.author.id, client_id)
+                        .await?;
+                match original {
+                    Some(original) if original.room_id == draft.room_id => Ok(Done {
+                        message: Some(original),
+                        logged: false,
+                    }),
+                    // The same key for a message to another room is not a retry.
+                    Some(_) => Err(Error::ClientIdReused),
+                    None => Err(Error::Database(e)),
+                }
+            }
+            Err(Failure::RolledBack(e) | Failure::Unknown(e)) => Err(e),
+        }
+    }
+
+    /// Judges, stores and publishes a batch, answering each request in
+    /// order. An `Err` means the batch's transaction failed and nothing of
+    /// it was stored; a request the policy refuses is answered with its
+    /// error and costs the others nothing.
+    ///
+    /// Per room, in room id order (so that two nodes lock rooms in the same
+    /// order and cannot deadlock): the room's row lock is taken, then
+    /// everything a request depends on is read under it (memberships, the
+    /// message a post replies to, the message a change is about), and each
+    /// request, in arrival order, is judged and applied, taking the room's
+    /// next seq. What a request is judged on is therefore still true when
+    /// it commits, on any number of nodes. The log's rows are written at
+    /// the end, and published after the commit in seq order.
+    async fn settle(
+        &self,
+        conn: &mut AnyConnection,
+        requests: &[&Request],
+    ) -> Result<Vec<Result<Done>>, Failure> {
+        let db = &self.db;
+        let mut answers: Vec<Option<Result<Done>>> = requests.iter().map(|_| None).collect();
+        let mut by_room: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+        for (i, request) in requests.iter().enumerate() {
+            by_room.entry(request.room_id()).or_default().push(i);
+        }
+
+        let now = now_ms();
+        let mut tx = conn.begin().await?;
+        // Every change made, with the request it answers; posts with their seq.
+        let mut logged: Vec<(usize, Logged)> = Vec::new();
+        let mut posts: Vec<(usize, i64)> = Vec::new();
+        let mut replied: HashMap<i64, Message> = HashMap::new();
+        for (&room_id, indexes) in &by_room {
+            let Some(room) = rooms::lock(db, &mut tx, room_id).await? else {
+                for &i in indexes {
+                    answers[i] = Some(Err(Error::RoomNotFound));
+                }
+                continue;
+            };
+            let users = indexes.iter().map(|&i| requests[i].user().id);
+            let mut members = rooms::members_among(db, &mut tx, room_id, users).await?;
+            let replies = indexes.iter().filter_map(|&i| match requests[i] {
+                Request::Post(draft) => draft.reply_to,
+                _ => None,
+            });
+            replied.extend(messages::by_ids(db, &mut tx, replies).await?);
+
+            let mut seq = room.last_seq;
+            let mut posted = false;
+            for &i in indexes {
+                let request = requests[i];
+                let user_id = request.user().id;
+                let current = match request.message_id() {
+                    Some(id) => messages::current(db, &mut tx, room_id, id).await?,
+                    None => None,
+                };
+                let facts = Facts {
+                    member: members.contains(&user_id),
+                    owner_id: room.owner_id,
+                    message: current.as_ref(),
+                };
+                if let Err(refused) = self.policy.judge(request, &facts) {
+                    answers[i] = Some(Err(refused));
+                    continue;
+                }
+                if let Request::Post(draft) = request {
+                    if let Some(id) = draft.reply_to
+                        && replied.get(&id).is_none_or(|m| m.room_id != room_id)
+                    {
+                        // Not there to answer: as for any change to it.
+                        answers[i] = Some(Err(Error::MessageNotFound));
+                        continue;
+                    }
+                    seq += 1;
+                    posted = true;
+                    posts.push((i, seq));
+                    continue;
+                }
+                match apply(db, &mut tx, request, current.as_ref(), seq + 1, now).await {
+                    Ok(Some(row)) => {
+                        seq += 1;
+                        match row.kind {
+                            Kind::MemberJoined => {
+                                members.insert(user_id);
+                            }
+                            Kind::MemberLeft => {
+                                members.remove(&user_id);
+                                fanout::announce_left(db, &mut tx, user_id, room_id).await?;
+                            }
+                            _ => {}
+                        }
+                        logged.push((i, row));
+                    }
+                    Ok(None) => {
+                        answers[i] = Some(Ok(Done {
+                            message: None,
+                            logged: false,
+                        }))
+                    }
+                    Err(e) => return Err(Failure::RolledBack(e)),
+                }
+            }
+            if seq > room.last_seq {
+                rooms::advance(db, &mut tx, room_id, seq, posted.then_some(now)).await?;
+            }
+        }
+
+        let stored = insert_posts(db, &mut tx, requests, &posts, &replied, now).await?;
+        let mut rows: Vec<Logged> = stored
+            .iter()
+            .map(|message| Logged {
+                room_id: message.room_id,
+                seq: message.seq,
+                kind: Kind::MessagePosted,
+                message_id: Some(message.id),
+                user: message.author.clone(),
+                emoji: None,
+            })
+            .collect();
+        rows.extend(logged.iter().map(|(_, row)| row.clone()));
+        events::append(db, &mut tx, &rows, now).await?;
+
+        // The changed messages as they now are, for the events and the answers.
+        let touched = requests
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !matches!(answers[*i], Some(Err(_))))
+            .filter_map(|(_, r)| r.message_id());
+        let current = messages::by_ids(db, &mut tx, touched).await?;
+        let mut entries: Vec<Entry> = Vec::with_capacity(stored.len() + logged.len());
+        for ((i, _), message) in posts.iter().zip(&stored) {
+            entries.push(Entry::Posted(message.clone()));
+            answers[*i] = Some(Ok(Done {
+                message: Some(message.clone()),
+                logged: true,
+            }));
+        }
+        for (i, row) in logged {
+            let entry = events::entry(row, &current)
+                .ok_or_else(|| Error::Internal("a changed message went missing".into()))?;
+            entries.push(entry);
+            answers[i] = Some(Ok(Done {
+                message: None,
+                logged: true,
+            }));
+        }
+        // Each room's events in seq order: NOTIFY delivers them in the order
+        // sent, and the publisher hands them on in the order given.
+        entries.sort_by_key(|e| (e.room_id(), e.seq()));
+        for entry in &entries {
+            fanout::announce(db, &mut tx, entry).await?;
+        }
+        tx.commit().await.map_err(|e| Failure::Unknown(e.into()))?;
+        // Committed: from here on nothing may fail the batch.
+        for entry in entries {
+            self.publisher.committed(entry).await;
+        }
+
+        Ok(requests
+            .iter()
+            .zip(answers)
+            .map(|(request, answer)| match answer {
+                Some(Ok(mut done)) => {
+                    if let Some(id) = request.message_id() {
+                        done.message = current.get(&id).cloned();
+                    }
+                    Ok(done)
+                }
+                Some(Err(e)) => Err(e),
+                None => Err(Error::Internal("a request went unanswered".into())),
+            })
+            .collect())
+    }
+}
+
+/// Makes a change the policy allowed, as the room's event `seq`; `None`
+/// when there is nothing to change (joining twice, the same text, a
+/// reaction already there or already gone, a message already deleted).
+async fn apply(
+    db: &Db,
+    tx: &mut AnyConnection,
+    request: &Request,
+    current: Option<&Current>,
+    seq: i64,
+    now: i64,
+) -> Result<Option<Logged>> {
+    let user = request.user().clone();
+    let room_id = request.room_id();
+    let row = |kind, message_id, emoji| Logged {
+        room_id,
+        seq,
+        kind,
+        message_id,
+        user: user.clone(),
+        emoji,
+    };
+    let target = match (request.message_id(), current) {
+        (Some(id), Some(current)) => Some((id, current)),
+        (Some(_), None) => return Err(Error::MessageNotFound),
+        (None, _) => None,
+    };
+    Ok(match (request, target) {
+        (Request::Join { .. }, _) => rooms::add_member(db, tx, room_id, user.id, now)
+            .await?
+            .then(|| row(Kind::MemberJoined, None, None)),
+        (Request::Leave { .. }, _) => rooms::remove_member(db, tx, room_id, user.id)
+            .await?
+            .then(|| row(Kind::MemberLeft, None, None)),
+        (
+            Request::Edit {
+                body, body_html, ..
+            },
+            Some((id, current)),
+        ) => {
+            if *body == current.body {
+                return Ok(None);
+            }
+            messages::set_body(db, tx, id, body, body_html, now).await?;
+            Some(row(Kind::MessageEdited, Some(id), None))
+        }
+        (Request::Delete { .. }, Some((id, current))) => {
+            if current.deleted {
+                return Ok(None);
+            }
+            messages::mark_deleted(db, tx, id).await?;
+            Some(row(Kind::MessageDeleted, Some(id), None))
+        }
+        (Request::React { emoji, added, .. }, Some((id, current))) => {
+            let mine = current
+                .reactions
+                .iter()
+                .any(|(e, u, _)| e == emoji && *u == user.id);
+            if mine == *added {
+                return Ok(None);
+            }
+            let kind = if *added {
+                // A chip keeps its place while anyone is on it.
+                let emoji_seq = current
+                    .reactions
+                    .iter()
+                    .find(|(e, _, _)| e == emoji)
+                    .map_or(seq, |&(_, _, since)| since);
+                let reaction = NewReaction {
+                    message_id: id,
+                    emoji,
+                    user_id: user.id,
+                    seq,
+                    emoji_seq,
+                };
+                messages::add_reaction(db, tx, reaction).await?;
+                Kind::ReactionAdded
+            } else {
+                messages::remove_reaction(db, tx, id, emoji, user.id).await?;
+                Kind::ReactionRemoved
+            };
+            Some(row(kind, Some(id), Some(emoji.clone())))
+        }
+        (Request::Post(_), _) | (_, None) => {
+            return Err(Error::Internal("a request reached the wrong path".into()));
+        }
+    })
+}
+
+/// Stores the batch's posts, with the seqs given, in one insert; returns
+/// them as messages in the same order.
+async fn insert_posts(
+    db: &Db,
+    tx: &mut AnyConnection,
+    requests: &[&Request],
+    posts: &[(usize, i64)],
+    replied: &HashMap<i64, Message>,
+    now: i64,
+) -> Result<Vec<Message>> {
+    let drafts: Vec<(&Draft, i64)> = posts
+        .iter()
+        .filter_map(|&(i, seq)| match requests[i] {
+            Request::Post(draft) => Some((draft, seq)),
+            _ => None,
+        })
+        .collect();
+    let rows: Vec<NewMessage<'_>> = drafts
+        .iter()
+        .map(|&(draft, seq)| NewMessage {
+            room_id: draft.room_id,
+            seq,
+            author: &draft.author,
+            body: &draft.body,
+            body_html: &draft.body_html,
+            client_id: draft.client_id.as_deref(),
+            reply_to: draft.reply_to,
+        })
+        .collect();
+    let ids = messages::insert(db, tx, &rows, now).await?;
+    Ok(drafts
+        .into_iter()
+        .zip(ids)
+        .map(|((draft, seq), id)| Message {
+            id,
+            room_id: draft.room_id,
+            seq,
+            author: draft.author.clone(),
+            body: draft.body.clone(),
+            body_html: draft.body_html.clone(),
+            created_at: to_rfc3339(now),
+            client_id: draft.client_id.clone(),
+            edited_at: None,
+            deleted: false,
+            reply_to: draft
+                .reply_to
+                .and_then(|id| replied.get(&id))
+                .map(|target| ReplyTo {
+                    id: target.id,
+                    seq: target.seq,
+                    author: target.author.clone(),
+                    excerpt: crate::model::excerpt(&target.body),
+                }),
+            reactions: Vec::new(),
+        })
+        .collect())
+}

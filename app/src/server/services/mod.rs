@@ -1,0 +1,12 @@
+//! Services: the rules of the product, each written once, whichever adapter
+//! a request came through. A service validates its input, decides who may
+//! do what ([`rules`], which the writer also asks under the room's lock),
+//! and calls storage or the live layer to do it.
+
+pub mod auth;
+pub mod login_limiter;
+pub mod messages;
+pub mod rooms;
+pub mod rules;
+pub mod send_rate;
+pub mod subscriptions;

@@ -1,0 +1,482 @@
+//! The queries on messages and their reactions.
+//!
+//! A message is read in its current state: its body (empty once deleted),
+//! the message it replies to (with an excerpt of that one's current body),
+//! and its reactions, one chip per emoji in the order the emoji was first
+//! used, read in one more query per page ([`attach_reactions`]). The writer
+//! changes messages only through the functions at the end of this file.
+
+use std::collections::{BTreeSet, HashMap};
+
+use sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement};
+use sqlx::AnyConnection;
+
+use super::db::{Db, to_rfc3339};
+use super::schema::{Memberships, Messages, Reactions, Users};
+use crate::model::{Author, Message, MessagePage, Reaction, ReplyTo};
+use crate::server::error::{Error, Result};
+use crate::server::format;
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    room_id: i64,
+    seq: i64,
+    author_id: i64,
+    username: String,
+    body: String,
+    body_html: Option<String>,
+    client_id: Option<String>,
+    created_at: i64,
+    edited_at: Option<i64>,
+    deleted: i64,
+    reply_id: Option<i64>,
+    reply_seq: Option<i64>,
+    reply_author_id: Option<i64>,
+    reply_username: Option<String>,
+    reply_body: Option<String>,
+}
+
+impl From<MessageRow> for Message {
+    fn from(row: MessageRow) -> Self {
+        let reply_to = match (row.reply_id, row.reply_seq, row.reply_author_id) {
+            (Some(id), Some(seq), Some(author_id)) => Some(ReplyTo {
+                id,
+                seq,
+                author: Author {
+                    id: author_id,
+                    username: row.reply_username.unwrap_or_default(),
+                },
+                excerpt: crate::model::excerpt(row.reply_body.as_deref().unwrap_or_default()),
+            }),
+            _ => None,
+        };
+        Message {
+            id: row.id,
+            room_id: row.room_id,
+            seq: row.seq,
+            author: Author {
+                id: row.author_id,
+                username: row.username,
+            },
+            // Rendered when stored; older rows are rendered now.
+            body_html: row.body_html.unwrap_or_else(|| format::render(&row.body)),
+            body: row.body,
+            created_at: to_rfc3339(row.created_at),
+            client_id: row.client_id,
+            edited_at: row.edited_at.map(to_rfc3339),
+            deleted: row.deleted != 0,
+            reply_to,
+            // Filled by `attach_reactions`.
+            reactions: Vec::new(),
+        }
+    }
+}
+
+/// Messages with their author and what they reply to; reactions are
+/// read separately ([`attach_reactions`]).
+fn select_messages() -> SelectStatement {
+    let (reply, reply_author) = (Alias::new("reply"), Alias::new("reply_author"));
+    Query::select()
+        .columns([
+            (Messages::Table, Messages::Id),
+            (Messages::Table, Messages::RoomId),
+            (Messages::Table, Messages::Seq),
+            (Messages::Table, Messages::AuthorId),
+            (Messages::Table, Messages::Body),
+            (Messages::Table, Messages::BodyHtml),
+            (Messages::Table, Messages::ClientId),
+            (Messages::Table, Messages::CreatedAt),
+            (Messages::Table, Messages::EditedAt),
+            (Messages::Table, Messages::Deleted),
+        ])
+        .column((Users::Table, Users::Username))
+        .expr_as(
+            Expr::col((reply.clone(), Messages::Id)),
+            Alias::new("reply_id"),
+        )
+        .expr_as(
+            Expr::col((reply.clone(), Messages::Seq)),
+            Alias::new("reply_seq"),
+        )
+        .expr_as(
+            Expr::col((reply.clone(), Messages::AuthorId)),
+            Alias::new("reply_author_id"),
+        )
+        .expr_as(
+            Expr::col((reply_author.clone(), Users::Username)),
+            Alias::new("reply_username"),
+        )
+        .expr_as(
+            Expr::col((reply.clone(), Messages::Body)),
+            Alias::new("reply_body"),
+        )
+        .from(Messages::Table)
+        .inner_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id)).equals((Messages::Table, Messages::AuthorId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            Messages::Table,
+            reply.clone(),
+            Expr::col((reply.clone(), Messages::Id)).equals((Messages::Table, Messages::ReplyTo)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            Users::Table,
+            reply_author.clone(),
+            Expr::col((reply_author, Users::Id)).equals((reply, Messages::AuthorId)),
+        )
+        .to_owned()
+}
+
+/// Reads the rows `select` finds as messages in their current state.
+async fn fetch_messages(
+    db: &Db,
+    conn: &mut AnyConnection,
+    select: &SelectStatement,
+) -> Result<Vec<Message>> {
+    let rows: Vec<MessageRow> = db.fetch_all(conn, select).await?;
+    let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
+    attach_reactions(db, conn, &mut messages).await?;
+    Ok(messages)
+}
+
+/// Fills in the reactions of these messages, in one query.
+async fn attach_reactions(
+    db: &Db,
+    conn: &mut AnyConnection,
+    messages: &mut [Message],
+) -> Result<()> {
+    let ids: Vec<i64> = messages
+        .iter()
+        .filter(|m| !m.deleted)
+        .map(|m| m.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let select = Query::select()
+        .columns([
+            Reactions::MessageId,
+            Reactions::Emoji,
+            Reactions::UserId,
+            Reactions::EmojiSeq,
+        ])
+        .from(Reactions::Table)
+        .and_where(Expr::col(Reactions::MessageId).is_in(ids))
+        .order_by(Reactions::EmojiSeq, Order::Asc)
+        .order_by(Reactions::UserId, Order::Asc)
+        .to_owned();
+    let rows: Vec<(i64, String, i64, i64)> = db.fetch_all(conn, &select).await?;
+    let mut by_message: HashMap<i64, Vec<Reaction>> = HashMap::new();
+    for (message_id, emoji, user_id, first_seq) in rows {
+        let chips = by_message.entry(message_id).or_default();
+        match chips.iter_mut().find(|chip| chip.emoji == emoji) {
+            Some(chip) => {
+                chip.user_ids.push(user_id);
+                chip.count += 1;
+            }
+            None => chips.push(Reaction {
+                emoji,
+                count: 1,
+                user_ids: vec![user_id],
+                first_seq,
+            }),
+        }
+    }
+    for message in messages {
+        message.reactions = by_message.remove(&message.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// These messages in their current state, by id; ids not found are left out.
+pub async fn by_ids(
+    db: &Db,
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Message>> {
+    let ids: Vec<i64> = ids
+        .into_iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let select = select_messages()
+        .and_where(Expr::col((Messages::Table, Messages::Id)).is_in(ids))
+        .to_owned();
+    let messages = fetch_messages(db, conn, &select).await?;
+    Ok(messages.into_iter().map(|m| (m.id, m)).collect())
+}
+
+/// The message `author_id` sent with `client_id`, if it is stored.
+pub async fn find_by_client_id(
+    db: &Db,
+    conn: &mut AnyConnection,
+    author_id: i64,
+    client_id: &str,
+) -> Result<Option<Message>> {
+    let select = select_messages()
+        .and_where(Expr::col((Messages::Table, Messages::AuthorId)).eq(author_id))
+        .and_where(Expr::col((Messages::Table, Messages::ClientId)).eq(client_id))
+        .to_owned();
+    Ok(fetch_messages(db, conn, &select).await?.pop())
+}
+
+/// Which part of a room's history a page is.
+#[derive(Clone, Copy, Debug)]
+pub struct Window {
+    pub after_seq: Option<i64>,
+    pub before_seq: Option<i64>,
+    /// Already validated by the service.
+    pub limit: i64,
+}
+
+/// A page of history, oldest first, limited to rooms `member` belongs to
+/// when given (membership is then a join in the same query).
+pub async fn page(
+    db: &Db,
+    room_id: i64,
+    member: Option<i64>,
+    window: Window,
+) -> Result<MessagePage> {
+    let Window {
+        after_seq,
+        before_seq,
+        limit,
+    } = window;
+    let mut select = select_messages()
+        .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
+        .limit(limit as u64 + 1)
+        .to_owned();
+    if let Some(user_id) = member {
+        select.inner_join(
+            Memberships::Table,
+            Expr::col((Memberships::Table, Memberships::RoomId))
+                .equals((Messages::Table, Messages::RoomId))
+                .and(Expr::col((Memberships::Table, Memberships::UserId)).eq(user_id)),
+        );
+    }
+    // Forwards (catch-up) reads ascending from after_seq; backwards reads
+    // descending from before_seq (or the end) and is reversed below. With
+    // both, the gap between them is read forwards.
+    let seq = (Messages::Table, Messages::Seq);
+    if let Some(after) = after_seq {
+        select.and_where(Expr::col(seq).gt(after));
+    }
+    if let Some(before) = before_seq {
+        select.and_where(Expr::col(seq).lt(before));
+    }
+    let forwards = after_seq.is_some();
+    select.order_by(seq, if forwards { Order::Asc } else { Order::Desc });
+    let mut conn = db.acquire().await?;
+    let mut messages = fetch_messages(db, &mut conn, &select).await?;
+    let has_more = messages.len() as i64 > limit;
+    messages.truncate(limit as usize);
+    if !forwards {
+        messages.reverse();
+    }
+    Ok(MessagePage { messages, has_more })
+}
+
+/// What a change to a message is judged on, read under the room's lock.
+#[derive(Clone, Debug)]
+pub struct Current {
+    pub author_id: i64,
+    pub deleted: bool,
+    pub body: String,
+    /// `(emoji, user_id, emoji_seq)` of each reaction on it.
+    pub reactions: Vec<(String, i64, i64)>,
+}
+
+/// The message `message_id` of `room_id`, as a change sees it; `None` if
+/// the room has no such message.
+pub async fn current(
+    db: &Db,
+    tx: &mut AnyConnection,
+    room_id: i64,
+    message_id: i64,
+) -> Result<Option<Current>> {
+    let select = Query::select()
+        .columns([Messages::AuthorId, Messages::Deleted, Messages::Body])
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::Id).eq(message_id))
+        .and_where(Expr::col(Messages::RoomId).eq(room_id))
+        .to_owned();
+    let Some((author_id, deleted, body)) = db
+        .fetch_optional::<(i64, i64, String), _>(tx, &select)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let select = Query::select()
+        .columns([Reactions::Emoji, Reactions::UserId, Reactions::EmojiSeq])
+        .from(Reactions::Table)
+        .and_where(Expr::col(Reactions::MessageId).eq(message_id))
+        .to_owned();
+    let reactions = db.fetch_all(tx, &select).await?;
+    Ok(Some(Current {
+        author_id,
+        deleted: deleted != 0,
+        body,
+        reactions,
+    }))
+}
+
+/// A post to store, with the seq it takes.
+pub struct NewMessage<'a> {
+    pub room_id: i64,
+    pub seq: i64,
+    pub author: &'a Author,
+    pub body: &'a str,
+    pub body_html: &'a str,
+    pub client_id: Option<&'a str>,
+    pub reply_to: Option<i64>,
+}
+
+/// Stores these posts in one insert; returns their ids, in the same order.
+/// A `client_id` its author already used fails it as a unique violation.
+pub async fn insert(
+    db: &Db,
+    tx: &mut AnyConnection,
+    posts: &[NewMessage<'_>],
+    now: i64,
+) -> Result<Vec<i64>> {
+    if posts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut insert = Query::insert()
+        .into_table(Messages::Table)
+        .columns([
+            Messages::RoomId,
+            Messages::Seq,
+            Messages::AuthorId,
+            Messages::Body,
+            Messages::BodyHtml,
+            Messages::ClientId,
+            Messages::CreatedAt,
+            Messages::ReplyTo,
+        ])
+        .returning(Query::returning().columns([Messages::Id, Messages::RoomId, Messages::Seq]))
+        .to_owned();
+    for post in posts {
+        insert
+            .values([
+                post.room_id.into(),
+                post.seq.into(),
+                post.author.id.into(),
+                post.body.into(),
+                post.body_html.into(),
+                post.client_id.map(str::to_owned).into(),
+                now.into(),
+                post.reply_to.into(),
+            ])
+            .map_err(|e| Error::Internal(format!("building the insert: {e}")))?;
+    }
+    let ids: HashMap<(i64, i64), i64> = db
+        .fetch_all::<(i64, i64, i64), _>(tx, &insert)
+        .await?
+        .into_iter()
+        .map(|(id, room_id, seq)| ((room_id, seq), id))
+        .collect();
+    posts
+        .iter()
+        .map(|post| {
+            ids.get(&(post.room_id, post.seq))
+                .copied()
+                .ok_or_else(|| Error::Internal("an inserted message returned no id".into()))
+        })
+        .collect()
+}
+
+/// Replaces a message's body, marking it edited at `now`.
+pub async fn set_body(
+    db: &Db,
+    tx: &mut AnyConnection,
+    message_id: i64,
+    body: &str,
+    body_html: &str,
+    now: i64,
+) -> Result<()> {
+    let update = Query::update()
+        .table(Messages::Table)
+        .value(Messages::Body, body)
+        .value(Messages::BodyHtml, body_html)
+        .value(Messages::EditedAt, now)
+        .and_where(Expr::col(Messages::Id).eq(message_id))
+        .to_owned();
+    db.execute(tx, &update).await?;
+    Ok(())
+}
+
+/// Empties a message and removes its reactions: what was said is gone, and
+/// so is what people answered it with. Its id, seq, author and time stay.
+pub async fn mark_deleted(db: &Db, tx: &mut AnyConnection, message_id: i64) -> Result<()> {
+    let update = Query::update()
+        .table(Messages::Table)
+        .value(Messages::Body, "")
+        .value(Messages::BodyHtml, "")
+        .value(Messages::Deleted, 1i64)
+        .and_where(Expr::col(Messages::Id).eq(message_id))
+        .to_owned();
+    db.execute(tx, &update).await?;
+    let reactions = Query::delete()
+        .from_table(Reactions::Table)
+        .and_where(Expr::col(Reactions::MessageId).eq(message_id))
+        .to_owned();
+    db.execute(tx, &reactions).await?;
+    Ok(())
+}
+
+/// A user's reaction, logged as event `seq`; `emoji_seq` is when its chip
+/// first appeared (the chip keeps its place while anyone is on it).
+pub struct NewReaction<'a> {
+    pub message_id: i64,
+    pub emoji: &'a str,
+    pub user_id: i64,
+    pub seq: i64,
+    pub emoji_seq: i64,
+}
+
+pub async fn add_reaction(db: &Db, tx: &mut AnyConnection, r: NewReaction<'_>) -> Result<()> {
+    let insert = Query::insert()
+        .into_table(Reactions::Table)
+        .columns([
+            Reactions::MessageId,
+            Reactions::Emoji,
+            Reactions::UserId,
+            Reactions::Seq,
+            Reactions::EmojiSeq,
+        ])
+        .values_panic([
+            r.message_id.into(),
+            r.emoji.into(),
+            r.user_id.into(),
+            r.seq.into(),
+            r.emoji_seq.into(),
+        ])
+        .to_owned();
+    db.execute(tx, &insert).await?;
+    Ok(())
+}
+
+pub async fn remove_reaction(
+    db: &Db,
+    tx: &mut AnyConnection,
+    message_id: i64,
+    emoji: &str,
+    user_id: i64,
+) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(Reactions::Table)
+        .and_where(Expr::col(Reactions::MessageId).eq(message_id))
+        .and_where(Expr::col(Reactions::Emoji).eq(emoji))
+        .and_where(Expr::col(Reactions::UserId).eq(user_id))
+        .to_owned();
+    db.execute(tx, &delete).await?;
+    Ok(())
+}

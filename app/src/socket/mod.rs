@@ -1,0 +1,116 @@
+//! The tab's one WebSocket, shared by every page (protocol in `protocol.rs`).
+//!
+//! Pages subscribe to a room with a handler and receive typed [`RoomEvent`]s.
+//! This module owns the hard parts so pages do not: it remembers the highest
+//! seq seen per room and resubscribes with it after any reconnect (so the
+//! server replays exactly what was missed), it keeps every send until its ack
+//! and resends it with the same `client_id` after a reconnect (so nothing is
+//! lost or doubled), and it reconnects with capped exponential backoff plus
+//! jitter. When the browser reports the network gone it drops the socket at
+//! once rather than waiting for TCP to notice, and reconnects the moment the
+//! network is back. A socket refused before it opens tells the page nothing
+//! (browsers hide the upgrade's status behind close code 1006), so then it
+//! asks the server who is logged in: a session that ended while the tab was
+//! asleep or offline shows as logged out instead of reconnecting forever.
+//! On the server this is inert: sockets exist only in the browser.
+//!
+//! Keeping a connection alive (`transport`) and keeping the promises made to
+//! each room (`rooms`) are separate jobs, so they live in separate files; they
+//! share one state because one socket carries every room.
+
+#[cfg(feature = "hydrate")]
+mod rooms;
+#[cfg(feature = "hydrate")]
+mod transport;
+
+use leptos::prelude::*;
+
+use crate::model::Message;
+use crate::protocol::{ClientFrame, Event};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum Status {
+    /// No socket wanted yet (server render, or before the first subscribe).
+    Idle,
+    Connecting,
+    Open,
+    /// The socket dropped; a reconnect is scheduled.
+    Reconnecting,
+    /// The browser reports no network; reconnects when it is back.
+    Offline,
+    /// The server ended the session (logout elsewhere, expiry).
+    SessionEnded,
+}
+
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum RoomEvent {
+    /// Backlog delivered; what follows is live.
+    Subscribed,
+    Message(Message),
+    /// Any other change to the room: an edit, a deletion, a reaction, a
+    /// member joining or leaving.
+    Changed(Event),
+    /// The server stored one of our sends (the message carries its client_id).
+    Ack(Message),
+    /// A refused send (with its client_id) or a room-level problem (without).
+    Error {
+        message: String,
+        client_id: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy)]
+pub struct ChatSocket {
+    status: RwSignal<Status>,
+}
+
+impl ChatSocket {
+    pub fn provide() {
+        provide_context(ChatSocket {
+            status: RwSignal::new(Status::Idle),
+        });
+    }
+
+    pub fn get() -> ChatSocket {
+        expect_context::<ChatSocket>()
+    }
+
+    pub fn status(&self) -> Status {
+        self.status.get()
+    }
+
+    /// Starts delivering `room_id` to `handler`: every message after
+    /// `after_seq`, then live ones.
+    pub fn subscribe(&self, room_id: i64, after_seq: i64, handler: impl Fn(RoomEvent) + 'static) {
+        #[cfg(feature = "hydrate")]
+        rooms::subscribe(self.status, room_id, after_seq, std::rc::Rc::new(handler));
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (room_id, after_seq, handler);
+    }
+
+    pub fn unsubscribe(&self, room_id: i64) {
+        #[cfg(feature = "hydrate")]
+        rooms::unsubscribe(room_id);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = room_id;
+    }
+
+    /// Queues a request that changes a room (a post, an edit, a deletion,
+    /// a reaction); it is sent now or after the next reconnect, and resent
+    /// with its client_id until acknowledged (each is idempotent).
+    pub fn request(&self, frame: ClientFrame) {
+        #[cfg(feature = "hydrate")]
+        rooms::request(frame);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = frame;
+    }
+
+    /// Closes the socket for good (logout).
+    pub fn disconnect(&self) {
+        #[cfg(feature = "hydrate")]
+        transport::disconnect();
+        self.status.set(Status::Idle);
+    }
+}

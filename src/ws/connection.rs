@@ -1,0 +1,247 @@
+//! A socket's task: the one loop that reads the client's frames, writes
+//! its rooms' events, answers the hub's controls (session ended, rooms
+//! left, shutdown) and pings. It is the socket's only writer, so frames
+//! never interleave and a stalled peer stalls only its own task.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::protocol::{CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ServerFrame};
+use app::server::live::hub::{ConnId, Control, Delivery, LeftRooms, Subscriber};
+use app::server::services::auth::AuthUser;
+use app::server::services::{rooms, subscriptions};
+use app::server::{AppState, Error, SocketLimits};
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
+use tokio::sync::{Notify, mpsc};
+use tokio::time::{Instant, interval};
+
+use super::frames::service_error;
+use super::writes::{Sent, is_capacity_error, linger, send, write, write_queued};
+
+/// Close code for a server that could not do what the socket needs now
+/// (1011, "internal error"); the client reconnects and resumes.
+const CLOSE_TRY_AGAIN: u16 = 1011;
+
+/// What reaches a connection: its rooms' messages and the services' requests.
+pub(super) type Inbox = (mpsc::Receiver<Arc<Delivery>>, mpsc::Receiver<Control>);
+
+pub(super) struct Connection {
+    pub(super) state: AppState,
+    pub(super) auth: AuthUser,
+    pub(super) limits: SocketLimits,
+    pub(super) write_timeout: Duration,
+    pub(super) conn_id: ConnId,
+    /// Rooms the user left that this socket has yet to check.
+    pub(super) left: LeftRooms,
+    /// Per subscribed room, the newest seq this socket has been sent.
+    pub(super) subscriptions: HashMap<i64, i64>,
+    pub(super) outbox: mpsc::Sender<Arc<Delivery>>,
+    pub(super) too_slow: Arc<Notify>,
+}
+
+/// Why the loop stopped, and so how to close.
+pub(super) enum Exit {
+    PeerGone,
+    Close(u16, &'static str),
+}
+
+/// A peer that does not take our frames in time: its queue is full or a
+/// write stalled. It is told why, and resumes from its last seq.
+pub(super) const TOO_SLOW: Exit =
+    Exit::Close(CLOSE_TOO_SLOW, "too slow: resume from your last seq");
+
+impl Connection {
+    /// Registers the connection with the hub, unless the user already has
+    /// as many sockets as allowed; dropping it unregisters.
+    pub(super) fn new(state: AppState, auth: AuthUser) -> Option<(Self, Inbox)> {
+        let limits = state.settings.sockets.clone();
+        let registration = state
+            .hub
+            .register(auth.user.id, &auth.session, limits.max_per_user)?;
+        let (conn_id, control) = (registration.id, registration.control);
+        let (outbox, outbox_rx) = mpsc::channel(limits.queue);
+        let connection = Self {
+            write_timeout: limits.write_timeout,
+            limits,
+            state,
+            auth,
+            conn_id,
+            left: registration.left,
+            subscriptions: HashMap::new(),
+            outbox,
+            too_slow: Arc::default(),
+        };
+        Some((connection, (outbox_rx, control)))
+    }
+
+    pub(super) async fn run(mut self, mut socket: WebSocket, (mut outbox_rx, mut control): Inbox) {
+        let conn_id = self.conn_id;
+        tracing::debug!(conn_id, user_id = self.auth.user.id, "socket open");
+
+        let mut ping = interval(self.limits.ping_every);
+        let idle_timeout = self.limits.idle_timeout;
+        let mut last_heard = Instant::now();
+        let too_slow = self.too_slow.clone();
+
+        let exit = loop {
+            tokio::select! {
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(frame)) => {
+                        last_heard = Instant::now();
+                        // Boxed: handling a frame can await the database,
+                        // and an unboxed future that size would be carried
+                        // by every idle socket.
+                        if let Some(exit) = Box::pin(self.on_frame(&mut socket, frame, &mut outbox_rx)).await {
+                            break exit;
+                        }
+                    }
+                    Some(Err(e)) => {
+                        tracing::debug!(conn_id, error = %e, "socket read failed");
+                        break if is_capacity_error(&e) {
+                            Exit::Close(1009, "frame too large")
+                        } else {
+                            Exit::PeerGone
+                        };
+                    }
+                    None => break Exit::PeerGone,
+                },
+                Some(delivery) = outbox_rx.recv() => {
+                    // A full queue must not wait behind a stalled write.
+                    let sent = tokio::select! {
+                        sent = write_queued(&mut socket, delivery, &mut outbox_rx, &mut self.subscriptions, self.write_timeout) => sent,
+                        () = too_slow.notified() => Sent::TimedOut,
+                    };
+                    if let Some(exit) = sent.exit() {
+                        break exit;
+                    }
+                }
+                Some(control) = control.recv() => match control {
+                    Control::SessionEnded => break Exit::Close(CLOSE_SESSION_ENDED, "session ended"),
+                    Control::ServerShutdown => break Exit::Close(1001, "server shutting down"),
+                    Control::LeftRooms => {
+                        let rooms = self.left.take();
+                        if let Some(exit) = self.recheck(&mut socket, &rooms).await {
+                            break exit;
+                        }
+                    }
+                },
+                () = too_slow.notified() => break TOO_SLOW,
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > idle_timeout {
+                        break Exit::PeerGone;
+                    }
+                    if let Some(exit) = write(&mut socket, WsMessage::Ping(Default::default()), self.write_timeout).await.exit() {
+                        break exit;
+                    }
+                }
+            }
+        };
+
+        for &room_id in self.subscriptions.keys() {
+            self.state.hub.unsubscribe(room_id, conn_id);
+        }
+        if let Exit::Close(code, reason) = exit {
+            let close = WsMessage::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            }));
+            if matches!(
+                write(&mut socket, close, self.write_timeout).await,
+                Sent::Ok
+            ) {
+                linger(&mut socket).await;
+            }
+        }
+        tracing::debug!(conn_id, "socket closed");
+        // Dropping `self` unregisters, last, so that shutdown waits for the
+        // close frame to go out.
+    }
+
+    /// Stops delivering each of `rooms` that the user may no longer read,
+    /// telling the client with `not_a_member`. Asked of the database, not
+    /// taken from the notice: a leave heard late must not cut a user who
+    /// has joined again since. If the database cannot say, the socket is
+    /// closed (1011) rather than left delivering a room that may be gone:
+    /// the client reconnects, and subscribing checks membership again.
+    async fn recheck(&mut self, socket: &mut WebSocket, rooms: &[i64]) -> Option<Exit> {
+        for &room_id in rooms {
+            if !self.subscriptions.contains_key(&room_id) {
+                continue;
+            }
+            let error = match rooms::require_member(&self.state, self.auth.user.id, room_id).await {
+                Ok(()) => continue,
+                Err(e @ (Error::NotAMember | Error::RoomNotFound)) => e,
+                Err(e) => {
+                    tracing::warn!(error = %e, room_id, "could not recheck a membership");
+                    return Some(Exit::Close(CLOSE_TRY_AGAIN, "try again"));
+                }
+            };
+            self.subscriptions.remove(&room_id);
+            self.state.hub.unsubscribe(room_id, self.conn_id);
+            let left = service_error(&error, None, Some(room_id));
+            if let Some(exit) = send(socket, &left, self.write_timeout).await.exit() {
+                return Some(exit);
+            }
+        }
+        None
+    }
+}
+
+impl Connection {
+    /// Sends the backlog after `after_seq` and starts live delivery after it,
+    /// returning the seq both meet at (the rule: `live::subscription`).
+    /// Queued events up to that seq were in the backlog or the database;
+    /// `write_queued` skips them by the seq recorded here.
+    pub(super) async fn subscribe(
+        &mut self,
+        socket: &mut WebSocket,
+        room_id: i64,
+        after_seq: Option<i64>,
+    ) -> Result<i64, Error> {
+        let subscribed = self.start_subscription(socket, room_id, after_seq).await;
+        if subscribed.is_err() {
+            // Told it failed, the client must not get that room's messages.
+            self.subscriptions.remove(&room_id);
+            self.state.hub.unsubscribe(room_id, self.conn_id);
+        }
+        subscribed
+    }
+
+    async fn start_subscription(
+        &mut self,
+        socket: &mut WebSocket,
+        room_id: i64,
+        after_seq: Option<i64>,
+    ) -> Result<i64, Error> {
+        let already = self.subscriptions.contains_key(&room_id);
+        if !already && self.subscriptions.len() >= self.limits.max_subscriptions {
+            return Err(Error::TooManySubscriptions);
+        }
+        self.subscriptions.remove(&room_id);
+        let subscriber = Subscriber {
+            conn: self.conn_id,
+            queue: self.outbox.clone(),
+            too_slow: self.too_slow.clone(),
+        };
+        let mut started =
+            subscriptions::subscribe(&self.state, &self.auth, room_id, subscriber, after_seq)
+                .await?;
+        while let Some(entries) = started.backlog.next_page().await? {
+            for entry in entries {
+                let frame = ServerFrame::from(entry);
+                if !matches!(send(socket, &frame, self.write_timeout).await, Sent::Ok) {
+                    return Err(Error::Internal("peer went away during backlog".into()));
+                }
+            }
+        }
+        self.subscriptions.insert(room_id, started.last_seq);
+        Ok(started.last_seq)
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.state.hub.unregister(self.conn_id);
+    }
+}
