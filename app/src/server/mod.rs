@@ -32,3 +32,62 @@ pub mod web;
 
 pub use error::{Error, Result};
 pub use state::{AppState, Settings, SocketLimits};
+
+/// The layers' one-way rule, checked on the source: a module may use the
+/// layers below it and the shared modules, never one above it.
+#[cfg(test)]
+mod layers {
+    use std::path::Path;
+
+    /// Each layer, and the modules above it that it must not use.
+    const FORBIDDEN: &[(&str, &[&str])] = &[
+        ("storage", &["live", "services", "web", "state"]),
+        ("live", &["services", "web", "state"]),
+        ("services", &["web"]),
+    ];
+
+    fn sources(dir: &Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.push((path.display().to_string(), text));
+            }
+        }
+    }
+
+    #[test]
+    fn no_layer_uses_one_above_it() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server");
+        let mut broken = Vec::new();
+        for (layer, above) in FORBIDDEN {
+            let mut files = Vec::new();
+            sources(&root.join(layer), &mut files);
+            assert!(!files.is_empty(), "no sources found for {layer}");
+            for (path, text) in files {
+                // Code, not docs: a doc may point upwards to explain.
+                for line in text.lines().map(str::trim).filter(|l| !l.starts_with("//")) {
+                    for module in *above {
+                        let path_to = format!("crate::server::{module}");
+                        let ends_at = |rest: &str| {
+                            !rest.starts_with(|c: char| c == '_' || c.is_alphanumeric())
+                        };
+                        let uses = line
+                            .match_indices(&path_to)
+                            .any(|(at, _)| ends_at(&line[at + path_to.len()..]));
+                        if uses || line.contains(&format!("super::super::{module}")) {
+                            broken.push(format!("{path}: {line}"));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            broken.is_empty(),
+            "a layer uses one above it:\n{}",
+            broken.join("\n")
+        );
+    }
+}
