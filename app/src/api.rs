@@ -43,6 +43,13 @@ pub async fn create_room(name: String) -> Result<Room, AppError> {
     Ok(rooms::create(&state, &auth, name).await?)
 }
 
+/// Renames a room (its owner only); members see it through the room's log.
+#[server(prefix = "/api/fn", endpoint = "rename_room")]
+pub async fn rename_room(room_id: i64, name: String) -> Result<Room, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::rename(&state, &auth, room_id, name).await?)
+}
+
 #[server(prefix = "/api/fn", endpoint = "join_room")]
 pub async fn join_room(room_id: i64) -> Result<Room, AppError> {
     let (state, auth) = context::caller().await?;

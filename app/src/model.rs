@@ -29,6 +29,8 @@ pub struct Room {
     pub id: i64,
     pub name: String,
     pub created_at: String,
+    /// The room's owner (its creator): renames it, deletes any message.
+    pub owner_id: i64,
     pub member_count: i64,
     /// Whether the user asking is a member.
     pub joined: bool,

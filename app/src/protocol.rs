@@ -19,7 +19,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::model::{Author, Message};
+use crate::model::{Author, Message, Room};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -153,6 +153,11 @@ pub enum Change {
     },
     MemberLeft {
         user: Author,
+    },
+    /// The room's name changed; `room` is the room as it now is, as its
+    /// members see it (`joined` is true).
+    RoomUpdated {
+        room: Room,
     },
 }
 

@@ -1,4 +1,4 @@
-//! `/api/rooms`: list, create, join, leave.
+//! `/api/rooms`: list, create, rename, join, leave.
 
 use app::error::ErrorBody;
 use app::model::Room;
@@ -7,7 +7,7 @@ use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Caller, Json, RoomId};
@@ -15,6 +15,7 @@ use super::extract::{Caller, Json, RoomId};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/rooms", get(list).post(create))
+        .route("/api/rooms/{id}", patch(rename))
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
 }
@@ -70,6 +71,31 @@ pub async fn create(
 ) -> Result<(StatusCode, axum::Json<RoomResponse>)> {
     let room = rooms::create(&state, &caller, new.name).await?;
     Ok((StatusCode::CREATED, axum::Json(RoomResponse { room })))
+}
+
+/// Rename a room: its owner only. Every member's open sockets get a
+/// `room_updated` event; the same name again changes nothing.
+#[utoipa::path(patch, path = "/api/rooms/{id}", tag = "rooms", request_body = NewRoom,
+    params(("id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 200, body = RoomResponse),
+        (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden (not the owner)"),
+        (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 409, body = ErrorBody, description = "room_name_taken"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
+    ),
+    security(("bearer" = [])))]
+pub async fn rename(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RoomId(id): RoomId,
+    Json(new): Json<NewRoom>,
+) -> Result<axum::Json<RoomResponse>> {
+    Ok(axum::Json(RoomResponse {
+        room: rooms::rename(&state, &caller, id, new.name).await?,
+    }))
 }
 
 /// Join a room (idempotent).

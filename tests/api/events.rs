@@ -548,6 +548,96 @@ async fn joining_and_leaving_are_events_of_the_room() {
     );
 }
 
+async fn rename(
+    app: &TestApp,
+    user: Option<&TestUser>,
+    room: i64,
+    name: &str,
+) -> (StatusCode, Value) {
+    app.call(
+        Method::PATCH,
+        &format!("/api/rooms/{room}"),
+        user.map(|u| u.token.as_str()),
+        Some(json!({"name": name})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_owner_renames_the_room_and_members_see_it_live_and_in_a_catch_up() {
+    let Room {
+        app,
+        ann,
+        bob,
+        cy,
+        dee,
+        id,
+    } = room().await;
+    app.create_room(&dee, "random").await;
+    let mut watcher = app.socket(&bob).await;
+    let (_, before) = watcher.subscribe(id, None).await;
+
+    let (status, body) = rename(&app, Some(&ann), id, "Team room").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["room"]["name"], "Team room");
+    assert_eq!(body["room"]["owner_id"], ann.id);
+    let frame = watcher.frame().await;
+    assert_eq!(
+        (frame["type"].as_str(), frame["kind"].as_str()),
+        (Some("event"), Some("room_updated")),
+        "{frame}"
+    );
+    assert_eq!(frame["seq"], before + 1);
+    assert_eq!(frame["room"]["name"], "Team room");
+    assert_eq!(frame["room"]["id"], id);
+    assert_eq!(frame["room"]["joined"], true);
+
+    // The same name again changes nothing and logs nothing.
+    let (status, _) = rename(&app, Some(&ann), id, "Team room").await;
+    assert_eq!(status, StatusCode::OK);
+    watcher.assert_quiet().await;
+
+    // Who may not, and what may not be a name.
+    let (status, body) = rename(&app, Some(&bob), id, "Bob's room").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, body) = rename(&app, Some(&dee), id, "Dee's room").await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
+    let (status, body) = rename(&app, None, id, "Nobody's").await;
+    assert_error(status, &body, StatusCode::UNAUTHORIZED, "unauthorized");
+    let (status, body) = rename(&app, Some(&ann), 999_999, "Nowhere").await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "room_not_found");
+    let (status, body) = rename(&app, Some(&ann), id, " RANDOM ").await;
+    assert_error(status, &body, StatusCode::CONFLICT, "room_name_taken");
+    let (status, body) = rename(&app, Some(&ann), id, "  ").await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+    assert_eq!(body["error"]["field"], "name");
+    watcher.assert_quiet().await;
+
+    // A client that was away replays the rename with the room as it is now.
+    let (status, _) = rename(&app, Some(&ann), id, "Team room, renamed").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut away = app.socket(&cy).await;
+    let (backlog, _) = away.subscribe_events(id, Some(before)).await;
+    let renames: Vec<&Value> = backlog
+        .iter()
+        .filter(|f| f["kind"] == "room_updated")
+        .collect();
+    assert_eq!(renames.len(), 2, "{backlog:?}");
+    assert!(
+        renames
+            .iter()
+            .all(|f| f["room"]["name"] == "Team room, renamed")
+    );
+    let (_, listed) = app.get("/api/rooms", &cy.token).await;
+    let names: Vec<&Value> = listed["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["name"])
+        .collect();
+    assert!(names.contains(&&json!("Team room, renamed")), "{listed}");
+}
+
 /// Fifty members at once, each posting, reacting, editing and deleting:
 /// every event takes the next seq, none twice, none skipped, and a watcher
 /// gets each once, in order.

@@ -96,6 +96,8 @@ pub fn MessageItem(
     /// does, so focus and an open picker survive someone else's reaction.
     message: Memo<Message>,
     me: i64,
+    /// Whether the reader owns the room: they may delete anyone's message.
+    owner: bool,
     /// Who is who, for naming the people behind a reaction.
     names: Signal<HashMap<i64, String>>,
     actions: MessageActions,
@@ -241,6 +243,10 @@ pub fn MessageItem(
                                         view! {
                                             <button type="button" class=ACTION
                                                 on:click=move |_| { open.set(false); actions.edit.run(message.get_untracked()) }>"Edit"</button>
+                                        }
+                                    })}
+                                    {(mine || owner).then(|| {
+                                        view! {
                                             <button type="button" class=ACTION
                                                 on:click=move |_| confirming.set(true)>"Delete"</button>
                                         }

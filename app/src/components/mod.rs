@@ -4,4 +4,5 @@ pub mod composer;
 pub mod header;
 pub mod message;
 pub mod notice;
+pub mod room_header;
 pub mod room_list;

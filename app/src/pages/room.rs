@@ -19,6 +19,7 @@ use crate::api::{OpenedRoom, older_messages, open_room};
 use crate::components::composer::{Composer, Mode};
 use crate::components::message::{MessageActions, MessageItem};
 use crate::components::notice::{ErrorNote, Loading};
+use crate::components::room_header::RoomHeader;
 use crate::components::room_list::RoomList;
 use crate::error::{AppError, ErrorCode};
 use crate::model::Message;
@@ -80,6 +81,8 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     let room_id = room.id;
     let resume_from = opened.page.messages.last().map_or(0, |m| m.seq);
     let member_count = RwSignal::new(room.member_count);
+    let name = RwSignal::new(room.name.clone());
+    let owner = room.owner_id == me;
     let counted_at = room.last_seq;
     let names = RwSignal::new(HashMap::new());
     names.update(|names| opened.page.messages.iter().for_each(|m| learn(names, m)));
@@ -172,6 +175,9 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                     Change::MemberLeft { .. } => member_count.update(|n| *n -= 1),
                     _ => {}
                 }
+            }
+            if let Change::RoomUpdated { room } = &event.change {
+                name.set(room.name.clone());
             }
             messages.update(|m| apply(m, event.change, event.seq));
         }
@@ -349,17 +355,10 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
         }
     });
 
-    let title = format!("{} · Chat", room.name);
     view! {
-        <Title text=title />
+        <Title text=move || format!("{} · Chat", name.get()) />
         <section class="flex min-w-0 flex-1 flex-col bg-white" aria-labelledby="room-title">
-            <div class="flex items-center gap-3 border-b border-slate-200 px-4 py-2">
-                <a href="/rooms" class="text-sm text-indigo-700 hover:underline md:hidden">"← Rooms"</a>
-                <h1 id="room-title" class="truncate text-lg font-semibold">{room.name.clone()}</h1>
-                <span class="ml-auto text-xs text-slate-600">
-                    {move || match member_count.get() { 1 => "1 member".to_owned(), n => format!("{n} members") }}
-                </span>
-            </div>
+            <RoomHeader room_id name member_count=member_count.into() owner />
             <ConnectionBanner />
             {move || notice.get().map(|text| view! {
                 <div role="alert" class="border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-800">{text}</div>
@@ -401,7 +400,7 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                                     .unwrap_or_else(|| initial.clone())
                             });
                             view! {
-                                <MessageItem me message names=names.into() actions highlighted=highlighted.into() />
+                                <MessageItem me owner message names=names.into() actions highlighted=highlighted.into() />
                             }
                         })
                     }
@@ -437,6 +436,7 @@ fn learn_from_change(names: &mut HashMap<i64, String>, change: &Change) {
         | Change::MemberLeft { user } => {
             names.insert(user.id, user.username.clone());
         }
+        Change::RoomUpdated { .. } => {}
     }
 }
 
@@ -494,7 +494,7 @@ fn apply(messages: &mut BTreeMap<i64, Message>, change: Change, seq: i64) {
                 shown.apply_reaction(&emoji, user.id, false, seq);
             }
         }
-        Change::MemberJoined { .. } | Change::MemberLeft { .. } => {}
+        Change::MemberJoined { .. } | Change::MemberLeft { .. } | Change::RoomUpdated { .. } => {}
     }
 }
 

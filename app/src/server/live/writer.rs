@@ -101,6 +101,12 @@ pub enum Request {
         room_id: i64,
         user: Author,
     },
+    /// A new name, validated.
+    Rename {
+        room_id: i64,
+        user: Author,
+        name: String,
+    },
 }
 
 impl Request {
@@ -111,7 +117,8 @@ impl Request {
             | Request::Delete { room_id, .. }
             | Request::React { room_id, .. }
             | Request::Join { room_id, .. }
-            | Request::Leave { room_id, .. } => *room_id,
+            | Request::Leave { room_id, .. }
+            | Request::Rename { room_id, .. } => *room_id,
         }
     }
 
@@ -122,7 +129,8 @@ impl Request {
             | Request::Delete { user, .. }
             | Request::React { user, .. }
             | Request::Join { user, .. }
-            | Request::Leave { user, .. } => user,
+            | Request::Leave { user, .. }
+            | Request::Rename { user, .. } => user,
         }
     }
 
@@ -132,7 +140,10 @@ impl Request {
             Request::Edit { message_id, .. }
             | Request::Delete { message_id, .. }
             | Request::React { message_id, .. } => Some(*message_id),
-            Request::Post(_) | Request::Join { .. } | Request::Leave { .. } => None,
+            Request::Post(_)
+            | Request::Join { .. }
+            | Request::Leave { .. }
+            | Request::Rename { .. } => None,
         }
     }
 }
@@ -318,8 +329,12 @@ impl Settler {
                 .pop()
                 .unwrap_or_else(|| Err(Error::Internal("a request went unanswered".into()))),
             Err(Failure::RolledBack(Error::Database(e))) if is_unique_violation(&e) => {
-                let Request::Post(draft) = request else {
-                    return Err(Error::Database(e));
+                let draft = match request {
+                    Request::Post(draft) => draft,
+                    // Another room has the name (the only unique key a
+                    // rename touches).
+                    Request::Rename { .. } => return Err(Error::RoomNameTaken),
+                    _ => return Err(Error::Database(e)),
                 };
                 let client_id = draft.client_id.as_deref().unwrap_or_default();
                 let original =
@@ -467,6 +482,15 @@ impl Settler {
             .filter(|(i, _)| !matches!(answers[*i], Some(Err(_))))
             .filter_map(|(_, r)| r.message_id());
         let current = messages::by_ids(db, &mut tx, touched).await?;
+        let renamed = logged
+            .iter()
+            .filter(|(_, row)| row.kind == Kind::RoomUpdated);
+        let renamed =
+            rooms::as_members_see(db, &mut tx, renamed.map(|(_, row)| row.room_id)).await?;
+        let now = events::Current {
+            messages: &current,
+            rooms: &renamed,
+        };
         let mut entries: Vec<Entry> = Vec::with_capacity(stored.len() + logged.len());
         for ((i, _), message) in posts.iter().zip(&stored) {
             entries.push(Entry::Posted(message.clone()));
@@ -476,7 +500,7 @@ impl Settler {
             }));
         }
         for (i, row) in logged {
-            let entry = events::entry(row, &current)
+            let entry = events::entry(row, now)
                 .ok_or_else(|| Error::Internal("a changed message went missing".into()))?;
             entries.push(entry);
             answers[i] = Some(Ok(Done {
@@ -546,6 +570,9 @@ async fn apply(
         (Request::Leave { .. }, _) => rooms::remove_member(db, tx, room_id, user.id)
             .await?
             .then(|| row(Kind::MemberLeft, None, None)),
+        (Request::Rename { name, .. }, _) => rooms::rename(db, tx, room_id, name)
+            .await?
+            .then(|| row(Kind::RoomUpdated, None, None)),
         (
             Request::Edit {
                 body, body_html, ..

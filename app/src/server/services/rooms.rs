@@ -80,6 +80,19 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
     Ok(())
 }
 
+/// Renames the room (its owner only); the new name reaches every member
+/// as a `room_updated` event. Renaming to the same name changes nothing.
+pub async fn rename(state: &AppState, auth: &AuthUser, room_id: i64, name: String) -> Result<Room> {
+    validate_room_name(&name)?;
+    let rename = Request::Rename {
+        room_id,
+        user: author(auth),
+        name,
+    };
+    state.writer.apply(rename).await?;
+    get(state, auth, room_id).await
+}
+
 /// Fails with `room_not_found` or `not_a_member` unless the user may read and
 /// post in the room.
 pub async fn require_member(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {

@@ -28,6 +28,10 @@ impl Policy for Rules {
             // Every room is public: anyone may join, and leave.
             Request::Join { .. } | Request::Leave { .. } => Ok(()),
             Request::Post(_) => may_read(facts.member),
+            Request::Rename { user, .. } => {
+                may_read(facts.member)?;
+                may_rename(facts.owner_id, user.id)
+            }
             Request::Edit { user, .. } => may_edit(target(facts)?, user.id),
             Request::Delete { user, .. } => may_delete(target(facts)?, user.id),
             Request::React {
@@ -70,6 +74,15 @@ pub fn may_read(member: bool) -> Result<()> {
         Ok(())
     } else {
         Err(Error::NotAMember)
+    }
+}
+
+/// Only the room's owner renames it.
+pub fn may_rename(owner_id: i64, user_id: i64) -> Result<()> {
+    if user_id == owner_id {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("Only the room's owner can rename it."))
     }
 }
 
@@ -137,6 +150,12 @@ mod tests {
             may_edit(by_ann(true), ANN),
             Err(Error::MessageDeleted)
         ));
+    }
+
+    #[test]
+    fn only_the_owner_renames() {
+        assert!(may_rename(OWNER, OWNER).is_ok());
+        assert!(matches!(may_rename(OWNER, ANN), Err(Error::Forbidden(_))));
     }
 
     #[test]

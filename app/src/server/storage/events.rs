@@ -18,9 +18,9 @@ use sea_query::{Expr, Order, Query};
 use sqlx::AnyConnection;
 
 use super::db::Db;
-use super::messages;
 use super::schema::{Events, Users};
-use crate::model::{Author, Message};
+use super::{messages, rooms};
+use crate::model::{Author, Message, Room};
 use crate::protocol::{Change, Entry, Event};
 use crate::server::error::{Error, Result};
 
@@ -37,9 +37,10 @@ pub enum Kind {
     ReactionRemoved,
     MemberJoined,
     MemberLeft,
+    RoomUpdated,
 }
 
-const KINDS: [(Kind, &str); 7] = [
+const KINDS: [(Kind, &str); 8] = [
     (Kind::MessagePosted, "message_posted"),
     (Kind::MessageEdited, "message_edited"),
     (Kind::MessageDeleted, "message_deleted"),
@@ -47,6 +48,7 @@ const KINDS: [(Kind, &str); 7] = [
     (Kind::ReactionRemoved, "reaction_removed"),
     (Kind::MemberJoined, "member_joined"),
     (Kind::MemberLeft, "member_left"),
+    (Kind::RoomUpdated, "room_updated"),
 ];
 
 impl Kind {
@@ -183,17 +185,32 @@ pub async fn range(
         })
         .collect();
     let messages = messages::by_ids(db, conn, logged.iter().filter_map(|l| l.message_id)).await?;
+    let renamed = logged.iter().filter(|l| l.kind == Kind::RoomUpdated);
+    let rooms = rooms::as_members_see(db, conn, renamed.map(|l| l.room_id)).await?;
+    let now = Current {
+        messages: &messages,
+        rooms: &rooms,
+    };
     let entries = logged
         .into_iter()
-        .filter_map(|row| entry(row, &messages))
+        .filter_map(|row| entry(row, now))
         .collect();
     Ok(Page { entries, last_read })
 }
 
-/// The entry a row stands for, with its message in `messages` as it is now.
-/// `None` only for a row whose message is gone, which the schema prevents.
-pub fn entry(row: Logged, messages: &HashMap<i64, Message>) -> Option<Entry> {
-    let message = || row.message_id.and_then(|id| messages.get(&id).cloned());
+/// What rows are rendered with: the messages and rooms they point at, as
+/// they are now.
+#[derive(Clone, Copy)]
+pub struct Current<'a> {
+    pub messages: &'a HashMap<i64, Message>,
+    pub rooms: &'a HashMap<i64, Room>,
+}
+
+/// The entry a row stands for, with what it points at as it is now.
+/// `None` only for a row whose message or room is gone, which the schema
+/// prevents.
+pub fn entry(row: Logged, now: Current<'_>) -> Option<Entry> {
+    let message = || row.message_id.and_then(|id| now.messages.get(&id).cloned());
     let change = match row.kind {
         Kind::MessagePosted => return message().map(Entry::Posted),
         Kind::MessageEdited => Change::MessageEdited {
@@ -214,6 +231,9 @@ pub fn entry(row: Logged, messages: &HashMap<i64, Message>) -> Option<Entry> {
         },
         Kind::MemberJoined => Change::MemberJoined { user: row.user },
         Kind::MemberLeft => Change::MemberLeft { user: row.user },
+        Kind::RoomUpdated => Change::RoomUpdated {
+            room: now.rooms.get(&row.room_id)?.clone(),
+        },
     };
     Some(Entry::Changed(Event {
         room_id: row.room_id,

@@ -5,7 +5,7 @@
 //! PostgreSQL row-locks it until the transaction ends, so whatever the
 //! writer reads after it, about this room, stays true until it commits.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_query::SimpleExpr;
 use sea_query::{
@@ -22,6 +22,7 @@ use crate::server::error::{Error, Result};
 struct RoomRow {
     id: i64,
     name: String,
+    created_by: i64,
     created_at: i64,
     last_seq: i64,
     last_activity_at: i64,
@@ -35,6 +36,7 @@ impl From<RoomRow> for Room {
             id: row.id,
             name: row.name,
             created_at: to_rfc3339(row.created_at),
+            owner_id: row.created_by,
             member_count: row.member_count,
             joined: row.joined != 0,
             last_seq: row.last_seq,
@@ -65,6 +67,7 @@ fn select_rooms(user_id: i64) -> SelectStatement {
         .columns([
             (Rooms::Table, Rooms::Id),
             (Rooms::Table, Rooms::Name),
+            (Rooms::Table, Rooms::CreatedBy),
             (Rooms::Table, Rooms::CreatedAt),
             (Rooms::Table, Rooms::LastSeq),
             (Rooms::Table, Rooms::LastActivityAt),
@@ -92,6 +95,47 @@ pub async fn get(db: &Db, conn: &mut AnyConnection, user_id: i64, room_id: i64) 
         .to_owned();
     let row: Option<RoomRow> = db.fetch_optional(conn, &select).await?;
     row.map(Room::from).ok_or(Error::RoomNotFound)
+}
+
+/// Rooms by id as their members see them (`joined` is true), for events
+/// that carry the room.
+pub async fn as_members_see(
+    db: &Db,
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Room>> {
+    let ids: BTreeSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let select = select_rooms(0)
+        .and_where(Expr::col((Rooms::Table, Rooms::Id)).is_in(ids))
+        .to_owned();
+    let rows: Vec<RoomRow> = db.fetch_all(conn, &select).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let room = Room {
+                joined: true,
+                ..Room::from(row)
+            };
+            (room.id, room)
+        })
+        .collect())
+}
+
+/// Renames the room; `false` if it already had that name. A name another
+/// room has (ignoring case and surrounding spaces) fails as a unique
+/// violation, which the caller turns into `room_name_taken`.
+pub async fn rename(db: &Db, tx: &mut AnyConnection, room_id: i64, name: &str) -> Result<bool> {
+    let update = Query::update()
+        .table(Rooms::Table)
+        .value(Rooms::Name, name)
+        .value(Rooms::NameKey, name.trim().to_lowercase())
+        .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .and_where(Expr::col(Rooms::Name).ne(name))
+        .to_owned();
+    Ok(db.execute(tx, &update).await? > 0)
 }
 
 /// Creates a room and its creator's membership; a name taken (ignoring

@@ -1,0 +1,125 @@
+//! The room's title bar: its name (which follows `room_updated` events), its
+//! member count, and for the room's owner a way to rename it in place.
+//!
+//! A rename is a server function; what the page shows afterwards comes from
+//! the room's event, like every other change, so a rename made elsewhere
+//! (another tab, another owner's device) looks the same as one made here.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::rename_room;
+
+#[component]
+pub fn RoomHeader(
+    room_id: i64,
+    /// The room's name as it now is.
+    name: RwSignal<String>,
+    member_count: Signal<i64>,
+    /// Whether the reader owns the room (and so may rename it).
+    owner: bool,
+) -> impl IntoView {
+    let renaming = RwSignal::new(false);
+    view! {
+        <div class="flex min-h-12 items-center gap-3 border-b border-slate-200 px-4 py-2">
+            <a href="/rooms" class="text-sm text-indigo-700 hover:underline md:hidden">"← Rooms"</a>
+            <Show
+                when=move || renaming.get()
+                fallback=move || view! {
+                    <h1 id="room-title" class="truncate text-lg font-semibold">{move || name.get()}</h1>
+                    {owner.then(|| view! {
+                        <button
+                            type="button"
+                            class="shrink-0 rounded-md px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                            on:click=move |_| renaming.set(true)
+                        >
+                            "Rename"
+                        </button>
+                    })}
+                }
+            >
+                <RenameForm room_id name done=Callback::new(move |()| renaming.set(false)) />
+            </Show>
+            <span class="ml-auto shrink-0 text-xs text-slate-600">
+                {move || match member_count.get() { 1 => "1 member".to_owned(), n => format!("{n} members") }}
+            </span>
+        </div>
+    }
+}
+
+#[component]
+fn RenameForm(room_id: i64, name: RwSignal<String>, done: Callback<()>) -> impl IntoView {
+    let draft = RwSignal::new(name.get_untracked());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = input.get() {
+            let _ = input.focus();
+            input.select();
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let new_name = draft.get_untracked();
+        if new_name == name.get_untracked() {
+            done.run(());
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match rename_room(room_id, new_name).await {
+                Ok(room) => {
+                    name.set(room.name);
+                    done.run(());
+                }
+                Err(e) => error.set(Some(e.message)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        // The form is the page's heading while it is open.
+        <form on:submit=submit class="flex min-w-0 flex-1 flex-wrap items-center gap-2" novalidate>
+            <h1 id="room-title" class="sr-only">{move || name.get()}</h1>
+            <label for="rename-room" class="sr-only">"New name"</label>
+            <input
+                id="rename-room"
+                node_ref=input
+                type="text"
+                autocomplete="off"
+                class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-base font-semibold focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby="rename-room-error"
+                prop:value=draft
+                on:input=move |ev| draft.set(event_target_value(&ev))
+                on:keydown=move |ev| {
+                    if ev.key() == "Escape" {
+                        done.run(());
+                    }
+                }
+            />
+            <button
+                type="submit"
+                class="rounded-md bg-indigo-600 px-3 py-1 text-sm font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"
+                disabled=move || pending.get()
+            >
+                "Save"
+            </button>
+            <button
+                type="button"
+                class="rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                on:click=move |_| done.run(())
+            >
+                "Cancel"
+            </button>
+            <p id="rename-room-error" class="w-full text-xs text-red-700 empty:hidden" role="alert">
+                {move || error.get()}
+            </p>
+        </form>
+    }
+}
