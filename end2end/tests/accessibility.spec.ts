@@ -71,6 +71,14 @@ test("a room with messages from two users passes the accessibility checks, for b
   await expectAccessible(ann, "a room, as the first writer");
   await expectAccessible(ben, "a room, as the second writer");
 
+  // The owner renaming the room, and the refusal of an empty name.
+  await ann.getByRole("button", { name: "Rename", exact: true }).click();
+  await ann.getByLabel("New name").fill(" ");
+  await ann.getByRole("button", { name: "Save" }).click();
+  await expect(ann.getByRole("alert").filter({ hasText: "empty" })).toBeVisible();
+  await expectAccessible(ann, "a refused room rename");
+  await ann.getByRole("button", { name: "Cancel" }).click();
+
   await ann.goto("/rooms");
   await expect(ann.getByRole("link", { name: room })).toBeVisible();
   await expectAccessible(ann, "the rooms screen with rooms in it");

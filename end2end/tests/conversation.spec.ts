@@ -122,3 +122,27 @@ test("the keyboard alone edits the last message, reacts, and cancels", async ({ 
   await pageB.keyboard.press("Enter");
   await expect(chip(pageA, "second draft", "🚀")).toHaveText("🚀 1");
 });
+
+test("the room's owner renames it and removes a message; the other browser follows live", async ({ browser }) => {
+  const { pageA, pageB, room } = await twoUsersInOneRoom(browser);
+  await expect(pageB.getByRole("button", { name: "Rename", exact: true })).toHaveCount(0);
+
+  await pageA.getByRole("button", { name: "Rename", exact: true }).click();
+  await expect(pageA.getByLabel("New name")).toBeFocused();
+  await pageA.getByLabel("New name").fill(`${room} renamed`);
+  await pageA.getByRole("button", { name: "Save" }).click();
+  await expect(pageA.getByRole("heading", { name: `${room} renamed` })).toBeVisible();
+  await expect(pageB.getByRole("heading", { name: `${room} renamed` })).toBeVisible();
+  await expect(pageB).toHaveTitle(`${room} renamed · Chat`);
+
+  // The owner may delete anyone's message; a member only their own.
+  await say(pageA, "house rules");
+  await say(pageB, "off topic");
+  await expect(message(pageA, "off topic")).toHaveCount(1);
+  await message(pageB, "house rules").hover();
+  await expect(message(pageB, "house rules").getByRole("button", { name: "Delete", exact: true })).toHaveCount(0);
+  await act(pageA, "off topic", "Delete");
+  await message(pageA, "off topic").getByRole("button", { name: "Delete", exact: true }).click();
+  await expect(message(pageB, "off topic")).toHaveCount(0);
+  await expect(pageB.getByRole("article").nth(1)).toContainText("message deleted");
+});

@@ -40,9 +40,12 @@ pub fn RoomHeader(
             >
                 <RenameForm room_id name done=Callback::new(move |()| renaming.set(false)) />
             </Show>
-            <span class="ml-auto shrink-0 text-xs text-slate-600">
-                {move || match member_count.get() { 1 => "1 member".to_owned(), n => format!("{n} members") }}
-            </span>
+            // Out of the way while renaming: a phone needs the width.
+            <Show when=move || !renaming.get()>
+                <span class="ml-auto shrink-0 text-xs text-slate-600">
+                    {move || match member_count.get() { 1 => "1 member".to_owned(), n => format!("{n} members") }}
+                </span>
+            </Show>
         </div>
     }
 }
@@ -92,7 +95,7 @@ fn RenameForm(room_id: i64, name: RwSignal<String>, done: Callback<()>) -> impl 
                 node_ref=input
                 type="text"
                 autocomplete="off"
-                class="min-w-0 flex-1 rounded-md border border-slate-300 px-2 py-1 text-base font-semibold focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                class="min-w-32 flex-1 rounded-md border border-slate-300 px-2 py-1 text-base font-semibold focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                 aria-invalid=move || error.get().is_some().to_string()
                 aria-describedby="rename-room-error"
                 prop:value=draft
