@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import { twoUsersInOneRoom } from "./helpers";
+import { PASSWORD, twoUsersInOneRoom, uniqueName } from "./helpers";
 
 async function say(page: Page, text: string): Promise<void> {
   await page.getByLabel("Message").fill(text);
@@ -145,4 +145,50 @@ test("the room's owner renames it and removes a message; the other browser follo
   await message(pageA, "off topic").getByRole("button", { name: "Delete", exact: true }).click();
   await expect(message(pageB, "off topic")).toHaveCount(0);
   await expect(pageB.getByRole("article").nth(1)).toContainText("message deleted");
+});
+
+// Issue: a change heard while an older page was on its way was lost, since
+// the page, read before the change, then showed the message as it had been.
+test("an edit made while older history loads is not undone by that page", async ({ browser, playwright }) => {
+  const { pageB, roomId } = await twoUsersInOneRoom(browser);
+  const api = await playwright.request.newContext({ baseURL: test.info().project.use.baseURL });
+  // Several writers, each within the send allowance.
+  const writer = async () => {
+    const registered = await api.post("/api/auth/register", { data: { username: uniqueName("cy"), password: PASSWORD } });
+    expect(registered.ok()).toBeTruthy();
+    const headers = { Authorization: `Bearer ${(await registered.json()).token}` };
+    expect((await api.post(`/api/rooms/${roomId}/join`, { headers })).ok()).toBeTruthy();
+    return headers;
+  };
+  const post = async (headers: { Authorization: string }, body: string) => {
+    const posted = await api.post(`/api/rooms/${roomId}/messages`, { headers, data: { body } });
+    expect(posted.ok()).toBeTruthy();
+    return (await posted.json()).message.id as number;
+  };
+  const cy = await writer();
+  const oldest = await post(cy, "the oldest line");
+  for (let w = 0; w < 3; w++) {
+    const headers = await writer();
+    for (let i = 1; i <= 19; i++) await post(headers, `line ${w * 19 + i}`);
+  }
+  await pageB.reload();
+  await expect(message(pageB, "line 57")).toHaveCount(1);
+  await expect(message(pageB, "the oldest line")).toHaveCount(0);
+
+  // The older page is read now, but reaches the browser only after the
+  // oldest line was edited and the edit's event was delivered.
+  await pageB.route("**/api/fn/history**", async (route) => {
+    const page = await route.fetch();
+    const edited = await api.patch(`/api/rooms/${roomId}/messages/${oldest}`, {
+      headers: cy,
+      data: { body: "the oldest line, fixed" },
+    });
+    expect(edited.ok()).toBeTruthy();
+    await post(cy, "after the fix");
+    await expect(message(pageB, "after the fix")).toHaveCount(1);
+    await route.fulfill({ response: page });
+  });
+  await pageB.getByRole("button", { name: "Load older messages" }).click();
+  await expect(message(pageB, "line 1").first()).toBeVisible();
+  await expect(message(pageB, "the oldest line, fixed")).toContainText("(edited)");
 });

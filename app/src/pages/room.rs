@@ -96,6 +96,11 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     );
     let has_more = RwSignal::new(opened.page.has_more);
     let loading_older = RwSignal::new(false);
+    // Changes heard while an older page is on its way: that page may hold
+    // the messages they change, read before them. Applied again once it
+    // arrives (each says how things are now, so twice is harmless).
+    let fetching = StoredValue::new(false);
+    let heard_while_fetching = StoredValue::new(Vec::<(Change, i64)>::new());
     let pending = RwSignal::new(Vec::<Pending>::new());
     let notice = RwSignal::new(None::<String>);
     let mode = RwSignal::new(Mode::New);
@@ -179,6 +184,9 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
             if let Change::RoomUpdated { room } = &event.change {
                 name.set(room.name.clone());
             }
+            if fetching.get_value() {
+                heard_while_fetching.update_value(|h| h.push((event.change.clone(), event.seq)));
+            }
             messages.update(|m| apply(m, event.change, event.seq));
         }
     };
@@ -195,11 +203,22 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
         let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else {
             return false;
         };
-        match older_messages(room_id, first).await {
+        fetching.set_value(true);
+        let fetched = older_messages(room_id, first).await;
+        fetching.set_value(false);
+        let heard = heard_while_fetching
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        match fetched {
             Ok(page) => {
                 has_more.set(page.has_more);
                 names.update(|names| page.messages.iter().for_each(|m| learn(names, m)));
-                messages.update(|m| m.extend(page.messages.into_iter().map(|m| (m.seq, m))));
+                messages.update(|m| {
+                    m.extend(page.messages.into_iter().map(|m| (m.seq, m)));
+                    for (change, seq) in heard {
+                        apply(m, change, seq);
+                    }
+                });
                 true
             }
             Err(e) => {
