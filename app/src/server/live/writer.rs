@@ -406,7 +406,10 @@ impl Settler {
                 let request = requests[i];
                 let user_id = request.user().id;
                 let current = match request.message_id() {
-                    Some(id) => messages::current(db, &mut tx, room_id, id).await?,
+                    Some(id) => {
+                        let reacting = matches!(request, Request::React { .. });
+                        messages::current(db, &mut tx, room_id, id, reacting).await?
+                    }
                     None => None,
                 };
                 let facts = Facts {

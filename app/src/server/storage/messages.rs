@@ -289,17 +289,19 @@ pub struct Current {
     pub author_id: i64,
     pub deleted: bool,
     pub body: String,
-    /// `(emoji, user_id, emoji_seq)` of each reaction on it.
+    /// `(emoji, user_id, emoji_seq)` of each reaction on it, when asked
+    /// for (empty otherwise).
     pub reactions: Vec<(String, i64, i64)>,
 }
 
-/// The message `message_id` of `room_id`, as a change sees it; `None` if
-/// the room has no such message.
+/// The message `message_id` of `room_id`, as a change sees it, with its
+/// reactions if `with_reactions`; `None` if the room has no such message.
 pub async fn current(
     db: &Db,
     tx: &mut AnyConnection,
     room_id: i64,
     message_id: i64,
+    with_reactions: bool,
 ) -> Result<Option<Current>> {
     let select = Query::select()
         .columns([Messages::AuthorId, Messages::Deleted, Messages::Body])
@@ -313,12 +315,16 @@ pub async fn current(
     else {
         return Ok(None);
     };
-    let select = Query::select()
-        .columns([Reactions::Emoji, Reactions::UserId, Reactions::EmojiSeq])
-        .from(Reactions::Table)
-        .and_where(Expr::col(Reactions::MessageId).eq(message_id))
-        .to_owned();
-    let reactions = db.fetch_all(tx, &select).await?;
+    let reactions = if with_reactions {
+        let select = Query::select()
+            .columns([Reactions::Emoji, Reactions::UserId, Reactions::EmojiSeq])
+            .from(Reactions::Table)
+            .and_where(Expr::col(Reactions::MessageId).eq(message_id))
+            .to_owned();
+        db.fetch_all(tx, &select).await?
+    } else {
+        Vec::new()
+    };
     Ok(Some(Current {
         author_id,
         deleted: deleted != 0,
