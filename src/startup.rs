@@ -102,7 +102,7 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         // compressed (precompressed files carry their Content-Encoding).
         .layer(CompressionLayer::new())
         .merge(sockets)
-        // Pages set their own policy (`app::server::csp`); anything else
+        // Pages set their own policy (`app::server::web::csp`); anything else
         // may run nothing. No MIME sniffing, no framing by other sites
         // (clickjacking), no full URLs leaked to other origins.
         .layer(header_layer(

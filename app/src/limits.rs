@@ -1,7 +1,7 @@
 //! Every bound on what a user may send, defined once: the server enforces
-//! these, the WASM client checks the same numbers before sending (so a
-//! user hears of a too-long message as they type it, not after a round
-//! trip), and the API documentation quotes them.
+//! these, and the WASM client checks the same numbers where it can answer
+//! before a round trip (a message too long as it is typed, a room name too
+//! long before it is sent).
 
 use std::ops::RangeInclusive;
 

@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::rename_room;
+use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
 
 #[component]
 pub fn RoomHeader(
@@ -70,6 +71,10 @@ fn RenameForm(room_id: i64, name: RwSignal<String>, done: Callback<()>) -> impl 
         let new_name = draft.get_untracked();
         if new_name == name.get_untracked() {
             done.run(());
+            return;
+        }
+        if new_name.chars().count() > MAX_ROOM_NAME_CHARS {
+            error.set(Some(ROOM_NAME_TOO_LONG.into()));
             return;
         }
         pending.set(true);

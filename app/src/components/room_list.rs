@@ -10,6 +10,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{create_room, join_room, list_rooms};
 use crate::components::notice::{ErrorNote, Loading};
+use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
 use crate::model::Room;
 use crate::time::Timestamp;
 
@@ -22,9 +23,14 @@ pub fn RoomList(
     /// level-one heading rather than a sidebar's.
     #[prop(optional)]
     whole_page: bool,
+    /// Bumped by the open room when the list's view of it is out of date
+    /// (renamed, someone joined or left).
+    #[prop(into, default = Signal::stored(0))]
+    changed: Signal<u32>,
 ) -> impl IntoView {
-    // Re-read when another room opens: counts and activity will have moved.
-    let rooms = Resource::new(move || current.get(), |_| list_rooms());
+    // Re-read when another room opens (counts and activity will have
+    // moved), and when the open room says it changed.
+    let rooms = Resource::new(move || (current.get(), changed.get()), |_| list_rooms());
     view! {
         <section aria-labelledby="rooms-heading" class="flex min-h-0 flex-col gap-4">
             {if whole_page {
@@ -134,6 +140,10 @@ fn CreateRoom() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
+            return;
+        }
+        if name.with_untracked(|n| n.chars().count() > MAX_ROOM_NAME_CHARS) {
+            error.set(Some(ROOM_NAME_TOO_LONG.into()));
             return;
         }
         let navigate = navigate.clone();

@@ -45,16 +45,18 @@ pub fn RoomPage() -> impl IntoView {
             )),
         }
     });
+    // The open room tells the list beside it when what it lists changed.
+    let changed = RwSignal::new(0u32);
     view! {
         <RequireUser>
             <div class="flex min-h-0 flex-1">
                 <aside class="hidden w-72 shrink-0 flex-col border-r border-slate-200 bg-slate-50 p-4 md:flex">
-                    <RoomList current=Signal::derive(room_id) />
+                    <RoomList current=Signal::derive(room_id) changed />
                 </aside>
                 <Transition fallback=Loading>
                     {move || Suspend::new(async move {
                         match opened.await {
-                            Ok(opened) => Either::Left(view! { <RoomView opened /> }),
+                            Ok(opened) => Either::Left(view! { <RoomView opened changed /> }),
                             Err(error) => Either::Right(view! { <div class="flex-1"><ErrorNote error /></div> }),
                         }
                     })}
@@ -74,7 +76,11 @@ struct Pending {
 }
 
 #[component]
-fn RoomView(opened: OpenedRoom) -> impl IntoView {
+fn RoomView(
+    opened: OpenedRoom,
+    /// Bumped when the room list's view of this room is out of date.
+    changed: RwSignal<u32>,
+) -> impl IntoView {
     let socket = ChatSocket::get();
     let me = Session::get().user().map(|u| u.id).unwrap_or_default();
     let room = opened.room;
@@ -99,7 +105,7 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
     // Changes heard while an older page is on its way: that page may hold
     // the messages they change, read before them. Applied again once it
     // arrives (each says how things are now, so twice is harmless).
-    let fetching = StoredValue::new(false);
+    let fetching = StoredValue::new(0u32);
     let heard_while_fetching = StoredValue::new(Vec::<(Change, i64)>::new());
     let pending = RwSignal::new(Vec::<Pending>::new());
     let notice = RwSignal::new(None::<String>);
@@ -180,11 +186,18 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
                     Change::MemberLeft { .. } => member_count.update(|n| *n -= 1),
                     _ => {}
                 }
+                if let Change::MemberJoined { .. }
+                | Change::MemberLeft { .. }
+                | Change::RoomUpdated { .. } = event.change
+                {
+                    changed.update(|n| *n = n.wrapping_add(1));
+                }
             }
+            // Only the name: the event's counts are as of now, not of its seq.
             if let Change::RoomUpdated { room } = &event.change {
                 name.set(room.name.clone());
             }
-            if fetching.get_value() {
+            if fetching.get_value() > 0 {
                 heard_while_fetching.update_value(|h| h.push((event.change.clone(), event.seq)));
             }
             messages.update(|m| apply(m, event.change, event.seq));
@@ -203,12 +216,17 @@ fn RoomView(opened: OpenedRoom) -> impl IntoView {
         let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else {
             return false;
         };
-        fetching.set_value(true);
+        // Counted, not flagged: a jump to a quote and a scroll up may both
+        // be fetching, and each page needs what was heard during it.
+        fetching.update_value(|n| *n += 1);
         let fetched = older_messages(room_id, first).await;
-        fetching.set_value(false);
-        let heard = heard_while_fetching
-            .try_update_value(std::mem::take)
-            .unwrap_or_default();
+        fetching.update_value(|n| *n -= 1);
+        let heard = if fetching.get_value() == 0 {
+            heard_while_fetching.try_update_value(std::mem::take)
+        } else {
+            heard_while_fetching.with_value(|h| Some(h.clone()))
+        }
+        .unwrap_or_default();
         match fetched {
             Ok(page) => {
                 has_more.set(page.has_more);

@@ -50,7 +50,7 @@ pub enum RoomEvent {
     Subscribed,
     Message(Message),
     /// Any other change to the room: an edit, a deletion, a reaction, a
-    /// member joining or leaving.
+    /// member joining or leaving, a rename.
     Changed(Event),
     /// The server stored one of our sends (the message carries its client_id).
     Ack(Message),

@@ -61,7 +61,7 @@ pub struct Draft {
     pub room_id: i64,
     pub author: Author,
     pub body: String,
-    /// `body` rendered (`super::format`).
+    /// `body` rendered (`crate::server::format`).
     pub body_html: String,
     pub client_id: Option<String>,
     /// A message id, which must be in the same room.
@@ -163,8 +163,10 @@ pub struct Facts<'a> {
     /// The room's owner.
     pub owner_id: i64,
     /// The message an edit, deletion or reaction is about; `None` when the
-    /// room has no such message (and for posts, joins and leaves).
+    /// room has no such message (and for posts, joins, leaves and renames).
     pub message: Option<&'a Current>,
+    /// The message a post answers (`reply_to`), if the room has it.
+    pub replied: Option<&'a Message>,
 }
 
 /// What a request did.
@@ -412,23 +414,21 @@ impl Settler {
                     }
                     None => None,
                 };
+                let answered = match request {
+                    Request::Post(draft) => draft.reply_to.and_then(|id| replied.get(&id)),
+                    _ => None,
+                };
                 let facts = Facts {
                     member: members.contains(&user_id),
                     owner_id: room.owner_id,
                     message: current.as_ref(),
+                    replied: answered.filter(|m| m.room_id == room_id),
                 };
                 if let Err(refused) = self.policy.judge(request, &facts) {
                     answers[i] = Some(Err(refused));
                     continue;
                 }
-                if let Request::Post(draft) = request {
-                    if let Some(id) = draft.reply_to
-                        && replied.get(&id).is_none_or(|m| m.room_id != room_id)
-                    {
-                        // Not there to answer: as for any change to it.
-                        answers[i] = Some(Err(Error::MessageNotFound));
-                        continue;
-                    }
+                if let Request::Post(_) = request {
                     seq += 1;
                     posted = true;
                     posts.push((i, seq));

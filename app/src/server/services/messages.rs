@@ -2,10 +2,11 @@
 //! `client_id`, page size) and the calls into the writer.
 //!
 //! A post's input is validated here; the node's
-//! [`writer`](crate::server::live::writer) judges it against the room (is
-//! the sender a member, is the replied message there, is the `client_id`
-//! new), assigns seqs and commits posts in batches; only after the commit
-//! is a message published, so nothing is ever shown that is not durable.
+//! [`writer`](crate::server::live::writer) has it judged against the room
+//! under the room's lock ([`rules`](super::rules): is the sender a member,
+//! is the replied message there), refuses a `client_id` already used,
+//! assigns seqs and commits posts in batches; only after the commit is a
+//! message published, so nothing is ever shown that is not durable.
 //!
 //! Idempotency: `(author_id, client_id)` is unique. A retried send finds the
 //! stored original and returns it with `created = false`; nothing is stored or

@@ -27,7 +27,15 @@ impl Policy for Rules {
         match request {
             // Every room is public: anyone may join, and leave.
             Request::Join { .. } | Request::Leave { .. } => Ok(()),
-            Request::Post(_) => may_read(facts.member),
+            Request::Post(draft) => {
+                may_read(facts.member)?;
+                // A reply answers a message of this room; any other is not
+                // there to answer, as for a change to it.
+                match (draft.reply_to, facts.replied) {
+                    (Some(_), None) => Err(Error::MessageNotFound),
+                    _ => Ok(()),
+                }
+            }
             Request::Rename { user, .. } => {
                 may_read(facts.member)?;
                 may_rename(facts.owner_id, user.id)
