@@ -162,13 +162,13 @@ pub fn budget(results: &Results) -> Vec<Budget> {
     if let Some(c) = &results.connections {
         out.push(Budget {
             what: "connections: server RSS per idle socket",
-            target: "≤ 10 KiB".into(),
+            target: "≤ 8 KiB".into(),
             measured: format!(
                 "{:.1} KiB over {} sockets",
                 c.rss_per_socket_bytes / 1024.0,
                 c.params.sockets
             ),
-            met: c.rss_per_socket_bytes <= 10.0 * 1024.0 && c.problems.is_empty(),
+            met: c.rss_per_socket_bytes <= 8.0 * 1024.0 && c.problems.is_empty(),
         });
     }
     let at = |list: &[fanout::Outcome], rate: f64| {

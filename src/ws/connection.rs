@@ -51,6 +51,17 @@ pub(super) enum Exit {
 pub(super) const TOO_SLOW: Exit =
     Exit::Close(CLOSE_TOO_SLOW, "too slow: resume from your last seq");
 
+/// Sends the close frame and waits briefly for the peer's reply.
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str, limit: Duration) {
+    let close = WsMessage::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    if matches!(write(socket, close, limit).await, Sent::Ok) {
+        linger(socket).await;
+    }
+}
+
 impl Connection {
     /// Registers the connection with the hub, unless the user already has
     /// as many sockets as allowed; dropping it unregisters.
@@ -121,7 +132,10 @@ impl Connection {
                     Control::ServerShutdown => break Exit::Close(1001, "server shutting down"),
                     Control::LeftRooms => {
                         let rooms = self.left.take();
-                        if let Some(exit) = self.recheck(&mut socket, &rooms).await {
+                        // Boxed, as every rare path here: it awaits the
+                        // database, and an inline future that size would
+                        // be carried by every idle socket.
+                        if let Some(exit) = Box::pin(self.recheck(&mut socket, &rooms)).await {
                             break exit;
                         }
                     }
@@ -131,7 +145,8 @@ impl Connection {
                     if last_heard.elapsed() > idle_timeout {
                         break Exit::PeerGone;
                     }
-                    if let Some(exit) = write(&mut socket, WsMessage::Ping(Default::default()), self.write_timeout).await.exit() {
+                    let ping = write(&mut socket, WsMessage::Ping(Default::default()), self.write_timeout);
+                    if let Some(exit) = Box::pin(ping).await.exit() {
                         break exit;
                     }
                 }
@@ -142,16 +157,7 @@ impl Connection {
             self.state.hub.unsubscribe(room_id, conn_id);
         }
         if let Exit::Close(code, reason) = exit {
-            let close = WsMessage::Close(Some(CloseFrame {
-                code,
-                reason: reason.into(),
-            }));
-            if matches!(
-                write(&mut socket, close, self.write_timeout).await,
-                Sent::Ok
-            ) {
-                linger(&mut socket).await;
-            }
+            Box::pin(close(&mut socket, code, reason, self.write_timeout)).await;
         }
         tracing::debug!(conn_id, "socket closed");
         // Dropping `self` unregisters, last, so that shutdown waits for the
