@@ -69,6 +69,10 @@ pub async fn serve(addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     // The line `Target` waits for, as the chat server prints it.
     println!("listening on http://{}", listener.local_addr()?);
+    // The product's socket options: small writes go out at once.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, app).await?;
     Ok(())
 }

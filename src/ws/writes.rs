@@ -98,12 +98,14 @@ pub(super) async fn feed_queued(
     let mut next = first.or_else(|| queue.try_recv().ok());
     let mut written = 0;
     while let Some(delivery) = next.take() {
-        if let Some(last) = subscriptions.get_mut(&delivery.room_id)
-            && delivery.seq > *last
-        {
-            *last = delivery.seq;
-            socket.feed(WsMessage::Text(delivery.frame.clone())).await?;
-            written += 1;
+        if let Some(last) = subscriptions.get_mut(&delivery.room_id) {
+            for (seq, frame) in &delivery.frames {
+                if *seq > *last {
+                    *last = *seq;
+                    socket.feed(WsMessage::Text(frame.clone())).await?;
+                    written += 1;
+                }
+            }
         }
         if written < WRITE_BATCH {
             next = queue.try_recv().ok();

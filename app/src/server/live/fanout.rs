@@ -152,9 +152,7 @@ impl Publisher {
         background.spawn(async move {
             let mut batch = Vec::with_capacity(256);
             while committed.recv_many(&mut batch, 256).await > 0 {
-                for entry in batch.drain(..) {
-                    hub.publish(entry);
-                }
+                hub.publish_all(batch.drain(..));
             }
         });
         Self { queue: Some(queue) }

@@ -38,13 +38,15 @@ pub enum Control {
 
 pub type ConnId = u64;
 
-/// A committed event as a subscriber's socket sends it.
+/// Committed events of one room as a subscriber's socket sends them: the
+/// events published together (a group commit's) travel as one delivery,
+/// so a busy room wakes each socket once per commit, not once per event.
 #[derive(Clone, Debug)]
 pub struct Delivery {
     pub room_id: i64,
-    pub seq: i64,
-    /// The `message` or `event` frame, serialized once for every subscriber.
-    pub frame: Utf8Bytes,
+    /// `(seq, frame)` in seq order; each `message` or `event` frame is
+    /// serialized once for every subscriber.
+    pub frames: Vec<(i64, Utf8Bytes)>,
 }
 
 #[derive(Clone, Default)]
@@ -153,38 +155,54 @@ impl Hub {
 
     /// Delivers a committed event to the room's current subscribers.
     pub fn publish(&self, entry: Entry) {
-        let (room_id, seq) = (entry.room_id(), entry.seq());
-        lock(&self.inner.published)
-            .entry(room_id)
-            .and_modify(|last| *last = (*last).max(seq))
-            .or_insert(seq);
-        let frame = match serde_json::to_string(&ServerFrame::from(entry)) {
-            Ok(text) => Utf8Bytes::from(text),
-            Err(e) => {
-                tracing::error!(error = %e, room_id, seq, "cannot serialize an event frame");
-                return;
+        self.publish_all([entry]);
+    }
+
+    /// Delivers committed events, in the order given (each room's in seq
+    /// order), to their rooms' current subscribers: one delivery per room,
+    /// so a socket is woken, and flushes, once for all of them.
+    pub fn publish_all(&self, entries: impl IntoIterator<Item = Entry>) {
+        // Rooms in the order first seen; a batch touches few rooms.
+        let mut by_room: Vec<(i64, Vec<(i64, Utf8Bytes)>)> = Vec::new();
+        for entry in entries {
+            let (room_id, seq) = (entry.room_id(), entry.seq());
+            let frame = match serde_json::to_string(&ServerFrame::from(entry)) {
+                Ok(text) => Utf8Bytes::from(text),
+                Err(e) => {
+                    tracing::error!(error = %e, room_id, seq, "cannot serialize an event frame");
+                    continue;
+                }
+            };
+            match by_room.iter_mut().find(|(room, _)| *room == room_id) {
+                Some((_, frames)) => frames.push((seq, frame)),
+                None => by_room.push((room_id, vec![(seq, frame)])),
             }
-        };
-        // Shared, not copied: queues hold a pointer per subscriber.
-        let delivery = Arc::new(Delivery {
-            room_id,
-            seq,
-            frame,
-        });
-        let mut rooms = lock(&self.inner.rooms);
-        let Some(subscribers) = rooms.get_mut(&room_id) else {
-            return;
-        };
-        subscribers.retain(|s| match s.queue.try_send(delivery.clone()) {
-            Ok(()) => true,
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                s.too_slow.notify_one();
-                false
+        }
+        for (room_id, frames) in by_room {
+            let Some(&(last, _)) = frames.last() else {
+                continue;
+            };
+            lock(&self.inner.published)
+                .entry(room_id)
+                .and_modify(|published| *published = (*published).max(last))
+                .or_insert(last);
+            // Shared, not copied: queues hold a pointer per subscriber.
+            let delivery = Arc::new(Delivery { room_id, frames });
+            let mut rooms = lock(&self.inner.rooms);
+            let Some(subscribers) = rooms.get_mut(&room_id) else {
+                continue;
+            };
+            subscribers.retain(|s| match s.queue.try_send(delivery.clone()) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    s.too_slow.notify_one();
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+            if subscribers.is_empty() {
+                rooms.remove(&room_id);
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        });
-        if subscribers.is_empty() {
-            rooms.remove(&room_id);
         }
     }
 
@@ -359,8 +377,11 @@ mod tests {
         hub.subscribe(2, two);
         hub.publish(message(1, 1));
         let delivery = one_rx.recv().await.unwrap();
-        assert_eq!((delivery.room_id, delivery.seq), (1, 1));
-        let frame: ServerFrame = serde_json::from_str(&delivery.frame).unwrap();
+        assert_eq!(delivery.room_id, 1);
+        assert_eq!(delivery.frames.len(), 1);
+        let (seq, frame) = &delivery.frames[0];
+        assert_eq!(*seq, 1);
+        let frame: ServerFrame = serde_json::from_str(frame).unwrap();
         assert_eq!(frame, ServerFrame::from(message(1, 1)));
         assert!(two_rx.try_recv().is_err());
         hub.unsubscribe(1, 1);
@@ -385,13 +406,29 @@ mod tests {
             .unwrap();
         hub.publish(message(1, 4));
         let slow_seqs: Vec<i64> = std::iter::from_fn(|| slow_rx.try_recv().ok())
-            .map(|d| d.seq)
+            .flat_map(|d| d.frames.iter().map(|(seq, _)| *seq).collect::<Vec<_>>())
             .collect();
         assert_eq!(slow_seqs, [1, 2]);
         let fast_seqs: Vec<i64> = std::iter::from_fn(|| fast_rx.try_recv().ok())
-            .map(|d| d.seq)
+            .flat_map(|d| d.frames.iter().map(|(seq, _)| *seq).collect::<Vec<_>>())
             .collect();
         assert_eq!(fast_seqs, [1, 2, 3, 4]);
+    }
+
+    #[tokio::test]
+    async fn events_published_together_reach_a_socket_as_one_delivery_per_room() {
+        let hub = Hub::default();
+        let (one, mut one_rx) = subscriber(1, 8);
+        let (two, mut two_rx) = subscriber(2, 8);
+        hub.subscribe(1, one);
+        hub.subscribe(2, two);
+        hub.publish_all([message(1, 5), message(2, 9), message(1, 6)]);
+        let delivery = one_rx.try_recv().unwrap();
+        let seqs: Vec<i64> = delivery.frames.iter().map(|(seq, _)| *seq).collect();
+        assert_eq!(seqs, [5, 6]);
+        assert!(one_rx.try_recv().is_err(), "one delivery for the room");
+        assert_eq!(two_rx.try_recv().unwrap().frames.len(), 1);
+        assert_eq!(hub.last_published(1), Some(6));
     }
 
     #[tokio::test]
