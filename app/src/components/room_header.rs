@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::rename_room;
+use crate::components::room_list::members_label;
 use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
 
 #[component]
@@ -44,7 +45,7 @@ pub fn RoomHeader(
             // Out of the way while renaming: a phone needs the width.
             <Show when=move || !renaming.get()>
                 <span class="ml-auto shrink-0 text-xs text-slate-600">
-                    {move || match member_count.get() { 1 => "1 member".to_owned(), n => format!("{n} members") }}
+                    {move || members_label(member_count.get())}
                 </span>
             </Show>
         </div>

@@ -58,6 +58,14 @@ pub fn RoomList(
     }
 }
 
+/// "1 member", "3 members".
+pub fn members_label(count: i64) -> String {
+    match count {
+        1 => "1 member".to_owned(),
+        n => format!("{n} members"),
+    }
+}
+
 #[component]
 fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let navigate = use_navigate();
@@ -65,10 +73,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let id = room.id;
     let is_current = move || current.get() == Some(id);
     let join_label = format!("Join {}", room.name);
-    let members = match room.member_count {
-        1 => "1 member".to_owned(),
-        n => format!("{n} members"),
-    };
+    let members = members_label(room.member_count);
     let join_error = RwSignal::new(None::<String>);
     let joining = RwSignal::new(false);
     let join = {

@@ -13,7 +13,7 @@
 //! broadcast twice.
 
 use crate::limits::{BODY_TOO_LONG, DEFAULT_PAGE, MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS, MAX_PAGE};
-use crate::model::{Author, Message, MessagePage, PageQuery};
+use crate::model::{Message, MessagePage, PageQuery};
 use crate::server::error::{Error, Result};
 use crate::server::format;
 use crate::server::live::writer::{Done, Draft, Request};
@@ -86,7 +86,7 @@ pub async fn post(
         .writer
         .store(Draft {
             room_id,
-            author: author(auth),
+            author: auth.author(),
             // Rendered here, on the poster's task, not in the one writer.
             body_html: format::render(&body),
             body,
@@ -94,13 +94,6 @@ pub async fn post(
             reply_to,
         })
         .await
-}
-
-fn author(auth: &AuthUser) -> Author {
-    Author {
-        id: auth.user.id,
-        username: auth.user.username.clone(),
-    }
 }
 
 /// The message, as the writer answered a change to it.
@@ -121,7 +114,7 @@ pub async fn edit(
     let request = Request::Edit {
         room_id,
         message_id,
-        user: author(auth),
+        user: auth.author(),
         body_html: format::render(&body),
         body,
     };
@@ -139,7 +132,7 @@ pub async fn delete(
     let request = Request::Delete {
         room_id,
         message_id,
-        user: author(auth),
+        user: auth.author(),
     };
     changed(state.writer.apply(request).await?)
 }
@@ -160,7 +153,7 @@ pub async fn react(
     let request = Request::React {
         room_id,
         message_id,
-        user: author(auth),
+        user: auth.author(),
         emoji,
         added,
     };

@@ -4,7 +4,7 @@
 //! writer.
 
 use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
-use crate::model::{Author, Room};
+use crate::model::Room;
 use crate::server::error::{Error, Result};
 use crate::server::live::writer::Request;
 use crate::server::state::AppState;
@@ -44,13 +44,6 @@ pub async fn create(state: &AppState, auth: &AuthUser, name: String) -> Result<R
     get(state, auth, room_id).await
 }
 
-fn author(auth: &AuthUser) -> Author {
-    Author {
-        id: auth.user.id,
-        username: auth.user.username.clone(),
-    }
-}
-
 /// Joins a room; joining twice is not an error. A member opening the room
 /// again costs one read, not a trip through the writer.
 pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
@@ -60,7 +53,7 @@ pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Roo
     }
     let join = Request::Join {
         room_id,
-        user: author(auth),
+        user: auth.author(),
     };
     state.writer.apply(join).await?;
     get(state, auth, room_id).await
@@ -71,7 +64,7 @@ pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Roo
 pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()> {
     let leave = Request::Leave {
         room_id,
-        user: author(auth),
+        user: auth.author(),
     };
     if state.writer.apply(leave).await?.logged {
         // This node at once; the others (PostgreSQL) when the notice arrives.
@@ -86,7 +79,7 @@ pub async fn rename(state: &AppState, auth: &AuthUser, room_id: i64, name: Strin
     validate_room_name(&name)?;
     let rename = Request::Rename {
         room_id,
-        user: author(auth),
+        user: auth.author(),
         name,
     };
     state.writer.apply(rename).await?;

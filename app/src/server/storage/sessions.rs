@@ -7,7 +7,7 @@ use sqlx::AnyConnection;
 
 use super::db::{Db, to_rfc3339};
 use super::schema::{Sessions, Users};
-use crate::model::User;
+use crate::model::{Author, User};
 use crate::server::error::Result;
 
 /// The caller a live session stands for.
@@ -16,6 +16,16 @@ pub struct AuthUser {
     pub user: User,
     /// SHA-256 of the token: identifies the session for logout.
     pub session: String,
+}
+
+impl AuthUser {
+    /// The caller as events and messages name them.
+    pub fn author(&self) -> Author {
+        Author {
+            id: self.user.id,
+            username: self.user.username.clone(),
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
