@@ -6,6 +6,7 @@
 mod api;
 mod ceiling;
 mod check;
+mod cpu;
 mod pace;
 mod report;
 mod scenarios;
@@ -345,13 +346,14 @@ async fn run_fanout(
 
 fn print_fanout(name: &str, o: &fanout::Outcome) {
     println!(
-        "{name} {}×{} at {:.0} msg/s: {:.0} deliveries/s; deliver {}; ack {}; {}",
+        "{name} {}×{} at {:.0} msg/s: {:.0} deliveries/s; deliver {}; ack {}; {}; {}",
         o.load.rooms,
         o.load.members,
         o.load.rate,
         o.deliveries_per_second,
         o.latency,
         o.ack_latency,
+        o.cpu,
         if o.problems.is_empty() {
             "no loss".to_owned()
         } else {

@@ -102,9 +102,14 @@ impl Target {
         }
     }
 
+    /// The server process's id.
+    pub fn pid(&self) -> anyhow::Result<u32> {
+        self.child.id().context("server is running")
+    }
+
     /// The server's resident memory in bytes.
     pub fn rss_bytes(&self) -> anyhow::Result<u64> {
-        let pid = self.child.id().context("server is running")?;
+        let pid = self.pid()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
         let kib: u64 = status
             .lines()
@@ -119,24 +124,8 @@ impl Target {
     /// for half a second: an overloaded step must not leave work queued
     /// for the next one to be measured against.
     pub async fn wait_idle(&self) -> anyhow::Result<()> {
-        let pid = self.child.id().context("server is running")?;
-        let ticks = || -> anyhow::Result<u64> {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-            // Fields after the ")" that ends the command name; utime and
-            // stime are the 14th and 15th of the whole line.
-            let fields: Vec<&str> = stat
-                .rsplit_once(')')
-                .map_or("", |(_, r)| r)
-                .split_whitespace()
-                .collect();
-            let field = |i: usize| {
-                fields
-                    .get(i)
-                    .and_then(|f| f.parse::<u64>().ok())
-                    .unwrap_or(0)
-            };
-            Ok(field(11) + field(12))
-        };
+        let pid = self.pid()?;
+        let ticks = || crate::cpu::ticks(Some(pid));
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut before = ticks()?;
         while Instant::now() < deadline {

@@ -28,6 +28,29 @@ impl Background {
         self.tasks.spawn(task);
     }
 
+    /// Runs `task` on a thread of its own, with its own single-threaded
+    /// runtime, until it returns; it should watch [`Self::stopping`].
+    ///
+    /// For a task on every request's path that must not queue behind the
+    /// socket tasks: on the shared runtime each of its wake-ups waits its
+    /// turn behind every task woken before it, and a fan-out to a busy
+    /// room wakes a thousand at once. The operating system schedules a
+    /// thread of its own as soon as it has something to do.
+    pub fn spawn_on_own_thread(
+        &self,
+        name: &str,
+        task: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let task = self.tasks.track_future(task);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || runtime.block_on(task))?;
+        Ok(())
+    }
+
     /// Cancelled once the node stops.
     pub fn stopping(&self) -> CancellationToken {
         self.stop.clone()

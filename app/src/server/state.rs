@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::background::Background;
+use super::error::Error;
 use super::live::hub::Hub;
 use super::live::session_cache::SessionCache;
 use super::live::writer::Writer;
@@ -101,12 +102,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Starts the message writer, so it must run inside the tokio runtime.
-    pub fn new(db: Db, settings: Settings) -> Self {
+    /// Starts the message writer (on a thread of its own) and its
+    /// publisher, so it must run inside the tokio runtime.
+    pub fn new(db: Db, settings: Settings) -> Result<Self, Error> {
         let hub = Hub::default();
         let background = Background::default();
-        Self {
-            writer: Writer::start(db.clone(), hub.clone(), Arc::new(Rules), &background),
+        let writer = Writer::start(db.clone(), hub.clone(), Arc::new(Rules), &background)
+            .map_err(|e| Error::Internal(format!("cannot start the room writer: {e}")))?;
+        Ok(Self {
+            writer,
             background,
             sessions: SessionCache::new(db.backend() == Backend::Sqlite),
             db,
@@ -114,6 +118,6 @@ impl AppState {
             login_limiter: LoginLimiter::new(settings.login.clone()),
             send_limiter: SendLimiter::new(settings.sends.clone()),
             settings,
-        }
+        })
     }
 }

@@ -8,13 +8,14 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
-use futures::{SinkExt, StreamExt, stream};
+use futures::{FutureExt, SinkExt, StreamExt, stream};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch};
-use tokio::time::{Instant, sleep_until};
+use tokio::time::Instant;
 
 use crate::api::Api;
 use crate::check::{SeqTracker, Tally};
+use crate::cpu::{Meter, Usage};
 use crate::pace::Pacer;
 use crate::socket::{self, Frame, Ws};
 use crate::stats::{Latency, Percentiles};
@@ -81,6 +82,8 @@ pub struct Outcome {
     pub latency: Percentiles,
     pub ack_latency: Percentiles,
     pub check: Tally,
+    /// From the first send until the last delivery arrived.
+    pub cpu: Usage,
     pub problems: Vec<String>,
 }
 
@@ -178,6 +181,7 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
         )));
     }
 
+    let meter = Meter::start(target.pid().ok())?;
     let started = Instant::now();
     let mut pacer = Pacer::new(load.rate);
     let mut sent = 0u64;
@@ -251,6 +255,7 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
         problems.push(format!("{closed} sockets closed by the server"));
     }
     let deliveries = all.latency.count();
+    let cpu = meter.stop(deliveries)?;
     Ok(Outcome {
         load: load.clone(),
         sent,
@@ -262,6 +267,7 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
         latency: all.latency.percentiles(),
         ack_latency: all.ack_latency.percentiles(),
         check: all.tally,
+        cpu,
         problems,
     })
 }
@@ -285,6 +291,9 @@ impl Sends {
 
 /// One member's socket, owned by one task (no split halves to lock): it
 /// reads and checks deliveries and, for a sender, sends when one is due.
+/// Frames already read are handled in one go, without going back through
+/// `select!`: the generator shares the cores with the server it measures,
+/// so it must spend as little as it can per delivery.
 async fn member(
     mut ws: Ws,
     mut sends: Option<Sends>,
@@ -293,13 +302,19 @@ async fn member(
     shared: Arc<Shared>,
     mut done: watch::Receiver<Option<Done>>,
 ) -> Seen {
-    let mut seen = Seen::default();
-    let mut tracker = SeqTracker::after(last_seq);
+    let mut reader = Reader {
+        seen: Seen::default(),
+        tracker: SeqTracker::after(last_seq),
+        room,
+        last_seq,
+        shared,
+    };
     let mut final_seq: Option<i64> = None;
     // Far off until the run says when to give up on missing deliveries.
-    let mut give_up = Instant::now() + Duration::from_secs(24 * 3600);
+    let give_up = tokio::time::sleep(Duration::from_secs(24 * 3600));
+    tokio::pin!(give_up);
     loop {
-        if final_seq.is_some_and(|f| tracker.has_all(f)) {
+        if final_seq.is_some_and(|f| reader.tracker.has_all(f)) {
             break;
         }
         tokio::select! {
@@ -308,47 +323,75 @@ async fn member(
                 if let Some(frame) = frame
                     && let Err(e) = ws.send(frame).await
                 {
-                    seen.closed = true;
-                    seen.error = Some(e.to_string());
+                    reader.seen.closed = true;
+                    reader.seen.error = Some(e.to_string());
                     break;
                 }
             }
-            text = socket::next_text(&mut ws) => match text {
-                Ok(Some(text)) => match Frame::scan(&text) {
-                    Frame::Message { seq, stamp, .. } => {
-                        tracker.see(seq);
-                        seen.latency.record(socket::since(stamp));
+            text = socket::next_text(&mut ws) => {
+                let mut next = Some(text);
+                while let Some(text) = next.take() {
+                    match text {
+                        Ok(Some(text)) => reader.take(&text),
+                        Ok(None) => { reader.seen.closed = true; break; }
+                        Err(e) => { reader.seen.closed = true; reader.seen.error = Some(e.to_string()); break; }
                     }
-                    Frame::Ack { seq, .. } if seq <= last_seq => {
-                        // An ack for a message stored before this run began.
-                        shared.send_errors.fetch_add(1, Ordering::Relaxed);
-                        seen.error.get_or_insert_with(|| format!("acked with an old seq: {text}"));
-                    }
-                    Frame::Ack { seq, stamp, .. } => {
-                        seen.ack_latency.record(socket::since(stamp));
-                        shared.acked.fetch_add(1, Ordering::Relaxed);
-                        shared.final_seq[room].fetch_max(seq, Ordering::Relaxed);
-                    }
-                    Frame::Error => {
-                        shared.send_errors.fetch_add(1, Ordering::Relaxed);
-                        seen.error.get_or_insert_with(|| text.to_string());
-                    }
-                    Frame::Subscribed { .. } | Frame::Event { .. } | Frame::Other => {}
-                },
-                Ok(None) => { seen.closed = true; break; }
-                Err(e) => { seen.closed = true; seen.error = Some(e.to_string()); break; }
-            },
+                    next = socket::next_text(&mut ws).now_or_never();
+                }
+                if reader.seen.closed {
+                    break;
+                }
+            }
             changed = done.changed() => {
                 if changed.is_err() { break; }
                 if let Some(d) = done.borrow().as_ref() {
                     final_seq = Some(d.final_seq[room]);
-                    give_up = d.deadline;
+                    give_up.as_mut().reset(d.deadline);
                 }
             }
-            () = sleep_until(give_up) => break,
+            () = &mut give_up => break,
         }
     }
-    let final_seq = final_seq.unwrap_or(tracker.last());
-    seen.tally = tracker.tally(final_seq);
+    let final_seq = final_seq.unwrap_or(reader.tracker.last());
+    let mut seen = reader.seen;
+    seen.tally = reader.tracker.tally(final_seq);
     seen
+}
+
+/// What a member makes of the frames it reads.
+struct Reader {
+    seen: Seen,
+    tracker: SeqTracker,
+    room: usize,
+    /// The room's seq when the member subscribed.
+    last_seq: i64,
+    shared: Arc<Shared>,
+}
+
+impl Reader {
+    fn take(&mut self, text: &str) {
+        match Frame::scan(text) {
+            Frame::Message { seq, stamp, .. } => {
+                self.tracker.see(seq);
+                self.seen.latency.record(socket::since(stamp));
+            }
+            Frame::Ack { seq, .. } if seq <= self.last_seq => {
+                // An ack for a message stored before this run began.
+                self.shared.send_errors.fetch_add(1, Ordering::Relaxed);
+                self.seen
+                    .error
+                    .get_or_insert_with(|| format!("acked with an old seq: {text}"));
+            }
+            Frame::Ack { seq, stamp, .. } => {
+                self.seen.ack_latency.record(socket::since(stamp));
+                self.shared.acked.fetch_add(1, Ordering::Relaxed);
+                self.shared.final_seq[self.room].fetch_max(seq, Ordering::Relaxed);
+            }
+            Frame::Error => {
+                self.shared.send_errors.fetch_add(1, Ordering::Relaxed);
+                self.seen.error.get_or_insert_with(|| text.to_owned());
+            }
+            Frame::Subscribed { .. } | Frame::Event { .. } | Frame::Other => {}
+        }
+    }
 }

@@ -223,7 +223,7 @@ mod seq_tests {
         let mut settings = Settings::default();
         // These tests post in bursts; the allowance has its own tests.
         settings.sends.burst = 1_000_000;
-        (AppState::new(db, settings), dir)
+        (AppState::new(db, settings).unwrap(), dir)
     }
 
     async fn user(state: &AppState, name: &str) -> AuthUser {
