@@ -127,7 +127,9 @@ pub async fn create(
     Json(new): Json<NewMessage>,
 ) -> Result<(StatusCode, axum::Json<MessageResponse>)> {
     let (message, created) =
-        messages::post(&state, &caller, id, new.body, new.client_id, new.reply_to).await?;
+        messages::post(&state, &caller, id, new.body, new.client_id, new.reply_to)
+            .await?
+            .await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -157,7 +159,9 @@ pub async fn edit(
     path: MessagePath,
     Json(edit): Json<MessageEdit>,
 ) -> Result<axum::Json<MessageResponse>> {
-    let message = messages::edit(&state, &caller, path.room_id, path.message_id, edit.body).await?;
+    let message = messages::edit(&state, &caller, path.room_id, path.message_id, edit.body)
+        .await?
+        .await?;
     Ok(axum::Json(MessageResponse { message }))
 }
 
@@ -177,7 +181,9 @@ pub async fn delete(
     Caller(caller): Caller,
     path: MessagePath,
 ) -> Result<StatusCode> {
-    messages::delete(&state, &caller, path.room_id, path.message_id).await?;
+    messages::delete(&state, &caller, path.room_id, path.message_id)
+        .await?
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -238,8 +244,9 @@ async fn reaction(
     added: bool,
 ) -> Result<axum::Json<MessageResponse>> {
     let emoji = path.emoji.unwrap_or_default();
-    let message =
-        messages::react(&state, &caller, path.room_id, path.message_id, emoji, added).await?;
+    let message = messages::react(&state, &caller, path.room_id, path.message_id, emoji, added)
+        .await?
+        .await?;
     Ok(axum::Json(MessageResponse { message }))
 }
 

@@ -17,6 +17,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, interval};
 
 use super::frames::service_error;
+use super::in_flight::InFlight;
 use super::writes::{Sent, is_capacity_error, linger, send, write, write_queued};
 
 /// Close code for a server that could not do what the socket needs now
@@ -94,16 +95,17 @@ impl Connection {
         let idle_timeout = self.limits.idle_timeout;
         let mut last_heard = Instant::now();
         let too_slow = self.too_slow.clone();
+        let mut in_flight = InFlight::default();
 
         let exit = loop {
             tokio::select! {
-                incoming = socket.recv() => match incoming {
+                incoming = socket.recv(), if !in_flight.is_full() => match incoming {
                     Some(Ok(frame)) => {
                         last_heard = Instant::now();
                         // Boxed: handling a frame can await the database,
                         // and an unboxed future that size would be carried
                         // by every idle socket.
-                        if let Some(exit) = Box::pin(self.on_frame(&mut socket, frame, &mut outbox_rx)).await {
+                        if let Some(exit) = Box::pin(self.on_frame(&mut socket, frame, &mut outbox_rx, &mut in_flight)).await {
                             break exit;
                         }
                     }
@@ -117,6 +119,11 @@ impl Connection {
                     }
                     None => break Exit::PeerGone,
                 },
+                answers = in_flight.next(), if !in_flight.is_empty() => {
+                    if let Some(exit) = Box::pin(self.on_answers(&mut socket, answers, &mut outbox_rx)).await {
+                        break exit;
+                    }
+                }
                 Some(delivery) = outbox_rx.recv() => {
                     // A full queue must not wait behind a stalled write.
                     let sent = tokio::select! {
@@ -157,11 +164,35 @@ impl Connection {
             self.state.hub.unsubscribe(room_id, conn_id);
         }
         if let Exit::Close(code, reason) = exit {
+            // Changes in hand are answered before the close: a server
+            // shutting down stores and acknowledges what it was given.
+            Box::pin(self.answer_in_flight(&mut socket, &mut in_flight, &mut outbox_rx)).await;
             Box::pin(close(&mut socket, code, reason, self.write_timeout)).await;
         }
         tracing::debug!(conn_id, "socket closed");
         // Dropping `self` unregisters, last, so that shutdown waits for the
         // close frame to go out.
+    }
+
+    /// Waits (up to the write timeout) for every change in flight and
+    /// answers it. The socket is closing, so nothing it subscribed to is
+    /// written with them.
+    async fn answer_in_flight(
+        &mut self,
+        socket: &mut WebSocket,
+        in_flight: &mut InFlight,
+        outbox: &mut mpsc::Receiver<Arc<Delivery>>,
+    ) {
+        let deadline = Instant::now() + self.write_timeout;
+        self.subscriptions.clear();
+        while !in_flight.is_empty() {
+            let Ok(answers) = tokio::time::timeout_at(deadline, in_flight.next()).await else {
+                return;
+            };
+            if self.on_answers(socket, answers, outbox).await.is_some() {
+                return;
+            }
+        }
     }
 
     /// Stops delivering each of `rooms` that the user may no longer read,

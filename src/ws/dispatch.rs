@@ -1,22 +1,27 @@
 //! One client frame, one service call, one reply: the WebSocket's version
 //! of a REST handler. A request that changes a room is answered with `ack`
 //! (the message as it now is) or an error frame naming its `client_id`, so
-//! the client can match every answer to what it asked.
+//! the client can match every answer to what it asked; it is answered once
+//! committed, while the socket goes on reading (`in_flight`).
 
+use std::future::Future;
 use std::sync::Arc;
 
 use app::error::ErrorCode;
+use app::model::Message;
 use app::protocol::{ClientFrame, ServerFrame};
 use app::server::Error;
 use app::server::live::hub::Delivery;
 use app::server::services::messages;
 use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures::FutureExt;
 use futures::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 use super::connection::{Connection, Exit};
 use super::frames::{error_frame, parse, service_error};
+use super::in_flight::{Answered, InFlight};
 use super::writes::{feed_queued, finish, send};
 
 /// Close code for a client that kept sending after being told to wait.
@@ -29,6 +34,7 @@ impl Connection {
         socket: &mut WebSocket,
         frame: WsMessage,
         outbox: &mut mpsc::Receiver<Arc<Delivery>>,
+        in_flight: &mut InFlight,
     ) -> Option<Exit> {
         let text = match frame {
             WsMessage::Text(text) => text,
@@ -45,17 +51,52 @@ impl Connection {
             WsMessage::Ping(_) | WsMessage::Pong(_) => return None,
         };
         let replies = match parse(&text) {
-            Ok(frame) => match self.on_client_frame(socket, frame).await {
+            Ok(frame) => match self.on_client_frame(socket, frame, in_flight).await {
                 Ok(replies) => replies,
                 Err(exit) => return Some(exit),
             },
             Err(error) => vec![*error],
         };
-        // The replies, and the room frames already queued (a sender's own
-        // message usually is, by the time its ack is), leave in one flush.
+        if replies.is_empty() {
+            return None;
+        }
+        self.reply(socket, &replies, outbox).await
+    }
+
+    /// Answers changes now committed (or refused); `Some` ends the connection.
+    pub(super) async fn on_answers(
+        &mut self,
+        socket: &mut WebSocket,
+        answers: Vec<Answered>,
+        outbox: &mut mpsc::Receiver<Arc<Delivery>>,
+    ) -> Option<Exit> {
+        let mut replies = Vec::with_capacity(answers.len());
+        let mut closing = None;
+        for answered in answers {
+            match self.answer(answered.result, answered.client_id, answered.room_id) {
+                Ok(reply) => replies.extend(reply),
+                Err(exit) => {
+                    closing = Some(exit);
+                    break;
+                }
+            }
+        }
+        // What was answered before a reason to close still goes out.
+        let written = self.reply(socket, &replies, outbox).await;
+        closing.or(written)
+    }
+
+    /// Writes `replies` and the room frames already queued (a sender's own
+    /// message often is, by the time its ack is) in one flush.
+    async fn reply(
+        &mut self,
+        socket: &mut WebSocket,
+        replies: &[ServerFrame],
+        outbox: &mut mpsc::Receiver<Arc<Delivery>>,
+    ) -> Option<Exit> {
         let subscriptions = &mut self.subscriptions;
         let batch = async {
-            for reply in &replies {
+            for reply in replies {
                 let text = serde_json::to_string(reply).map_err(axum::Error::new)?;
                 socket.feed(WsMessage::Text(text.into())).await?;
             }
@@ -70,6 +111,7 @@ impl Connection {
         &mut self,
         socket: &mut WebSocket,
         frame: ClientFrame,
+        in_flight: &mut InFlight,
     ) -> Result<Vec<ServerFrame>, Exit> {
         Ok(match frame {
             ClientFrame::Ping => vec![ServerFrame::Pong],
@@ -94,8 +136,8 @@ impl Connection {
                     reply_to,
                 )
                 .await
-                .map(|(message, _)| message);
-                self.answer(posted, client_id, room_id)?
+                .map(|posted| posted.map(|answer| answer.map(|(message, _)| message)));
+                self.submitted(in_flight, posted, client_id, room_id)?
             }
             ClientFrame::Edit {
                 room_id,
@@ -105,7 +147,7 @@ impl Connection {
             } => {
                 let edited =
                     messages::edit(&self.state, &self.auth, room_id, message_id, body).await;
-                self.answer(edited, client_id, room_id)?
+                self.submitted(in_flight, edited, client_id, room_id)?
             }
             ClientFrame::Delete {
                 room_id,
@@ -113,7 +155,7 @@ impl Connection {
                 client_id,
             } => {
                 let deleted = messages::delete(&self.state, &self.auth, room_id, message_id).await;
-                self.answer(deleted, client_id, room_id)?
+                self.submitted(in_flight, deleted, client_id, room_id)?
             }
             ClientFrame::React {
                 room_id,
@@ -124,7 +166,7 @@ impl Connection {
                 let reacted =
                     messages::react(&self.state, &self.auth, room_id, message_id, emoji, true)
                         .await;
-                self.answer(reacted, client_id, room_id)?
+                self.submitted(in_flight, reacted, client_id, room_id)?
             }
             ClientFrame::Unreact {
                 room_id,
@@ -135,7 +177,7 @@ impl Connection {
                 let unreacted =
                     messages::react(&self.state, &self.auth, room_id, message_id, emoji, false)
                         .await;
-                self.answer(unreacted, client_id, room_id)?
+                self.submitted(in_flight, unreacted, client_id, room_id)?
             }
             ClientFrame::Subscribe { room_id, after_seq } => {
                 match self.subscribe(socket, room_id, after_seq).await {
@@ -146,12 +188,31 @@ impl Connection {
         })
     }
 
+    /// A change handed to the writer waits for its answer in `in_flight`.
+    /// One refused before that (too long, too fast) is answered now if
+    /// nothing waits, else after the changes asked before it: a socket's
+    /// changes are answered in the order asked.
+    fn submitted(
+        &self,
+        in_flight: &mut InFlight,
+        submitted: Result<impl Future<Output = Result<Message, Error>> + Send + 'static, Error>,
+        client_id: String,
+        room_id: i64,
+    ) -> Result<Vec<ServerFrame>, Exit> {
+        match submitted {
+            Ok(answer) => in_flight.push(answer, client_id, room_id),
+            Err(e) if in_flight.is_empty() => return self.answer(Err(e), client_id, room_id),
+            Err(e) => in_flight.push(std::future::ready(Err(e)), client_id, room_id),
+        }
+        Ok(Vec::new())
+    }
+
     /// The reply to a request that changes a room: `ack` with the message,
     /// or the error frame; a client that kept sending after being told to
     /// wait is closed instead.
     fn answer(
         &self,
-        result: Result<app::model::Message, Error>,
+        result: Result<Message, Error>,
         client_id: String,
         room_id: i64,
     ) -> Result<Vec<ServerFrame>, Exit> {

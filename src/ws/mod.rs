@@ -15,12 +15,14 @@
 //! - [`upgrade`]: who may open a socket, and its buffers.
 //! - `connection`: the socket's task and its loop.
 //! - `dispatch`: one client frame → one service call → its reply.
+//! - `in_flight`: changes handed to the writer, answered in order once committed.
 //! - `writes`: batching frames into flushes, bounded by the write timeout.
 //! - `frames`: parsing client frames and shaping error frames.
 
 mod connection;
 mod dispatch;
 mod frames;
+mod in_flight;
 mod upgrade;
 mod writes;
 

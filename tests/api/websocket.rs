@@ -274,3 +274,47 @@ async fn accepted_connections_send_small_writes_at_once() {
     // The HTTP connection that registered, and the WebSocket.
     assert!(accepted >= 2, "found {accepted} accepted connections");
 }
+
+/// A socket reads on while its sends are committed: with the room's
+/// writes held up by another transaction, a ping sent after a message is
+/// answered at once, and the ack comes once the writes go through.
+#[tokio::test]
+async fn a_socket_answers_other_frames_while_its_send_is_committed() {
+    use app::server::storage::db::Backend;
+    use sqlx::Executor;
+
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let room = app.create_room(&ann, "held").await;
+    let mut socket = app.socket(&ann).await;
+
+    let db = &app.server.state.db;
+    let mut holder = db.acquire().await.unwrap();
+    match db.backend() {
+        Backend::Sqlite => {
+            holder.execute("BEGIN IMMEDIATE").await.unwrap();
+        }
+        Backend::Postgres => {
+            holder.execute("BEGIN").await.unwrap();
+            holder
+                .execute(format!("SELECT id FROM rooms WHERE id = {room} FOR UPDATE").as_str())
+                .await
+                .unwrap();
+        }
+    }
+
+    socket
+        .send(json!({"type": "send", "room_id": room, "body": "held up", "client_id": "h1"}))
+        .await;
+    socket.send(json!({"type": "ping"})).await;
+    assert_eq!(
+        socket.frame().await["type"],
+        "pong",
+        "the ping waited for the commit"
+    );
+
+    holder.execute("ROLLBACK").await.unwrap();
+    let ack = socket.frame().await;
+    assert_eq!(ack["type"], "ack", "{ack}");
+    assert_eq!(ack["client_id"], "h1");
+}

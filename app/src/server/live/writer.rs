@@ -39,7 +39,10 @@
 //! bad post never costs the others theirs.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, Connection};
@@ -217,24 +220,35 @@ impl Writer {
 
     /// Makes the change, logs its event and publishes it once committed.
     pub async fn apply(&self, request: Request) -> Result<Done> {
+        self.submit(request).await?.await
+    }
+
+    /// Hands the request over and returns at once with its answer to come:
+    /// requests are made in the order they were handed over, so a caller
+    /// with several in flight (a socket) keeps its own order.
+    pub async fn submit(&self, request: Request) -> Result<Pending> {
         let (reply, answer) = oneshot::channel();
         self.requests
             .send((request, reply))
             .await
             .map_err(|_| Error::Internal("the room writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| Error::Internal("the room writer dropped a request".into()))?
+        Ok(Pending(answer))
     }
+}
 
-    /// Stores and publishes a post. Returns the message and whether it is
-    /// new (`false` when its `client_id` was already stored).
-    pub async fn store(&self, draft: Draft) -> Result<(Message, bool)> {
-        let done = self.apply(Request::Post(draft)).await?;
-        let message = done
-            .message
-            .ok_or_else(|| Error::Internal("a post was answered without its message".into()))?;
-        Ok((message, done.logged))
+/// A request handed to the writer: its answer, once the batch it joined
+/// is committed (or the request refused).
+pub struct Pending(oneshot::Receiver<Result<Done>>);
+
+impl Future for Pending {
+    type Output = Result<Done>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx).map(|answer| {
+            answer.unwrap_or_else(|_| {
+                Err(Error::Internal("the room writer dropped a request".into()))
+            })
+        })
     }
 }
 

@@ -12,11 +12,15 @@
 //! stored original and returns it with `created = false`; nothing is stored or
 //! broadcast twice.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use crate::limits::{BODY_TOO_LONG, DEFAULT_PAGE, MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS, MAX_PAGE};
 use crate::model::{Message, MessagePage, PageQuery};
 use crate::server::error::{Error, Result};
 use crate::server::format;
-use crate::server::live::writer::{Done, Draft, Request};
+use crate::server::live::writer::{Done, Draft, Pending, Request};
 use crate::server::services::rooms::require_member;
 use crate::server::state::AppState;
 use crate::server::storage::messages::{self, Window};
@@ -74,7 +78,7 @@ pub async fn post(
     body: String,
     client_id: Option<String>,
     reply_to: Option<i64>,
-) -> Result<(Message, bool)> {
+) -> Result<Submitted<(Message, bool)>> {
     if let Some(client_id) = &client_id {
         validate_client_id(client_id)?;
     }
@@ -82,9 +86,9 @@ pub async fn post(
     state.send_limiter.take(auth.user.id)?;
     // Membership, the replied message and a repeated client_id are checked
     // by the writer, for every post of a batch at once.
-    state
+    let pending = state
         .writer
-        .store(Draft {
+        .submit(Request::Post(Draft {
             room_id,
             author: auth.author(),
             // Rendered here, on the poster's task, not in the one writer.
@@ -92,13 +96,55 @@ pub async fn post(
             body,
             client_id,
             reply_to,
-        })
-        .await
+        }))
+        .await?;
+    Ok(Submitted {
+        pending,
+        then: posted,
+    })
+}
+
+/// A change to a room handed to the writer: the answer, once committed.
+/// The checks that need no database (length, rate) are made before it is
+/// handed over, so an `Err` comes at once; the rest is this future's.
+/// A socket keeps reading while its changes are committed.
+pub struct Submitted<T> {
+    pending: Pending,
+    then: fn(Done) -> Result<T>,
+}
+
+impl<T> Future for Submitted<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let then = self.then;
+        Pin::new(&mut self.pending)
+            .poll(cx)
+            .map(|done| done.and_then(then))
+    }
+}
+
+/// A post as stored, and whether it is new (`false` when its `client_id`
+/// was already stored).
+fn posted(done: Done) -> Result<(Message, bool)> {
+    let message = done
+        .message
+        .ok_or_else(|| Error::Internal("a post was answered without its message".into()))?;
+    Ok((message, done.logged))
 }
 
 /// The message, as the writer answered a change to it.
 fn changed(done: Done) -> Result<Message> {
     done.message.ok_or(Error::MessageNotFound)
+}
+
+/// Hands a change of a message to the writer.
+async fn submit_change(state: &AppState, request: Request) -> Result<Submitted<Message>> {
+    let pending = state.writer.submit(request).await?;
+    Ok(Submitted {
+        pending,
+        then: changed,
+    })
 }
 
 /// Replaces a message's body; only its author may, and not once deleted.
@@ -108,7 +154,7 @@ pub async fn edit(
     room_id: i64,
     message_id: i64,
     body: String,
-) -> Result<Message> {
+) -> Result<Submitted<Message>> {
     validate_body(&body)?;
     state.send_limiter.take(auth.user.id)?;
     let request = Request::Edit {
@@ -118,7 +164,7 @@ pub async fn edit(
         body_html: format::render(&body),
         body,
     };
-    changed(state.writer.apply(request).await?)
+    submit_change(state, request).await
 }
 
 /// Deletes a message (its author, or the room's owner); deleting it again
@@ -128,13 +174,13 @@ pub async fn delete(
     auth: &AuthUser,
     room_id: i64,
     message_id: i64,
-) -> Result<Message> {
+) -> Result<Submitted<Message>> {
     let request = Request::Delete {
         room_id,
         message_id,
         user: auth.author(),
     };
-    changed(state.writer.apply(request).await?)
+    submit_change(state, request).await
 }
 
 /// Adds (`added`) or removes the caller's reaction; either is idempotent.
@@ -145,7 +191,7 @@ pub async fn react(
     message_id: i64,
     emoji: String,
     added: bool,
-) -> Result<Message> {
+) -> Result<Submitted<Message>> {
     // Whether `emoji` is one is asked with the message in hand
     // (`rules::may_react`): a message that is not there is not found,
     // whatever was sent to it.
@@ -157,7 +203,7 @@ pub async fn react(
         emoji,
         added,
     };
-    changed(state.writer.apply(request).await?)
+    submit_change(state, request).await
 }
 
 /// A page of a room's history, oldest first, for a member.
@@ -224,6 +270,20 @@ mod seq_tests {
         // These tests post in bursts; the allowance has its own tests.
         settings.sends.burst = 1_000_000;
         (AppState::new(db, settings).unwrap(), dir)
+    }
+
+    /// A post, answered once committed.
+    async fn post(
+        state: &AppState,
+        auth: &AuthUser,
+        room_id: i64,
+        body: String,
+        client_id: Option<String>,
+        reply_to: Option<i64>,
+    ) -> Result<(Message, bool)> {
+        super::post(state, auth, room_id, body, client_id, reply_to)
+            .await?
+            .await
     }
 
     async fn user(state: &AppState, name: &str) -> AuthUser {
