@@ -38,7 +38,7 @@
 //! is rolled back whole and its requests are retried one at a time, so one
 //! bad post never costs the others theirs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -427,6 +427,20 @@ impl Settler {
                 _ => None,
             });
             replied.extend(messages::by_ids(db, &mut tx, replies).await?);
+            // The messages the batch changes, read together; a message a
+            // request of this batch has already changed is read again.
+            let changed: BTreeSet<i64> = indexes
+                .iter()
+                .filter_map(|&i| requests[i].message_id())
+                .collect();
+            let reacted: BTreeSet<i64> = indexes
+                .iter()
+                .filter(|&&i| matches!(requests[i], Request::React { .. }))
+                .filter_map(|&i| requests[i].message_id())
+                .collect();
+            let mut unchanged =
+                messages::current_many(db, &mut tx, room_id, &changed, &reacted).await?;
+            let mut seen = HashSet::new();
 
             let mut seq = room.last_seq;
             let mut posted = false;
@@ -434,6 +448,7 @@ impl Settler {
                 let request = requests[i];
                 let user_id = request.user().id;
                 let current = match request.message_id() {
+                    Some(id) if seen.insert(id) => unchanged.remove(&id),
                     Some(id) => {
                         let reacting = matches!(request, Request::React { .. });
                         messages::current(db, &mut tx, room_id, id, reacting).await?

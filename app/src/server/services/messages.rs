@@ -336,6 +336,45 @@ mod seq_tests {
         }
     }
 
+    /// Changes to one message in one batch: each is judged on the message
+    /// as the ones before it left it, not as the batch found it.
+    #[tokio::test]
+    async fn a_batch_judges_each_change_after_the_ones_before_it() {
+        use sqlx::Executor;
+
+        let (state, _dir) = state().await;
+        let ann = user(&state, "ann").await;
+        let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
+        let (message, _) = post(&state, &ann, room, "first".into(), None, None)
+            .await
+            .unwrap();
+
+        // Another transaction holds the database, so the writer waits on
+        // one post while the changes queue up behind it as one batch.
+        let mut holder = state.db.acquire().await.unwrap();
+        holder.execute("BEGIN IMMEDIATE").await.unwrap();
+        let held = super::post(&state, &ann, room, "held".into(), None, None)
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let id = message.id;
+        let deleted = delete(&state, &ann, room, id).await.unwrap();
+        let edited = edit(&state, &ann, room, id, "second".into()).await.unwrap();
+        let reacted = react(&state, &ann, room, id, "👍".into(), true)
+            .await
+            .unwrap();
+        holder.execute("ROLLBACK").await.unwrap();
+
+        held.await.unwrap();
+        assert!(deleted.await.unwrap().deleted);
+        assert!(matches!(edited.await, Err(Error::MessageDeleted)));
+        assert!(matches!(reacted.await, Err(Error::MessageDeleted)));
+        let page = read_page(&state, room, PageQuery::default()).await.unwrap();
+        let stored = page.messages.iter().find(|m| m.id == id).unwrap();
+        assert_eq!((stored.deleted, stored.body.as_str()), (true, ""));
+        assert!(stored.reactions.is_empty());
+    }
+
     #[tokio::test]
     async fn refused_and_repeated_posts_use_no_seq() {
         let (state, _dir) = state().await;

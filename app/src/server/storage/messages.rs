@@ -333,6 +333,69 @@ pub async fn current(
     }))
 }
 
+/// [`current`] for several messages of `room_id` at once (two queries, not
+/// two per message): those of `ids` the room has, each with its reactions
+/// if it is in `with_reactions`.
+pub async fn current_many(
+    db: &Db,
+    tx: &mut AnyConnection,
+    room_id: i64,
+    ids: &BTreeSet<i64>,
+    with_reactions: &BTreeSet<i64>,
+) -> Result<HashMap<i64, Current>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let select = Query::select()
+        .columns([
+            Messages::Id,
+            Messages::AuthorId,
+            Messages::Deleted,
+            Messages::Body,
+        ])
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::Id).is_in(ids.iter().copied()))
+        .and_where(Expr::col(Messages::RoomId).eq(room_id))
+        .to_owned();
+    let rows: Vec<(i64, i64, i64, String)> = db.fetch_all(tx, &select).await?;
+    let mut found: HashMap<i64, Current> = rows
+        .into_iter()
+        .map(|(id, author_id, deleted, body)| {
+            let current = Current {
+                author_id,
+                deleted: deleted != 0,
+                body,
+                reactions: Vec::new(),
+            };
+            (id, current)
+        })
+        .collect();
+    let reacting: Vec<i64> = with_reactions
+        .iter()
+        .copied()
+        .filter(|id| found.contains_key(id))
+        .collect();
+    if !reacting.is_empty() {
+        let select = Query::select()
+            .columns([
+                Reactions::MessageId,
+                Reactions::Emoji,
+                Reactions::UserId,
+                Reactions::EmojiSeq,
+            ])
+            .from(Reactions::Table)
+            .and_where(Expr::col(Reactions::MessageId).is_in(reacting))
+            .to_owned();
+        let rows: Vec<(i64, String, i64, i64)> = db.fetch_all(tx, &select).await?;
+        for (message_id, emoji, user_id, emoji_seq) in rows {
+            if let Some(current) = found.get_mut(&message_id) {
+                current.reactions.push((emoji, user_id, emoji_seq));
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// A post to store, with the seq it takes.
 pub struct NewMessage<'a> {
     pub room_id: i64,
