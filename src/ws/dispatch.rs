@@ -75,13 +75,10 @@ impl Connection {
         for answered in answers {
             match self.answer(answered.result, answered.client_id, answered.room_id) {
                 Ok(reply) => replies.extend(reply),
-                Err(exit) => {
-                    closing = Some(exit);
-                    break;
-                }
+                Err(exit) => closing = closing.or(Some(exit)),
             }
         }
-        // What was answered before a reason to close still goes out.
+        // Every answer still goes out, whatever closes the socket after.
         let written = self.reply(socket, &replies, outbox).await;
         closing.or(written)
     }
@@ -201,7 +198,11 @@ impl Connection {
     ) -> Result<Vec<ServerFrame>, Exit> {
         match submitted {
             Ok(answer) => in_flight.push(answer, client_id, room_id),
-            Err(e) if in_flight.is_empty() => return self.answer(Err(e), client_id, room_id),
+            // Closing for it is not put off: the changes before it are
+            // answered on the way out.
+            Err(e) if in_flight.is_empty() || matches!(e, Error::KeptSending { .. }) => {
+                return self.answer(Err(e), client_id, room_id);
+            }
             Err(e) => in_flight.push(std::future::ready(Err(e)), client_id, room_id),
         }
         Ok(Vec::new())

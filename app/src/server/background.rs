@@ -42,12 +42,20 @@ impl Background {
         task: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let task = self.tasks.track_future(task);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
+        let thread = name.to_owned();
         std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || runtime.block_on(task))?;
+            .spawn(move || {
+                // Built here: a runtime may not be dropped on an async task,
+                // as it would be if the thread could not start.
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime.block_on(task),
+                    Err(e) => tracing::error!(error = %e, thread, "cannot start a runtime"),
+                }
+            })?;
         Ok(())
     }
 

@@ -33,6 +33,9 @@
 //! fan-out woke, so in a busy room acknowledgements, and the deliveries
 //! behind them, came late (docs/benchmarks.md: at 500 msg/s to 1,000
 //! members, ack p50 20 → 8 ms; the highest sustained rate 562 → 844 msg/s).
+//! On PostgreSQL its connection comes from the shared pool, so the main
+//! runtime still drives that connection's I/O; a connection of its own,
+//! opened on its thread, is the next step there.
 //!
 //! A batch that fails (a `client_id` that raced in from another connection)
 //! is rolled back whole and its requests are retried one at a time, so one
