@@ -143,19 +143,15 @@ async fn fetch_messages(
     Ok(messages)
 }
 
-/// Fills in the reactions of these messages, in one query.
-async fn attach_reactions(
+/// `(message_id, emoji, user_id, emoji_seq)` of every reaction to these
+/// messages, in the order their chips show (one query; none if no ids).
+async fn reaction_rows(
     db: &Db,
     conn: &mut AnyConnection,
-    messages: &mut [Message],
-) -> Result<()> {
-    let ids: Vec<i64> = messages
-        .iter()
-        .filter(|m| !m.deleted)
-        .map(|m| m.id)
-        .collect();
+    ids: Vec<i64>,
+) -> Result<Vec<(i64, String, i64, i64)>> {
     if ids.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let select = Query::select()
         .columns([
@@ -169,7 +165,21 @@ async fn attach_reactions(
         .order_by(Reactions::EmojiSeq, Order::Asc)
         .order_by(Reactions::UserId, Order::Asc)
         .to_owned();
-    let rows: Vec<(i64, String, i64, i64)> = db.fetch_all(conn, &select).await?;
+    Ok(db.fetch_all(conn, &select).await?)
+}
+
+/// Fills in the reactions of these messages, in one query.
+async fn attach_reactions(
+    db: &Db,
+    conn: &mut AnyConnection,
+    messages: &mut [Message],
+) -> Result<()> {
+    let ids: Vec<i64> = messages
+        .iter()
+        .filter(|m| !m.deleted)
+        .map(|m| m.id)
+        .collect();
+    let rows = reaction_rows(db, conn, ids).await?;
     let mut by_message: HashMap<i64, Vec<Reaction>> = HashMap::new();
     for (message_id, emoji, user_id, first_seq) in rows {
         let chips = by_message.entry(message_id).or_default();
@@ -303,34 +313,15 @@ pub async fn current(
     message_id: i64,
     with_reactions: bool,
 ) -> Result<Option<Current>> {
-    let select = Query::select()
-        .columns([Messages::AuthorId, Messages::Deleted, Messages::Body])
-        .from(Messages::Table)
-        .and_where(Expr::col(Messages::Id).eq(message_id))
-        .and_where(Expr::col(Messages::RoomId).eq(room_id))
-        .to_owned();
-    let Some((author_id, deleted, body)) = db
-        .fetch_optional::<(i64, i64, String), _>(tx, &select)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let reactions = if with_reactions {
-        let select = Query::select()
-            .columns([Reactions::Emoji, Reactions::UserId, Reactions::EmojiSeq])
-            .from(Reactions::Table)
-            .and_where(Expr::col(Reactions::MessageId).eq(message_id))
-            .to_owned();
-        db.fetch_all(tx, &select).await?
+    let ids = BTreeSet::from([message_id]);
+    let reacting = if with_reactions {
+        ids.clone()
     } else {
-        Vec::new()
+        BTreeSet::new()
     };
-    Ok(Some(Current {
-        author_id,
-        deleted: deleted != 0,
-        body,
-        reactions,
-    }))
+    Ok(current_many(db, tx, room_id, &ids, &reacting)
+        .await?
+        .remove(&message_id))
 }
 
 /// [`current`] for several messages of `room_id` at once (two queries, not
@@ -375,22 +366,9 @@ pub async fn current_many(
         .copied()
         .filter(|id| found.contains_key(id))
         .collect();
-    if !reacting.is_empty() {
-        let select = Query::select()
-            .columns([
-                Reactions::MessageId,
-                Reactions::Emoji,
-                Reactions::UserId,
-                Reactions::EmojiSeq,
-            ])
-            .from(Reactions::Table)
-            .and_where(Expr::col(Reactions::MessageId).is_in(reacting))
-            .to_owned();
-        let rows: Vec<(i64, String, i64, i64)> = db.fetch_all(tx, &select).await?;
-        for (message_id, emoji, user_id, emoji_seq) in rows {
-            if let Some(current) = found.get_mut(&message_id) {
-                current.reactions.push((emoji, user_id, emoji_seq));
-            }
+    for (message_id, emoji, user_id, emoji_seq) in reaction_rows(db, tx, reacting).await? {
+        if let Some(current) = found.get_mut(&message_id) {
+            current.reactions.push((emoji, user_id, emoji_seq));
         }
     }
     Ok(found)
