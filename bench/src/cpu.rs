@@ -21,6 +21,39 @@ pub fn ticks(pid: Option<u32>) -> anyhow::Result<u64> {
     Ok(parse_ticks(&std::fs::read_to_string(path)?))
 }
 
+/// User plus system CPU, in clock ticks, of every running PostgreSQL
+/// process (its backends, the WAL writer, the checkpointer): the
+/// database's share of a multi-node run. A backend that exits within the
+/// stretch is missed; the servers keep their connections pooled.
+pub fn database_ticks() -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc")? {
+        let path = entry?.path();
+        let is_pid = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
+        if !is_pid {
+            continue;
+        }
+        // Gone between listing and reading: nothing to count.
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue;
+        };
+        if command_name(&stat) == Some("postgres") {
+            total += parse_ticks(&stat);
+        }
+    }
+    Ok(total)
+}
+
+/// The name between the parentheses of a `/proc/<pid>/stat` line.
+fn command_name(stat: &str) -> Option<&str> {
+    let start = stat.find('(')? + 1;
+    let end = stat.rfind(')')?;
+    stat.get(start..end)
+}
+
 /// utime and stime are the 14th and 15th fields of the line; counted
 /// after the ")" that ends the command name, which may hold spaces.
 fn parse_ticks(stat: &str) -> u64 {
@@ -41,9 +74,12 @@ fn parse_ticks(stat: &str) -> u64 {
 /// CPU used by the server and the generator over a stretch of a run.
 #[derive(Clone, Copy, Debug, Default, Serialize, PartialEq)]
 pub struct Usage {
-    /// Cores' worth of CPU, averaged over the stretch (2.0 = both cores).
+    /// Cores' worth of CPU, averaged over the stretch (2.0 = both cores);
+    /// for several nodes, all of them together.
     pub server_cores: f64,
     pub generator_cores: f64,
+    /// PostgreSQL's processes, when the servers use it.
+    pub database_cores: Option<f64>,
     /// Server CPU per delivery made, in microseconds.
     pub server_us_per_delivery: f64,
     pub generator_us_per_delivery: f64,
@@ -58,39 +94,58 @@ impl std::fmt::Display for Usage {
             self.server_us_per_delivery,
             self.generator_cores,
             self.generator_us_per_delivery
-        )
+        )?;
+        if let Some(cores) = self.database_cores {
+            write!(f, ", database {cores:.2} cores")?;
+        }
+        Ok(())
     }
 }
 
 /// The start of a stretch.
 pub struct Meter {
-    server_pid: Option<u32>,
+    server_pids: Vec<u32>,
     server: u64,
     generator: u64,
+    /// PostgreSQL's ticks, when it is metered.
+    database: Option<u64>,
     at: Instant,
 }
 
 impl Meter {
-    pub fn start(server_pid: Option<u32>) -> anyhow::Result<Self> {
+    /// Meters the server processes `server_pids`, this generator and, with
+    /// `database`, PostgreSQL.
+    pub fn start(server_pids: Vec<u32>, database: bool) -> anyhow::Result<Self> {
         Ok(Self {
-            server: server_pid.map_or(Ok(0), |pid| ticks(Some(pid)))?,
+            server: servers_ticks(&server_pids)?,
             generator: ticks(None)?,
-            server_pid,
+            database: database.then(database_ticks).transpose()?,
+            server_pids,
             at: Instant::now(),
         })
     }
 
     /// What was used since `start`, `deliveries` being what it bought.
     pub fn stop(&self, deliveries: u64) -> anyhow::Result<Usage> {
-        let server = self.server_pid.map_or(Ok(0), |pid| ticks(Some(pid)))?;
+        let server = servers_ticks(&self.server_pids)?;
         let generator = ticks(None)?;
-        Ok(usage(
+        let seconds = self.at.elapsed().as_secs_f64();
+        let mut usage = usage(
             server.saturating_sub(self.server),
             generator.saturating_sub(self.generator),
-            self.at.elapsed().as_secs_f64(),
+            seconds,
             deliveries,
-        ))
+        );
+        if let Some(before) = self.database {
+            let used = database_ticks()?.saturating_sub(before);
+            usage.database_cores = Some(used as f64 / TICKS_PER_SECOND / seconds.max(f64::EPSILON));
+        }
+        Ok(usage)
     }
+}
+
+fn servers_ticks(pids: &[u32]) -> anyhow::Result<u64> {
+    pids.iter().map(|&pid| ticks(Some(pid))).sum()
 }
 
 fn usage(server_ticks: u64, generator_ticks: u64, seconds: f64, deliveries: u64) -> Usage {
@@ -107,6 +162,7 @@ fn usage(server_ticks: u64, generator_ticks: u64, seconds: f64, deliveries: u64)
         generator_cores: cpu(generator_ticks) / seconds.max(f64::EPSILON),
         server_us_per_delivery: per(server_ticks),
         generator_us_per_delivery: per(generator_ticks),
+        database_cores: None,
     }
 }
 
@@ -119,6 +175,13 @@ mod tests {
         let stat =
             "4242 (chat (x) y) S 1 4242 4242 0 -1 4194560 2770 0 0 0 345 67 0 0 20 0 9 0 1 2 3";
         assert_eq!(parse_ticks(stat), 345 + 67);
+    }
+
+    #[test]
+    fn the_command_name_may_hold_parentheses() {
+        assert_eq!(command_name("77 (postgres) S 1 2"), Some("postgres"));
+        assert_eq!(command_name("78 (a (b)) S 1 2"), Some("a (b)"));
+        assert_eq!(command_name("garbage"), None);
     }
 
     #[test]

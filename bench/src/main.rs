@@ -8,6 +8,7 @@ mod ceiling;
 mod check;
 mod cpu;
 mod pace;
+mod postgres;
 mod report;
 mod scenarios;
 mod socket;
@@ -21,7 +22,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use api::Api;
-use report::{MaxRate, Report, Results};
+use report::{MaxRate, NodesOutcome, Report, Results};
 use scenarios::{burst, connections, fanout, first_load, history, mixed};
 use target::Target;
 
@@ -51,6 +52,9 @@ enum Command {
     Fanout(FanoutArgs),
     /// The same load on the bare broadcast server: this machine's limit.
     Ceiling(FanoutArgs),
+    /// The same load on PostgreSQL, on one node and then with the members
+    /// split over two nodes: what scaling out costs and buys.
+    Nodes(NodesArgs),
     /// Senders in one room as fast as acks allow: persistence throughput.
     Burst(BurstArgs),
     /// Senders posting, reacting, editing and unreacting as fast as acks
@@ -99,7 +103,8 @@ struct FanoutArgs {
     body_bytes: usize,
     /// Then search for the highest sustained rate: from --search-from, 1.5×
     /// a step until one loses, doubles or refuses anything or its p99
-    /// exceeds 500 ms.
+    /// exceeds 500 ms; then two bisections between the last rate sustained
+    /// and the first not.
     #[arg(long)]
     find_max: bool,
     #[arg(long, default_value_t = 250.0)]
@@ -107,6 +112,18 @@ struct FanoutArgs {
     /// Seconds per step of the search.
     #[arg(long, default_value_t = 4.0)]
     step_seconds: f64,
+}
+
+#[derive(Args, Clone)]
+struct NodesArgs {
+    /// Node counts to compare, each on a fresh database.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 2])]
+    nodes: Vec<usize>,
+    /// Where the bench may create (and drop) its databases.
+    #[arg(long, default_value = postgres::DEFAULT_ADMIN_URL)]
+    postgres: String,
+    #[command(flatten)]
+    fanout: FanoutArgs,
 }
 
 #[derive(Args, Clone)]
@@ -188,6 +205,11 @@ async fn main() -> ExitCode {
         let mark = if b.met { "met " } else { "MISS" };
         println!("[{mark}] {}: {} (target {})", b.what, b.measured, b.target);
     }
+    let nodes = report::nodes_summary(&results);
+    if !nodes.is_empty() {
+        println!("\n== nodes on PostgreSQL ==");
+        nodes.iter().for_each(|line| println!("{line}"));
+    }
     match report::write(&cli.out, &report) {
         Ok(path) => println!("\nresult: {}", path.display()),
         Err(e) => eprintln!("could not write the result: {e:#}"),
@@ -213,6 +235,16 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
             };
             (results.ceiling, results.ceiling_max) = run_fanout(cli, &fanout, false).await?;
             (results.fanout, results.fanout_max) = run_fanout(cli, &fanout, true).await?;
+            let nodes = NodesArgs {
+                fanout: FanoutArgs {
+                    // 1,000 msg/s is past one PostgreSQL node's limit: the
+                    // search says how far past.
+                    rate: vec![100.0],
+                    ..fanout
+                },
+                ..NodesArgs::default()
+            };
+            results.nodes = run_nodes(cli, &nodes).await?;
             let burst = BurstArgs {
                 senders: vec![16, 200],
                 both: true,
@@ -230,6 +262,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
         Command::Ceiling(args) => {
             (results.ceiling, results.ceiling_max) = run_fanout(cli, args, false).await?
         }
+        Command::Nodes(args) => results.nodes = run_nodes(cli, args).await?,
         Command::Burst(args) => results.burst = run_burst(cli, args).await?,
         Command::Mixed(args) => results.mixed = Some(run_mixed(cli, args).await?),
         Command::History(args) => results.history = Some(run_history(cli, args).await?),
@@ -270,8 +303,7 @@ async fn run_connections(
     Ok(outcome)
 }
 
-/// Fixed rates, then (with `--find-max`) a search for the highest rate the
-/// server sustains. One server for all of it, so setup is paid once.
+/// The product on SQLite, or the bare server, under `args`.
 async fn run_fanout(
     cli: &Cli,
     args: &FanoutArgs,
@@ -283,17 +315,71 @@ async fn run_fanout(
     } else {
         Target::ceiling().await?
     };
+    let measured = measure_fanout(name, &[&target], product, args).await;
+    report_failure(&target, measured.is_err());
+    target.stop().await;
+    measured
+}
+
+/// For each node count, a fresh PostgreSQL database with that many servers
+/// on it, under the same load as `fanout`.
+async fn run_nodes(cli: &Cli, args: &NodesArgs) -> anyhow::Result<Vec<NodesOutcome>> {
+    let mut outcomes = Vec::new();
+    for &nodes in &args.nodes {
+        let database = postgres::Database::create(&args.postgres).await?;
+        let mut servers = Vec::new();
+        let mut started = Ok(());
+        for _ in 0..nodes {
+            match Target::node(&cli.server, &cli.site, &database.url).await {
+                Ok(server) => servers.push(server),
+                Err(e) => {
+                    started = Err(e);
+                    break;
+                }
+            }
+        }
+        let measured = match started {
+            Ok(()) => {
+                let name = format!("nodes ({nodes} on PostgreSQL)");
+                let refs: Vec<&Target> = servers.iter().collect();
+                let measured = measure_fanout(&name, &refs, true, &args.fanout).await;
+                for server in &servers {
+                    report_failure(server, measured.is_err());
+                }
+                measured
+            }
+            Err(e) => Err(e),
+        };
+        for server in servers {
+            server.stop().await;
+        }
+        database.drop().await?;
+        let (fixed, max) = measured?;
+        outcomes.push(NodesOutcome { nodes, fixed, max });
+    }
+    Ok(outcomes)
+}
+
+/// Bisections of the search's last bracket.
+const REFINE: usize = 2;
+
+/// Fixed rates, then (with `--find-max`) a search for the highest rate the
+/// servers sustain. The same population for all of it, so setup is paid once.
+async fn measure_fanout(
+    name: &str,
+    servers: &[&Target],
+    product: bool,
+    args: &FanoutArgs,
+) -> anyhow::Result<(Vec<fanout::Outcome>, Option<MaxRate>)> {
     let population = if product {
         println!(
             "== {name}: registering {} users ==",
             args.rooms * args.members
         );
-        fanout::Population::register(&Api::new(target.addr), args.rooms, args.members).await
+        fanout::Population::register(&Api::new(servers[0].addr), args.rooms, args.members).await?
     } else {
-        Ok(fanout::Population::anonymous(args.rooms, args.members))
+        fanout::Population::anonymous(args.rooms, args.members)
     };
-    report_failure(&target, population.is_err());
-    let population = population?;
     let load = |rate: f64, seconds: f64| fanout::Load {
         rooms: args.rooms,
         members: args.members,
@@ -302,12 +388,16 @@ async fn run_fanout(
         seconds,
         body_bytes: args.body_bytes,
     };
+    let wait_idle = async || {
+        for server in servers {
+            server.wait_idle().await?;
+        }
+        anyhow::Ok(())
+    };
     let mut fixed = Vec::new();
     for &rate in &args.rate {
-        target.wait_idle().await?;
-        let outcome = fanout::run(&target, &population, &load(rate, args.seconds)).await;
-        report_failure(&target, outcome.is_err());
-        let outcome = outcome?;
+        wait_idle().await?;
+        let outcome = fanout::run(servers, &population, &load(rate, args.seconds)).await?;
         print_fanout(name, &outcome);
         fixed.push(outcome);
     }
@@ -319,20 +409,32 @@ async fn run_fanout(
             sustained_deliveries_per_second: 0.0,
             steps: Vec::new(),
         };
-        for _ in 0..16 {
-            target.wait_idle().await?;
-            let outcome = fanout::run(&target, &population, &load(rate, args.step_seconds)).await?;
+        // Up ×1.5 a step until a rate is not sustained, then halve the
+        // bracket (geometrically) REFINE times: the result is within ×1.11
+        // of the true limit, so two servers' ratio means something.
+        let mut failed: Option<f64> = None;
+        let mut refined = 0;
+        for _ in 0..16 + REFINE {
+            wait_idle().await?;
+            let outcome = fanout::run(servers, &population, &load(rate, args.step_seconds)).await?;
             print_fanout(&format!("{name} search"), &outcome);
             let sustained = outcome.sustained();
             if sustained {
                 search.sustained_rate = rate;
                 search.sustained_deliveries_per_second = outcome.deliveries_per_second;
+            } else {
+                failed = Some(rate);
             }
             search.steps.push(outcome);
-            if !sustained {
+            let Some(limit) = failed else {
+                rate *= 1.5;
+                continue;
+            };
+            if refined == REFINE || search.sustained_rate == 0.0 {
                 break;
             }
-            rate *= 1.5;
+            refined += 1;
+            rate = (search.sustained_rate * limit).sqrt().round();
         }
         println!(
             "{name}: highest sustained rate {:.0} msg/s",
@@ -340,7 +442,6 @@ async fn run_fanout(
         );
         max = Some(search);
     }
-    target.stop().await;
     Ok((fixed, max))
 }
 
@@ -490,6 +591,12 @@ impl Default for ConnectionsArgs {
 }
 
 impl Default for FanoutArgs {
+    fn default() -> Self {
+        Self::parse_defaults()
+    }
+}
+
+impl Default for NodesArgs {
     fn default() -> Self {
         Self::parse_defaults()
     }

@@ -18,6 +18,8 @@ pub struct Results {
     pub ceiling: Vec<fanout::Outcome>,
     pub fanout_max: Option<MaxRate>,
     pub ceiling_max: Option<MaxRate>,
+    /// The same load on PostgreSQL, per node count.
+    pub nodes: Vec<NodesOutcome>,
     /// One per size and way (unsubscribed, subscribed).
     pub burst: Vec<burst::Outcome>,
     pub mixed: Option<mixed::Outcome>,
@@ -32,6 +34,14 @@ pub struct MaxRate {
     pub sustained_rate: f64,
     pub sustained_deliveries_per_second: f64,
     pub steps: Vec<fanout::Outcome>,
+}
+
+/// `fanout` on PostgreSQL with the members spread over `nodes` servers.
+#[derive(Serialize)]
+pub struct NodesOutcome {
+    pub nodes: usize,
+    pub fixed: Vec<fanout::Outcome>,
+    pub max: Option<MaxRate>,
 }
 
 #[derive(Serialize)]
@@ -125,14 +135,30 @@ pub fn problems(results: &Results) -> Vec<String> {
     for o in &results.ceiling {
         add(&format!("ceiling at {}/s", o.load.rate), &o.problems);
     }
-    for (name, max) in [
-        ("fanout", &results.fanout_max),
-        ("ceiling", &results.ceiling_max),
-    ] {
+    for n in &results.nodes {
+        for o in &n.fixed {
+            add(
+                &format!("{} nodes at {}/s", n.nodes, o.load.rate),
+                &o.problems,
+            );
+        }
+    }
+    let searches = [
+        ("fanout".to_owned(), &results.fanout_max),
+        ("ceiling".to_owned(), &results.ceiling_max),
+    ]
+    .into_iter()
+    .chain(
+        results
+            .nodes
+            .iter()
+            .map(|n| (format!("{} nodes", n.nodes), &n.max)),
+    );
+    for (name, max) in searches {
         for step in max.iter().flat_map(|m| &m.steps) {
             if step.check.duplicates + step.check.reordered > 0 {
                 add(
-                    name,
+                    &name,
                     &[format!(
                         "search at {}/s: {} duplicated, {} out of order",
                         step.load.rate, step.check.duplicates, step.check.reordered
@@ -289,6 +315,35 @@ pub fn budget(results: &Results) -> Vec<Budget> {
         });
     }
     out
+}
+
+/// Scaling out has no budget of its own: each node count's figures, for
+/// docs/benchmarks.md to compare (one node on PostgreSQL is the baseline).
+pub fn nodes_summary(results: &Results) -> Vec<String> {
+    results
+        .nodes
+        .iter()
+        .map(|n| {
+            let fixed = n
+                .fixed
+                .iter()
+                .map(|o| {
+                    format!(
+                        "at {:.0} msg/s p99 {:.2} ms ({})",
+                        o.load.rate, o.latency.p99_ms, o.cpu
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            let max = n.max.as_ref().map_or(String::new(), |m| {
+                format!(
+                    "; highest sustained {:.0} msg/s ({:.0} deliveries/s)",
+                    m.sustained_rate, m.sustained_deliveries_per_second
+                )
+            });
+            format!("{} node(s): {fixed}{max}", n.nodes)
+        })
+        .collect()
 }
 
 pub fn settings() -> Vec<(&'static str, &'static str)> {

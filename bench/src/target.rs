@@ -33,34 +33,54 @@ pub struct Target {
     pub addr: SocketAddr,
     child: Child,
     log: PathBuf,
-    /// The product's SQLite file; `None` for the ceiling.
+    /// The product's SQLite file; `None` for the ceiling and on PostgreSQL.
     pub database: Option<PathBuf>,
+    /// A node on PostgreSQL: its database's CPU counts as part of its cost.
+    pub postgres: bool,
     _dir: tempfile::TempDir,
 }
 
 impl Target {
-    /// The chat server binary on a new database, serving the site in `site`.
+    /// The chat server binary on a new SQLite file, serving the site in `site`.
     pub async fn product(binary: &Path, site: &Path) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let database = dir.path().join("bench.db");
+        let url = format!("sqlite://{}", database.display());
+        let mut target = Self::product_on(binary, site, &url, dir).await?;
+        target.database = Some(database);
+        Ok(target)
+    }
+
+    /// The chat server binary as one node on a PostgreSQL database that
+    /// other nodes may share.
+    pub async fn node(binary: &Path, site: &Path, url: &str) -> anyhow::Result<Self> {
+        let mut target = Self::product_on(binary, site, url, tempfile::tempdir()?).await?;
+        target.postgres = true;
+        Ok(target)
+    }
+
+    async fn product_on(
+        binary: &Path,
+        site: &Path,
+        url: &str,
+        dir: tempfile::TempDir,
+    ) -> anyhow::Result<Self> {
         // cargo-leptos writes the file-name hashes next to the binary when
         // it builds the site with `hash-files`.
         let hashed = binary.with_file_name("hash.txt").exists();
         let mut command = Command::new(binary);
         command
-            .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+            .env("DATABASE_URL", url)
             .env("LEPTOS_OUTPUT_NAME", "chat")
             .env("LEPTOS_SITE_ROOT", site)
             .env("LEPTOS_HASH_FILES", hashed.to_string())
             .envs(PRODUCT_SETTINGS.iter().copied());
-        let mut target = Self::launch(command, dir).await.with_context(|| {
+        Self::launch(command, dir).await.with_context(|| {
             format!(
                 "starting {} (build it with `cargo leptos build --release --precompress`)",
                 binary.display()
             )
-        })?;
-        target.database = Some(database);
-        Ok(target)
+        })
     }
 
     /// The bare broadcast server, run from this same binary.
@@ -89,6 +109,7 @@ impl Target {
                     child,
                     log,
                     database: None,
+                    postgres: false,
                     _dir: dir,
                 });
             }

@@ -2,6 +2,8 @@
 //! members, each member one socket subscribed to its room; S of them send at
 //! a fixed total rate. Every member checks that it gets each seq of its room
 //! once and in order, and times each delivery from the stamp in its body.
+//! `nodes` runs the same load with the members spread over several servers
+//! sharing one PostgreSQL database.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -119,7 +121,14 @@ struct Shared {
     final_seq: Vec<AtomicI64>,
 }
 
-pub async fn run(target: &Target, population: &Population, load: &Load) -> anyhow::Result<Outcome> {
+/// Runs `load` with the members spread over `servers` in turn (nodes of one
+/// deployment; one server for `fanout` and `ceiling`), senders included.
+pub async fn run(
+    servers: &[&Target],
+    population: &Population,
+    load: &Load,
+) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(!servers.is_empty(), "a fan-out run needs a server");
     let shared = Arc::new(Shared {
         acked: AtomicU64::new(0),
         send_errors: AtomicU64::new(0),
@@ -136,7 +145,8 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
         .enumerate()
         .map(|(n, (r, m, token))| async move {
             let room_id = population.rooms[r].0;
-            let mut ws = socket::connect(target.addr, token.as_deref(), n).await?;
+            let server = servers[m % servers.len()];
+            let mut ws = socket::connect(server.addr, token.as_deref(), n).await?;
             let last_seq = socket::subscribe(&mut ws, room_id).await?;
             anyhow::Ok((r, m, ws, last_seq))
         })
@@ -181,7 +191,11 @@ pub async fn run(target: &Target, population: &Population, load: &Load) -> anyho
         )));
     }
 
-    let meter = Meter::start(target.pid().ok())?;
+    let pids = servers
+        .iter()
+        .map(|s| s.pid())
+        .collect::<anyhow::Result<_>>()?;
+    let meter = Meter::start(pids, servers.iter().any(|s| s.postgres))?;
     let started = Instant::now();
     let mut pacer = Pacer::new(load.rate);
     let mut sent = 0u64;
