@@ -1,7 +1,7 @@
-//! Where the machine's time goes during a run: the server's and the
-//! generator's CPU, read from `/proc`. Generator and server share the
-//! cores, so a rate is only the server's limit while the generator leaves
-//! it room; and CPU per delivery compares two servers (or two builds) at
+//! Where the machine's time goes during a run: the server's, the
+//! generator's and (with several nodes) PostgreSQL's CPU, read from
+//! `/proc`. Generator and server share the cores, so a rate is only the
+//! server's limit while the generator leaves it room; and CPU per delivery compares two servers (or two builds) at
 //! the same load far more steadily than the highest rate each sustains.
 
 use serde::Serialize;
@@ -21,54 +21,65 @@ pub fn ticks(pid: Option<u32>) -> anyhow::Result<u64> {
     Ok(parse_ticks(&std::fs::read_to_string(path)?))
 }
 
-/// User plus system CPU, in clock ticks, of every running PostgreSQL
-/// process (its backends, the WAL writer, the checkpointer): the
-/// database's share of a multi-node run. A backend that exits within the
-/// stretch is missed; the servers keep their connections pooled.
-pub fn database_ticks() -> anyhow::Result<u64> {
-    let mut total = 0;
+/// User plus system CPU, in clock ticks, of a PostgreSQL server: its main
+/// process, every live child (backends, the WAL writer, the
+/// checkpointer) and every child already reaped (which the kernel adds to
+/// the parent's `cutime`/`cstime`), so a backend that exits mid-run is
+/// still counted.
+pub fn database_ticks(postmaster: u32) -> anyhow::Result<u64> {
+    let own = std::fs::read_to_string(format!("/proc/{postmaster}/stat"))?;
+    let mut total = parse_ticks(&own) + parse_reaped_ticks(&own);
     for entry in std::fs::read_dir("/proc")? {
         let path = entry?.path();
         let is_pid = path
             .file_name()
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()));
-        if !is_pid {
-            continue;
-        }
-        // Gone between listing and reading: nothing to count.
-        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
-            continue;
+        // Gone between listing and reading: counted in the parent's reaped.
+        let stat = match is_pid.then(|| std::fs::read_to_string(path.join("stat"))) {
+            Some(Ok(stat)) => stat,
+            _ => continue,
         };
-        if command_name(&stat) == Some("postgres") {
+        if parse_parent(&stat) == Some(postmaster) {
             total += parse_ticks(&stat);
         }
     }
     Ok(total)
 }
 
-/// The name between the parentheses of a `/proc/<pid>/stat` line.
-fn command_name(stat: &str) -> Option<&str> {
-    let start = stat.find('(')? + 1;
-    let end = stat.rfind(')')?;
-    stat.get(start..end)
+/// The parent of `pid`, if it runs on this machine.
+pub fn parent(pid: u32) -> Option<u32> {
+    parse_parent(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
-/// utime and stime are the 14th and 15th fields of the line; counted
-/// after the ")" that ends the command name, which may hold spaces.
-fn parse_ticks(stat: &str) -> u64 {
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
+/// The fields after the ")" that ends the command name (which may hold
+/// spaces and parentheses): state, ppid, ….
+fn fields(stat: &str) -> Vec<&str> {
+    stat.rsplit_once(')')
         .map_or("", |(_, rest)| rest)
         .split_whitespace()
-        .collect();
-    let field = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    field(11) + field(12)
+        .collect()
+}
+
+fn field(stat: &str, i: usize) -> u64 {
+    fields(stat)
+        .get(i)
+        .and_then(|f| f.parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
+fn parse_parent(stat: &str) -> Option<u32> {
+    fields(stat).get(1)?.parse().ok()
+}
+
+/// cutime and cstime: the CPU of children waited for.
+fn parse_reaped_ticks(stat: &str) -> u64 {
+    field(stat, 13) + field(stat, 14)
+}
+
+/// utime and stime, the 14th and 15th fields of the line.
+fn parse_ticks(stat: &str) -> u64 {
+    field(stat, 11) + field(stat, 12)
 }
 
 /// CPU used by the server and the generator over a stretch of a run.
@@ -78,7 +89,8 @@ pub struct Usage {
     /// for several nodes, all of them together.
     pub server_cores: f64,
     pub generator_cores: f64,
-    /// PostgreSQL's processes, when the servers use it.
+    /// PostgreSQL's processes, when the servers use it and it runs on
+    /// this machine.
     pub database_cores: Option<f64>,
     /// Server CPU per delivery made, in microseconds.
     pub server_us_per_delivery: f64,
@@ -107,19 +119,21 @@ pub struct Meter {
     server_pids: Vec<u32>,
     server: u64,
     generator: u64,
-    /// PostgreSQL's ticks, when it is metered.
-    database: Option<u64>,
+    /// PostgreSQL's main process and its ticks, when it is metered.
+    database: Option<(u32, u64)>,
     at: Instant,
 }
 
 impl Meter {
-    /// Meters the server processes `server_pids`, this generator and, with
-    /// `database`, PostgreSQL.
-    pub fn start(server_pids: Vec<u32>, database: bool) -> anyhow::Result<Self> {
+    /// Meters the server processes `server_pids`, this generator and, when
+    /// its main process is given, PostgreSQL.
+    pub fn start(server_pids: Vec<u32>, postmaster: Option<u32>) -> anyhow::Result<Self> {
         Ok(Self {
             server: servers_ticks(&server_pids)?,
             generator: ticks(None)?,
-            database: database.then(database_ticks).transpose()?,
+            database: postmaster
+                .map(|pid| anyhow::Ok((pid, database_ticks(pid)?)))
+                .transpose()?,
             server_pids,
             at: Instant::now(),
         })
@@ -136,8 +150,8 @@ impl Meter {
             seconds,
             deliveries,
         );
-        if let Some(before) = self.database {
-            let used = database_ticks()?.saturating_sub(before);
+        if let Some((postmaster, before)) = self.database {
+            let used = database_ticks(postmaster)?.saturating_sub(before);
             usage.database_cores = Some(used as f64 / TICKS_PER_SECOND / seconds.max(f64::EPSILON));
         }
         Ok(usage)
@@ -178,10 +192,12 @@ mod tests {
     }
 
     #[test]
-    fn the_command_name_may_hold_parentheses() {
-        assert_eq!(command_name("77 (postgres) S 1 2"), Some("postgres"));
-        assert_eq!(command_name("78 (a (b)) S 1 2"), Some("a (b)"));
-        assert_eq!(command_name("garbage"), None);
+    fn parent_and_reaped_children_come_after_the_name() {
+        let stat =
+            "4242 (post (x) gres) S 77 4242 4242 0 -1 4194560 2770 0 0 0 345 67 5 6 20 0 9 0 1 2 3";
+        assert_eq!(parse_parent(stat), Some(77));
+        assert_eq!(parse_reaped_ticks(stat), 5 + 6);
+        assert_eq!(parse_parent("garbage"), None);
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Results {
     pub ceiling_max: Option<MaxRate>,
     /// The same load on PostgreSQL, per node count.
     pub nodes: Vec<NodesOutcome>,
+    /// Scenarios of `all` that could not run, and why.
+    pub not_run: Vec<String>,
     /// One per size and way (unsubscribed, subscribed).
     pub burst: Vec<burst::Outcome>,
     pub mixed: Option<mixed::Outcome>,
@@ -122,7 +124,7 @@ pub fn commit() -> String {
 /// are expected to fail once past the server's limit (it cuts off readers it
 /// cannot serve), so there only doubled or reordered messages count.
 pub fn problems(results: &Results) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = results.not_run.clone();
     let mut add = |scenario: &str, problems: &[String]| {
         out.extend(problems.iter().map(|p| format!("{scenario}: {p}")));
     };

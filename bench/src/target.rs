@@ -1,5 +1,6 @@
 //! The server under test, as a child process: the real `chat` binary on a
-//! fresh SQLite file, or the bare broadcast server (`ceiling`). Running both
+//! fresh SQLite file or as one of several nodes on a PostgreSQL database,
+//! or the bare broadcast server (`ceiling`). Running both
 //! as separate processes keeps the comparison fair (each pays for its own
 //! syscalls and scheduling) and lets us read the server's own memory from
 //! `/proc/<pid>/status`.
@@ -12,6 +13,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use tokio::process::{Child, Command};
 use tokio::time::{Instant, sleep};
+
+use crate::postgres::Database;
 
 const START_WAIT: Duration = Duration::from_secs(30);
 
@@ -35,8 +38,9 @@ pub struct Target {
     log: PathBuf,
     /// The product's SQLite file; `None` for the ceiling and on PostgreSQL.
     pub database: Option<PathBuf>,
-    /// A node on PostgreSQL: its database's CPU counts as part of its cost.
-    pub postgres: bool,
+    /// For a node on PostgreSQL on this machine, the database server's
+    /// main process, so that a run meters the database's CPU beside it.
+    pub postmaster: Option<u32>,
     _dir: tempfile::TempDir,
 }
 
@@ -53,9 +57,10 @@ impl Target {
 
     /// The chat server binary as one node on a PostgreSQL database that
     /// other nodes may share.
-    pub async fn node(binary: &Path, site: &Path, url: &str) -> anyhow::Result<Self> {
-        let mut target = Self::product_on(binary, site, url, tempfile::tempdir()?).await?;
-        target.postgres = true;
+    pub async fn node(binary: &Path, site: &Path, database: &Database) -> anyhow::Result<Self> {
+        let mut target =
+            Self::product_on(binary, site, &database.url, tempfile::tempdir()?).await?;
+        target.postmaster = database.postmaster;
         Ok(target)
     }
 
@@ -109,7 +114,7 @@ impl Target {
                     child,
                     log,
                     database: None,
-                    postgres: false,
+                    postmaster: None,
                     _dir: dir,
                 });
             }

@@ -121,8 +121,10 @@ struct Shared {
     final_seq: Vec<AtomicI64>,
 }
 
-/// Runs `load` with the members spread over `servers` in turn (nodes of one
-/// deployment; one server for `fanout` and `ceiling`), senders included.
+/// Runs `load` with each room's members spread over `servers` in turn
+/// (nodes of one deployment; one server for `fanout` and `ceiling`). The
+/// senders are a room's first members, so with two nodes or more they are
+/// spread too, as long as a room has more than one.
 pub async fn run(
     servers: &[&Target],
     population: &Population,
@@ -195,7 +197,7 @@ pub async fn run(
         .iter()
         .map(|s| s.pid())
         .collect::<anyhow::Result<_>>()?;
-    let meter = Meter::start(pids, servers.iter().any(|s| s.postgres))?;
+    let meter = Meter::start(pids, servers.iter().find_map(|s| s.postmaster))?;
     let started = Instant::now();
     let mut pacer = Pacer::new(load.rate);
     let mut sent = 0u64;
