@@ -1,4 +1,4 @@
-//! The tab's one WebSocket, shared by every page (protocol in `protocol.rs`).
+//! The tab's one WebSocket, shared by every page (the frames in `protocol/`).
 //!
 //! Pages subscribe to a room with a handler and receive typed [`RoomEvent`]s.
 //! This module owns the hard parts so pages do not: it remembers the highest

@@ -16,6 +16,8 @@
 //! is edited or deleted, the client updates the excerpt in the replies it
 //! holds (no event is logged for each reply).
 
+mod server_frame_de;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
@@ -121,7 +123,7 @@ pub const CLIENT_FRAME_TYPES: [&str; 8] = [
 
 /// A durable change to a room other than a post, as the `event` frame
 /// carries it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Event {
     pub room_id: i64,
     pub seq: i64,
@@ -129,7 +131,7 @@ pub struct Event {
     pub change: Change,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Change {
     MessageEdited {
@@ -203,7 +205,8 @@ impl From<Entry> for ServerFrame {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Read by a hand-written `Deserialize` (`server_frame_de.rs`), in one pass.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     Message {
