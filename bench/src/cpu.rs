@@ -54,22 +54,21 @@ pub fn parent(pid: u32) -> Option<u32> {
 
 /// The fields after the ")" that ends the command name (which may hold
 /// spaces and parentheses): state, ppid, ….
-fn fields(stat: &str) -> Vec<&str> {
+fn fields(stat: &str) -> impl Iterator<Item = &str> {
     stat.rsplit_once(')')
         .map_or("", |(_, rest)| rest)
         .split_whitespace()
-        .collect()
 }
 
 fn field(stat: &str, i: usize) -> u64 {
     fields(stat)
-        .get(i)
+        .nth(i)
         .and_then(|f| f.parse::<u64>().ok())
         .unwrap_or(0)
 }
 
 fn parse_parent(stat: &str) -> Option<u32> {
-    fields(stat).get(1)?.parse().ok()
+    fields(stat).nth(1)?.parse().ok()
 }
 
 /// cutime and cstime: the CPU of children waited for.

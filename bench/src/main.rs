@@ -357,32 +357,7 @@ async fn run_nodes(cli: &Cli, args: &NodesArgs) -> anyhow::Result<Vec<NodesOutco
     for &nodes in &args.nodes {
         let nodes = usize::from(nodes);
         let database = postgres::Database::create(&args.postgres).await?;
-        let mut servers = Vec::new();
-        let mut started = Ok(());
-        for _ in 0..nodes {
-            match Target::node(&cli.server, &cli.site, &database).await {
-                Ok(server) => servers.push(server),
-                Err(e) => {
-                    started = Err(e);
-                    break;
-                }
-            }
-        }
-        let measured = match started {
-            Ok(()) => {
-                let name = format!("nodes ({nodes} on PostgreSQL)");
-                let refs: Vec<&Target> = servers.iter().collect();
-                let measured = measure_fanout(&name, &refs, true, &args.fanout()).await;
-                for server in &servers {
-                    report_failure(server, measured.is_err());
-                }
-                measured
-            }
-            Err(e) => Err(e),
-        };
-        for server in servers {
-            server.stop().await;
-        }
+        let measured = measure_nodes(cli, args, nodes, &database).await;
         // A database left behind is a nuisance, not a reason to lose the
         // measurement.
         if let Err(e) = database.drop().await {
@@ -392,6 +367,28 @@ async fn run_nodes(cli: &Cli, args: &NodesArgs) -> anyhow::Result<Vec<NodesOutco
         outcomes.push(NodesOutcome { nodes, fixed, max });
     }
     Ok(outcomes)
+}
+
+/// `nodes` servers on `database`, under `args`' load. A server started
+/// before a failure is killed when it is dropped.
+async fn measure_nodes(
+    cli: &Cli,
+    args: &NodesArgs,
+    nodes: usize,
+    database: &postgres::Database,
+) -> anyhow::Result<(Vec<fanout::Outcome>, Option<MaxRate>)> {
+    let mut servers = Vec::with_capacity(nodes);
+    for _ in 0..nodes {
+        servers.push(Target::node(&cli.server, &cli.site, database).await?);
+    }
+    let name = format!("nodes ({nodes} on PostgreSQL)");
+    let refs: Vec<&Target> = servers.iter().collect();
+    let measured = measure_fanout(&name, &refs, true, &args.fanout()).await;
+    for server in servers {
+        report_failure(&server, measured.is_err());
+        server.stop().await;
+    }
+    measured
 }
 
 /// Bisections of the search's last bracket.

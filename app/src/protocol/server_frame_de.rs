@@ -97,68 +97,82 @@ impl<'de> Deserialize<'de> for ServerFrame {
 
 impl Fields {
     fn into_frame(self) -> Result<ServerFrame, String> {
-        let missing = |field: &str| format!("missing field `{field}`");
-        let message = |field: Option<MessageField>| match field {
-            Some(MessageField::Message(m)) => Ok(*m),
-            Some(MessageField::Text(_)) => Err("`message` must be an object".to_owned()),
-            None => Err(missing("message")),
+        let Fields {
+            frame,
+            kind,
+            room_id,
+            seq,
+            last_seq,
+            client_id,
+            message,
+            message_id,
+            emoji,
+            user,
+            room,
+            code,
+        } = self;
+        fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
+            value.ok_or_else(|| format!("missing field `{field}`"))
+        }
+        let object = |field: Option<MessageField>| match need(field, "message")? {
+            MessageField::Message(m) => Ok(*m),
+            MessageField::Text(_) => Err("`message` must be an object".to_owned()),
         };
-        let room_id = self.room_id.ok_or_else(|| missing("room_id"));
-        Ok(match self.frame {
+        Ok(match frame {
             Type::Message => ServerFrame::Message {
-                message: message(self.message)?,
+                message: object(message)?,
             },
             Type::Ack => ServerFrame::Ack {
-                client_id: self.client_id.ok_or_else(|| missing("client_id"))?,
-                message: message(self.message)?,
+                client_id: need(client_id, "client_id")?,
+                message: object(message)?,
             },
             Type::Subscribed => ServerFrame::Subscribed {
-                room_id: room_id?,
-                last_seq: self.last_seq.ok_or_else(|| missing("last_seq"))?,
+                room_id: need(room_id, "room_id")?,
+                last_seq: need(last_seq, "last_seq")?,
             },
             Type::Pong => ServerFrame::Pong,
             Type::Error => ServerFrame::Error {
-                code: self.code.ok_or_else(|| missing("code"))?,
-                message: match self.message {
-                    Some(MessageField::Text(text)) => text,
-                    Some(MessageField::Message(_)) => {
+                code: need(code, "code")?,
+                message: match need(message, "message")? {
+                    MessageField::Text(text) => text,
+                    MessageField::Message(_) => {
                         return Err("an error's `message` must be text".to_owned());
                     }
-                    None => return Err(missing("message")),
                 },
-                client_id: self.client_id,
-                room_id: self.room_id,
+                client_id,
+                room_id,
             },
             Type::Event => {
-                let user = || self.user.clone().ok_or_else(|| missing("user"));
-                let message_id = || self.message_id.ok_or_else(|| missing("message_id"));
-                let emoji = || self.emoji.clone().ok_or_else(|| missing("emoji"));
-                let change = match self.kind.ok_or_else(|| missing("kind"))? {
+                let change = match need(kind, "kind")? {
                     Kind::MessageEdited => Change::MessageEdited {
-                        message: message(self.message)?,
+                        message: object(message)?,
                     },
                     Kind::MessageDeleted => Change::MessageDeleted {
-                        message: message(self.message)?,
+                        message: object(message)?,
                     },
                     Kind::ReactionAdded => Change::ReactionAdded {
-                        message_id: message_id()?,
-                        emoji: emoji()?,
-                        user: user()?,
+                        message_id: need(message_id, "message_id")?,
+                        emoji: need(emoji, "emoji")?,
+                        user: need(user, "user")?,
                     },
                     Kind::ReactionRemoved => Change::ReactionRemoved {
-                        message_id: message_id()?,
-                        emoji: emoji()?,
-                        user: user()?,
+                        message_id: need(message_id, "message_id")?,
+                        emoji: need(emoji, "emoji")?,
+                        user: need(user, "user")?,
                     },
-                    Kind::MemberJoined => Change::MemberJoined { user: user()? },
-                    Kind::MemberLeft => Change::MemberLeft { user: user()? },
+                    Kind::MemberJoined => Change::MemberJoined {
+                        user: need(user, "user")?,
+                    },
+                    Kind::MemberLeft => Change::MemberLeft {
+                        user: need(user, "user")?,
+                    },
                     Kind::RoomUpdated => Change::RoomUpdated {
-                        room: self.room.ok_or_else(|| missing("room"))?,
+                        room: need(room, "room")?,
                     },
                 };
                 ServerFrame::Event(Event {
-                    room_id: room_id?,
-                    seq: self.seq.ok_or_else(|| missing("seq"))?,
+                    room_id: need(room_id, "room_id")?,
+                    seq: need(seq, "seq")?,
                     change,
                 })
             }
