@@ -29,10 +29,14 @@ impl Policy for Rules {
             Request::Join { .. } | Request::Leave { .. } => Ok(()),
             Request::Post(draft) => {
                 may_read(facts.member)?;
-                // A reply answers a message of this room; any other is not
-                // there to answer, as for a change to it.
+                // A reply answers a message of this room. One that names
+                // any other is bad input in the body, not a missing
+                // resource: the room in the path is there, so no 404.
                 match (draft.reply_to, facts.replied) {
-                    (Some(_), None) => Err(Error::MessageNotFound),
+                    (Some(_), None) => Err(Error::validation(
+                        "reply_to",
+                        "There is no such message in this room to reply to.",
+                    )),
                     _ => Ok(()),
                 }
             }
