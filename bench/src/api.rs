@@ -43,6 +43,18 @@ struct Page {
 #[derive(Deserialize)]
 struct PageMessage {
     seq: i64,
+    edited_at: Option<String>,
+    reply_to: Option<serde_json::Value>,
+    reactions: Vec<serde_json::Value>,
+}
+
+/// What the history check looks at in one message of a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageEntry {
+    pub seq: i64,
+    pub edited: bool,
+    pub reply: bool,
+    pub reaction_chips: usize,
 }
 
 impl Api {
@@ -160,7 +172,7 @@ impl Api {
         room_id: i64,
         before_seq: i64,
         limit: i64,
-    ) -> anyhow::Result<(Vec<i64>, bool)> {
+    ) -> anyhow::Result<(Vec<PageEntry>, bool)> {
         let url = format!(
             "{}/api/rooms/{room_id}/messages?before_seq={before_seq}&limit={limit}",
             self.base
@@ -171,6 +183,16 @@ impl Api {
             bail!("history page answered {status}: {}", response.text().await?);
         }
         let page: Page = response.json().await?;
-        Ok((page.messages.iter().map(|m| m.seq).collect(), page.has_more))
+        let entries = page
+            .messages
+            .iter()
+            .map(|m| PageEntry {
+                seq: m.seq,
+                edited: m.edited_at.is_some(),
+                reply: m.reply_to.is_some(),
+                reaction_chips: m.reactions.len(),
+            })
+            .collect();
+        Ok((entries, page.has_more))
     }
 }

@@ -4,7 +4,10 @@
 //! page is an index range scan, as docs/database.md says, or not.
 //!
 //! The room is filled directly in the server's SQLite file: a million posts
-//! through the API would take minutes and measure `burst` again.
+//! through the API would take minutes and measure `burst` again. Like a
+//! real room's, its history is not only posts: every 7th message is
+//! edited, every 11th replies to the one before, and every 5th has two
+//! reaction chips ([`shape`]); the check expects exactly that.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,7 +19,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::api::{Api, User};
+use crate::api::{Api, PageEntry, User};
 use crate::pace::Pacer;
 use crate::stats::{Latency, Percentiles};
 use crate::target::Target;
@@ -159,15 +162,19 @@ async fn read_page(
     let took = sent.elapsed();
     let verdict = match result {
         Err(e) => Verdict::Failed(e.to_string()),
-        Ok((seqs, has_more)) => {
-            let expected: Vec<i64> = (before - page..before).collect();
-            if seqs == expected && has_more == (before - page > 1) {
+        Ok((entries, has_more)) => {
+            let expected: Vec<PageEntry> = (before - page..before).map(shape).collect();
+            if entries == expected && has_more == (before - page > 1) {
                 Verdict::Right
             } else {
+                let wrong = entries
+                    .iter()
+                    .zip(&expected)
+                    .find(|(got, want)| got != want);
                 Verdict::Wrong(format!(
-                    "page before {before}: {} seqs from {:?}, has_more {has_more}",
-                    seqs.len(),
-                    seqs.first()
+                    "page before {before}: {} messages from {:?}, has_more {has_more}; first wrong {wrong:?}",
+                    entries.len(),
+                    entries.first().map(|e| e.seq),
                 ))
             }
         }
@@ -175,8 +182,19 @@ async fn read_page(
     (took, verdict)
 }
 
-/// Writes `count` messages into the room in one statement and moves the
-/// room's seq counter past them, as if they had been posted.
+/// What the seed makes of the message with this seq.
+fn shape(seq: i64) -> PageEntry {
+    PageEntry {
+        seq,
+        edited: seq % 7 == 0,
+        reply: seq % 11 == 0,
+        reaction_chips: if seq % 5 == 0 { 2 } else { 0 },
+    }
+}
+
+/// Writes `count` messages into the room in one statement, edits, replies
+/// and reactions as [`shape`] says, and moves the room's seq counter past
+/// them, as if they had been posted.
 async fn seed(target: &Target, room_id: i64, author_id: i64, count: i64) -> anyhow::Result<()> {
     let path = target
         .database
@@ -201,6 +219,33 @@ async fn seed(target: &Target, room_id: i64, author_id: i64, count: i64) -> anyh
     .execute(&mut conn)
     .await
     .context("seeding messages")?;
+    sqlx::query(
+        "UPDATE messages SET edited_at = created_at + 1000 WHERE room_id = ?1 AND seq % 7 = 0",
+    )
+    .bind(room_id)
+    .execute(&mut conn)
+    .await
+    .context("seeding edits")?;
+    sqlx::query(
+        "UPDATE messages SET reply_to = (SELECT r.id FROM messages r \
+         WHERE r.room_id = messages.room_id AND r.seq = messages.seq - 1) \
+         WHERE room_id = ?1 AND seq % 11 = 0",
+    )
+    .bind(room_id)
+    .execute(&mut conn)
+    .await
+    .context("seeding replies")?;
+    sqlx::query(
+        "INSERT INTO reactions (message_id, emoji, user_id, seq, emoji_seq) \
+         SELECT id, e.emoji, ?2, seq, seq FROM messages, \
+         (SELECT '👍' AS emoji UNION ALL SELECT '🎉') AS e \
+         WHERE room_id = ?1 AND seq % 5 = 0",
+    )
+    .bind(room_id)
+    .bind(author_id)
+    .execute(&mut conn)
+    .await
+    .context("seeding reactions")?;
     sqlx::query("UPDATE rooms SET last_seq = ?1, last_activity_at = ?2 WHERE id = ?3")
         .bind(count)
         .bind(start_ms + count)

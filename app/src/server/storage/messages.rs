@@ -3,21 +3,22 @@
 //! A message is read in its current state: its body (empty once deleted),
 //! the message it replies to (with an excerpt of that one's current body),
 //! and its reactions, one chip per emoji in the order the emoji was first
-//! used, read in one more query per page ([`attach_reactions`]). The writer
-//! changes messages only through the functions at the end of this file.
+//! used. A page is one query whose rows the database returns as one JSON
+//! value ([`Db::fetch_all_json`] says why). The writer changes messages
+//! only through the functions at the end of this file.
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement};
+use sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement, SimpleExpr};
 use sqlx::AnyConnection;
 
-use super::db::{Db, to_rfc3339};
+use super::db::{Backend, Db, to_rfc3339};
 use super::schema::{Memberships, Messages, Reactions, Users};
 use crate::model::{Author, Message, MessagePage, Reaction, ReplyTo};
 use crate::server::error::{Error, Result};
 use crate::server::format;
 
-#[derive(sqlx::FromRow)]
+#[derive(serde::Deserialize)]
 struct MessageRow {
     id: i64,
     room_id: i64,
@@ -35,10 +36,44 @@ struct MessageRow {
     reply_author_id: Option<i64>,
     reply_username: Option<String>,
     reply_body: Option<String>,
+    /// `[[emoji, user_id, emoji_seq], …]` as JSON text, in chip order.
+    reactions: Option<String>,
 }
 
-impl From<MessageRow> for Message {
-    fn from(row: MessageRow) -> Self {
+/// The columns of [`select_messages`], as [`MessageRow`] names them.
+const MESSAGE_COLUMNS: &[&str] = &[
+    "id",
+    "room_id",
+    "seq",
+    "author_id",
+    "body",
+    "body_html",
+    "client_id",
+    "created_at",
+    "edited_at",
+    "deleted",
+    "username",
+    "reply_id",
+    "reply_seq",
+    "reply_author_id",
+    "reply_username",
+    "reply_body",
+    "reactions",
+];
+
+impl TryFrom<MessageRow> for Message {
+    type Error = Error;
+
+    fn try_from(row: MessageRow) -> Result<Self> {
+        let deleted = row.deleted != 0;
+        let reactions = match row.reactions.as_deref() {
+            Some(json) if !deleted => {
+                let rows: Vec<(String, i64, i64)> = serde_json::from_str(json)
+                    .map_err(|e| Error::Internal(format!("reading reactions: {e}")))?;
+                chips(rows)
+            }
+            _ => Vec::new(),
+        };
         let reply_to = match (row.reply_id, row.reply_seq, row.reply_author_id) {
             (Some(id), Some(seq), Some(author_id)) => Some(ReplyTo {
                 id,
@@ -51,7 +86,7 @@ impl From<MessageRow> for Message {
             }),
             _ => None,
         };
-        Message {
+        Ok(Message {
             id: row.id,
             room_id: row.room_id,
             seq: row.seq,
@@ -65,17 +100,55 @@ impl From<MessageRow> for Message {
             created_at: to_rfc3339(row.created_at),
             client_id: row.client_id,
             edited_at: row.edited_at.map(to_rfc3339),
-            deleted: row.deleted != 0,
+            deleted,
             reply_to,
-            // Filled by `attach_reactions`.
-            reactions: Vec::new(),
-        }
+            reactions,
+        })
     }
 }
 
-/// Messages with their author and what they reply to; reactions are
-/// read separately ([`attach_reactions`]).
-fn select_messages() -> SelectStatement {
+/// One chip per emoji, in the order of `rows` (`(emoji, user_id,
+/// emoji_seq)` sorted by `emoji_seq`, then user).
+fn chips(rows: Vec<(String, i64, i64)>) -> Vec<Reaction> {
+    let mut chips: Vec<Reaction> = Vec::new();
+    for (emoji, user_id, first_seq) in rows {
+        match chips.iter_mut().find(|chip| chip.emoji == emoji) {
+            Some(chip) => {
+                chip.user_ids.push(user_id);
+                chip.count += 1;
+            }
+            None => chips.push(Reaction {
+                emoji,
+                count: 1,
+                user_ids: vec![user_id],
+                first_seq,
+            }),
+        }
+    }
+    chips
+}
+
+/// The reactions of the message in the outer query, as JSON text
+/// (`MessageRow::reactions`): a correlated subquery on the reactions'
+/// primary key, so a page needs no second query.
+fn reactions_json(backend: Backend) -> SimpleExpr {
+    Expr::cust(match backend {
+        Backend::Sqlite => {
+            "(SELECT json_group_array(json_array(emoji, user_id, emoji_seq) \
+             ORDER BY emoji_seq, user_id) \
+             FROM reactions WHERE reactions.message_id = messages.id)"
+        }
+        Backend::Postgres => {
+            "(SELECT json_agg(json_build_array(emoji, user_id, emoji_seq) \
+             ORDER BY emoji_seq, user_id)::text \
+             FROM reactions WHERE reactions.message_id = messages.id)"
+        }
+    })
+}
+
+/// Messages with their author, what they reply to and their reactions,
+/// with the columns of [`MESSAGE_COLUMNS`].
+fn select_messages(backend: Backend) -> SelectStatement {
     let (reply, reply_author) = (Alias::new("reply"), Alias::new("reply_author"));
     Query::select()
         .columns([
@@ -111,6 +184,7 @@ fn select_messages() -> SelectStatement {
             Expr::col((reply.clone(), Messages::Body)),
             Alias::new("reply_body"),
         )
+        .expr_as(reactions_json(backend), Alias::new("reactions"))
         .from(Messages::Table)
         .inner_join(
             Users::Table,
@@ -131,15 +205,19 @@ fn select_messages() -> SelectStatement {
         .to_owned()
 }
 
-/// Reads the rows `select` finds as messages in their current state.
+/// Reads the rows `select` finds as messages in their current state,
+/// ordered by room and seq.
 async fn fetch_messages(
     db: &Db,
     conn: &mut AnyConnection,
     select: &SelectStatement,
 ) -> Result<Vec<Message>> {
-    let rows: Vec<MessageRow> = db.fetch_all(conn, select).await?;
-    let mut messages: Vec<Message> = rows.into_iter().map(Message::from).collect();
-    attach_reactions(db, conn, &mut messages).await?;
+    let rows: Vec<MessageRow> = db.fetch_all_json(conn, select, MESSAGE_COLUMNS).await?;
+    let mut messages = rows
+        .into_iter()
+        .map(Message::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    messages.sort_unstable_by_key(|m| (m.room_id, m.seq));
     Ok(messages)
 }
 
@@ -168,40 +246,6 @@ async fn reaction_rows(
     Ok(db.fetch_all(conn, &select).await?)
 }
 
-/// Fills in the reactions of these messages, in one query.
-async fn attach_reactions(
-    db: &Db,
-    conn: &mut AnyConnection,
-    messages: &mut [Message],
-) -> Result<()> {
-    let ids: Vec<i64> = messages
-        .iter()
-        .filter(|m| !m.deleted)
-        .map(|m| m.id)
-        .collect();
-    let rows = reaction_rows(db, conn, ids).await?;
-    let mut by_message: HashMap<i64, Vec<Reaction>> = HashMap::new();
-    for (message_id, emoji, user_id, first_seq) in rows {
-        let chips = by_message.entry(message_id).or_default();
-        match chips.iter_mut().find(|chip| chip.emoji == emoji) {
-            Some(chip) => {
-                chip.user_ids.push(user_id);
-                chip.count += 1;
-            }
-            None => chips.push(Reaction {
-                emoji,
-                count: 1,
-                user_ids: vec![user_id],
-                first_seq,
-            }),
-        }
-    }
-    for message in messages {
-        message.reactions = by_message.remove(&message.id).unwrap_or_default();
-    }
-    Ok(())
-}
-
 /// These messages in their current state, by id; ids not found are left out.
 pub async fn by_ids(
     db: &Db,
@@ -216,7 +260,7 @@ pub async fn by_ids(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let select = select_messages()
+    let select = select_messages(db.backend())
         .and_where(Expr::col((Messages::Table, Messages::Id)).is_in(ids))
         .to_owned();
     let messages = fetch_messages(db, conn, &select).await?;
@@ -230,7 +274,7 @@ pub async fn find_by_client_id(
     author_id: i64,
     client_id: &str,
 ) -> Result<Option<Message>> {
-    let select = select_messages()
+    let select = select_messages(db.backend())
         .and_where(Expr::col((Messages::Table, Messages::AuthorId)).eq(author_id))
         .and_where(Expr::col((Messages::Table, Messages::ClientId)).eq(client_id))
         .to_owned();
@@ -259,7 +303,7 @@ pub async fn page(
         before_seq,
         limit,
     } = window;
-    let mut select = select_messages()
+    let mut select = select_messages(db.backend())
         .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
         .limit(limit as u64 + 1)
         .to_owned();
@@ -272,8 +316,9 @@ pub async fn page(
         );
     }
     // Forwards (catch-up) reads ascending from after_seq; backwards reads
-    // descending from before_seq (or the end) and is reversed below. With
-    // both, the gap between them is read forwards.
+    // descending from before_seq (or the end). With both, the gap between
+    // them is read forwards. Either way one more than the page is read, to
+    // know whether there is more; the rows come back in seq order.
     let seq = (Messages::Table, Messages::Seq);
     if let Some(after) = after_seq {
         select.and_where(Expr::col(seq).gt(after));
@@ -285,12 +330,16 @@ pub async fn page(
     select.order_by(seq, if forwards { Order::Asc } else { Order::Desc });
     let mut conn = db.acquire().await?;
     let mut messages = fetch_messages(db, &mut conn, &select).await?;
-    let has_more = messages.len() as i64 > limit;
-    messages.truncate(limit as usize);
-    if !forwards {
-        messages.reverse();
+    let extra = messages.len().saturating_sub(limit as usize);
+    if forwards {
+        messages.truncate(limit as usize);
+    } else {
+        messages.drain(..extra);
     }
-    Ok(MessagePage { messages, has_more })
+    Ok(MessagePage {
+        messages,
+        has_more: extra > 0,
+    })
 }
 
 /// What a change to a message is judged on, read under the room's lock.
