@@ -40,14 +40,19 @@ pub async fn list_rooms() -> Result<Vec<Room>, AppError> {
 #[server(prefix = "/api/fn", endpoint = "create_room")]
 pub async fn create_room(name: String) -> Result<Room, AppError> {
     let (state, auth) = context::caller().await?;
-    Ok(rooms::create(&state, &auth, name).await?)
+    Ok(rooms::create(&state, &auth, rooms::RoomDraft::public(name)).await?)
 }
 
-/// Renames a room (its owner only); members see it through the room's log.
+/// Renames a room (its owners and admins); members see it through the
+/// room's log.
 #[server(prefix = "/api/fn", endpoint = "rename_room")]
 pub async fn rename_room(room_id: i64, name: String) -> Result<Room, AppError> {
     let (state, auth) = context::caller().await?;
-    Ok(rooms::rename(&state, &auth, room_id, name).await?)
+    let settings = crate::server::storage::rooms::Settings {
+        name: Some(name),
+        ..Default::default()
+    };
+    Ok(rooms::update(&state, &auth, room_id, settings).await?)
 }
 
 #[server(prefix = "/api/fn", endpoint = "join_room")]
@@ -56,11 +61,12 @@ pub async fn join_room(room_id: i64) -> Result<Room, AppError> {
     Ok(rooms::join(&state, &auth, room_id).await?)
 }
 
-/// Opening a room joins it (every room is public) and returns the newest page.
+/// Opening a room joins it if it is public (see `rooms::open`) and
+/// returns the newest page.
 #[server(prefix = "/api/fn", endpoint = "open_room")]
 pub async fn open_room(room_id: i64) -> Result<OpenedRoom, AppError> {
     let (state, auth) = context::caller().await?;
-    let room = rooms::join(&state, &auth, room_id).await?;
+    let room = rooms::open(&state, &auth, room_id).await?;
     let page = messages::read_page(&state, room_id, crate::model::PageQuery::default()).await?;
     Ok(OpenedRoom { room, page })
 }

@@ -22,6 +22,8 @@ pub enum ErrorCode {
     RoomNameTaken,
     RoomNotFound,
     NotAMember,
+    InvitationRequired,
+    MemberNotFound,
     NotFound,
     MessageNotFound,
     MessageDeleted,
@@ -49,7 +51,7 @@ pub enum ErrorCode {
     Unknown,
 }
 
-const CODES: [(ErrorCode, &str); 29] = [
+const CODES: [(ErrorCode, &str); 31] = [
     (ErrorCode::ValidationError, "validation_error"),
     (ErrorCode::UsernameTaken, "username_taken"),
     (ErrorCode::InvalidCredentials, "invalid_credentials"),
@@ -57,6 +59,8 @@ const CODES: [(ErrorCode, &str); 29] = [
     (ErrorCode::RoomNameTaken, "room_name_taken"),
     (ErrorCode::RoomNotFound, "room_not_found"),
     (ErrorCode::NotAMember, "not_a_member"),
+    (ErrorCode::InvitationRequired, "invitation_required"),
+    (ErrorCode::MemberNotFound, "member_not_found"),
     (ErrorCode::NotFound, "not_found"),
     (ErrorCode::MessageNotFound, "message_not_found"),
     (ErrorCode::MessageDeleted, "message_deleted"),

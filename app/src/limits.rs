@@ -16,6 +16,10 @@ pub const MAX_CLIENT_ID_CHARS: usize = 64;
 pub const MAX_ROOM_NAME_CHARS: usize = 64;
 pub const ROOM_NAME_TOO_LONG: &str = "Room name must be at most 64 characters.";
 
+/// Characters in a room's topic (one line; empty for none).
+pub const MAX_ROOM_TOPIC_CHARS: usize = 250;
+pub const ROOM_TOPIC_TOO_LONG: &str = "Topic must be at most 250 characters.";
+
 /// Characters in a username, and in a password.
 pub const USERNAME_CHARS: RangeInclusive<usize> = 3..=32;
 pub const PASSWORD_CHARS: RangeInclusive<usize> = 8..=128;
@@ -35,5 +39,6 @@ mod tests {
     fn the_messages_quote_the_limits() {
         assert!(BODY_TOO_LONG.contains(&MAX_BODY_CHARS.to_string()));
         assert!(ROOM_NAME_TOO_LONG.contains(&MAX_ROOM_NAME_CHARS.to_string()));
+        assert!(ROOM_TOPIC_TOO_LONG.contains(&MAX_ROOM_TOPIC_CHARS.to_string()));
     }
 }

@@ -23,22 +23,101 @@ pub struct Author {
     pub username: String,
 }
 
+/// Who can see and join a room.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// Listed to everyone; anyone may join.
+    #[default]
+    Public,
+    /// Listed and readable only by its members; joining takes an invitation.
+    Private,
+    /// A conversation between a few people: no name, no roles.
+    Direct,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Public => "public",
+            RoomKind::Private => "private",
+            RoomKind::Direct => "direct",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [RoomKind::Public, RoomKind::Private, RoomKind::Direct]
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// What a member may do in a room. Owners and admins moderate (rename, set
+/// the topic, remove members, delete any message, make others admin); only
+/// owners delete the room or change its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    // Declared from least to most: `Ord` is rank.
+    Member,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [Role::Member, Role::Admin, Role::Owner]
+            .into_iter()
+            .find(|role| role.as_str() == name)
+    }
+
+    /// Owners and admins.
+    pub fn moderates(self) -> bool {
+        self >= Role::Admin
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Room {
     pub id: i64,
     pub name: String,
+    pub kind: RoomKind,
+    /// One line; "" when none.
+    pub topic: String,
     pub created_at: String,
-    /// The room's owner (its creator): renames it, deletes any message.
+    /// The room's creator.
     pub owner_id: i64,
     pub member_count: i64,
     /// Whether the user asking is a member.
     pub joined: bool,
+    /// The asking user's role; null when not a member, and in events
+    /// (which every member receives alike).
+    pub my_role: Option<Role>,
     /// Seq of the room's newest event (a post, an edit, a reaction, a
     /// member joining or leaving), 0 for a room with none.
     pub last_seq: i64,
     /// Time of the newest message, or of creation for an empty room.
     pub last_activity_at: String,
+}
+
+/// A member of a room, as the member list shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Member {
+    pub user: Author,
+    pub role: Role,
+    pub joined_at: String,
 }
 
 /// A message in its current state: edits, deletion and reactions applied.

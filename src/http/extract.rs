@@ -94,6 +94,34 @@ impl<S: Send + Sync> FromRequestParts<S> for MessagePath {
     }
 }
 
+/// A member of a room, from `/api/rooms/{id}/members/{user_id}/…`: an id
+/// that is not a number names nobody, so the member is not found.
+pub struct MemberPath {
+    pub room_id: i64,
+    pub user_id: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct MemberParams {
+    id: String,
+    user_id: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MemberPath {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(params) =
+            axum::extract::Path::<MemberParams>::from_request_parts(parts, state)
+                .await
+                .map_err(|_: PathRejection| Error::MemberNotFound)?;
+        Ok(MemberPath {
+            room_id: params.id.parse().map_err(|_| Error::RoomNotFound)?,
+            user_id: params.user_id.parse().map_err(|_| Error::MemberNotFound)?,
+        })
+    }
+}
+
 /// `Query<T>` whose rejections are `validation_error`s.
 pub struct Query<T>(pub T);
 

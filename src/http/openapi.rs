@@ -14,7 +14,8 @@ use super::{auth, messages, rooms};
     info(title = "Chat API", description = "Rooms, messages and sessions. Live delivery is over the WebSocket at /ws; see docs/api.md."),
     paths(
         auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::me,
-        rooms::list, rooms::create, rooms::rename, rooms::join, rooms::leave,
+        rooms::list, rooms::create, rooms::update, rooms::join, rooms::leave, rooms::members,
+        rooms::set_role,
         messages::list, messages::create, messages::edit, messages::delete,
         messages::react, messages::unreact,
     ),

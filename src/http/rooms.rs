@@ -1,8 +1,9 @@
-//! `/api/rooms`: list, create, rename, join, leave.
+//! `/api/rooms`: list, create, change, join, leave, and the member list.
 
 use app::error::ErrorBody;
-use app::model::Room;
+use app::model::{Member, Role, Room, RoomKind};
 use app::server::services::rooms;
+use app::server::storage::rooms::Settings;
 use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;
@@ -10,14 +11,16 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, post};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Caller, Json, RoomId};
+use super::extract::{Caller, Json, MemberPath, RoomId};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/rooms", get(list).post(create))
-        .route("/api/rooms/{id}", patch(rename))
+        .route("/api/rooms/{id}", patch(update))
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
+        .route("/api/rooms/{id}/members", get(members))
+        .route("/api/rooms/{id}/members/{user_id}/role", post(set_role))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -30,6 +33,39 @@ pub struct RoomResponse {
     pub room: Room,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MemberList {
+    pub members: Vec<Member>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MemberResponse {
+    pub member: Member,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewRole {
+    pub role: Role,
+}
+
+/// A room made by hand is public or private.
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewRoomKind {
+    #[default]
+    Public,
+    Private,
+}
+
+impl From<NewRoomKind> for RoomKind {
+    fn from(kind: NewRoomKind) -> Self {
+        match kind {
+            NewRoomKind::Public => RoomKind::Public,
+            NewRoomKind::Private => RoomKind::Private,
+        }
+    }
+}
+
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewRoom {
     /// One line, not blank.
@@ -39,9 +75,31 @@ pub struct NewRoom {
         pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
     )]
     pub name: String,
+    /// `public` when not given.
+    #[serde(default)]
+    pub kind: NewRoomKind,
+    /// One line; empty for none.
+    #[serde(default)]
+    #[schema(max_length = 250, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    pub topic: String,
 }
 
-/// Every room, most recently active first.
+/// What `PATCH /api/rooms/{id}` may change; a field left out stays.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RoomChanges {
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$"
+    )]
+    pub name: Option<String>,
+    #[schema(max_length = 250, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
+    pub topic: Option<String>,
+    pub kind: Option<NewRoomKind>,
+}
+
+/// The public rooms and every room the caller is in, most recently active
+/// first; never a private room the caller is not in.
 #[utoipa::path(get, path = "/api/rooms", tag = "rooms",
     responses((status = 200, body = RoomList), (status = 401, body = ErrorBody, description = "unauthorized")),
     security(("bearer" = [])))]
@@ -54,7 +112,7 @@ pub async fn list(
     }))
 }
 
-/// Create a room; the creator joins it.
+/// Create a room; the creator joins it, as its owner.
 #[utoipa::path(post, path = "/api/rooms", tag = "rooms", request_body = NewRoom,
     responses(
         (status = 201, body = RoomResponse),
@@ -69,39 +127,71 @@ pub async fn create(
     Caller(caller): Caller,
     Json(new): Json<NewRoom>,
 ) -> Result<(StatusCode, axum::Json<RoomResponse>)> {
-    let room = rooms::create(&state, &caller, new.name).await?;
+    let draft = rooms::RoomDraft {
+        name: new.name,
+        kind: new.kind.into(),
+        topic: new.topic,
+    };
+    let room = rooms::create(&state, &caller, draft).await?;
     Ok((StatusCode::CREATED, axum::Json(RoomResponse { room })))
 }
 
-/// Rename a room: its owner only. Every member's open sockets get a
-/// `room_updated` event; the same name again changes nothing.
-#[utoipa::path(patch, path = "/api/rooms/{id}", tag = "rooms", request_body = NewRoom,
+/// Change a room's name or topic (owners and admins) or kind (owners).
+/// Every member's open sockets get a `room_updated` event; settings the
+/// room already has change nothing.
+#[utoipa::path(patch, path = "/api/rooms/{id}", tag = "rooms", request_body = RoomChanges,
     params(("id" = i64, Path, description = "Room id")),
     responses(
         (status = 200, body = RoomResponse),
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
-        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden (not the owner)"),
-        (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden (the role does not allow it)"),
+        (status = 404, body = ErrorBody, description = "room_not_found (also a private room the caller is not in)"),
         (status = 409, body = ErrorBody, description = "room_name_taken"),
         (status = 413, body = ErrorBody, description = "payload_too_large"),
     ),
     security(("bearer" = [])))]
-pub async fn rename(
+pub async fn update(
     State(state): State<AppState>,
     Caller(caller): Caller,
     RoomId(id): RoomId,
-    Json(new): Json<NewRoom>,
+    Json(changes): Json<RoomChanges>,
 ) -> Result<axum::Json<RoomResponse>> {
+    let settings = Settings {
+        name: changes.name,
+        topic: changes.topic,
+        kind: changes.kind.map(RoomKind::from),
+    };
     Ok(axum::Json(RoomResponse {
-        room: rooms::rename(&state, &caller, id, new.name).await?,
+        room: rooms::update(&state, &caller, id, settings).await?,
     }))
 }
 
-/// Join a room (idempotent).
+/// A room's members with their roles: owners, then admins, then members,
+/// each in joining order. Members only.
+#[utoipa::path(get, path = "/api/rooms/{id}/members", tag = "rooms",
+    params(("id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 200, body = MemberList),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member"),
+        (status = 404, body = ErrorBody, description = "room_not_found"),
+    ),
+    security(("bearer" = [])))]
+pub async fn members(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RoomId(id): RoomId,
+) -> Result<axum::Json<MemberList>> {
+    Ok(axum::Json(MemberList {
+        members: rooms::members(&state, &caller, id).await?,
+    }))
+}
+
+/// Join a public room (idempotent); a private room takes an invitation.
 #[utoipa::path(post, path = "/api/rooms/{id}/join", tag = "rooms",
     params(("id" = i64, Path, description = "Room id")),
-    responses((status = 200, body = RoomResponse), (status = 401, body = ErrorBody, description = "unauthorized"), (status = 404, body = ErrorBody, description = "room_not_found")),
+    responses((status = 200, body = RoomResponse), (status = 401, body = ErrorBody, description = "unauthorized"), (status = 403, body = ErrorBody, description = "invitation_required"), (status = 404, body = ErrorBody, description = "room_not_found")),
     security(("bearer" = [])))]
 pub async fn join(
     State(state): State<AppState>,
@@ -125,4 +215,28 @@ pub async fn leave(
 ) -> Result<StatusCode> {
     rooms::leave(&state, &caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Give a member a role. Owners and admins make members admins and admins
+/// members; only owners make or unmake owners, and never the last one.
+/// Every member's open sockets get a `member_role_changed` event.
+#[utoipa::path(post, path = "/api/rooms/{id}/members/{user_id}/role", tag = "rooms", request_body = NewRole,
+    params(("id" = i64, Path, description = "Room id"), ("user_id" = i64, Path, description = "The member's user id")),
+    responses(
+        (status = 200, body = MemberResponse),
+        (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden (the role does not allow it, or it would leave the room without an owner)"),
+        (status = 404, body = ErrorBody, description = "room_not_found, member_not_found"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
+    ),
+    security(("bearer" = [])))]
+pub async fn set_role(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    path: MemberPath,
+    Json(new): Json<NewRole>,
+) -> Result<axum::Json<MemberResponse>> {
+    let member = rooms::set_role(&state, &caller, path.room_id, path.user_id, new.role).await?;
+    Ok(axum::Json(MemberResponse { member }))
 }

@@ -13,6 +13,7 @@ mod fuzz;
 mod helpers;
 mod limits;
 mod messages;
+mod private_rooms;
 mod rooms;
 mod security;
 mod shutdown;

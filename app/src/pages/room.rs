@@ -88,7 +88,8 @@ fn RoomView(
     let resume_from = opened.page.messages.last().map_or(0, |m| m.seq);
     let member_count = RwSignal::new(room.member_count);
     let name = RwSignal::new(room.name.clone());
-    let owner = room.owner_id == me;
+    // Owners and admins rename the room and delete any message.
+    let owner = room.my_role.is_some_and(crate::model::Role::moderates);
     let counted_at = room.last_seq;
     let names = RwSignal::new(HashMap::new());
     names.update(|names| opened.page.messages.iter().for_each(|m| learn(names, m)));
@@ -470,7 +471,8 @@ fn learn_from_change(names: &mut HashMap<i64, String>, change: &Change) {
         Change::ReactionAdded { user, .. }
         | Change::ReactionRemoved { user, .. }
         | Change::MemberJoined { user }
-        | Change::MemberLeft { user } => {
+        | Change::MemberLeft { user }
+        | Change::MemberRoleChanged { user, .. } => {
             names.insert(user.id, user.username.clone());
         }
         Change::RoomUpdated { .. } => {}
@@ -531,7 +533,10 @@ fn apply(messages: &mut BTreeMap<i64, Message>, change: Change, seq: i64) {
                 shown.apply_reaction(&emoji, user.id, false, seq);
             }
         }
-        Change::MemberJoined { .. } | Change::MemberLeft { .. } | Change::RoomUpdated { .. } => {}
+        Change::MemberJoined { .. }
+        | Change::MemberLeft { .. }
+        | Change::RoomUpdated { .. }
+        | Change::MemberRoleChanged { .. } => {}
     }
 }
 

@@ -21,7 +21,7 @@ mod server_frame_de;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::model::{Author, Message, Room};
+use crate::model::{Author, Message, Role, Room};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -156,10 +156,16 @@ pub enum Change {
     MemberLeft {
         user: Author,
     },
-    /// The room's name changed; `room` is the room as it now is, as its
-    /// members see it (`joined` is true).
+    /// The room's name, topic or kind changed; `room` is the room as it
+    /// now is, as its members see it (`joined` is true, `my_role` null).
     RoomUpdated {
         room: Room,
+    },
+    /// A member's role changed (an owner or admin gave it, or the room
+    /// passed to them when its last owner left).
+    MemberRoleChanged {
+        user: Author,
+        role: Role,
     },
 }
 

@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserial
 
 use super::{Change, Event, ServerFrame};
 use crate::error::ErrorCode;
-use crate::model::{Author, Message, Room};
+use crate::model::{Author, Message, Role, Room};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -38,6 +38,7 @@ enum Kind {
     MemberJoined,
     MemberLeft,
     RoomUpdated,
+    MemberRoleChanged,
 }
 
 /// Every field of every frame. `message` is an object in most frames and
@@ -56,6 +57,7 @@ struct Fields {
     emoji: Option<String>,
     user: Option<Author>,
     room: Option<Room>,
+    role: Option<Role>,
     code: Option<ErrorCode>,
 }
 
@@ -109,6 +111,7 @@ impl Fields {
             emoji,
             user,
             room,
+            role,
             code,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
@@ -168,6 +171,10 @@ impl Fields {
                     },
                     Kind::RoomUpdated => Change::RoomUpdated {
                         room: need(room, "room")?,
+                    },
+                    Kind::MemberRoleChanged => Change::MemberRoleChanged {
+                        user: need(user, "user")?,
+                        role: need(role, "role")?,
                     },
                 };
                 ServerFrame::Event(Event {
@@ -276,13 +283,23 @@ mod tests {
                     room: Room {
                         id: 2,
                         name: "renamed".into(),
+                        kind: crate::model::RoomKind::Private,
+                        topic: "plans".into(),
                         created_at: "2026-11-30T09:00:00.000Z".into(),
                         owner_id: 1,
                         member_count: 3,
                         joined: true,
+                        my_role: None,
                         last_seq: 18,
                         last_activity_at: "2026-11-30T10:02:00.000Z".into(),
                     },
+                },
+            ),
+            event(
+                19,
+                Change::MemberRoleChanged {
+                    user: author(4),
+                    role: Role::Admin,
                 },
             ),
         ]

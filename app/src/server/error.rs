@@ -33,6 +33,12 @@ pub enum Error {
     RoomNotFound,
     #[error("You are not a member of this room.")]
     NotAMember,
+    /// A member path (`/members/{user_id}`) naming someone not in the room.
+    #[error("That user is not a member of this room.")]
+    MemberNotFound,
+    /// Joining a private room without an invitation.
+    #[error("This room is private: you need an invitation to join it.")]
+    InvitationRequired,
     #[error("Not found.")]
     NotFound,
     #[error("That message does not exist in this room.")]
@@ -96,6 +102,8 @@ impl Error {
             Error::RoomNameTaken => ErrorCode::RoomNameTaken,
             Error::RoomNotFound => ErrorCode::RoomNotFound,
             Error::NotAMember => ErrorCode::NotAMember,
+            Error::InvitationRequired => ErrorCode::InvitationRequired,
+            Error::MemberNotFound => ErrorCode::MemberNotFound,
             Error::NotFound => ErrorCode::NotFound,
             Error::MessageNotFound => ErrorCode::MessageNotFound,
             Error::MessageDeleted => ErrorCode::MessageDeleted,
@@ -119,10 +127,15 @@ impl Error {
             Error::Validation { .. } => StatusCode::BAD_REQUEST,
             Error::UsernameTaken | Error::RoomNameTaken => StatusCode::CONFLICT,
             Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
-            Error::NotAMember | Error::CrossSite | Error::Forbidden(_) => StatusCode::FORBIDDEN,
-            Error::RoomNotFound | Error::NotFound | Error::MessageNotFound | Error::NotAnEmoji => {
-                StatusCode::NOT_FOUND
-            }
+            Error::NotAMember
+            | Error::InvitationRequired
+            | Error::CrossSite
+            | Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::RoomNotFound
+            | Error::NotFound
+            | Error::MessageNotFound
+            | Error::MemberNotFound
+            | Error::NotAnEmoji => StatusCode::NOT_FOUND,
             Error::MessageDeleted | Error::TooManyReactions { .. } | Error::ClientIdReused => {
                 StatusCode::CONFLICT
             }

@@ -54,7 +54,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::fanout::{self, Publisher};
 use super::hub::Hub;
-use crate::model::{Author, Message, ReplyTo};
+use crate::model::{Author, Message, ReplyTo, Role, RoomKind};
 use crate::protocol::Entry;
 use crate::server::background::Background;
 use crate::server::error::{Error, Result};
@@ -114,11 +114,18 @@ pub enum Request {
         room_id: i64,
         user: Author,
     },
-    /// A new name, validated.
-    Rename {
+    /// New settings (name, topic, kind), validated.
+    Update {
         room_id: i64,
         user: Author,
-        name: String,
+        settings: rooms::Settings,
+    },
+    /// `user` gives `member` the role `role`.
+    SetRole {
+        room_id: i64,
+        user: Author,
+        member: Author,
+        role: Role,
     },
 }
 
@@ -131,7 +138,8 @@ impl Request {
             | Request::React { room_id, .. }
             | Request::Join { room_id, .. }
             | Request::Leave { room_id, .. }
-            | Request::Rename { room_id, .. } => *room_id,
+            | Request::Update { room_id, .. }
+            | Request::SetRole { room_id, .. } => *room_id,
         }
     }
 
@@ -143,7 +151,8 @@ impl Request {
             | Request::React { user, .. }
             | Request::Join { user, .. }
             | Request::Leave { user, .. }
-            | Request::Rename { user, .. } => user,
+            | Request::Update { user, .. }
+            | Request::SetRole { user, .. } => user,
         }
     }
 
@@ -156,7 +165,8 @@ impl Request {
             Request::Post(_)
             | Request::Join { .. }
             | Request::Leave { .. }
-            | Request::Rename { .. } => None,
+            | Request::Update { .. }
+            | Request::SetRole { .. } => None,
         }
     }
 }
@@ -171,10 +181,13 @@ pub trait Policy: Send + Sync + 'static {
 /// What a request is judged on, read under the room's lock.
 #[derive(Clone, Copy, Debug)]
 pub struct Facts<'a> {
-    /// Whether the requester is a member (before this request).
-    pub member: bool,
-    /// The room's owner.
-    pub owner_id: i64,
+    pub kind: RoomKind,
+    /// The requester's role (before this request); `None` if not a member.
+    pub role: Option<Role>,
+    /// For a role change: the member's role now (`None` if not a member)
+    /// and how many owners the room has.
+    pub subject: Option<Role>,
+    pub owners: i64,
     /// The message an edit, deletion or reaction is about; `None` when the
     /// room has no such message (and for posts, joins, leaves and renames).
     pub message: Option<&'a Current>,
@@ -363,8 +376,8 @@ impl Settler {
                 let draft = match request {
                     Request::Post(draft) => draft,
                     // Another room has the name (the only unique key a
-                    // rename touches).
-                    Request::Rename { .. } => return Err(Error::RoomNameTaken),
+                    // change of settings touches).
+                    Request::Update { .. } => return Err(Error::RoomNameTaken),
                     _ => return Err(Error::Database(e)),
                 };
                 let client_id = draft.client_id.as_deref().unwrap_or_default();
@@ -423,8 +436,14 @@ impl Settler {
                 }
                 continue;
             };
-            let users = indexes.iter().map(|&i| requests[i].user().id);
-            let mut members = rooms::members_among(db, &mut tx, room_id, users).await?;
+            let users = indexes.iter().flat_map(|&i| {
+                let subject = match requests[i] {
+                    Request::SetRole { member, .. } => Some(member.id),
+                    _ => None,
+                };
+                std::iter::once(requests[i].user().id).chain(subject)
+            });
+            let mut roles = rooms::roles_among(db, &mut tx, room_id, users).await?;
             let replies = indexes.iter().filter_map(|&i| match requests[i] {
                 Request::Post(draft) => draft.reply_to,
                 _ => None,
@@ -462,9 +481,18 @@ impl Settler {
                     Request::Post(draft) => draft.reply_to.and_then(|id| replied.get(&id)),
                     _ => None,
                 };
+                let (subject, owners) = match request {
+                    Request::SetRole { member, .. } => (
+                        roles.get(&member.id).copied(),
+                        rooms::owner_count(db, &mut tx, room_id).await?,
+                    ),
+                    _ => (None, 0),
+                };
                 let facts = Facts {
-                    member: members.contains(&user_id),
-                    owner_id: room.owner_id,
+                    kind: room.kind,
+                    role: roles.get(&user_id).copied(),
+                    subject,
+                    owners,
                     message: current.as_ref(),
                     replied: answered.filter(|m| m.room_id == room_id),
                 };
@@ -479,21 +507,27 @@ impl Settler {
                     continue;
                 }
                 match apply(db, &mut tx, request, current.as_ref(), seq + 1, now).await {
-                    Ok(Some(row)) => {
-                        seq += 1;
-                        match row.kind {
-                            Kind::MemberJoined => {
-                                members.insert(user_id);
+                    Ok(rows) if !rows.is_empty() => {
+                        for row in rows {
+                            seq += 1;
+                            match (row.kind, row.role) {
+                                (Kind::MemberJoined, _) => {
+                                    roles.insert(row.user.id, Role::Member);
+                                }
+                                (Kind::MemberLeft, _) => {
+                                    roles.remove(&row.user.id);
+                                    fanout::announce_left(db, &mut tx, row.user.id, room_id)
+                                        .await?;
+                                }
+                                (Kind::MemberRoleChanged, Some(role)) => {
+                                    roles.insert(row.user.id, role);
+                                }
+                                _ => {}
                             }
-                            Kind::MemberLeft => {
-                                members.remove(&user_id);
-                                fanout::announce_left(db, &mut tx, user_id, room_id).await?;
-                            }
-                            _ => {}
+                            logged.push((i, row));
                         }
-                        logged.push((i, row));
                     }
-                    Ok(None) => {
+                    Ok(_) => {
                         answers[i] = Some(Ok(Done {
                             message: None,
                             logged: false,
@@ -517,6 +551,7 @@ impl Settler {
                 message_id: Some(message.id),
                 user: message.author.clone(),
                 emoji: None,
+                role: None,
             })
             .collect();
         rows.extend(logged.iter().map(|(_, row)| row.clone()));
@@ -584,10 +619,43 @@ impl Settler {
     }
 }
 
-/// Makes a change the policy allowed, as the room's event `seq`; `None`
-/// when there is nothing to change (joining twice, the same text, a
-/// reaction already there or already gone, a message already deleted).
+/// Makes a change the policy allowed, as the room's events from `seq` on:
+/// none when there is nothing to change, and after a last owner leaves,
+/// the room passing to its longest-standing admin, else member (so a room
+/// with members always has an owner).
 async fn apply(
+    db: &Db,
+    tx: &mut AnyConnection,
+    request: &Request,
+    current: Option<&Current>,
+    seq: i64,
+    now: i64,
+) -> Result<Vec<Logged>> {
+    let Some(first) = apply_one(db, tx, request, current, seq, now).await? else {
+        return Ok(Vec::new());
+    };
+    let room_id = first.room_id;
+    let left = first.kind == Kind::MemberLeft;
+    let mut rows = vec![first];
+    if left && let Some(heir) = rooms::successor(db, tx, room_id).await? {
+        rooms::set_role(db, tx, room_id, heir.id, Role::Owner).await?;
+        rows.push(Logged {
+            room_id,
+            seq: seq + 1,
+            kind: Kind::MemberRoleChanged,
+            message_id: None,
+            user: heir,
+            emoji: None,
+            role: Some(Role::Owner),
+        });
+    }
+    Ok(rows)
+}
+
+/// Makes one change, as the room's event `seq`; `None` when there is
+/// nothing to change (joining twice, the same settings, the same text, a
+/// reaction already there or already gone, a message already deleted).
+async fn apply_one(
     db: &Db,
     tx: &mut AnyConnection,
     request: &Request,
@@ -604,6 +672,7 @@ async fn apply(
         message_id,
         user: user.clone(),
         emoji,
+        role: None,
     };
     let target = match (request.message_id(), current) {
         (Some(id), Some(current)) => Some((id, current)),
@@ -617,9 +686,18 @@ async fn apply(
         (Request::Leave { .. }, _) => rooms::remove_member(db, tx, room_id, user.id)
             .await?
             .then(|| row(Kind::MemberLeft, None, None)),
-        (Request::Rename { name, .. }, _) => rooms::rename(db, tx, room_id, name)
+        (Request::Update { settings, .. }, _) => rooms::update(db, tx, room_id, settings)
             .await?
             .then(|| row(Kind::RoomUpdated, None, None)),
+        (Request::SetRole { member, role, .. }, _) => {
+            rooms::set_role(db, tx, room_id, member.id, *role)
+                .await?
+                .then(|| Logged {
+                    user: member.clone(),
+                    role: Some(*role),
+                    ..row(Kind::MemberRoleChanged, None, None)
+                })
+        }
         (
             Request::Edit {
                 body, body_html, ..

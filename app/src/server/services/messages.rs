@@ -301,11 +301,11 @@ mod seq_tests {
     async fn seq_counts_from_one_per_room_without_gaps_under_concurrency() {
         let (state, _dir) = state().await;
         let ann = user(&state, "ann").await;
-        let first = rooms::create(&state, &ann, "first".into())
+        let first = rooms::create(&state, &ann, rooms::RoomDraft::public("first"))
             .await
             .unwrap()
             .id;
-        let second = rooms::create(&state, &ann, "second".into())
+        let second = rooms::create(&state, &ann, rooms::RoomDraft::public("second"))
             .await
             .unwrap()
             .id;
@@ -344,7 +344,10 @@ mod seq_tests {
 
         let (state, _dir) = state().await;
         let ann = user(&state, "ann").await;
-        let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
+        let room = rooms::create(&state, &ann, rooms::RoomDraft::public("r"))
+            .await
+            .unwrap()
+            .id;
         let (message, _) = post(&state, &ann, room, "first".into(), None, None)
             .await
             .unwrap();
@@ -379,7 +382,10 @@ mod seq_tests {
     async fn refused_and_repeated_posts_use_no_seq() {
         let (state, _dir) = state().await;
         let ann = user(&state, "ann").await;
-        let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
+        let room = rooms::create(&state, &ann, rooms::RoomDraft::public("r"))
+            .await
+            .unwrap()
+            .id;
         assert!(
             post(&state, &ann, room, "  ".into(), None, None)
                 .await
@@ -407,7 +413,10 @@ mod seq_tests {
         let (state, _dir) = state().await;
         let ann = user(&state, "ann").await;
         let bob = user(&state, "bob").await;
-        let room = rooms::create(&state, &ann, "r".into()).await.unwrap().id;
+        let room = rooms::create(&state, &ann, rooms::RoomDraft::public("r"))
+            .await
+            .unwrap()
+            .id;
         let (stored, _) = post(&state, &ann, room, "old".into(), Some("old".into()), None)
             .await
             .unwrap();

@@ -1,16 +1,21 @@
-//! Rooms and who is in them. Every room is public: anyone logged in can see
-//! the list and join; only members read or post (see [`require_member`]).
-//! Joining and leaving are events of the room's log, so they go through the
-//! writer.
+//! Rooms and who is in them. A public room is listed to everyone and
+//! anyone may join it; a private one exists only for its members (see
+//! [`rules`]). Only members read or post ([`require_member`]). Joining,
+//! leaving and changing a room's settings are events of the room's log, so
+//! they go through the writer, which asks the rules under the room's lock.
 
-use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
-use crate::model::Room;
+use crate::limits::{
+    MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
+};
+use crate::model::{Member, Role, Room, RoomKind};
 use crate::server::error::{Error, Result};
 use crate::server::live::writer::Request;
+use crate::server::services::rules;
 use crate::server::state::AppState;
-use crate::server::storage::db::now_ms;
-use crate::server::storage::rooms;
+use crate::server::storage::db::{now_ms, to_rfc3339};
+use crate::server::storage::rooms::{self, NewRoom, Settings};
 use crate::server::storage::sessions::AuthUser;
+use crate::server::storage::users;
 use crate::server::text::{Lines, reject_control_chars};
 
 /// Room names are stored as sent: 1 to 64 characters on one line, not
@@ -26,28 +31,93 @@ pub fn validate_room_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn list(state: &AppState, auth: &AuthUser) -> Result<Vec<Room>> {
-    let mut conn = state.db.acquire().await?;
-    rooms::list(&state.db, &mut conn, auth.user.id).await
+/// A topic is one line of at most 250 characters; empty clears it.
+pub fn validate_topic(topic: &str) -> Result<()> {
+    reject_control_chars("topic", topic, Lines::Single)?;
+    if topic.chars().count() > MAX_ROOM_TOPIC_CHARS {
+        return Err(Error::validation("topic", ROOM_TOPIC_TOO_LONG));
+    }
+    Ok(())
 }
 
+/// A room made or changed by hand is public or private; direct
+/// conversations are started with the people in them, not made.
+fn validate_kind(kind: RoomKind) -> Result<()> {
+    match kind {
+        RoomKind::Public | RoomKind::Private => Ok(()),
+        RoomKind::Direct => Err(Error::validation(
+            "kind",
+            "A room is public or private; start a direct conversation with the people in it instead.",
+        )),
+    }
+}
+
+/// The rooms the user can see: every public room and each room they are in.
+pub async fn list(state: &AppState, auth: &AuthUser) -> Result<Vec<Room>> {
+    let mut conn = state.db.acquire().await?;
+    let rooms = rooms::list(&state.db, &mut conn, auth.user.id).await?;
+    // The query already narrows to these; the rule decides.
+    Ok(rooms
+        .into_iter()
+        .filter(|room| rules::may_see(room.kind, room.my_role).is_ok())
+        .collect())
+}
+
+/// One room, if the user can see it (`room_not_found` otherwise, as for a
+/// room that does not exist).
 pub async fn get(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
     let mut conn = state.db.acquire().await?;
-    rooms::get(&state.db, &mut conn, auth.user.id, room_id).await
+    let room = rooms::get(&state.db, &mut conn, auth.user.id, room_id).await?;
+    rules::may_see(room.kind, room.my_role)?;
+    Ok(room)
+}
+
+/// What creating a room asks for.
+#[derive(Clone, Debug)]
+pub struct RoomDraft {
+    pub name: String,
+    pub kind: RoomKind,
+    pub topic: String,
+}
+
+impl RoomDraft {
+    /// A public room with no topic.
+    pub fn public(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            kind: RoomKind::Public,
+            topic: String::new(),
+        }
+    }
 }
 
 /// Creates a room; its creator is its first member, and its owner.
-pub async fn create(state: &AppState, auth: &AuthUser, name: String) -> Result<Room> {
-    validate_room_name(&name)?;
-    let room_id = rooms::create(&state.db, &name, auth.user.id, now_ms()).await?;
-    tracing::info!(room_id, user_id = auth.user.id, "room created");
+pub async fn create(state: &AppState, auth: &AuthUser, draft: RoomDraft) -> Result<Room> {
+    validate_room_name(&draft.name)?;
+    validate_kind(draft.kind)?;
+    validate_topic(&draft.topic)?;
+    let new = NewRoom {
+        name: &draft.name,
+        kind: draft.kind,
+        topic: &draft.topic,
+        creator: auth.user.id,
+    };
+    let room_id = rooms::create(&state.db, new, now_ms()).await?;
+    tracing::info!(
+        room_id,
+        user_id = auth.user.id,
+        kind = draft.kind.as_str(),
+        "room created"
+    );
     get(state, auth, room_id).await
 }
 
 /// Joins a room; joining twice is not an error. A member opening the room
 /// again costs one read, not a trip through the writer.
 pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
-    let room = get(state, auth, room_id).await?;
+    let mut conn = state.db.acquire().await?;
+    let room = rooms::get(&state.db, &mut conn, auth.user.id, room_id).await?;
+    drop(conn);
     if room.joined {
         return Ok(room);
     }
@@ -59,8 +129,21 @@ pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Roo
     get(state, auth, room_id).await
 }
 
+/// Opening a room's page: a member opens it, anyone joins a public room by
+/// opening it, and a room the user cannot see is not there (no
+/// `invitation_required` here: a link to a private room tells an outsider
+/// nothing).
+pub async fn open(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
+    let room = get(state, auth, room_id).await?;
+    if room.joined {
+        return Ok(room);
+    }
+    join(state, auth, room_id).await
+}
+
 /// Leaves a room; the user's open sockets stop receiving it, on every node
-/// (the writer announces it in the leave's transaction).
+/// (the writer announces it in the leave's transaction). A last owner
+/// leaving hands the room on (the writer logs that too).
 pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()> {
     let leave = Request::Leave {
         room_id,
@@ -73,23 +156,86 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
     Ok(())
 }
 
-/// Renames the room (its owner only); the new name reaches every member
-/// as a `room_updated` event. Renaming to the same name changes nothing.
-pub async fn rename(state: &AppState, auth: &AuthUser, room_id: i64, name: String) -> Result<Room> {
-    validate_room_name(&name)?;
-    let rename = Request::Rename {
+/// Changes a room's name, topic or kind (owners and admins; the kind,
+/// owners only); the room as it now is reaches every member as a
+/// `room_updated` event. Settings equal to the room's change nothing.
+pub async fn update(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    settings: Settings,
+) -> Result<Room> {
+    if let Some(name) = &settings.name {
+        validate_room_name(name)?;
+    }
+    if let Some(topic) = &settings.topic {
+        validate_topic(topic)?;
+    }
+    if let Some(kind) = settings.kind {
+        validate_kind(kind)?;
+    }
+    let update = Request::Update {
         room_id,
         user: auth.author(),
-        name,
+        settings,
     };
-    state.writer.apply(rename).await?;
+    state.writer.apply(update).await?;
     get(state, auth, room_id).await
 }
 
-/// Fails with `room_not_found` or `not_a_member` unless the user may read and
-/// post in the room.
+/// Gives a member a role (see `rules::may_set_role`); the change reaches
+/// every member as a `member_role_changed` event. Returns the member as
+/// they now are.
+pub async fn set_role(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<Member> {
+    // The room first, so that an outsider learns nothing of who is in it;
+    // the writer judges the rest under the room's lock.
+    require_member(state, auth.user.id, room_id).await?;
+    let member = users::author(&state.db, user_id)
+        .await?
+        .ok_or(Error::MemberNotFound)?;
+    let request = Request::SetRole {
+        room_id,
+        user: auth.author(),
+        member,
+        role,
+    };
+    state.writer.apply(request).await?;
+    members(state, auth, room_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user.id == user_id)
+        .ok_or(Error::MemberNotFound)
+}
+
+/// A room's members with their roles (members only).
+pub async fn members(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Vec<Member>> {
+    require_member(state, auth.user.id, room_id).await?;
+    let mut conn = state.db.acquire().await?;
+    Ok(rooms::members(&state.db, &mut conn, room_id)
+        .await?
+        .into_iter()
+        .map(|(user, role, joined_at)| Member {
+            user,
+            role,
+            joined_at: to_rfc3339(joined_at),
+        })
+        .collect())
+}
+
+/// Fails unless the user may read and post in the room: `room_not_found`
+/// for a room they cannot see, `not_a_member` for a public one they have
+/// not joined.
 pub async fn require_member(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {
-    rooms::check_member(&state.db, user_id, room_id).await
+    let standing = rooms::standing(&state.db, user_id, room_id)
+        .await?
+        .ok_or(Error::RoomNotFound)?;
+    rules::may_read(standing.kind, standing.role).map(drop)
 }
 
 #[cfg(test)]
@@ -105,5 +251,20 @@ mod tests {
         assert!(validate_room_name(&format!(" {}", "é".repeat(64))).is_err());
         assert!(validate_room_name(&"x".repeat(65)).is_err());
         assert!(validate_room_name("two\nlines").is_err());
+    }
+
+    #[test]
+    fn topics_are_one_line_of_at_most_250_chars_and_may_be_empty() {
+        assert!(validate_topic("").is_ok());
+        assert!(validate_topic(&"é".repeat(250)).is_ok());
+        assert!(validate_topic(&"é".repeat(251)).is_err());
+        assert!(validate_topic("two\nlines").is_err());
+    }
+
+    #[test]
+    fn rooms_are_made_public_or_private_not_direct() {
+        assert!(validate_kind(RoomKind::Public).is_ok());
+        assert!(validate_kind(RoomKind::Private).is_ok());
+        assert!(validate_kind(RoomKind::Direct).is_err());
     }
 }

@@ -2,11 +2,19 @@
 //! about every change under the room's lock (through the
 //! [`Policy`](crate::server::live::writer::Policy) it is given), so the
 //! answer still holds when the change commits; nothing else decides it.
-//! Reads ask [`may_read`] with the membership they looked up.
+//! Reads ask [`may_see`] and [`may_read`] with the standing they looked up.
+//!
+//! A private room or direct conversation does not exist for anyone outside
+//! it: every request about it from a non-member is answered as for a room
+//! that does not exist (`room_not_found`), except a request to join a
+//! private room, which says an invitation is needed. A public room's
+//! non-members see it and are told they are not members.
 
 use crate::limits::MAX_REACTIONS;
+use crate::model::{Role, RoomKind};
 use crate::server::error::{Error, Result};
 use crate::server::live::writer::{Facts, Policy, Request};
+use crate::server::storage::rooms::Settings;
 use crate::server::text::validate_emoji;
 
 /// What the rules need to know of a message.
@@ -14,8 +22,8 @@ use crate::server::text::validate_emoji;
 pub struct Target {
     pub author_id: i64,
     pub deleted: bool,
-    /// The room's owner (its creator).
-    pub owner_id: i64,
+    /// Whether the requester moderates the room (owner or admin).
+    pub moderator: bool,
 }
 
 /// The room's rules, as the writer asks them.
@@ -25,10 +33,12 @@ pub struct Rules;
 impl Policy for Rules {
     fn judge(&self, request: &Request, facts: &Facts<'_>) -> Result<()> {
         match request {
-            // Every room is public: anyone may join, and leave.
-            Request::Join { .. } | Request::Leave { .. } => Ok(()),
+            Request::Join { .. } => may_join(facts.kind, facts.role),
+            // Leaving is always allowed (leaving a room one is not in
+            // changes nothing), but only a room one can see.
+            Request::Leave { .. } => may_see(facts.kind, facts.role),
             Request::Post(draft) => {
-                may_read(facts.member)?;
+                may_read(facts.kind, facts.role)?;
                 // A reply answers a message of this room. One that names
                 // any other is bad input in the body, not a missing
                 // resource: the room in the path is there, so no 404.
@@ -40,9 +50,13 @@ impl Policy for Rules {
                     _ => Ok(()),
                 }
             }
-            Request::Rename { user, .. } => {
-                may_read(facts.member)?;
-                may_rename(facts.owner_id, user.id)
+            Request::Update { settings, .. } => {
+                let role = may_read(facts.kind, facts.role)?;
+                may_change(facts.kind, role, settings)
+            }
+            Request::SetRole { role, .. } => {
+                let mine = may_read(facts.kind, facts.role)?;
+                may_set_role(facts.kind, mine, facts.subject, *role, facts.owners)
             }
             Request::Edit { user, .. } => may_edit(target(facts)?, user.id),
             Request::Delete { user, .. } => may_delete(target(facts)?, user.id),
@@ -68,34 +82,95 @@ impl Policy for Rules {
     }
 }
 
-/// The message a change is about, for a member: `not_a_member` first, then
-/// `message_not_found`.
+/// The message a change is about, for a member: the room's own answer for
+/// a non-member first, then `message_not_found`.
 fn target(facts: &Facts<'_>) -> Result<Target> {
-    may_read(facts.member)?;
+    let role = may_read(facts.kind, facts.role)?;
     let message = facts.message.ok_or(Error::MessageNotFound)?;
     Ok(Target {
         author_id: message.author_id,
         deleted: message.deleted,
-        owner_id: facts.owner_id,
+        moderator: role.moderates(),
     })
 }
 
-/// Members read and write a room; anyone else is told they are not one.
-pub fn may_read(member: bool) -> Result<()> {
-    if member {
-        Ok(())
-    } else {
-        Err(Error::NotAMember)
+/// Whether the room exists for this user at all: a public room for anyone,
+/// any other only for its members.
+pub fn may_see(kind: RoomKind, role: Option<Role>) -> Result<()> {
+    match (kind, role) {
+        (RoomKind::Public, _) | (_, Some(_)) => Ok(()),
+        _ => Err(Error::RoomNotFound),
     }
 }
 
-/// Only the room's owner renames it.
-pub fn may_rename(owner_id: i64, user_id: i64) -> Result<()> {
-    if user_id == owner_id {
-        Ok(())
-    } else {
-        Err(Error::Forbidden("Only the room's owner can rename it."))
+/// Members read and write a room; a non-member of a public room is told
+/// they are not one, and of any other room, that there is no such room.
+/// Returns the member's role.
+pub fn may_read(kind: RoomKind, role: Option<Role>) -> Result<Role> {
+    may_see(kind, role)?;
+    role.ok_or(Error::NotAMember)
+}
+
+/// Anyone joins a public room; a private room takes an invitation; nobody
+/// joins a direct conversation (its people are set when it starts). A
+/// member joining again changes nothing.
+pub fn may_join(kind: RoomKind, role: Option<Role>) -> Result<()> {
+    match (kind, role) {
+        (_, Some(_)) | (RoomKind::Public, None) => Ok(()),
+        (RoomKind::Private, None) => Err(Error::InvitationRequired),
+        (RoomKind::Direct, None) => Err(Error::RoomNotFound),
     }
+}
+
+/// Owners and admins rename a room and set its topic; only owners change
+/// its kind. A direct conversation has no name, topic or roles to change.
+pub fn may_change(kind: RoomKind, role: Role, settings: &Settings) -> Result<()> {
+    if kind == RoomKind::Direct {
+        return Err(Error::Forbidden(
+            "A direct conversation has no name or topic to change.",
+        ));
+    }
+    if settings.kind.is_some() && role != Role::Owner {
+        return Err(Error::Forbidden(
+            "Only the room's owners can make it public or private.",
+        ));
+    }
+    if !role.moderates() {
+        return Err(Error::Forbidden(
+            "Only the room's owners and admins can change its name or topic.",
+        ));
+    }
+    Ok(())
+}
+
+/// Owners and admins make members admins and admins members; only owners
+/// make or unmake owners, and never the last one (a room with members
+/// always has an owner). A direct conversation has no roles.
+pub fn may_set_role(
+    kind: RoomKind,
+    mine: Role,
+    theirs: Option<Role>,
+    new: Role,
+    owners: i64,
+) -> Result<()> {
+    if kind == RoomKind::Direct {
+        return Err(Error::Forbidden("A direct conversation has no roles."));
+    }
+    if !mine.moderates() {
+        return Err(Error::Forbidden(
+            "Only the room's owners and admins can change roles.",
+        ));
+    }
+    let theirs = theirs.ok_or(Error::MemberNotFound)?;
+    if mine != Role::Owner && (theirs == Role::Owner || new == Role::Owner) {
+        return Err(Error::Forbidden("Only owners can make or unmake owners."));
+    }
+    if theirs == Role::Owner && new != Role::Owner && owners <= 1 {
+        return Err(Error::Forbidden(
+            "A room needs an owner: make someone else an owner first.",
+        ));
+    }
+    Ok(())
 }
 
 /// Only the author edits, and only while the message exists.
@@ -109,13 +184,14 @@ pub fn may_edit(target: Target, user_id: i64) -> Result<()> {
     Ok(())
 }
 
-/// The author deletes their own; the room's owner deletes anyone's.
+/// The author deletes their own; the room's owners and admins delete
+/// anyone's.
 pub fn may_delete(target: Target, user_id: i64) -> Result<()> {
-    if user_id == target.author_id || user_id == target.owner_id {
+    if user_id == target.author_id || target.moderator {
         Ok(())
     } else {
         Err(Error::Forbidden(
-            "Only the author or the room's owner can delete a message.",
+            "Only the author or the room's owners and admins can delete a message.",
         ))
     }
 }
@@ -140,14 +216,20 @@ mod tests {
     use super::*;
 
     const ANN: i64 = 1;
-    const OWNER: i64 = 2;
     const BOB: i64 = 3;
 
     fn by_ann(deleted: bool) -> Target {
         Target {
             author_id: ANN,
             deleted,
-            owner_id: OWNER,
+            moderator: false,
+        }
+    }
+
+    fn moderated(target: Target) -> Target {
+        Target {
+            moderator: true,
+            ..target
         }
     }
 
@@ -155,7 +237,7 @@ mod tests {
     fn the_author_alone_edits_and_not_once_deleted() {
         assert!(may_edit(by_ann(false), ANN).is_ok());
         assert!(matches!(
-            may_edit(by_ann(false), OWNER),
+            may_edit(moderated(by_ann(false)), BOB),
             Err(Error::Forbidden(_))
         ));
         assert!(matches!(
@@ -165,15 +247,103 @@ mod tests {
     }
 
     #[test]
-    fn only_the_owner_renames() {
-        assert!(may_rename(OWNER, OWNER).is_ok());
-        assert!(matches!(may_rename(OWNER, ANN), Err(Error::Forbidden(_))));
+    fn owners_and_admins_rename_and_set_the_topic_and_only_owners_change_the_kind() {
+        let name = Settings {
+            name: Some("new".into()),
+            topic: Some("plans".into()),
+            kind: None,
+        };
+        let kind = Settings {
+            kind: Some(RoomKind::Private),
+            ..Settings::default()
+        };
+        for room in [RoomKind::Public, RoomKind::Private] {
+            assert!(may_change(room, Role::Owner, &name).is_ok());
+            assert!(may_change(room, Role::Admin, &name).is_ok());
+            assert!(may_change(room, Role::Owner, &kind).is_ok());
+            for (role, settings) in [
+                (Role::Member, &name),
+                (Role::Member, &kind),
+                (Role::Admin, &kind),
+            ] {
+                assert!(matches!(
+                    may_change(room, role, settings),
+                    Err(Error::Forbidden(_))
+                ));
+            }
+        }
+        assert!(matches!(
+            may_change(RoomKind::Direct, Role::Owner, &name),
+            Err(Error::Forbidden(_))
+        ));
     }
 
     #[test]
-    fn the_author_and_the_owner_delete() {
+    fn moderators_set_roles_owners_alone_touch_owners_and_the_last_owner_stays() {
+        use Role::{Admin, Member, Owner};
+        let public = RoomKind::Public;
+        let allowed = [
+            (Owner, Member, Admin, 1),
+            (Owner, Admin, Member, 1),
+            (Owner, Member, Owner, 1),
+            (Owner, Owner, Admin, 2),
+            (Admin, Member, Admin, 1),
+            (Admin, Admin, Member, 1),
+        ];
+        for (mine, theirs, new, owners) in allowed {
+            assert!(
+                may_set_role(public, mine, Some(theirs), new, owners).is_ok(),
+                "{mine:?} making a {theirs:?} {new:?}"
+            );
+        }
+        let refused = [
+            (Member, Member, Admin, 1),
+            (Admin, Member, Owner, 1),
+            (Admin, Owner, Member, 2),
+            (Owner, Owner, Member, 1),
+        ];
+        for (mine, theirs, new, owners) in refused {
+            assert!(
+                matches!(
+                    may_set_role(public, mine, Some(theirs), new, owners),
+                    Err(Error::Forbidden(_))
+                ),
+                "{mine:?} making a {theirs:?} {new:?}"
+            );
+        }
+        assert!(matches!(
+            may_set_role(public, Owner, None, Admin, 1),
+            Err(Error::MemberNotFound)
+        ));
+        assert!(matches!(
+            may_set_role(RoomKind::Direct, Owner, Some(Member), Admin, 1),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn private_rooms_and_direct_conversations_do_not_exist_for_outsiders() {
+        use RoomKind::{Direct, Private, Public};
+        assert!(may_see(Public, None).is_ok());
+        assert!(matches!(may_read(Public, None), Err(Error::NotAMember)));
+        for kind in [Private, Direct] {
+            assert!(matches!(may_see(kind, None), Err(Error::RoomNotFound)));
+            assert!(matches!(may_read(kind, None), Err(Error::RoomNotFound)));
+            assert_eq!(may_read(kind, Some(Role::Member)).ok(), Some(Role::Member));
+        }
+        assert!(may_join(Public, None).is_ok());
+        assert!(matches!(
+            may_join(Private, None),
+            Err(Error::InvitationRequired)
+        ));
+        assert!(matches!(may_join(Direct, None), Err(Error::RoomNotFound)));
+        assert!(may_join(Private, Some(Role::Member)).is_ok());
+    }
+
+    #[test]
+    fn the_author_and_the_moderators_delete() {
         assert!(may_delete(by_ann(false), ANN).is_ok());
-        assert!(may_delete(by_ann(false), OWNER).is_ok());
+        assert!(may_delete(moderated(by_ann(false)), BOB).is_ok());
         assert!(matches!(
             may_delete(by_ann(false), BOB),
             Err(Error::Forbidden(_))

@@ -20,7 +20,7 @@ use sqlx::AnyConnection;
 use super::db::Db;
 use super::schema::{Events, Users};
 use super::{messages, rooms};
-use crate::model::{Author, Message, Room};
+use crate::model::{Author, Message, Role, Room};
 use crate::protocol::{Change, Entry, Event};
 use crate::server::error::{Error, Result};
 
@@ -38,9 +38,10 @@ pub enum Kind {
     MemberJoined,
     MemberLeft,
     RoomUpdated,
+    MemberRoleChanged,
 }
 
-const KINDS: [(Kind, &str); 8] = [
+const KINDS: [(Kind, &str); 9] = [
     (Kind::MessagePosted, "message_posted"),
     (Kind::MessageEdited, "message_edited"),
     (Kind::MessageDeleted, "message_deleted"),
@@ -49,6 +50,7 @@ const KINDS: [(Kind, &str); 8] = [
     (Kind::MemberJoined, "member_joined"),
     (Kind::MemberLeft, "member_left"),
     (Kind::RoomUpdated, "room_updated"),
+    (Kind::MemberRoleChanged, "member_role_changed"),
 ];
 
 impl Kind {
@@ -77,6 +79,8 @@ pub struct Logged {
     /// Who did it (for members joining and leaving: who).
     pub user: Author,
     pub emoji: Option<String>,
+    /// The role a `member_role_changed` gave.
+    pub role: Option<Role>,
 }
 
 /// Appends rows to the log, inside the transaction that makes the changes.
@@ -94,6 +98,7 @@ pub async fn append(db: &Db, tx: &mut AnyConnection, rows: &[Logged], now: i64) 
             Events::UserId,
             Events::Emoji,
             Events::CreatedAt,
+            Events::Detail,
         ])
         .to_owned();
     for row in rows {
@@ -106,6 +111,7 @@ pub async fn append(db: &Db, tx: &mut AnyConnection, rows: &[Logged], now: i64) 
                 row.user.id.into(),
                 row.emoji.clone().into(),
                 now.into(),
+                row.role.map(Role::as_str).into(),
             ])
             .map_err(|e| Error::Internal(format!("building the event insert: {e}")))?;
     }
@@ -122,6 +128,7 @@ struct EventRow {
     user_id: Option<i64>,
     username: Option<String>,
     emoji: Option<String>,
+    detail: Option<String>,
 }
 
 /// A page of the log: its entries, and the seq of the last row read, where
@@ -149,6 +156,7 @@ pub async fn range(
             (Events::Table, Events::MessageId),
             (Events::Table, Events::UserId),
             (Events::Table, Events::Emoji),
+            (Events::Table, Events::Detail),
         ])
         .column((Users::Table, Users::Username))
         .from(Events::Table)
@@ -181,6 +189,7 @@ pub async fn range(
                     username: row.username.unwrap_or_default(),
                 },
                 emoji: row.emoji,
+                role: row.detail.as_deref().and_then(Role::parse),
             })
         })
         .collect();
@@ -233,6 +242,10 @@ pub fn entry(row: Logged, now: Current<'_>) -> Option<Entry> {
         Kind::MemberLeft => Change::MemberLeft { user: row.user },
         Kind::RoomUpdated => Change::RoomUpdated {
             room: now.rooms.get(&row.room_id)?.clone(),
+        },
+        Kind::MemberRoleChanged => Change::MemberRoleChanged {
+            user: row.user,
+            role: row.role?,
         },
     };
     Some(Entry::Changed(Event {

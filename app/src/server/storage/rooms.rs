@@ -9,40 +9,58 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use sea_query::SimpleExpr;
 use sea_query::{
-    Alias, Asterisk, Expr, InsertStatement, OnConflict, Order, Query, SelectStatement,
+    Alias, Asterisk, Cond, Expr, InsertStatement, OnConflict, Order, Query, SelectStatement,
 };
 use sqlx::AnyConnection;
 
 use super::db::{Db, is_unique_violation, to_rfc3339};
-use super::schema::{Memberships, Rooms};
-use crate::model::Room;
+use super::schema::{Memberships, Rooms, Users};
+use crate::model::{Role, Room, RoomKind};
 use crate::server::error::{Error, Result};
 
 #[derive(sqlx::FromRow)]
 struct RoomRow {
     id: i64,
     name: String,
+    kind: String,
+    topic: String,
     created_by: i64,
     created_at: i64,
     last_seq: i64,
     last_activity_at: i64,
     member_count: i64,
-    joined: i64,
+    my_role: Option<String>,
 }
 
 impl From<RoomRow> for Room {
     fn from(row: RoomRow) -> Self {
+        let my_role = row.my_role.as_deref().map(role);
         Room {
             id: row.id,
             name: row.name,
+            kind: kind(&row.kind),
+            topic: row.topic,
             created_at: to_rfc3339(row.created_at),
             owner_id: row.created_by,
             member_count: row.member_count,
-            joined: row.joined != 0,
+            joined: my_role.is_some(),
+            my_role,
             last_seq: row.last_seq,
             last_activity_at: to_rfc3339(row.last_activity_at),
         }
     }
+}
+
+/// A stored kind; one this build does not know is treated as private, so
+/// a mistake hides a room rather than showing it.
+fn kind(stored: &str) -> RoomKind {
+    RoomKind::parse(stored).unwrap_or(RoomKind::Private)
+}
+
+/// A stored role; one this build does not know grants nothing beyond
+/// membership.
+fn role(stored: &str) -> Role {
+    Role::parse(stored).unwrap_or(Role::Member)
 }
 
 /// `(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id [AND
@@ -60,27 +78,56 @@ fn memberships(user: Option<i64>) -> SimpleExpr {
     SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
 }
 
-/// Rooms with their member count and whether `user_id` has joined. Both are
-/// integer subqueries so the row decodes the same on SQLite and PostgreSQL.
+/// `(SELECT role FROM memberships m WHERE m.room_id = rooms.id AND
+/// m.user_id = user)`: the user's role in the room, NULL if not a member.
+fn role_of(user_id: i64) -> SimpleExpr {
+    let m = Alias::new("m");
+    let role = Query::select()
+        .column((m.clone(), Memberships::Role))
+        .from_as(Memberships::Table, m.clone())
+        .and_where(Expr::col((m.clone(), Memberships::RoomId)).equals((Rooms::Table, Rooms::Id)))
+        .and_where(Expr::col((m, Memberships::UserId)).eq(user_id))
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(role.into_sub_query_statement()))
+}
+
+/// Rooms with their member count (an integer subquery, so the row decodes
+/// the same on SQLite and PostgreSQL) and `user_id`'s role in each.
 fn select_rooms(user_id: i64) -> SelectStatement {
     Query::select()
         .columns([
             (Rooms::Table, Rooms::Id),
             (Rooms::Table, Rooms::Name),
+            (Rooms::Table, Rooms::Kind),
+            (Rooms::Table, Rooms::Topic),
             (Rooms::Table, Rooms::CreatedBy),
             (Rooms::Table, Rooms::CreatedAt),
             (Rooms::Table, Rooms::LastSeq),
             (Rooms::Table, Rooms::LastActivityAt),
         ])
         .expr_as(memberships(None), Alias::new("member_count"))
-        .expr_as(memberships(Some(user_id)), Alias::new("joined"))
+        .expr_as(role_of(user_id), Alias::new("my_role"))
         .from(Rooms::Table)
         .to_owned()
 }
 
-/// Every room, as `user_id` sees it, most recently active first.
+/// The public rooms and every room `user_id` is a member of, as they see
+/// them, most recently active first: the rooms the services' visibility
+/// rule can show them (the services apply the rule itself to the answer).
+/// The public half is a scan of `rooms_kind`; the other, of the user's
+/// memberships (`memberships_user_id`).
 pub async fn list(db: &Db, conn: &mut AnyConnection, user_id: i64) -> Result<Vec<Room>> {
+    let mine = Query::select()
+        .column(Memberships::RoomId)
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::UserId).eq(user_id))
+        .to_owned();
     let select = select_rooms(user_id)
+        .cond_where(
+            Cond::any()
+                .add(Expr::col((Rooms::Table, Rooms::Kind)).eq(RoomKind::Public.as_str()))
+                .add(Expr::col((Rooms::Table, Rooms::Id)).in_subquery(mine)),
+        )
         .order_by((Rooms::Table, Rooms::LastActivityAt), Order::Desc)
         .order_by((Rooms::Table, Rooms::Id), Order::Desc)
         .to_owned();
@@ -88,7 +135,8 @@ pub async fn list(db: &Db, conn: &mut AnyConnection, user_id: i64) -> Result<Vec
     Ok(rows.into_iter().map(Room::from).collect())
 }
 
-/// One room as `user_id` sees it.
+/// One room as `user_id` would see it, whether or not they may: the
+/// services decide that.
 pub async fn get(db: &Db, conn: &mut AnyConnection, user_id: i64, room_id: i64) -> Result<Room> {
     let select = select_rooms(user_id)
         .and_where(Expr::col((Rooms::Table, Rooms::Id)).eq(room_id))
@@ -97,8 +145,9 @@ pub async fn get(db: &Db, conn: &mut AnyConnection, user_id: i64, room_id: i64) 
     row.map(Room::from).ok_or(Error::RoomNotFound)
 }
 
-/// Rooms by id as their members see them (`joined` is true), for events
-/// that carry the room.
+/// Rooms by id as their members see them (`joined` is true, `my_role`
+/// null: an event reaches every member alike), for events that carry the
+/// room.
 pub async fn as_members_see(
     db: &Db,
     conn: &mut AnyConnection,
@@ -117,6 +166,7 @@ pub async fn as_members_see(
         .map(|row| {
             let room = Room {
                 joined: true,
+                my_role: None,
                 ..Room::from(row)
             };
             (room.id, room)
@@ -124,37 +174,84 @@ pub async fn as_members_see(
         .collect())
 }
 
-/// Renames the room; `false` if it already had that name. A name another
-/// room has (ignoring case and surrounding spaces) fails as a unique
-/// violation, which the caller turns into `room_name_taken`.
-pub async fn rename(db: &Db, tx: &mut AnyConnection, room_id: i64, name: &str) -> Result<bool> {
-    let update = Query::update()
-        .table(Rooms::Table)
-        .value(Rooms::Name, name)
-        .value(Rooms::NameKey, name.trim().to_lowercase())
-        .and_where(Expr::col(Rooms::Id).eq(room_id))
-        .and_where(Expr::col(Rooms::Name).ne(name))
-        .to_owned();
-    Ok(db.execute(tx, &update).await? > 0)
+/// A change to a room's settings; `None` leaves that one as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub kind: Option<RoomKind>,
 }
 
-/// Creates a room and its creator's membership; a name taken (ignoring
-/// case and surrounding spaces) is `room_name_taken`.
-pub async fn create(db: &Db, name: &str, creator: i64, now: i64) -> Result<i64> {
+/// Applies the settings that differ from the room's; `false` if none did.
+/// A name another room has (ignoring case and surrounding spaces) fails as
+/// a unique violation, which the caller turns into `room_name_taken`.
+pub async fn update(
+    db: &Db,
+    tx: &mut AnyConnection,
+    room_id: i64,
+    settings: &Settings,
+) -> Result<bool> {
+    let mut changed = false;
+    if let Some(name) = &settings.name {
+        let update = Query::update()
+            .table(Rooms::Table)
+            .value(Rooms::Name, name.as_str())
+            .value(Rooms::NameKey, name.trim().to_lowercase())
+            .and_where(Expr::col(Rooms::Id).eq(room_id))
+            .and_where(Expr::col(Rooms::Name).ne(name.as_str()))
+            .to_owned();
+        changed |= db.execute(tx, &update).await? > 0;
+    }
+    if let Some(topic) = &settings.topic {
+        let update = Query::update()
+            .table(Rooms::Table)
+            .value(Rooms::Topic, topic.as_str())
+            .and_where(Expr::col(Rooms::Id).eq(room_id))
+            .and_where(Expr::col(Rooms::Topic).ne(topic.as_str()))
+            .to_owned();
+        changed |= db.execute(tx, &update).await? > 0;
+    }
+    if let Some(kind) = settings.kind {
+        let update = Query::update()
+            .table(Rooms::Table)
+            .value(Rooms::Kind, kind.as_str())
+            .and_where(Expr::col(Rooms::Id).eq(room_id))
+            .and_where(Expr::col(Rooms::Kind).ne(kind.as_str()))
+            .to_owned();
+        changed |= db.execute(tx, &update).await? > 0;
+    }
+    Ok(changed)
+}
+
+/// A room to create.
+pub struct NewRoom<'a> {
+    pub name: &'a str,
+    pub kind: RoomKind,
+    pub topic: &'a str,
+    pub creator: i64,
+}
+
+/// Creates a room and its creator's membership, as its owner; a name taken
+/// (ignoring case and surrounding spaces) is `room_name_taken`.
+pub async fn create(db: &Db, new: NewRoom<'_>, now: i64) -> Result<i64> {
     let insert = Query::insert()
         .into_table(Rooms::Table)
         .columns([
             Rooms::Name,
             Rooms::NameKey,
+            Rooms::Kind,
+            Rooms::Topic,
             Rooms::CreatedBy,
             Rooms::CreatedAt,
             Rooms::LastSeq,
             Rooms::LastActivityAt,
         ])
         .values_panic([
-            name.into(),
-            name.trim().to_lowercase().into(),
-            creator.into(),
+            new.name.into(),
+            new.name.trim().to_lowercase().into(),
+            new.kind.as_str().into(),
+            new.topic.into(),
+            new.creator.into(),
             now.into(),
             0i64.into(),
             now.into(),
@@ -167,22 +264,31 @@ pub async fn create(db: &Db, name: &str, creator: i64, now: i64) -> Result<i64> 
         Err(e) if is_unique_violation(&e) => return Err(Error::RoomNameTaken),
         Err(e) => return Err(e.into()),
     };
-    db.execute(&mut tx, &insert_membership(room_id, creator, now))
-        .await?;
+    db.execute(
+        &mut tx,
+        &insert_membership(room_id, new.creator, Role::Owner, now),
+    )
+    .await?;
     tx.commit().await?;
     Ok(room_id)
 }
 
 /// The membership, unless it exists (then nothing: joining is idempotent).
-fn insert_membership(room_id: i64, user_id: i64, now: i64) -> InsertStatement {
+fn insert_membership(room_id: i64, user_id: i64, role: Role, now: i64) -> InsertStatement {
     Query::insert()
         .into_table(Memberships::Table)
         .columns([
             Memberships::RoomId,
             Memberships::UserId,
             Memberships::JoinedAt,
+            Memberships::Role,
         ])
-        .values_panic([room_id.into(), user_id.into(), now.into()])
+        .values_panic([
+            room_id.into(),
+            user_id.into(),
+            now.into(),
+            role.as_str().into(),
+        ])
         .on_conflict(
             OnConflict::columns([Memberships::RoomId, Memberships::UserId])
                 .do_nothing()
@@ -200,7 +306,10 @@ pub async fn add_member(
     now: i64,
 ) -> Result<bool> {
     Ok(db
-        .execute(conn, &insert_membership(room_id, user_id, now))
+        .execute(
+            conn,
+            &insert_membership(room_id, user_id, Role::Member, now),
+        )
         .await?
         > 0)
 }
@@ -220,38 +329,134 @@ pub async fn remove_member(
     Ok(db.execute(conn, &delete).await? > 0)
 }
 
-/// `room_not_found` or `not_a_member`, unless `user_id` is a member.
-pub async fn check_member(db: &Db, user_id: i64, room_id: i64) -> Result<()> {
+/// What a user is to a room: what every access decision is made on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub kind: RoomKind,
+    /// `None` when not a member.
+    pub role: Option<Role>,
+}
+
+/// The room's kind and `user_id`'s role in it; `None` if there is no such
+/// room.
+pub async fn standing(db: &Db, user_id: i64, room_id: i64) -> Result<Option<Standing>> {
     let select = Query::select()
-        .expr_as(memberships(Some(user_id)), Alias::new("member"))
+        .column(Rooms::Kind)
+        .expr_as(role_of(user_id), Alias::new("my_role"))
         .from(Rooms::Table)
         .and_where(Expr::col(Rooms::Id).eq(room_id))
         .to_owned();
     let mut conn = db.acquire().await?;
-    let member: Option<(i64,)> = db.fetch_optional(&mut conn, &select).await?;
-    match member {
-        None => Err(Error::RoomNotFound),
-        Some((0,)) => Err(Error::NotAMember),
-        Some(_) => Ok(()),
-    }
+    let row: Option<(String, Option<String>)> = db.fetch_optional(&mut conn, &select).await?;
+    Ok(row.map(|(stored_kind, stored_role)| Standing {
+        kind: kind(&stored_kind),
+        role: stored_role.as_deref().map(role),
+    }))
 }
 
-/// Which of these users are members of the room.
-pub async fn members_among(
+/// The roles of those of these users who are members of the room.
+pub async fn roles_among(
     db: &Db,
     conn: &mut AnyConnection,
     room_id: i64,
     users: impl IntoIterator<Item = i64>,
-) -> Result<HashSet<i64>> {
+) -> Result<HashMap<i64, Role>> {
     let users: BTreeSet<i64> = users.into_iter().collect();
     let select = Query::select()
-        .column(Memberships::UserId)
+        .columns([Memberships::UserId, Memberships::Role])
         .from(Memberships::Table)
         .and_where(Expr::col(Memberships::RoomId).eq(room_id))
         .and_where(Expr::col(Memberships::UserId).is_in(users))
         .to_owned();
-    let rows: Vec<(i64,)> = db.fetch_all(conn, &select).await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+    let rows: Vec<(i64, String)> = db.fetch_all(conn, &select).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, stored)| (user, role(&stored)))
+        .collect())
+}
+
+/// A room's members with their role and when they joined, owners first,
+/// then admins, then members, each by joining order.
+pub async fn members(
+    db: &Db,
+    conn: &mut AnyConnection,
+    room_id: i64,
+) -> Result<Vec<(crate::model::Author, Role, i64)>> {
+    let select = Query::select()
+        .columns([
+            (Memberships::Table, Memberships::UserId),
+            (Memberships::Table, Memberships::Role),
+            (Memberships::Table, Memberships::JoinedAt),
+        ])
+        .column((Users::Table, Users::Username))
+        .from(Memberships::Table)
+        .inner_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id)).equals((Memberships::Table, Memberships::UserId)),
+        )
+        .and_where(Expr::col((Memberships::Table, Memberships::RoomId)).eq(room_id))
+        .order_by((Memberships::Table, Memberships::JoinedAt), Order::Asc)
+        .order_by((Memberships::Table, Memberships::UserId), Order::Asc)
+        .to_owned();
+    let rows: Vec<(i64, String, i64, String)> = db.fetch_all(conn, &select).await?;
+    let mut members: Vec<_> = rows
+        .into_iter()
+        .map(|(id, stored, joined_at, username)| {
+            (
+                crate::model::Author { id, username },
+                role(&stored),
+                joined_at,
+            )
+        })
+        .collect();
+    // Stable: joining order is kept within a role.
+    members.sort_by_key(|(_, role, _)| std::cmp::Reverse(*role));
+    Ok(members)
+}
+
+/// Sets a member's role; `false` if they had it already or are no member.
+pub async fn set_role(
+    db: &Db,
+    tx: &mut AnyConnection,
+    room_id: i64,
+    user_id: i64,
+    role: Role,
+) -> Result<bool> {
+    let update = Query::update()
+        .table(Memberships::Table)
+        .value(Memberships::Role, role.as_str())
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .and_where(Expr::col(Memberships::UserId).eq(user_id))
+        .and_where(Expr::col(Memberships::Role).ne(role.as_str()))
+        .to_owned();
+    Ok(db.execute(tx, &update).await? > 0)
+}
+
+/// How many owners the room has.
+pub async fn owner_count(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result<i64> {
+    let select = Query::select()
+        .expr(Expr::col(Asterisk).count())
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .and_where(Expr::col(Memberships::Role).eq(Role::Owner.as_str()))
+        .to_owned();
+    let (count,): (i64,) = db.fetch_one(tx, &select).await?;
+    Ok(count)
+}
+
+/// Who a room passes to when its last owner leaves: the longest-standing
+/// admin, else the longest-standing member; `None` if nobody is left or an
+/// owner remains.
+pub async fn successor(
+    db: &Db,
+    tx: &mut AnyConnection,
+    room_id: i64,
+) -> Result<Option<crate::model::Author>> {
+    let remaining = members(db, tx, room_id).await?;
+    if remaining.iter().any(|(_, role, _)| *role == Role::Owner) {
+        return Ok(None);
+    }
+    Ok(remaining.into_iter().next().map(|(user, _, _)| user))
 }
 
 /// Which of these `(room_id, user_id)` pairs are memberships, in one query:
@@ -294,8 +499,7 @@ pub async fn last_seq(db: &Db, room_id: i64) -> Result<i64> {
 #[derive(Clone, Copy, Debug)]
 pub struct Locked {
     pub last_seq: i64,
-    /// The room's owner (its creator).
-    pub owner_id: i64,
+    pub kind: RoomKind,
 }
 
 /// Takes the room's row lock for the rest of the transaction (a no-op
@@ -306,10 +510,13 @@ pub async fn lock(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result<Optio
         .table(Rooms::Table)
         .value(Rooms::LastSeq, Expr::col(Rooms::LastSeq))
         .and_where(Expr::col(Rooms::Id).eq(room_id))
-        .returning(Query::returning().columns([Rooms::LastSeq, Rooms::CreatedBy]))
+        .returning(Query::returning().columns([Rooms::LastSeq, Rooms::Kind]))
         .to_owned();
-    let row: Option<(i64, i64)> = db.fetch_optional(tx, &lock).await?;
-    Ok(row.map(|(last_seq, owner_id)| Locked { last_seq, owner_id }))
+    let row: Option<(i64, String)> = db.fetch_optional(tx, &lock).await?;
+    Ok(row.map(|(last_seq, stored)| Locked {
+        last_seq,
+        kind: kind(&stored),
+    }))
 }
 
 /// Moves the room's counter to `seq`, and its activity time to `active_at`

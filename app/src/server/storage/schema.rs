@@ -32,6 +32,8 @@ pub enum Rooms {
     CreatedAt,
     LastSeq,
     LastActivityAt,
+    Kind,
+    Topic,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -40,6 +42,7 @@ pub enum Memberships {
     RoomId,
     UserId,
     JoinedAt,
+    Role,
 }
 
 #[derive(Iden, Clone, Copy)]
@@ -68,6 +71,7 @@ pub enum Events {
     UserId,
     Emoji,
     CreatedAt,
+    Detail,
 }
 
 #[derive(Iden, Clone, Copy)]

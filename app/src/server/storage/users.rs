@@ -5,7 +5,7 @@ use sea_query::{Expr, Query};
 
 use super::db::{Db, is_unique_violation, to_rfc3339};
 use super::schema::Users;
-use crate::model::User;
+use crate::model::{Author, User};
 use crate::server::error::{Error, Result};
 
 #[derive(sqlx::FromRow)]
@@ -75,4 +75,17 @@ pub async fn by_username_key(db: &Db, key: &str) -> Result<Option<Account>> {
         },
         password_hash: row.password_hash,
     }))
+}
+
+/// A user as a message or event names them; `None` if there is no such
+/// user.
+pub async fn author(db: &Db, user_id: i64) -> Result<Option<Author>> {
+    let select = Query::select()
+        .columns([Users::Id, Users::Username])
+        .from(Users::Table)
+        .and_where(Expr::col(Users::Id).eq(user_id))
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    let row: Option<(i64, String)> = db.fetch_optional(&mut conn, &select).await?;
+    Ok(row.map(|(id, username)| Author { id, username }))
 }

@@ -1,0 +1,578 @@
+//! Private rooms and roles: a private room does not exist for anyone
+//! outside it, on any path (REST, server functions, WebSocket), and what a
+//! member may do follows their role. Each case is one line of a table, so
+//! a check loosened anywhere fails the line that names it.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+use crate::support::api::TestUser;
+
+/// `(status, code)` of an answer; the code is "" for a success.
+async fn answer(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    user: Option<&TestUser>,
+    body: Option<Value>,
+) -> (StatusCode, String) {
+    let (status, body) = app
+        .call(method, path, user.map(|u| u.token.as_str()), body)
+        .await;
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (status, code)
+}
+
+/// A server function's `(status, code)`, called as the pages call it.
+async fn server_fn(
+    app: &TestApp,
+    name: &str,
+    user: &TestUser,
+    args: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let response = app
+        .http
+        .post(app.url(&format!("/api/fn/{name}")))
+        .form(args)
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
+}
+
+struct Private {
+    app: TestApp,
+    /// The owner.
+    ann: TestUser,
+    /// A member (joined while the room was public).
+    bob: TestUser,
+    /// Not a member.
+    cy: TestUser,
+    room: i64,
+    /// A message of ann's in the room.
+    message: i64,
+}
+
+/// A room ann made public, bob joined, and ann then made private.
+async fn private_room() -> Private {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let cy = app.register("cyd").await;
+    let room = app.create_room(&ann, "plans").await;
+    app.join(&bob, room).await;
+    let message = app.post_message(&ann, room, "the plan").await["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &format!("/api/rooms/{room}"),
+            Some(&ann.token),
+            Some(json!({"kind": "private", "topic": "only us"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["room"]["kind"], "private");
+    assert_eq!(body["room"]["topic"], "only us");
+    assert_eq!(body["room"]["my_role"], "owner");
+    Private {
+        app,
+        ann,
+        bob,
+        cy,
+        room,
+        message,
+    }
+}
+
+#[tokio::test]
+async fn a_private_room_does_not_exist_for_anyone_outside_it() {
+    let Private {
+        app,
+        ann,
+        bob,
+        cy,
+        room,
+        message,
+    } = private_room().await;
+    let r = format!("/api/rooms/{room}");
+    let m = format!("{r}/messages/{message}");
+    let ok = (StatusCode::OK, String::new());
+    let not_found = (StatusCode::NOT_FOUND, "room_not_found".to_owned());
+    let forbidden = (StatusCode::FORBIDDEN, "forbidden".to_owned());
+    let unauthorized = (StatusCode::UNAUTHORIZED, "unauthorized".to_owned());
+    // (method, path, body, owner's answer, member's, outsider's)
+    let cases: Vec<(Method, String, Option<Value>, _, _, _)> = vec![
+        (
+            Method::GET,
+            format!("{r}/messages"),
+            None,
+            ok.clone(),
+            ok.clone(),
+            not_found.clone(),
+        ),
+        (
+            Method::GET,
+            format!("{r}/members"),
+            None,
+            ok.clone(),
+            ok.clone(),
+            not_found.clone(),
+        ),
+        (
+            Method::POST,
+            format!("{r}/join"),
+            None,
+            ok.clone(),
+            ok.clone(),
+            (StatusCode::FORBIDDEN, "invitation_required".to_owned()),
+        ),
+        (
+            Method::POST,
+            format!("{r}/messages"),
+            Some(json!({"body": "hello"})),
+            (StatusCode::CREATED, String::new()),
+            (StatusCode::CREATED, String::new()),
+            not_found.clone(),
+        ),
+        (
+            Method::PATCH,
+            r.clone(),
+            Some(json!({"topic": "new topic"})),
+            ok.clone(),
+            forbidden.clone(),
+            not_found.clone(),
+        ),
+        (
+            Method::PATCH,
+            r.clone(),
+            Some(json!({"kind": "private"})),
+            ok.clone(),
+            forbidden.clone(),
+            not_found.clone(),
+        ),
+        (
+            Method::POST,
+            format!("{r}/members/{}/role", bob.id),
+            Some(json!({"role": "member"})),
+            ok.clone(),
+            forbidden.clone(),
+            not_found.clone(),
+        ),
+        (
+            Method::PUT,
+            format!("{m}/reactions/%F0%9F%91%8D"),
+            None,
+            ok.clone(),
+            ok.clone(),
+            not_found.clone(),
+        ),
+        (
+            Method::PATCH,
+            m.clone(),
+            Some(json!({"body": "the plan, edited"})),
+            ok.clone(),
+            forbidden.clone(),
+            not_found.clone(),
+        ),
+    ];
+    for (method, path, body, owner, member, outsider) in cases {
+        for (who, user, want) in [
+            ("owner", &ann, owner),
+            ("member", &bob, member),
+            ("outsider", &cy, outsider),
+        ] {
+            let got = answer(&app, method.clone(), &path, Some(user), body.clone()).await;
+            assert_eq!(got, want, "{method} {path} as the {who}");
+        }
+        let got = answer(&app, method.clone(), &path, None, body.clone()).await;
+        assert_eq!(got, unauthorized, "{method} {path} logged out");
+    }
+    // Deleting and leaving change the room, so they go last, outsider first.
+    for (method, path) in [
+        (Method::DELETE, m.clone()),
+        (Method::POST, format!("{r}/leave")),
+    ] {
+        let got = answer(&app, method.clone(), &path, Some(&cy), None).await;
+        assert_eq!(got, not_found, "{method} {path} as the outsider");
+    }
+    assert_eq!(
+        answer(&app, Method::DELETE, &m, Some(&bob), None).await,
+        forbidden,
+        "a member deletes someone else's message"
+    );
+
+    // The list: the members see it, with their role; the outsider does not.
+    for (user, role) in [
+        (&ann, json!("owner")),
+        (&bob, json!("member")),
+        (&cy, Value::Null),
+    ] {
+        let (_, body) = app.get("/api/rooms", &user.token).await;
+        let listed = body["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|listed| listed["id"] == room);
+        assert_eq!(
+            listed.map(|l| l["my_role"].clone()),
+            (!role.is_null()).then_some(role)
+        );
+    }
+
+    // Server functions, as the pages call them.
+    let id = room.to_string();
+    for (name, args, want) in [
+        (
+            "open_room",
+            vec![("room_id", id.as_str())],
+            not_found.clone(),
+        ),
+        (
+            "join_room",
+            vec![("room_id", id.as_str())],
+            (StatusCode::FORBIDDEN, "invitation_required".to_owned()),
+        ),
+        (
+            "history",
+            vec![("room_id", id.as_str()), ("before_seq", "100")],
+            not_found.clone(),
+        ),
+    ] {
+        assert_eq!(
+            server_fn(&app, name, &cy, &args).await,
+            want,
+            "{name} as the outsider"
+        );
+        let (status, code) = server_fn(&app, name, &bob, &args).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::OK, ""),
+            "{name} as a member"
+        );
+    }
+    let (status, code) = server_fn(
+        &app,
+        "rename_room",
+        &bob,
+        &[("room_id", &id), ("name", "mine")],
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::FORBIDDEN, "forbidden")
+    );
+
+    // The socket: subscribing and sending are refused as for no such room.
+    let mut socket = app.socket(&cy).await;
+    socket
+        .send(json!({"type": "subscribe", "room_id": room}))
+        .await;
+    let frame = socket.frame().await;
+    assert_eq!(
+        (frame["type"].as_str(), frame["code"].as_str()),
+        (Some("error"), Some("room_not_found")),
+        "{frame}"
+    );
+    socket
+        .send(json!({"type": "send", "room_id": room, "body": "let me in", "client_id": "c1"}))
+        .await;
+    let frame = socket.frame().await;
+    assert_eq!(
+        (frame["type"].as_str(), frame["code"].as_str()),
+        (Some("error"), Some("room_not_found")),
+        "{frame}"
+    );
+    let texts: Vec<String> = app
+        .history(&ann, room)
+        .await
+        .iter()
+        .map(|m| m["body"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(!texts.iter().any(|t| t == "let me in"), "{texts:?}");
+}
+
+#[tokio::test]
+async fn admins_moderate_and_only_owners_touch_the_kind_and_owners() {
+    let Private {
+        app,
+        ann,
+        bob,
+        cy,
+        room,
+        message,
+    } = private_room().await;
+    let r = format!("/api/rooms/{room}");
+    let role = |user: &TestUser| format!("{r}/members/{}/role", user.id);
+    let forbidden = (StatusCode::FORBIDDEN, "forbidden".to_owned());
+    let mut watcher = app.socket(&bob).await;
+    let (_, last_seq) = watcher.subscribe_events(room, None).await;
+
+    let (status, body) = app
+        .post(&role(&bob), &ann.token, json!({"role": "admin"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["member"]["role"], "admin");
+    assert_eq!(body["member"]["user"]["id"], bob.id);
+    let event = watcher.frame().await;
+    assert_eq!(event["kind"], "member_role_changed", "{event}");
+    assert_eq!(event["seq"], last_seq + 1);
+    assert_eq!(
+        (event["user"]["id"].as_i64(), event["role"].as_str()),
+        (Some(bob.id), Some("admin"))
+    );
+
+    // An admin renames and sets the topic, deletes others' messages...
+    let (status, body) = app
+        .call(
+            Method::PATCH,
+            &r,
+            Some(&bob.token),
+            Some(json!({"name": "plans 2", "topic": "t"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["room"]["my_role"], "admin");
+    assert_eq!(
+        answer(
+            &app,
+            Method::DELETE,
+            &format!("{r}/messages/{message}"),
+            Some(&bob),
+            None
+        )
+        .await,
+        (StatusCode::NO_CONTENT, String::new())
+    );
+    // ...but neither changes the kind nor makes or unmakes owners.
+    assert_eq!(
+        answer(
+            &app,
+            Method::PATCH,
+            &r,
+            Some(&bob),
+            Some(json!({"kind": "public"}))
+        )
+        .await,
+        forbidden
+    );
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &role(&bob),
+            Some(&bob),
+            Some(json!({"role": "owner"}))
+        )
+        .await,
+        forbidden
+    );
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &role(&ann),
+            Some(&bob),
+            Some(json!({"role": "member"}))
+        )
+        .await,
+        forbidden
+    );
+    // Nobody outside the room is a member to give a role to.
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &role(&cy),
+            Some(&ann),
+            Some(json!({"role": "admin"}))
+        )
+        .await,
+        (StatusCode::NOT_FOUND, "member_not_found".to_owned())
+    );
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &format!("{r}/members/abc/role"),
+            Some(&ann),
+            Some(json!({"role": "admin"}))
+        )
+        .await,
+        (StatusCode::NOT_FOUND, "member_not_found".to_owned())
+    );
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &role(&bob),
+            Some(&ann),
+            Some(json!({"role": "king"}))
+        )
+        .await,
+        (StatusCode::BAD_REQUEST, "validation_error".to_owned())
+    );
+    // The last owner cannot step down; with a second owner, they can.
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &role(&ann),
+            Some(&ann),
+            Some(json!({"role": "admin"}))
+        )
+        .await,
+        forbidden
+    );
+    let (status, _) = app
+        .post(&role(&bob), &ann.token, json!({"role": "owner"}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .post(&role(&ann), &ann.token, json!({"role": "member"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // The member list: owners, then admins, then members.
+    let (status, body) = app.get(&format!("{r}/members"), &bob.token).await;
+    assert_eq!(status, StatusCode::OK);
+    let roles: Vec<(i64, &str)> = body["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["user"]["id"].as_i64().unwrap(),
+                m["role"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(roles, [(bob.id, "owner"), (ann.id, "member")]);
+}
+
+#[tokio::test]
+async fn a_last_owner_leaving_hands_the_room_to_the_longest_standing_admin_else_member() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let cy = app.register("cyd").await;
+    let room = app.create_room(&ann, "hand on").await;
+    app.join(&bob, room).await;
+    app.join(&cy, room).await;
+    let (status, _) = app
+        .post(
+            &format!("/api/rooms/{room}/members/{}/role", cy.id),
+            &ann.token,
+            json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut watcher = app.socket(&bob).await;
+    watcher.subscribe_events(room, None).await;
+
+    let (status, _) = app
+        .post(&format!("/api/rooms/{room}/leave"), &ann.token, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let left = watcher.frame().await;
+    assert_eq!(
+        (left["kind"].as_str(), left["user"]["id"].as_i64()),
+        (Some("member_left"), Some(ann.id)),
+        "{left}"
+    );
+    let handed = watcher.frame().await;
+    assert_eq!(handed["kind"], "member_role_changed", "{handed}");
+    assert_eq!(handed["seq"], left["seq"].as_i64().unwrap() + 1);
+    // The admin, although bob joined first.
+    assert_eq!(
+        (handed["user"]["id"].as_i64(), handed["role"].as_str()),
+        (Some(cy.id), Some("owner"))
+    );
+
+    // Without an admin, the longest-standing member.
+    let (status, _) = app
+        .post(&format!("/api/rooms/{room}/leave"), &cy.token, json!({}))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, body) = app
+        .get(&format!("/api/rooms/{room}/members"), &bob.token)
+        .await;
+    assert_eq!(body["members"][0]["user"]["id"], bob.id);
+    assert_eq!(body["members"][0]["role"], "owner");
+    // A catch-up replays the hand-overs like everything else.
+    let mut late = app.socket(&bob).await;
+    let (backlog, _) = late.subscribe_events(room, Some(0)).await;
+    let handovers: Vec<(i64, &str)> = backlog
+        .iter()
+        .filter(|e| e["kind"] == "member_role_changed")
+        .map(|e| {
+            (
+                e["user"]["id"].as_i64().unwrap(),
+                e["role"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        handovers,
+        [(cy.id, "admin"), (cy.id, "owner"), (bob.id, "owner")]
+    );
+}
+
+#[tokio::test]
+async fn rooms_are_created_public_or_private_with_a_topic() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let (status, body) = app
+        .post(
+            "/api/rooms",
+            &ann.token,
+            json!({"name": "quiet", "kind": "private", "topic": "shh"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (
+            &body["room"]["kind"],
+            &body["room"]["topic"],
+            &body["room"]["my_role"]
+        ),
+        (&json!("private"), &json!("shh"), &json!("owner"))
+    );
+    let (status, body) = app
+        .post("/api/rooms", &ann.token, json!({"name": "open"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (&body["room"]["kind"], &body["room"]["topic"]),
+        (&json!("public"), &json!(""))
+    );
+    for (bad, field) in [
+        (json!({"name": "d", "kind": "direct"}), "kind"),
+        (json!({"name": "t", "topic": "two\nlines"}), "topic"),
+        (json!({"name": "t", "topic": "x".repeat(251)}), "topic"),
+    ] {
+        let (status, body) = app.post("/api/rooms", &ann.token, bad.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+        assert_eq!(body["error"]["code"], "validation_error", "{bad}: {body}");
+        if field == "topic" {
+            assert_eq!(body["error"]["field"], field, "{bad}: {body}");
+        }
+    }
+    let (_, listed) = app.get("/api/rooms", &bob.token).await;
+    let names: Vec<&str> = listed["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["open"]);
+}
