@@ -111,6 +111,28 @@ pub struct Room {
     pub last_activity_at: String,
 }
 
+/// Why someone stopped being in a room: they left, a moderator removed
+/// them, or the room was deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    #[default]
+    Left,
+    Removed,
+    Deleted,
+}
+
+impl LeaveReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveReason::Left => "left",
+            LeaveReason::Removed => "removed",
+            LeaveReason::Deleted => "deleted",
+        }
+    }
+}
+
 /// A member of a room, as the member list shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

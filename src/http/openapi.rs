@@ -15,7 +15,7 @@ use super::{auth, messages, rooms};
     paths(
         auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::me,
         rooms::list, rooms::create, rooms::update, rooms::join, rooms::leave, rooms::members,
-        rooms::set_role,
+        rooms::set_role, rooms::remove,
         messages::list, messages::create, messages::edit, messages::delete,
         messages::react, messages::unreact,
     ),

@@ -8,7 +8,7 @@ use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Caller, Json, MemberPath, RoomId};
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
         .route("/api/rooms/{id}/members", get(members))
+        .route("/api/rooms/{id}/members/{user_id}", delete(remove))
         .route("/api/rooms/{id}/members/{user_id}/role", post(set_role))
 }
 
@@ -239,4 +240,26 @@ pub async fn set_role(
 ) -> Result<axum::Json<MemberResponse>> {
     let member = rooms::set_role(&state, &caller, path.room_id, path.user_id, new.role).await?;
     Ok(axum::Json(MemberResponse { member }))
+}
+
+/// Remove a member: owners remove anyone else, admins remove members. The
+/// member's open sockets stop receiving the room at once, on every node,
+/// with an `unsubscribed` frame (`reason: "removed"`); members see a
+/// `member_left` event with the same reason.
+#[utoipa::path(delete, path = "/api/rooms/{id}/members/{user_id}", tag = "rooms",
+    params(("id" = i64, Path, description = "Room id"), ("user_id" = i64, Path, description = "The member's user id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden (the role does not allow it; oneself)"),
+        (status = 404, body = ErrorBody, description = "room_not_found, member_not_found"),
+    ),
+    security(("bearer" = [])))]
+pub async fn remove(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    path: MemberPath,
+) -> Result<StatusCode> {
+    rooms::remove(&state, &caller, path.room_id, path.user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

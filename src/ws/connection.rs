@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use app::model::LeaveReason;
 use app::protocol::{CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ServerFrame};
 use app::server::live::hub::{ConnId, Control, Delivery, LeftRooms, Subscriber};
 use app::server::services::auth::AuthUser;
@@ -196,7 +197,8 @@ impl Connection {
     }
 
     /// Stops delivering each of `rooms` that the user may no longer read,
-    /// telling the client with `not_a_member`. Asked of the database, not
+    /// telling the client with `not_a_member` (they left) or `unsubscribed`
+    /// (they were removed: the room's log says which). Asked of the database, not
     /// taken from the notice: a leave heard late must not cut a user who
     /// has joined again since. If the database cannot say, the socket is
     /// closed (1011) rather than left delivering a room that may be gone:
@@ -214,9 +216,19 @@ impl Connection {
                     return Some(Exit::Close(CLOSE_TRY_AGAIN, "try again"));
                 }
             };
+            let why = match rooms::why_left(&self.state, self.auth.user.id, room_id).await {
+                Ok(why) => why,
+                Err(e) => {
+                    tracing::warn!(error = %e, room_id, "could not tell why a membership ended");
+                    return Some(Exit::Close(CLOSE_TRY_AGAIN, "try again"));
+                }
+            };
             self.subscriptions.remove(&room_id);
             self.state.hub.unsubscribe(room_id, self.conn_id);
-            let left = service_error(&error, None, Some(room_id));
+            let left = match why {
+                LeaveReason::Left => service_error(&error, None, Some(room_id)),
+                reason => ServerFrame::Unsubscribed { room_id, reason },
+            };
             if let Some(exit) = send(socket, &left, self.write_timeout).await.exit() {
                 return Some(exit);
             }

@@ -576,3 +576,129 @@ async fn rooms_are_created_public_or_private_with_a_topic() {
         .collect();
     assert_eq!(names, ["open"]);
 }
+
+#[tokio::test]
+async fn a_removed_member_stops_receiving_the_room_at_once_and_is_an_outsider_after() {
+    let Private {
+        app,
+        ann,
+        bob,
+        cy,
+        room,
+        ..
+    } = private_room().await;
+    let r = format!("/api/rooms/{room}");
+    // A third member, joined while the room was public, watches.
+    let dee = app.register("dee").await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &r,
+            Some(&ann.token),
+            Some(json!({"kind": "public"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    app.join(&dee, room).await;
+    let (status, _) = app
+        .call(
+            Method::PATCH,
+            &r,
+            Some(&ann.token),
+            Some(json!({"kind": "private"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut bobs = app.socket(&bob).await;
+    bobs.subscribe_events(room, None).await;
+    let mut dees = app.socket(&dee).await;
+    dees.subscribe_events(room, None).await;
+
+    // A member removes nobody; nobody removes themselves or an outsider.
+    let remove = |who: &TestUser| format!("{r}/members/{}", who.id);
+    assert_eq!(
+        answer(&app, Method::DELETE, &remove(&dee), Some(&bob), None).await,
+        (StatusCode::FORBIDDEN, "forbidden".to_owned())
+    );
+    assert_eq!(
+        answer(&app, Method::DELETE, &remove(&ann), Some(&ann), None).await,
+        (StatusCode::FORBIDDEN, "forbidden".to_owned())
+    );
+    assert_eq!(
+        answer(&app, Method::DELETE, &remove(&cy), Some(&ann), None).await,
+        (StatusCode::NOT_FOUND, "member_not_found".to_owned())
+    );
+    assert_eq!(
+        answer(&app, Method::DELETE, &remove(&dee), Some(&cy), None).await,
+        (StatusCode::NOT_FOUND, "room_not_found".to_owned())
+    );
+
+    assert_eq!(
+        answer(&app, Method::DELETE, &remove(&bob), Some(&ann), None).await,
+        (StatusCode::NO_CONTENT, String::new())
+    );
+    let mut frame = bobs.frame().await;
+    if frame["type"] == "event" {
+        assert_eq!(
+            (frame["kind"].as_str(), frame["reason"].as_str()),
+            (Some("member_left"), Some("removed"))
+        );
+        frame = bobs.frame().await;
+    }
+    assert_eq!(
+        frame,
+        json!({"type": "unsubscribed", "room_id": room, "reason": "removed"})
+    );
+    let seen = dees.frame().await;
+    assert_eq!(
+        (
+            seen["kind"].as_str(),
+            seen["user"]["id"].as_i64(),
+            seen["reason"].as_str()
+        ),
+        (Some("member_left"), Some(bob.id), Some("removed")),
+        "{seen}"
+    );
+    app.post_message(&ann, room, "after").await;
+    bobs.assert_quiet().await;
+    assert_eq!(dees.frame().await["message"]["body"], "after");
+
+    // From now on the room does not exist for bob.
+    assert_eq!(
+        answer(
+            &app,
+            Method::GET,
+            &format!("{r}/messages"),
+            Some(&bob),
+            None
+        )
+        .await,
+        (StatusCode::NOT_FOUND, "room_not_found".to_owned())
+    );
+    let (_, listed) = app.get("/api/rooms", &bob.token).await;
+    assert!(
+        !listed["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == room),
+        "{listed}"
+    );
+    // A member who leaves is told the room is not theirs (for a private
+    // room, that there is no such room), not that they were removed.
+    let (status, _) = app.post(&format!("{r}/leave"), &dee.token, json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let mut frame = dees.frame().await;
+    if frame["type"] == "event" {
+        assert_eq!(
+            (frame["kind"].as_str(), frame["reason"].as_str()),
+            (Some("member_left"), Some("left"))
+        );
+        frame = dees.frame().await;
+    }
+    assert_eq!(
+        (frame["type"].as_str(), frame["code"].as_str()),
+        (Some("error"), Some("room_not_found")),
+        "{frame}"
+    );
+}

@@ -178,6 +178,45 @@ async fn leaving_on_one_node_stops_the_room_on_the_other() {
     socket.assert_quiet().await;
 }
 
+#[tokio::test]
+async fn a_member_removed_on_one_node_stops_receiving_the_room_on_the_other() {
+    let WatchedFromNodeTwo {
+        database: _database,
+        one: _one,
+        two: _two,
+        api1,
+        owner,
+        ann,
+        room,
+        mut socket,
+    } = ann_watches_from_node_two().await;
+
+    // The owner removes her through node 1; her socket on node 2 sees the
+    // removal, is unsubscribed, and hears nothing more of the room.
+    let (status, body) = api1
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/rooms/{room}/members/{}", ann.id),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT, "{body}");
+    let mut frame = socket.frame().await;
+    if frame["type"] == "event" {
+        assert_eq!(frame["kind"], "member_left", "{frame}");
+        assert_eq!(frame["reason"], "removed", "{frame}");
+        frame = socket.frame().await;
+    }
+    assert_eq!(frame["type"], "unsubscribed", "{frame}");
+    assert_eq!(
+        (frame["room_id"].as_i64(), frame["reason"].as_str()),
+        (Some(room), Some("removed"))
+    );
+    api1.post_message(&owner, room, "after").await;
+    socket.assert_quiet().await;
+}
+
 /// Edits, deletions and reactions made through node 1, one of them too
 /// large for a notification's payload, reach a socket on node 2 live as
 /// events of the room, and a client catching up on node 2 replays them to

@@ -22,7 +22,7 @@ use crate::components::notice::{ErrorNote, Loading};
 use crate::components::room_header::RoomHeader;
 use crate::components::room_list::RoomList;
 use crate::error::{AppError, ErrorCode};
-use crate::model::Message;
+use crate::model::{LeaveReason, Message};
 use crate::protocol::{Change, ClientFrame};
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
@@ -177,6 +177,17 @@ fn RoomView(
             client_id: None,
         } => notice.set(Some(message)),
         RoomEvent::Subscribed => notice.set(None),
+        RoomEvent::Unsubscribed(reason) => {
+            notice.set(Some(match reason {
+                LeaveReason::Deleted => "This room was deleted.".into(),
+                _ => {
+                    "You were removed from this room, so new messages no longer arrive here.".into()
+                }
+            }));
+            // The room list no longer has it (a private room) or shows it
+            // as not joined.
+            changed.update(|n| *n = n.wrapping_add(1));
+        }
         RoomEvent::Changed(event) => {
             names.update(|names| learn_from_change(names, &event.change));
             // The count came with the room, as of its last seq; a replay of
@@ -471,7 +482,7 @@ fn learn_from_change(names: &mut HashMap<i64, String>, change: &Change) {
         Change::ReactionAdded { user, .. }
         | Change::ReactionRemoved { user, .. }
         | Change::MemberJoined { user }
-        | Change::MemberLeft { user }
+        | Change::MemberLeft { user, .. }
         | Change::MemberRoleChanged { user, .. } => {
             names.insert(user.id, user.username.clone());
         }

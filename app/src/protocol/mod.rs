@@ -21,7 +21,7 @@ mod server_frame_de;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::model::{Author, Message, Role, Room};
+use crate::model::{Author, LeaveReason, Message, Role, Room};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -155,6 +155,8 @@ pub enum Change {
     },
     MemberLeft {
         user: Author,
+        /// `left`, or `removed` by an owner or admin.
+        reason: LeaveReason,
     },
     /// The room's name, topic or kind changed; `room` is the room as it
     /// now is, as its members see it (`joined` is true, `my_role` null).
@@ -230,6 +232,12 @@ pub enum ServerFrame {
         message: Message,
     },
     Pong,
+    /// The socket no longer receives the room: the user was removed from
+    /// it (`reason: "removed"`). (A user who left is told `not_a_member`.)
+    Unsubscribed {
+        room_id: i64,
+        reason: LeaveReason,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -282,12 +290,13 @@ mod tests {
                     id: 4,
                     username: "bo".into(),
                 },
+                reason: LeaveReason::Removed,
             },
         });
         let json = serde_json::to_string(&frame).unwrap();
         assert_eq!(
             json,
-            r#"{"type":"event","room_id":2,"seq":9,"kind":"member_left","user":{"id":4,"username":"bo"}}"#
+            r#"{"type":"event","room_id":2,"seq":9,"kind":"member_left","user":{"id":4,"username":"bo"},"reason":"removed"}"#
         );
         assert_eq!(serde_json::from_str::<ServerFrame>(&json).unwrap(), frame);
     }

@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserial
 
 use super::{Change, Event, ServerFrame};
 use crate::error::ErrorCode;
-use crate::model::{Author, Message, Role, Room};
+use crate::model::{Author, LeaveReason, Message, Role, Room};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -25,6 +25,7 @@ enum Type {
     Subscribed,
     Ack,
     Pong,
+    Unsubscribed,
     Error,
 }
 
@@ -58,6 +59,7 @@ struct Fields {
     user: Option<Author>,
     room: Option<Room>,
     role: Option<Role>,
+    reason: Option<LeaveReason>,
     code: Option<ErrorCode>,
 }
 
@@ -112,6 +114,7 @@ impl Fields {
             user,
             room,
             role,
+            reason,
             code,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
@@ -134,6 +137,10 @@ impl Fields {
                 last_seq: need(last_seq, "last_seq")?,
             },
             Type::Pong => ServerFrame::Pong,
+            Type::Unsubscribed => ServerFrame::Unsubscribed {
+                room_id: need(room_id, "room_id")?,
+                reason: need(reason, "reason")?,
+            },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
                 message: match need(message, "message")? {
@@ -168,6 +175,8 @@ impl Fields {
                     },
                     Kind::MemberLeft => Change::MemberLeft {
                         user: need(user, "user")?,
+                        // Written by every server since reasons exist.
+                        reason: reason.unwrap_or_default(),
                     },
                     Kind::RoomUpdated => Change::RoomUpdated {
                         room: need(room, "room")?,
@@ -276,7 +285,24 @@ mod tests {
                 },
             ),
             event(16, Change::MemberJoined { user: author(4) }),
-            event(17, Change::MemberLeft { user: author(4) }),
+            event(
+                17,
+                Change::MemberLeft {
+                    user: author(4),
+                    reason: LeaveReason::Left,
+                },
+            ),
+            event(
+                17,
+                Change::MemberLeft {
+                    user: author(5),
+                    reason: LeaveReason::Removed,
+                },
+            ),
+            ServerFrame::Unsubscribed {
+                room_id: 2,
+                reason: LeaveReason::Removed,
+            },
             event(
                 18,
                 Change::RoomUpdated {

@@ -54,6 +54,8 @@ pub enum RoomEvent {
     Changed(Event),
     /// The server stored one of our sends (the message carries its client_id).
     Ack(Message),
+    /// The server stopped sending the room: the user was removed from it.
+    Unsubscribed(crate::model::LeaveReason),
     /// A refused send (with its client_id) or a room-level problem (without).
     Error {
         message: String,

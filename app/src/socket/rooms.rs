@@ -158,6 +158,15 @@ pub(super) fn dispatch(frame: ServerFrame) {
             });
             handler.map(|h| (h, RoomEvent::Error { message, client_id }))
         }
+        ServerFrame::Unsubscribed { room_id, reason } => {
+            let handler = with(|inner| {
+                let room = inner.rooms.get_mut(&room_id)?;
+                // Not resubscribed on reconnect: the room is not ours now.
+                room.member = false;
+                Some(room.handler.clone())
+            });
+            handler.map(|h| (h, RoomEvent::Unsubscribed(reason)))
+        }
         ServerFrame::Pong => None,
     };
     if let Some((handler, event)) = delivery {

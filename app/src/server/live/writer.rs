@@ -54,7 +54,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::fanout::{self, Publisher};
 use super::hub::Hub;
-use crate::model::{Author, Message, ReplyTo, Role, RoomKind};
+use crate::model::{Author, LeaveReason, Message, ReplyTo, Role, RoomKind};
 use crate::protocol::Entry;
 use crate::server::background::Background;
 use crate::server::error::{Error, Result};
@@ -127,6 +127,12 @@ pub enum Request {
         member: Author,
         role: Role,
     },
+    /// `user` removes `member` from the room.
+    Remove {
+        room_id: i64,
+        user: Author,
+        member: Author,
+    },
 }
 
 impl Request {
@@ -139,7 +145,8 @@ impl Request {
             | Request::Join { room_id, .. }
             | Request::Leave { room_id, .. }
             | Request::Update { room_id, .. }
-            | Request::SetRole { room_id, .. } => *room_id,
+            | Request::SetRole { room_id, .. }
+            | Request::Remove { room_id, .. } => *room_id,
         }
     }
 
@@ -152,7 +159,8 @@ impl Request {
             | Request::Join { user, .. }
             | Request::Leave { user, .. }
             | Request::Update { user, .. }
-            | Request::SetRole { user, .. } => user,
+            | Request::SetRole { user, .. }
+            | Request::Remove { user, .. } => user,
         }
     }
 
@@ -166,7 +174,8 @@ impl Request {
             | Request::Join { .. }
             | Request::Leave { .. }
             | Request::Update { .. }
-            | Request::SetRole { .. } => None,
+            | Request::SetRole { .. }
+            | Request::Remove { .. } => None,
         }
     }
 }
@@ -184,8 +193,8 @@ pub struct Facts<'a> {
     pub kind: RoomKind,
     /// The requester's role (before this request); `None` if not a member.
     pub role: Option<Role>,
-    /// For a role change: the member's role now (`None` if not a member)
-    /// and how many owners the room has.
+    /// For a role change or a removal: the member's role now (`None` if
+    /// not a member); for a role change, how many owners the room has.
     pub subject: Option<Role>,
     pub owners: i64,
     /// The message an edit, deletion or reaction is about; `None` when the
@@ -438,7 +447,9 @@ impl Settler {
             };
             let users = indexes.iter().flat_map(|&i| {
                 let subject = match requests[i] {
-                    Request::SetRole { member, .. } => Some(member.id),
+                    Request::SetRole { member, .. } | Request::Remove { member, .. } => {
+                        Some(member.id)
+                    }
                     _ => None,
                 };
                 std::iter::once(requests[i].user().id).chain(subject)
@@ -486,6 +497,7 @@ impl Settler {
                         roles.get(&member.id).copied(),
                         rooms::owner_count(db, &mut tx, room_id).await?,
                     ),
+                    Request::Remove { member, .. } => (roles.get(&member.id).copied(), 0),
                     _ => (None, 0),
                 };
                 let facts = Facts {
@@ -552,6 +564,7 @@ impl Settler {
                 user: message.author.clone(),
                 emoji: None,
                 role: None,
+                reason: LeaveReason::Left,
             })
             .collect();
         rows.extend(logged.iter().map(|(_, row)| row.clone()));
@@ -647,6 +660,7 @@ async fn apply(
             user: heir,
             emoji: None,
             role: Some(Role::Owner),
+            reason: LeaveReason::Left,
         });
     }
     Ok(rows)
@@ -673,6 +687,7 @@ async fn apply_one(
         user: user.clone(),
         emoji,
         role: None,
+        reason: LeaveReason::Left,
     };
     let target = match (request.message_id(), current) {
         (Some(id), Some(current)) => Some((id, current)),
@@ -689,6 +704,13 @@ async fn apply_one(
         (Request::Update { settings, .. }, _) => rooms::update(db, tx, room_id, settings)
             .await?
             .then(|| row(Kind::RoomUpdated, None, None)),
+        (Request::Remove { member, .. }, _) => rooms::remove_member(db, tx, room_id, member.id)
+            .await?
+            .then(|| Logged {
+                user: member.clone(),
+                reason: LeaveReason::Removed,
+                ..row(Kind::MemberLeft, None, None)
+            }),
         (Request::SetRole { member, role, .. }, _) => {
             rooms::set_role(db, tx, room_id, member.id, *role)
                 .await?

@@ -7,7 +7,7 @@
 use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
-use crate::model::{Member, Role, Room, RoomKind};
+use crate::model::{LeaveReason, Member, Role, Room, RoomKind};
 use crate::server::error::{Error, Result};
 use crate::server::live::writer::Request;
 use crate::server::services::rules;
@@ -15,7 +15,7 @@ use crate::server::state::AppState;
 use crate::server::storage::db::{now_ms, to_rfc3339};
 use crate::server::storage::rooms::{self, NewRoom, Settings};
 use crate::server::storage::sessions::AuthUser;
-use crate::server::storage::users;
+use crate::server::storage::{events, users};
 use crate::server::text::{Lines, reject_control_chars};
 
 /// Room names are stored as sent: 1 to 64 characters on one line, not
@@ -213,6 +213,27 @@ pub async fn set_role(
         .ok_or(Error::MemberNotFound)
 }
 
+/// Removes a member (see `rules::may_remove`): every member sees a
+/// `member_left` event with `reason: "removed"`, and the removed user's
+/// sockets, on every node, stop receiving the room with an `unsubscribed`
+/// frame; from then on the room answers them as any non-member.
+pub async fn remove(state: &AppState, auth: &AuthUser, room_id: i64, user_id: i64) -> Result<()> {
+    require_member(state, auth.user.id, room_id).await?;
+    let member = users::author(&state.db, user_id)
+        .await?
+        .ok_or(Error::MemberNotFound)?;
+    let request = Request::Remove {
+        room_id,
+        user: auth.author(),
+        member,
+    };
+    if state.writer.apply(request).await?.logged {
+        // This node at once; the others (PostgreSQL) when the notice arrives.
+        state.hub.left_room(user_id, room_id);
+    }
+    Ok(())
+}
+
 /// A room's members with their roles (members only).
 pub async fn members(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Vec<Member>> {
     require_member(state, auth.user.id, room_id).await?;
@@ -226,6 +247,14 @@ pub async fn members(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<
             joined_at: to_rfc3339(joined_at),
         })
         .collect())
+}
+
+/// Why the user last stopped being a member of the room, from its log
+/// (`left` if they never were one).
+pub async fn why_left(state: &AppState, user_id: i64, room_id: i64) -> Result<LeaveReason> {
+    Ok(events::why_left(&state.db, room_id, user_id)
+        .await?
+        .unwrap_or_default())
 }
 
 /// Fails unless the user may read and post in the room: `room_not_found`

@@ -58,6 +58,10 @@ impl Policy for Rules {
                 let mine = may_read(facts.kind, facts.role)?;
                 may_set_role(facts.kind, mine, facts.subject, *role, facts.owners)
             }
+            Request::Remove { user, member, .. } => {
+                let mine = may_read(facts.kind, facts.role)?;
+                may_remove(facts.kind, mine, user.id == member.id, facts.subject)
+            }
             Request::Edit { user, .. } => may_edit(target(facts)?, user.id),
             Request::Delete { user, .. } => may_delete(target(facts)?, user.id),
             Request::React {
@@ -169,6 +173,35 @@ pub fn may_set_role(
         return Err(Error::Forbidden(
             "A room needs an owner: make someone else an owner first.",
         ));
+    }
+    Ok(())
+}
+
+/// Owners remove anyone else; admins remove members. One leaves a room
+/// oneself rather than being removed, and nobody is removed from a direct
+/// conversation.
+pub fn may_remove(
+    kind: RoomKind,
+    mine: Role,
+    themselves: bool,
+    theirs: Option<Role>,
+) -> Result<()> {
+    if kind == RoomKind::Direct {
+        return Err(Error::Forbidden(
+            "Nobody can be removed from a direct conversation.",
+        ));
+    }
+    if !mine.moderates() {
+        return Err(Error::Forbidden(
+            "Only the room's owners and admins can remove members.",
+        ));
+    }
+    let theirs = theirs.ok_or(Error::MemberNotFound)?;
+    if themselves {
+        return Err(Error::Forbidden("To leave the room, leave it."));
+    }
+    if mine != Role::Owner && theirs != Role::Member {
+        return Err(Error::Forbidden("Admins can remove members only."));
     }
     Ok(())
 }
@@ -317,6 +350,39 @@ mod tests {
         ));
         assert!(matches!(
             may_set_role(RoomKind::Direct, Owner, Some(Member), Admin, 1),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn owners_remove_anyone_else_and_admins_remove_members() {
+        use Role::{Admin, Member, Owner};
+        let public = RoomKind::Public;
+        for (mine, theirs) in [
+            (Owner, Owner),
+            (Owner, Admin),
+            (Owner, Member),
+            (Admin, Member),
+        ] {
+            assert!(may_remove(public, mine, false, Some(theirs)).is_ok());
+        }
+        for (mine, theirs, themselves) in [
+            (Admin, Admin, false),
+            (Admin, Owner, false),
+            (Member, Member, false),
+            (Owner, Owner, true),
+        ] {
+            assert!(matches!(
+                may_remove(public, mine, themselves, Some(theirs)),
+                Err(Error::Forbidden(_))
+            ));
+        }
+        assert!(matches!(
+            may_remove(public, Owner, false, None),
+            Err(Error::MemberNotFound)
+        ));
+        assert!(matches!(
+            may_remove(RoomKind::Direct, Owner, false, Some(Member)),
             Err(Error::Forbidden(_))
         ));
     }

@@ -20,7 +20,7 @@ use sqlx::AnyConnection;
 use super::db::Db;
 use super::schema::{Events, Users};
 use super::{messages, rooms};
-use crate::model::{Author, Message, Role, Room};
+use crate::model::{Author, LeaveReason, Message, Role, Room};
 use crate::protocol::{Change, Entry, Event};
 use crate::server::error::{Error, Result};
 
@@ -81,6 +81,20 @@ pub struct Logged {
     pub emoji: Option<String>,
     /// The role a `member_role_changed` gave.
     pub role: Option<Role>,
+    /// Why a `member_left` left.
+    pub reason: LeaveReason,
+}
+
+impl Logged {
+    /// The row's `detail` column: a role change's role, or why a member
+    /// left when it was not of their own accord.
+    fn detail(&self) -> Option<&'static str> {
+        match (self.role, self.reason) {
+            (Some(role), _) => Some(role.as_str()),
+            (None, LeaveReason::Left) => None,
+            (None, reason) => Some(reason.as_str()),
+        }
+    }
 }
 
 /// Appends rows to the log, inside the transaction that makes the changes.
@@ -111,7 +125,7 @@ pub async fn append(db: &Db, tx: &mut AnyConnection, rows: &[Logged], now: i64) 
                 row.user.id.into(),
                 row.emoji.clone().into(),
                 now.into(),
-                row.role.map(Role::as_str).into(),
+                row.detail().into(),
             ])
             .map_err(|e| Error::Internal(format!("building the event insert: {e}")))?;
     }
@@ -190,6 +204,7 @@ pub async fn range(
                 },
                 emoji: row.emoji,
                 role: row.detail.as_deref().and_then(Role::parse),
+                reason: reason(row.detail.as_deref()),
             })
         })
         .collect();
@@ -239,7 +254,10 @@ pub fn entry(row: Logged, now: Current<'_>) -> Option<Entry> {
             user: row.user,
         },
         Kind::MemberJoined => Change::MemberJoined { user: row.user },
-        Kind::MemberLeft => Change::MemberLeft { user: row.user },
+        Kind::MemberLeft => Change::MemberLeft {
+            user: row.user,
+            reason: row.reason,
+        },
         Kind::RoomUpdated => Change::RoomUpdated {
             room: now.rooms.get(&row.room_id)?.clone(),
         },
@@ -253,6 +271,32 @@ pub fn entry(row: Logged, now: Current<'_>) -> Option<Entry> {
         seq: row.seq,
         change,
     }))
+}
+
+/// Why `user_id` last stopped being a member of the room, from its log;
+/// `None` if they never did.
+pub async fn why_left(db: &Db, room_id: i64, user_id: i64) -> Result<Option<LeaveReason>> {
+    let select = Query::select()
+        .column(Events::Detail)
+        .from(Events::Table)
+        .and_where(Expr::col(Events::RoomId).eq(room_id))
+        .and_where(Expr::col(Events::UserId).eq(user_id))
+        .and_where(Expr::col(Events::Kind).eq(Kind::MemberLeft.as_str()))
+        .order_by(Events::Seq, Order::Desc)
+        .limit(1)
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    let row: Option<(Option<String>,)> = db.fetch_optional(&mut conn, &select).await?;
+    Ok(row.map(|(detail,)| reason(detail.as_deref())))
+}
+
+/// Why a `member_left` row's member left, from its `detail`.
+fn reason(detail: Option<&str>) -> LeaveReason {
+    match detail {
+        Some("removed") => LeaveReason::Removed,
+        Some("deleted") => LeaveReason::Deleted,
+        _ => LeaveReason::Left,
+    }
 }
 
 #[cfg(test)]
