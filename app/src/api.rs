@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{MessagePage, Room, User};
+use crate::model::{Member, MessagePage, Role, Room, RoomKind, User};
 
 #[cfg(feature = "ssr")]
 use crate::server::services::{messages, rooms};
@@ -37,10 +37,37 @@ pub async fn list_rooms() -> Result<Vec<Room>, AppError> {
     Ok(rooms::list(&state, &auth).await?)
 }
 
+/// Creates a room (public unless asked otherwise, with an optional topic).
 #[server(prefix = "/api/fn", endpoint = "create_room")]
-pub async fn create_room(name: String) -> Result<Room, AppError> {
+pub async fn create_room(
+    name: String,
+    #[server(default)] kind: RoomKind,
+    #[server(default)] topic: String,
+) -> Result<Room, AppError> {
     let (state, auth) = context::caller().await?;
-    Ok(rooms::create(&state, &auth, rooms::RoomDraft::public(name)).await?)
+    let draft = rooms::RoomDraft { name, kind, topic };
+    Ok(rooms::create(&state, &auth, draft).await?)
+}
+
+/// A room's members with their roles (members only).
+#[server(prefix = "/api/fn", endpoint = "room_members")]
+pub async fn room_members(room_id: i64) -> Result<Vec<Member>, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::members(&state, &auth, room_id).await?)
+}
+
+/// Gives a member a role (owners and admins; see the rules).
+#[server(prefix = "/api/fn", endpoint = "set_member_role")]
+pub async fn set_member_role(room_id: i64, user_id: i64, role: Role) -> Result<Member, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::set_role(&state, &auth, room_id, user_id, role).await?)
+}
+
+/// Removes a member (owners and admins; see the rules).
+#[server(prefix = "/api/fn", endpoint = "remove_member")]
+pub async fn remove_member(room_id: i64, user_id: i64) -> Result<(), AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::remove(&state, &auth, room_id, user_id).await?)
 }
 
 /// Renames a room (its owners and admins); members see it through the

@@ -2,6 +2,7 @@
 
 pub mod composer;
 pub mod header;
+pub mod members;
 pub mod message;
 pub mod notice;
 pub mod room_header;

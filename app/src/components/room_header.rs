@@ -1,5 +1,6 @@
-//! The room's title bar: its name (which follows `room_updated` events), its
-//! member count, and for the room's owner a way to rename it in place.
+//! The room's title bar: its name and topic (which follow `room_updated`
+//! events), whether it is private, its member count (which opens the
+//! member list), and for its owners and admins a way to rename it in place.
 //!
 //! A rename is a server function; what the page shows afterwards comes from
 //! the room's event, like every other change, so a rename made elsewhere
@@ -9,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::rename_room;
-use crate::components::room_list::members_label;
+use crate::components::room_list::{LockIcon, members_label};
 use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
 
 #[component]
@@ -17,9 +18,14 @@ pub fn RoomHeader(
     room_id: i64,
     /// The room's name as it now is.
     name: RwSignal<String>,
+    /// The room's topic as it now is ("" for none).
+    topic: RwSignal<String>,
     member_count: Signal<i64>,
-    /// Whether the reader owns the room (and so may rename it).
-    owner: bool,
+    private: bool,
+    /// Whether the reader is an owner or admin (and so may rename it).
+    moderator: bool,
+    /// Whether the member list is open.
+    members_open: RwSignal<bool>,
 ) -> impl IntoView {
     let renaming = RwSignal::new(false);
     view! {
@@ -28,8 +34,14 @@ pub fn RoomHeader(
             <Show
                 when=move || renaming.get()
                 fallback=move || view! {
-                    <h1 id="room-title" class="truncate text-lg font-semibold">{move || name.get()}</h1>
-                    {owner.then(|| view! {
+                    <div class="min-w-0">
+                        <h1 id="room-title" class="flex items-center gap-1.5 truncate text-lg font-semibold">
+                            {private.then(|| view! { <LockIcon /><span class="sr-only">"Private room: "</span> })}
+                            <span class="truncate">{move || name.get()}</span>
+                        </h1>
+                        <p class="truncate text-xs text-slate-600 empty:hidden">{move || topic.get()}</p>
+                    </div>
+                    {moderator.then(|| view! {
                         <button
                             type="button"
                             class="shrink-0 rounded-md px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
@@ -44,9 +56,15 @@ pub fn RoomHeader(
             </Show>
             // Out of the way while renaming: a phone needs the width.
             <Show when=move || !renaming.get()>
-                <span class="ml-auto shrink-0 text-xs text-slate-600">
+                <button
+                    type="button"
+                    class="ml-auto shrink-0 rounded-md px-2 py-1 text-xs text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                    aria-expanded=move || members_open.get().to_string()
+                    aria-controls="members-panel"
+                    on:click=move |_| members_open.update(|open| *open = !*open)
+                >
                     {move || members_label(member_count.get())}
-                </span>
+                </button>
             </Show>
         </div>
     }

@@ -1,6 +1,7 @@
 //! The list of rooms with the form that creates one. Used as the whole
 //! /rooms page on phones and as the sidebar beside an open room on wider
-//! screens.
+//! screens. Public rooms and the private rooms the user is in are listed
+//! apart, so nobody mistakes one for the other.
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -10,8 +11,10 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{create_room, join_room, list_rooms};
 use crate::components::notice::{ErrorNote, Loading};
-use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
-use crate::model::Room;
+use crate::limits::{
+    MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
+};
+use crate::model::{Room, RoomKind};
 use crate::time::Timestamp;
 
 #[component]
@@ -45,11 +48,16 @@ pub fn RoomList(
                         Ok(list) if list.is_empty() => EitherOf3::A(view! {
                             <p class="text-sm text-slate-600">"No rooms yet. Create the first one above."</p>
                         }),
-                        Ok(list) => EitherOf3::B(view! {
-                            <ul class="flex flex-col gap-1 overflow-y-auto">
-                                {list.into_iter().map(|room| view! { <RoomItem room current /> }).collect_view()}
-                            </ul>
-                        }),
+                        Ok(list) => {
+                            let (public, private): (Vec<Room>, Vec<Room>) =
+                                list.into_iter().partition(|room| room.kind == RoomKind::Public);
+                            EitherOf3::B(view! {
+                                <div class="flex min-h-0 flex-col gap-4 overflow-y-auto">
+                                    <RoomGroup label="Public rooms" id="public-rooms" rooms=public current />
+                                    <RoomGroup label="Private rooms" id="private-rooms" rooms=private current />
+                                </div>
+                            })
+                        }
                         Err(error) => EitherOf3::C(view! { <ErrorNote error /> }),
                     }
                 })}
@@ -66,8 +74,40 @@ pub fn members_label(count: i64) -> String {
     }
 }
 
+/// One group of the list, under its own heading; nothing when empty.
+#[component]
+fn RoomGroup(
+    label: &'static str,
+    id: &'static str,
+    rooms: Vec<Room>,
+    current: Signal<Option<i64>>,
+) -> impl IntoView {
+    (!rooms.is_empty()).then(|| {
+        view! {
+            <div role="group" aria-labelledby=id class="flex flex-col gap-1">
+                <h3 id=id class="px-1 text-xs font-semibold text-slate-600">{label}</h3>
+                <ul class="flex flex-col gap-1">
+                    {rooms.into_iter().map(|room| view! { <RoomItem room current /> }).collect_view()}
+                </ul>
+            </div>
+        }
+    })
+}
+
+/// A small closed padlock, marking a private room (its name says so to
+/// screen readers).
+#[component]
+pub fn LockIcon() -> impl IntoView {
+    view! {
+        <svg aria-hidden="true" viewBox="0 0 16 16" class="inline h-3.5 w-3.5 shrink-0 fill-current text-slate-500">
+            <path d="M4 7V5a4 4 0 1 1 8 0v2h.5A1.5 1.5 0 0 1 14 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 2 13.5v-5A1.5 1.5 0 0 1 3.5 7H4Zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2Z" />
+        </svg>
+    }
+}
+
 #[component]
 fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
+    let private = room.kind == RoomKind::Private;
     let navigate = use_navigate();
     let href = format!("/rooms/{}", room.id);
     let id = room.id;
@@ -104,8 +144,9 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
             )
         }>
             <div class="min-w-0 flex-1">
-                <A href=href.clone() attr:class="block truncate font-medium text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
-                    {room.name.clone()}
+                <A href=href.clone() attr:class="flex items-center gap-1.5 truncate font-medium text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                    {private.then(|| view! { <LockIcon /><span class="sr-only">"Private room: "</span> })}
+                    <span class="truncate">{room.name.clone()}</span>
                 </A>
                 <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">
                     <span>{members}</span>
@@ -140,6 +181,8 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
 fn CreateRoom() -> impl IntoView {
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
+    let topic = RwSignal::new(String::new());
+    let private = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -151,13 +194,24 @@ fn CreateRoom() -> impl IntoView {
             error.set(Some(ROOM_NAME_TOO_LONG.into()));
             return;
         }
+        if topic.with_untracked(|t| t.chars().count() > MAX_ROOM_TOPIC_CHARS) {
+            error.set(Some(ROOM_TOPIC_TOO_LONG.into()));
+            return;
+        }
         let navigate = navigate.clone();
         pending.set(true);
         error.set(None);
+        let kind = if private.get_untracked() {
+            RoomKind::Private
+        } else {
+            RoomKind::Public
+        };
         spawn_local(async move {
-            match create_room(name.get_untracked()).await {
+            match create_room(name.get_untracked(), kind, topic.get_untracked()).await {
                 Ok(room) => {
                     name.set(String::new());
+                    topic.set(String::new());
+                    private.set(false);
                     navigate(&format!("/rooms/{}", room.id), Default::default());
                 }
                 Err(e) => error.set(Some(e.message)),
@@ -190,6 +244,29 @@ fn CreateRoom() -> impl IntoView {
                     "Create room"
                 </button>
             </div>
+            <label for="new-room-topic" class="sr-only">"Topic (optional)"</label>
+            <input
+                id="new-room-topic"
+                name="topic"
+                type="text"
+                maxlength="300"
+                autocomplete="off"
+                placeholder="Topic (optional)"
+                class="rounded-md border border-slate-300 px-3 py-1.5 text-sm placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                prop:value=topic
+                on:input=move |ev| topic.set(event_target_value(&ev))
+            />
+            <label class="flex items-center gap-2 text-sm text-slate-700">
+                <input
+                    id="new-room-private"
+                    name="private"
+                    type="checkbox"
+                    class="h-4 w-4 rounded border-slate-400 text-indigo-600 focus:ring-indigo-500"
+                    prop:checked=private
+                    on:change=move |ev| private.set(event_target_checked(&ev))
+                />
+                <span>"Private: only members see it"</span>
+            </label>
             <p id="new-room-error" class="min-h-4 text-xs text-red-700" role="alert">{move || error.get()}</p>
         </form>
     }

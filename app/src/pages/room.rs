@@ -17,6 +17,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{OpenedRoom, older_messages, open_room};
 use crate::components::composer::{Composer, Mode};
+use crate::components::members::MembersPanel;
 use crate::components::message::{MessageActions, MessageItem};
 use crate::components::notice::{ErrorNote, Loading};
 use crate::components::room_header::RoomHeader;
@@ -90,6 +91,10 @@ fn RoomView(
     let name = RwSignal::new(room.name.clone());
     // Owners and admins rename the room and delete any message.
     let owner = room.my_role.is_some_and(crate::model::Role::moderates);
+    let my_role = room.my_role;
+    let private = room.kind == crate::model::RoomKind::Private;
+    let topic = RwSignal::new(room.topic.clone());
+    let members_open = RwSignal::new(false);
     let counted_at = room.last_seq;
     let names = RwSignal::new(HashMap::new());
     names.update(|names| opened.page.messages.iter().for_each(|m| learn(names, m)));
@@ -200,6 +205,7 @@ fn RoomView(
                 }
                 if let Change::MemberJoined { .. }
                 | Change::MemberLeft { .. }
+                | Change::MemberRoleChanged { .. }
                 | Change::RoomUpdated { .. } = event.change
                 {
                     changed.update(|n| *n = n.wrapping_add(1));
@@ -208,6 +214,7 @@ fn RoomView(
             // Only the name: the event's counts are as of now, not of its seq.
             if let Change::RoomUpdated { room } = &event.change {
                 name.set(room.name.clone());
+                topic.set(room.topic.clone());
             }
             if fetching.get_value() > 0 {
                 heard_while_fetching.update_value(|h| h.push((event.change.clone(), event.seq)));
@@ -407,7 +414,10 @@ fn RoomView(
     view! {
         <Title text=move || format!("{} · Chat", name.get()) />
         <section class="flex min-w-0 flex-1 flex-col bg-white" aria-labelledby="room-title">
-            <RoomHeader room_id name member_count=member_count.into() owner />
+            <RoomHeader room_id name topic member_count=member_count.into() private moderator=owner members_open />
+            <Show when=move || members_open.get()>
+                <MembersPanel room_id me my_role changed />
+            </Show>
             <ConnectionBanner />
             {move || notice.get().map(|text| view! {
                 <div role="alert" class="border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-800">{text}</div>
