@@ -79,8 +79,25 @@ test("a room with messages from two users passes the accessibility checks, for b
   await expectAccessible(ann, "a refused room rename");
   await ann.getByRole("button", { name: "Cancel" }).click();
 
+  // The member list, with an owner's actions, and a member's view of it.
+  await ann.getByRole("button", { name: "2 members" }).click();
+  await expect(ann.getByRole("button", { name: /^Make admin: ben_/ })).toBeVisible();
+  await expectAccessible(ann, "the member list, as the owner");
+  await ben.getByRole("button", { name: "2 members" }).click();
+  await expect(ben.getByRole("region", { name: "Members" }).getByText("Owner")).toBeVisible();
+  await expectAccessible(ben, "the member list, as a member");
+
+  // A private room beside the public one, in the sidebar and on its own.
+  const secret = uniqueName("secret");
+  await ann.getByLabel("Room name").fill(secret);
+  await ann.getByLabel("Topic (optional)").fill("just us");
+  await ann.getByLabel("Private: only members see it").check();
+  await ann.getByRole("button", { name: "Create room" }).click();
+  await expect(ann.getByText("just us")).toBeVisible();
+  await expectAccessible(ann, "a private room with a topic");
   await ann.goto("/rooms");
   await expect(ann.getByRole("link", { name: room })).toBeVisible();
+  await expect(ann.getByRole("group", { name: "Private rooms" })).toBeVisible();
   await expectAccessible(ann, "the rooms screen with rooms in it");
 
   await ben.context().setOffline(true);

@@ -93,102 +93,173 @@ async fn private_room() -> Private {
     }
 }
 
+/// Everyone a private room's rules tell apart: the owner, an admin, a
+/// member, a member who was removed, and someone never in it.
+struct Everyone {
+    private: Private,
+    dee: TestUser,
+    eve: TestUser,
+}
+
+/// [`private_room`], with dee made an admin and eve removed (both joined
+/// while it was briefly public again).
+async fn everyone() -> Everyone {
+    let private = private_room().await;
+    let Private { app, ann, room, .. } = &private;
+    let dee = app.register("dee").await;
+    let eve = app.register("eve").await;
+    let r = format!("/api/rooms/{room}");
+    for kind in ["public", "private"] {
+        let (status, _) = app
+            .call(
+                Method::PATCH,
+                &r,
+                Some(&ann.token),
+                Some(json!({"kind": kind})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        if kind == "public" {
+            app.join(&dee, *room).await;
+            app.join(&eve, *room).await;
+        }
+    }
+    let (status, _) = app
+        .post(
+            &format!("{r}/members/{}/role", dee.id),
+            &ann.token,
+            json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .call(
+            Method::DELETE,
+            &format!("{r}/members/{}", eve.id),
+            Some(&ann.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    Everyone { private, dee, eve }
+}
+
 #[tokio::test]
 async fn a_private_room_does_not_exist_for_anyone_outside_it() {
-    let Private {
-        app,
-        ann,
-        bob,
-        cy,
-        room,
-        message,
-    } = private_room().await;
+    let Everyone {
+        private:
+            Private {
+                app,
+                ann,
+                bob,
+                cy,
+                room,
+                message,
+            },
+        dee,
+        eve,
+    } = everyone().await;
     let r = format!("/api/rooms/{room}");
     let m = format!("{r}/messages/{message}");
     let ok = (StatusCode::OK, String::new());
-    let not_found = (StatusCode::NOT_FOUND, "room_not_found".to_owned());
+    let created = (StatusCode::CREATED, String::new());
     let forbidden = (StatusCode::FORBIDDEN, "forbidden".to_owned());
     let unauthorized = (StatusCode::UNAUTHORIZED, "unauthorized".to_owned());
-    // (method, path, body, owner's answer, member's, outsider's)
-    let cases: Vec<(Method, String, Option<Value>, _, _, _)> = vec![
+    // Outsiders (never in it, or removed) get the answer for no such room,
+    // except joining.
+    let not_found = (StatusCode::NOT_FOUND, "room_not_found".to_owned());
+    let invitation = (StatusCode::FORBIDDEN, "invitation_required".to_owned());
+    // (method, path, body, [owner's, admin's, member's answer], outsiders')
+    let cases: Vec<(Method, String, Option<Value>, [_; 3], _)> = vec![
         (
             Method::GET,
             format!("{r}/messages"),
             None,
-            ok.clone(),
-            ok.clone(),
+            [ok.clone(), ok.clone(), ok.clone()],
             not_found.clone(),
         ),
         (
             Method::GET,
             format!("{r}/members"),
             None,
-            ok.clone(),
-            ok.clone(),
+            [ok.clone(), ok.clone(), ok.clone()],
             not_found.clone(),
         ),
         (
             Method::POST,
             format!("{r}/join"),
             None,
-            ok.clone(),
-            ok.clone(),
-            (StatusCode::FORBIDDEN, "invitation_required".to_owned()),
+            [ok.clone(), ok.clone(), ok.clone()],
+            invitation,
         ),
         (
             Method::POST,
             format!("{r}/messages"),
             Some(json!({"body": "hello"})),
-            (StatusCode::CREATED, String::new()),
-            (StatusCode::CREATED, String::new()),
+            [created.clone(), created.clone(), created],
             not_found.clone(),
         ),
         (
             Method::PATCH,
             r.clone(),
             Some(json!({"topic": "new topic"})),
-            ok.clone(),
-            forbidden.clone(),
+            [ok.clone(), ok.clone(), forbidden.clone()],
             not_found.clone(),
         ),
         (
             Method::PATCH,
             r.clone(),
             Some(json!({"kind": "private"})),
-            ok.clone(),
-            forbidden.clone(),
+            [ok.clone(), forbidden.clone(), forbidden.clone()],
             not_found.clone(),
         ),
         (
             Method::POST,
             format!("{r}/members/{}/role", bob.id),
             Some(json!({"role": "member"})),
-            ok.clone(),
-            forbidden.clone(),
+            [ok.clone(), ok.clone(), forbidden.clone()],
+            not_found.clone(),
+        ),
+        (
+            Method::POST,
+            format!("{r}/members/{}/role", ann.id),
+            Some(json!({"role": "owner"})),
+            [ok.clone(), forbidden.clone(), forbidden.clone()],
             not_found.clone(),
         ),
         (
             Method::PUT,
             format!("{m}/reactions/%F0%9F%91%8D"),
             None,
-            ok.clone(),
-            ok.clone(),
+            [ok.clone(), ok.clone(), ok.clone()],
             not_found.clone(),
         ),
         (
             Method::PATCH,
             m.clone(),
             Some(json!({"body": "the plan, edited"})),
-            ok.clone(),
-            forbidden.clone(),
+            [ok.clone(), forbidden.clone(), forbidden.clone()],
+            not_found.clone(),
+        ),
+        (
+            Method::DELETE,
+            format!("{r}/members/{}", cy.id),
+            None,
+            [
+                (StatusCode::NOT_FOUND, "member_not_found".to_owned()),
+                (StatusCode::NOT_FOUND, "member_not_found".to_owned()),
+                forbidden.clone(),
+            ],
             not_found.clone(),
         ),
     ];
-    for (method, path, body, owner, member, outsider) in cases {
+    for (method, path, body, [owner, admin, member], outsiders) in cases {
         for (who, user, want) in [
             ("owner", &ann, owner),
+            ("admin", &dee, admin),
             ("member", &bob, member),
-            ("outsider", &cy, outsider),
+            ("removed member", &eve, outsiders.clone()),
+            ("outsider", &cy, outsiders),
         ] {
             let got = answer(&app, method.clone(), &path, Some(user), body.clone()).await;
             assert_eq!(got, want, "{method} {path} as the {who}");
@@ -196,24 +267,33 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
         let got = answer(&app, method.clone(), &path, None, body.clone()).await;
         assert_eq!(got, unauthorized, "{method} {path} logged out");
     }
-    // Deleting and leaving change the room, so they go last, outsider first.
+    // Deleting and leaving change the room, so they go last, outsiders first.
     for (method, path) in [
         (Method::DELETE, m.clone()),
         (Method::POST, format!("{r}/leave")),
     ] {
-        let got = answer(&app, method.clone(), &path, Some(&cy), None).await;
-        assert_eq!(got, not_found, "{method} {path} as the outsider");
+        for outsider in [&cy, &eve] {
+            let got = answer(&app, method.clone(), &path, Some(outsider), None).await;
+            assert_eq!(got, not_found, "{method} {path} as an outsider");
+        }
     }
     assert_eq!(
         answer(&app, Method::DELETE, &m, Some(&bob), None).await,
         forbidden,
         "a member deletes someone else's message"
     );
+    assert_eq!(
+        answer(&app, Method::DELETE, &m, Some(&dee), None).await,
+        (StatusCode::NO_CONTENT, String::new()),
+        "an admin deletes anyone's"
+    );
 
-    // The list: the members see it, with their role; the outsider does not.
+    // The list: the members see it, with their role; outsiders do not.
     for (user, role) in [
         (&ann, json!("owner")),
+        (&dee, json!("admin")),
         (&bob, json!("member")),
+        (&eve, Value::Null),
         (&cy, Value::Null),
     ] {
         let (_, body) = app.get("/api/rooms", &user.token).await;
@@ -246,12 +326,19 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
             vec![("room_id", id.as_str()), ("before_seq", "100")],
             not_found.clone(),
         ),
+        (
+            "room_members",
+            vec![("room_id", id.as_str())],
+            not_found.clone(),
+        ),
     ] {
-        assert_eq!(
-            server_fn(&app, name, &cy, &args).await,
-            want,
-            "{name} as the outsider"
-        );
+        for outsider in [&cy, &eve] {
+            assert_eq!(
+                server_fn(&app, name, outsider, &args).await,
+                want,
+                "{name} as an outsider"
+            );
+        }
         let (status, code) = server_fn(&app, name, &bob, &args).await;
         assert_eq!(
             (status, code.as_str()),
@@ -270,27 +357,37 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
         (status, code.as_str()),
         (StatusCode::FORBIDDEN, "forbidden")
     );
+    let (status, code) = server_fn(
+        &app,
+        "remove_member",
+        &cy,
+        &[("room_id", &id), ("user_id", &bob.id.to_string())],
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (StatusCode::NOT_FOUND, "room_not_found")
+    );
 
-    // The socket: subscribing and sending are refused as for no such room.
-    let mut socket = app.socket(&cy).await;
-    socket
-        .send(json!({"type": "subscribe", "room_id": room}))
-        .await;
-    let frame = socket.frame().await;
-    assert_eq!(
-        (frame["type"].as_str(), frame["code"].as_str()),
-        (Some("error"), Some("room_not_found")),
-        "{frame}"
-    );
-    socket
-        .send(json!({"type": "send", "room_id": room, "body": "let me in", "client_id": "c1"}))
-        .await;
-    let frame = socket.frame().await;
-    assert_eq!(
-        (frame["type"].as_str(), frame["code"].as_str()),
-        (Some("error"), Some("room_not_found")),
-        "{frame}"
-    );
+    // The socket: every frame about the room is refused as for no such room.
+    for outsider in [&cy, &eve] {
+        let mut socket = app.socket(outsider).await;
+        for frame in [
+            json!({"type": "subscribe", "room_id": room}),
+            json!({"type": "send", "room_id": room, "body": "let me in", "client_id": "c1"}),
+            json!({"type": "edit", "room_id": room, "message_id": message, "body": "mine", "client_id": "c2"}),
+            json!({"type": "react", "room_id": room, "message_id": message, "emoji": "🎉", "client_id": "c3"}),
+            json!({"type": "delete", "room_id": room, "message_id": message, "client_id": "c4"}),
+        ] {
+            socket.send(frame.clone()).await;
+            let answer = socket.frame().await;
+            assert_eq!(
+                (answer["type"].as_str(), answer["code"].as_str()),
+                (Some("error"), Some("room_not_found")),
+                "{frame} -> {answer}"
+            );
+        }
+    }
     let texts: Vec<String> = app
         .history(&ann, room)
         .await

@@ -53,8 +53,8 @@ pub fn RoomList(
                                 list.into_iter().partition(|room| room.kind == RoomKind::Public);
                             EitherOf3::B(view! {
                                 <div class="flex min-h-0 flex-col gap-4 overflow-y-auto">
-                                    <RoomGroup label="Public rooms" id="public-rooms" rooms=public current />
-                                    <RoomGroup label="Private rooms" id="private-rooms" rooms=private current />
+                                    <RoomGroup label="Public rooms" id="public-rooms" rooms=public current whole_page />
+                                    <RoomGroup label="Private rooms" id="private-rooms" rooms=private current whole_page />
                                 </div>
                             })
                         }
@@ -74,18 +74,25 @@ pub fn members_label(count: i64) -> String {
     }
 }
 
-/// One group of the list, under its own heading; nothing when empty.
+/// One group of the list, under its own heading (one level below the
+/// list's); nothing when empty.
 #[component]
 fn RoomGroup(
     label: &'static str,
     id: &'static str,
     rooms: Vec<Room>,
     current: Signal<Option<i64>>,
+    whole_page: bool,
 ) -> impl IntoView {
+    let class = "px-1 text-xs font-semibold text-slate-600";
     (!rooms.is_empty()).then(|| {
         view! {
             <div role="group" aria-labelledby=id class="flex flex-col gap-1">
-                <h3 id=id class="px-1 text-xs font-semibold text-slate-600">{label}</h3>
+                {if whole_page {
+                    Either::Left(view! { <h2 id=id class=class>{label}</h2> })
+                } else {
+                    Either::Right(view! { <h3 id=id class=class>{label}</h3> })
+                }}
                 <ul class="flex flex-col gap-1">
                     {rooms.into_iter().map(|room| view! { <RoomItem room current /> }).collect_view()}
                 </ul>
