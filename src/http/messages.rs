@@ -90,7 +90,7 @@ pub struct MessageResponse {
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
-        (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 404, body = ErrorBody, description = "room_not_found, or message_not_found: reply_to names no message of the room"),
     ),
     security(("bearer" = [])))]
 pub async fn list(

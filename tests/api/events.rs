@@ -444,8 +444,7 @@ async fn a_reply_quotes_the_message_it_answers() {
                 json!({"body": "huh", "reply_to": bad}),
             )
             .await;
-        assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
-        assert_eq!(body["error"]["field"], "reply_to");
+        assert_error(status, &body, StatusCode::NOT_FOUND, "message_not_found");
     }
 }
 

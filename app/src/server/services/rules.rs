@@ -39,14 +39,10 @@ impl Policy for Rules {
             Request::Leave { .. } => may_see(facts.kind, facts.role),
             Request::Post(draft) => {
                 may_read(facts.kind, facts.role)?;
-                // A reply answers a message of this room. One that names
-                // any other is bad input in the body, not a missing
-                // resource: the room in the path is there, so no 404.
+                // A reply answers a message of this room; any other is not
+                // there to answer, as for a change to it.
                 match (draft.reply_to, facts.replied) {
-                    (Some(_), None) => Err(Error::validation(
-                        "reply_to",
-                        "There is no such message in this room to reply to.",
-                    )),
+                    (Some(_), None) => Err(Error::MessageNotFound),
                     _ => Ok(()),
                 }
             }
