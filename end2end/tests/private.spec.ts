@@ -30,6 +30,7 @@ test("a private room is listed and opened by its members only", async ({ browser
 
 test("an owner makes a member admin, then removes them, who is told at once", async ({ browser }) => {
   const { pageA, pageB, room } = await twoUsersInOneRoom(browser);
+  await expect(pageB.getByRole("button", { name: "Rename", exact: true })).toHaveCount(0);
   const header = pageA.getByRole("region", { name: room });
   await expect(header.getByRole("button", { name: "2 members" })).toBeVisible();
 
@@ -39,6 +40,8 @@ test("an owner makes a member admin, then removes them, who is told at once", as
   await panel.getByRole("button", { name: /^Make admin: ben_/ }).click();
   await expect(panel.getByText("Admin", { exact: true })).toBeVisible();
   await expect(panel.getByRole("button", { name: /^Make member: ben_/ })).toBeVisible();
+  // Ben's open room gives him an admin's tools at once.
+  await expect(pageB.getByRole("button", { name: "Rename", exact: true })).toBeVisible();
 
   await panel.getByRole("button", { name: /^Remove: ben_/ }).click();
   await expect(pageB.getByRole("alert").filter({ hasText: "You were removed from this room" })).toBeVisible();

@@ -18,14 +18,16 @@ use crate::model::{Member, Role};
 #[component]
 pub fn MembersPanel(
     room_id: i64,
-    /// The reader's own id and role.
+    /// The reader's own id and role (the role follows changes).
     me: i64,
-    my_role: Option<Role>,
+    #[prop(into)] my_role: Signal<Option<Role>>,
     /// Bumped when the room's membership changed (an event arrived).
     #[prop(into)]
     changed: Signal<u32>,
 ) -> impl IntoView {
     let acted = RwSignal::new(0u32);
+    // A change of the reader's own role arrives as an event too, so the
+    // list is drawn again with the actions it now allows.
     let members = Resource::new(
         move || (changed.get(), acted.get()),
         move |_| room_members(room_id),
@@ -61,7 +63,7 @@ pub fn MembersPanel(
                                 {list
                                     .into_iter()
                                     .map(|member| {
-                                        let actions = actions(my_role, me, &member);
+                                        let actions = actions(my_role.get_untracked(), me, &member);
                                         view! { <MemberItem member actions act /> }
                                     })
                                     .collect_view()}

@@ -96,8 +96,10 @@ pub fn MessageItem(
     /// does, so focus and an open picker survive someone else's reaction.
     message: Memo<Message>,
     me: i64,
-    /// Whether the reader owns the room: they may delete anyone's message.
-    owner: bool,
+    /// Whether the reader is an owner or admin of the room (which can
+    /// change while the room is open): they may delete anyone's message.
+    #[prop(into)]
+    owner: Signal<bool>,
     /// Who is who, for naming the people behind a reaction.
     names: Signal<HashMap<i64, String>>,
     actions: MessageActions,
@@ -245,7 +247,7 @@ pub fn MessageItem(
                                                 on:click=move |_| { open.set(false); actions.edit.run(message.get_untracked()) }>"Edit"</button>
                                         }
                                     })}
-                                    {(mine || owner).then(|| {
+                                    {move || (mine || owner.get()).then(|| {
                                         view! {
                                             <button type="button" class=ACTION
                                                 on:click=move |_| confirming.set(true)>"Delete"</button>

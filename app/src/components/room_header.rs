@@ -22,8 +22,10 @@ pub fn RoomHeader(
     topic: RwSignal<String>,
     member_count: Signal<i64>,
     private: bool,
-    /// Whether the reader is an owner or admin (and so may rename it).
-    moderator: bool,
+    /// Whether the reader is an owner or admin (and so may rename it);
+    /// it follows role changes while the room is open.
+    #[prop(into)]
+    moderator: Signal<bool>,
     /// Whether the member list is open.
     members_open: RwSignal<bool>,
 ) -> impl IntoView {
@@ -41,7 +43,7 @@ pub fn RoomHeader(
                         </h1>
                         <p class="truncate text-xs text-slate-600 empty:hidden">{move || topic.get()}</p>
                     </div>
-                    {moderator.then(|| view! {
+                    {move || moderator.get().then(|| view! {
                         <button
                             type="button"
                             class="shrink-0 rounded-md px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"

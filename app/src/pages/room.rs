@@ -89,9 +89,10 @@ fn RoomView(
     let resume_from = opened.page.messages.last().map_or(0, |m| m.seq);
     let member_count = RwSignal::new(room.member_count);
     let name = RwSignal::new(room.name.clone());
-    // Owners and admins rename the room and delete any message.
-    let owner = room.my_role.is_some_and(crate::model::Role::moderates);
-    let my_role = room.my_role;
+    // Owners and admins rename the room and delete any message; a role
+    // given or taken while the room is open applies at once.
+    let my_role = RwSignal::new(room.my_role);
+    let owner = Signal::derive(move || my_role.get().is_some_and(crate::model::Role::moderates));
     let private = room.kind == crate::model::RoomKind::Private;
     let topic = RwSignal::new(room.topic.clone());
     let members_open = RwSignal::new(false);
@@ -215,6 +216,11 @@ fn RoomView(
             if let Change::RoomUpdated { room } = &event.change {
                 name.set(room.name.clone());
                 topic.set(room.topic.clone());
+            }
+            if let Change::MemberRoleChanged { user, role } = &event.change
+                && user.id == me
+            {
+                my_role.set(Some(*role));
             }
             if fetching.get_value() > 0 {
                 heard_while_fetching.update_value(|h| h.push((event.change.clone(), event.seq)));
