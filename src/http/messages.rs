@@ -90,7 +90,7 @@ pub struct MessageResponse {
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
-        (status = 404, body = ErrorBody, description = "room_not_found, or message_not_found: reply_to names no message of the room"),
+        (status = 404, body = ErrorBody, description = "room_not_found"),
     ),
     security(("bearer" = [])))]
 pub async fn list(
@@ -113,7 +113,7 @@ pub async fn list(
         (status = 400, body = ErrorBody, description = "validation_error"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
-        (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 404, body = ErrorBody, description = "room_not_found, or message_not_found: reply_to names no message of the room"),
         (status = 409, body = ErrorBody, description = "client_id_reused: this author used the client_id for a message in another room"),
         (status = 413, body = ErrorBody, description = "payload_too_large"),
         (status = 429, body = ErrorBody, description = "rate_limited: over the user's send allowance; nothing was stored, resend after Retry-After seconds",

@@ -192,6 +192,21 @@ async fn history_pages_backwards_and_forwards() {
     let (_, after) = app.get(&format!("{base}?after_seq=100"), &ann.token).await;
     assert_eq!(seqs(&after), (101..=120).collect::<Vec<_>>());
     assert_eq!(after["has_more"], false);
+    // A forwards page that stops short keeps its start and says there is more.
+    let (_, first) = app
+        .get(&format!("{base}?after_seq=0&limit=50"), &ann.token)
+        .await;
+    assert_eq!(seqs(&first), (1..=50).collect::<Vec<_>>());
+    assert_eq!(first["has_more"], true);
+    // Both bounds: the gap between them, read forwards.
+    let (_, gap) = app
+        .get(
+            &format!("{base}?after_seq=10&before_seq=100&limit=5"),
+            &ann.token,
+        )
+        .await;
+    assert_eq!(seqs(&gap), (11..=15).collect::<Vec<_>>());
+    assert_eq!(gap["has_more"], true);
     let (_, max) = app
         .get(&format!("{base}?after_seq=0&limit=200"), &ann.token)
         .await;

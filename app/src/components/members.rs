@@ -85,9 +85,8 @@ enum Change {
 }
 
 /// The buttons to offer beside `member`: owners act on anyone else, admins
-/// on members and admins but never owners; admins are made and unmade,
-/// owners only by owners (through the API), and removal takes a higher
-/// role than the member's, or ownership.
+/// on members only (making them admins, or removing them); owners are made
+/// and unmade through the API.
 fn actions(mine: Option<Role>, me: i64, member: &Member) -> Vec<(&'static str, Change)> {
     let Some(mine) = mine.filter(|r| r.moderates()) else {
         return Vec::new();
@@ -99,8 +98,10 @@ fn actions(mine: Option<Role>, me: i64, member: &Member) -> Vec<(&'static str, C
     let mut actions = Vec::new();
     match member.role {
         Role::Member => actions.push(("Make admin", Change::Role(id, Role::Admin))),
-        Role::Admin => actions.push(("Make member", Change::Role(id, Role::Member))),
-        Role::Owner => {}
+        Role::Admin if mine == Role::Owner => {
+            actions.push(("Make member", Change::Role(id, Role::Member)))
+        }
+        Role::Admin | Role::Owner => {}
     }
     if mine == Role::Owner || member.role == Role::Member {
         actions.push(("Remove", Change::Remove(id)));
@@ -176,7 +177,7 @@ mod tests {
         assert_eq!(labels(Some(Owner), Admin), ["Make member", "Remove"]);
         assert_eq!(labels(Some(Owner), Owner), ["Remove"]);
         assert_eq!(labels(Some(Admin), Member), ["Make admin", "Remove"]);
-        assert_eq!(labels(Some(Admin), Admin), ["Make member"]);
+        assert!(labels(Some(Admin), Admin).is_empty());
         assert!(labels(Some(Admin), Owner).is_empty());
         assert!(labels(Some(Member), Member).is_empty());
         assert!(labels(None, Member).is_empty());

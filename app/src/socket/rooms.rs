@@ -150,8 +150,11 @@ pub(super) fn dispatch(frame: ServerFrame) {
                 });
                 let room_id = from_send.or(room_id)?;
                 let room = inner.rooms.get_mut(&room_id)?;
-                if from_send.is_none() && code == ErrorCode::NotAMember {
-                    // Left the room (maybe in another tab): stop resubscribing.
+                if from_send.is_none()
+                    && matches!(code, ErrorCode::NotAMember | ErrorCode::RoomNotFound)
+                {
+                    // Left the room (maybe in another tab; a private room is
+                    // then not found): stop resubscribing.
                     room.member = false;
                 }
                 Some(room.handler.clone())

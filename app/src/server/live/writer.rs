@@ -476,6 +476,7 @@ impl Settler {
             let mut seen = HashSet::new();
 
             let mut seq = room.last_seq;
+            let mut kind = room.kind;
             let mut posted = false;
             for &i in indexes {
                 let request = requests[i];
@@ -501,7 +502,7 @@ impl Settler {
                     _ => (None, 0),
                 };
                 let facts = Facts {
-                    kind: room.kind,
+                    kind,
                     role: roles.get(&user_id).copied(),
                     subject,
                     owners,
@@ -533,6 +534,13 @@ impl Settler {
                                 }
                                 (Kind::MemberRoleChanged, Some(role)) => {
                                     roles.insert(row.user.id, role);
+                                }
+                                // The next request of the batch is judged
+                                // on the kind this one gave the room.
+                                (Kind::RoomUpdated, _) => {
+                                    if let Request::Update { settings, .. } = request {
+                                        kind = settings.kind.unwrap_or(kind);
+                                    }
                                 }
                                 _ => {}
                             }

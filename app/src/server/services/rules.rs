@@ -50,9 +50,19 @@ impl Policy for Rules {
                 let role = may_read(facts.kind, facts.role)?;
                 may_change(facts.kind, role, settings)
             }
-            Request::SetRole { role, .. } => {
+            Request::SetRole {
+                user, member, role, ..
+            } => {
                 let mine = may_read(facts.kind, facts.role)?;
-                may_set_role(facts.kind, mine, facts.subject, *role, facts.owners)
+                let themselves = user.id == member.id;
+                may_set_role(
+                    facts.kind,
+                    mine,
+                    themselves,
+                    facts.subject,
+                    *role,
+                    facts.owners,
+                )
             }
             Request::Remove { user, member, .. } => {
                 let mine = may_read(facts.kind, facts.role)?;
@@ -143,12 +153,15 @@ pub fn may_change(kind: RoomKind, role: Role, settings: &Settings) -> Result<()>
     Ok(())
 }
 
-/// Owners and admins make members admins and admins members; only owners
-/// make or unmake owners, and never the last one (a room with members
-/// always has an owner). A direct conversation has no roles.
+/// Owners and admins make members admins; only owners make admins members
+/// (an admin may step down), and only owners make or unmake owners, never
+/// the last one (a room with members always has an owner). Otherwise an
+/// admin could demote another admin and then remove them. A direct
+/// conversation has no roles.
 pub fn may_set_role(
     kind: RoomKind,
     mine: Role,
+    themselves: bool,
     theirs: Option<Role>,
     new: Role,
     owners: i64,
@@ -164,6 +177,11 @@ pub fn may_set_role(
     let theirs = theirs.ok_or(Error::MemberNotFound)?;
     if mine != Role::Owner && (theirs == Role::Owner || new == Role::Owner) {
         return Err(Error::Forbidden("Only owners can make or unmake owners."));
+    }
+    if mine != Role::Owner && theirs == Role::Admin && new == Role::Member && !themselves {
+        return Err(Error::Forbidden(
+            "Only owners can make an admin a member again.",
+        ));
     }
     if theirs == Role::Owner && new != Role::Owner && owners <= 1 {
         return Err(Error::Forbidden(
@@ -311,41 +329,43 @@ mod tests {
     fn moderators_set_roles_owners_alone_touch_owners_and_the_last_owner_stays() {
         use Role::{Admin, Member, Owner};
         let public = RoomKind::Public;
+        // (mine, themselves, theirs, new, owners)
         let allowed = [
-            (Owner, Member, Admin, 1),
-            (Owner, Admin, Member, 1),
-            (Owner, Member, Owner, 1),
-            (Owner, Owner, Admin, 2),
-            (Admin, Member, Admin, 1),
-            (Admin, Admin, Member, 1),
+            (Owner, false, Member, Admin, 1),
+            (Owner, false, Admin, Member, 1),
+            (Owner, false, Member, Owner, 1),
+            (Owner, true, Owner, Admin, 2),
+            (Admin, false, Member, Admin, 1),
+            (Admin, true, Admin, Member, 1),
         ];
-        for (mine, theirs, new, owners) in allowed {
+        for (mine, themselves, theirs, new, owners) in allowed {
             assert!(
-                may_set_role(public, mine, Some(theirs), new, owners).is_ok(),
+                may_set_role(public, mine, themselves, Some(theirs), new, owners).is_ok(),
                 "{mine:?} making a {theirs:?} {new:?}"
             );
         }
         let refused = [
-            (Member, Member, Admin, 1),
-            (Admin, Member, Owner, 1),
-            (Admin, Owner, Member, 2),
-            (Owner, Owner, Member, 1),
+            (Member, false, Member, Admin, 1),
+            (Admin, false, Member, Owner, 1),
+            (Admin, false, Owner, Member, 2),
+            (Admin, false, Admin, Member, 1),
+            (Owner, true, Owner, Member, 1),
         ];
-        for (mine, theirs, new, owners) in refused {
+        for (mine, themselves, theirs, new, owners) in refused {
             assert!(
                 matches!(
-                    may_set_role(public, mine, Some(theirs), new, owners),
+                    may_set_role(public, mine, themselves, Some(theirs), new, owners),
                     Err(Error::Forbidden(_))
                 ),
                 "{mine:?} making a {theirs:?} {new:?}"
             );
         }
         assert!(matches!(
-            may_set_role(public, Owner, None, Admin, 1),
+            may_set_role(public, Owner, false, None, Admin, 1),
             Err(Error::MemberNotFound)
         ));
         assert!(matches!(
-            may_set_role(RoomKind::Direct, Owner, Some(Member), Admin, 1),
+            may_set_role(RoomKind::Direct, Owner, false, Some(Member), Admin, 1),
             Err(Error::Forbidden(_))
         ));
     }

@@ -175,8 +175,9 @@ impl Db {
         let (inner, values) = self.render(select);
         let sql = match self.backend {
             Backend::Sqlite => {
-                let fields: Vec<String> =
-                    columns.iter().map(|c| format!("'{c}', \"{c}\"")).collect();
+                // Backquoted: SQLite reads a double-quoted name that is no
+                // column as a string, which would hide a misspelt column.
+                let fields: Vec<String> = columns.iter().map(|c| format!("'{c}', `{c}`")).collect();
                 format!(
                     "SELECT json_group_array(json_object({})) FROM ({inner})",
                     fields.join(", ")

@@ -134,13 +134,13 @@ fn chips(rows: Vec<(String, i64, i64)>) -> Vec<Reaction> {
 fn reactions_json(backend: Backend) -> SimpleExpr {
     Expr::cust(match backend {
         Backend::Sqlite => {
-            "(SELECT json_group_array(json_array(emoji, user_id, emoji_seq) \
-             ORDER BY emoji_seq, user_id) \
+            "(SELECT json_group_array(json_array(reactions.emoji, reactions.user_id, \
+             reactions.emoji_seq) ORDER BY reactions.emoji_seq, reactions.user_id) \
              FROM reactions WHERE reactions.message_id = messages.id)"
         }
         Backend::Postgres => {
-            "(SELECT json_agg(json_build_array(emoji, user_id, emoji_seq) \
-             ORDER BY emoji_seq, user_id)::text \
+            "(SELECT json_agg(json_build_array(reactions.emoji, reactions.user_id, \
+             reactions.emoji_seq) ORDER BY reactions.emoji_seq, reactions.user_id)::text \
              FROM reactions WHERE reactions.message_id = messages.id)"
         }
     })
