@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::rename_room;
-use crate::components::room_list::{LockIcon, members_label};
+use crate::components::room_list::{PrivateMark, members_label};
 use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
 
 #[component]
@@ -38,7 +38,7 @@ pub fn RoomHeader(
                 fallback=move || view! {
                     <div class="min-w-0">
                         <h1 id="room-title" class="flex items-center gap-1.5 truncate text-lg font-semibold">
-                            {private.then(|| view! { <LockIcon /><span class="sr-only">"Private room: "</span> })}
+                            {private.then(|| view! { <PrivateMark /> })}
                             <span class="truncate">{move || name.get()}</span>
                         </h1>
                         <p class="truncate text-xs text-slate-600 empty:hidden">{move || topic.get()}</p>

@@ -101,14 +101,15 @@ fn RoomGroup(
     })
 }
 
-/// A small closed padlock, marking a private room (its name says so to
-/// screen readers).
+/// What precedes a private room's name: a small closed padlock, and for
+/// screen readers the words it stands for.
 #[component]
-pub fn LockIcon() -> impl IntoView {
+pub fn PrivateMark() -> impl IntoView {
     view! {
         <svg aria-hidden="true" viewBox="0 0 16 16" class="inline h-3.5 w-3.5 shrink-0 fill-current text-slate-500">
             <path d="M4 7V5a4 4 0 1 1 8 0v2h.5A1.5 1.5 0 0 1 14 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 2 13.5v-5A1.5 1.5 0 0 1 3.5 7H4Zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2Z" />
         </svg>
+        <span class="sr-only">"Private room: "</span>
     }
 }
 
@@ -152,7 +153,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
         }>
             <div class="min-w-0 flex-1">
                 <A href=href.clone() attr:class="flex items-center gap-1.5 truncate font-medium text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
-                    {private.then(|| view! { <LockIcon /><span class="sr-only">"Private room: "</span> })}
+                    {private.then(|| view! { <PrivateMark /> })}
                     <span class="truncate">{room.name.clone()}</span>
                 </A>
                 <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">

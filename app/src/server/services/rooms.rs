@@ -206,7 +206,8 @@ pub async fn set_role(
         role,
     };
     state.writer.apply(request).await?;
-    members(state, auth, room_id)
+    // The writer has just found the caller a member: no need to ask again.
+    member_list(state, room_id)
         .await?
         .into_iter()
         .find(|m| m.user.id == user_id)
@@ -237,6 +238,11 @@ pub async fn remove(state: &AppState, auth: &AuthUser, room_id: i64, user_id: i6
 /// A room's members with their roles (members only).
 pub async fn members(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Vec<Member>> {
     require_member(state, auth.user.id, room_id).await?;
+    member_list(state, room_id).await
+}
+
+/// A room's members, for a caller already known to be one.
+async fn member_list(state: &AppState, room_id: i64) -> Result<Vec<Member>> {
     let mut conn = state.db.acquire().await?;
     Ok(rooms::members(&state.db, &mut conn, room_id)
         .await?

@@ -63,18 +63,15 @@ fn role(stored: &str) -> Role {
     Role::parse(stored).unwrap_or(Role::Member)
 }
 
-/// `(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id [AND
-/// m.user_id = user])`: a room's members, or whether `user` is one (0 or 1).
-fn memberships(user: Option<i64>) -> SimpleExpr {
+/// `(SELECT COUNT(*) FROM memberships m WHERE m.room_id = rooms.id)`: a
+/// room's members.
+fn member_count() -> SimpleExpr {
     let m = Alias::new("m");
-    let mut count = Query::select()
+    let count = Query::select()
         .expr(Expr::col(Asterisk).count())
         .from_as(Memberships::Table, m.clone())
-        .and_where(Expr::col((m.clone(), Memberships::RoomId)).equals((Rooms::Table, Rooms::Id)))
+        .and_where(Expr::col((m, Memberships::RoomId)).equals((Rooms::Table, Rooms::Id)))
         .to_owned();
-    if let Some(user) = user {
-        count.and_where(Expr::col((m, Memberships::UserId)).eq(user));
-    }
     SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
 }
 
@@ -105,7 +102,7 @@ fn select_rooms(user_id: i64) -> SelectStatement {
             (Rooms::Table, Rooms::LastSeq),
             (Rooms::Table, Rooms::LastActivityAt),
         ])
-        .expr_as(memberships(None), Alias::new("member_count"))
+        .expr_as(member_count(), Alias::new("member_count"))
         .expr_as(role_of(user_id), Alias::new("my_role"))
         .from(Rooms::Table)
         .to_owned()
@@ -452,10 +449,11 @@ pub async fn successor(
     tx: &mut AnyConnection,
     room_id: i64,
 ) -> Result<Option<crate::model::Author>> {
-    let remaining = members(db, tx, room_id).await?;
-    if remaining.iter().any(|(_, role, _)| *role == Role::Owner) {
+    // Every leave asks; only a room left without an owner reads its members.
+    if owner_count(db, tx, room_id).await? > 0 {
         return Ok(None);
     }
+    let remaining = members(db, tx, room_id).await?;
     Ok(remaining.into_iter().next().map(|(user, _, _)| user))
 }
 
