@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{Member, MessagePage, Role, Room, RoomKind, User};
+use crate::model::{Invitation, InviteLink, Member, MessagePage, Role, Room, RoomKind, User};
 
 #[cfg(feature = "ssr")]
-use crate::server::services::{messages, rooms};
+use crate::server::services::{invitations, messages, rooms};
 #[cfg(feature = "ssr")]
 use crate::server::web::context;
 
@@ -68,6 +68,59 @@ pub async fn set_member_role(room_id: i64, user_id: i64, role: Role) -> Result<M
 pub async fn remove_member(room_id: i64, user_id: i64) -> Result<(), AppError> {
     let (state, auth) = context::caller().await?;
     Ok(rooms::remove(&state, &auth, room_id, user_id).await?)
+}
+
+/// Invites someone by username (owners and admins); the standing
+/// invitation if they already have one.
+#[server(prefix = "/api/fn", endpoint = "invite")]
+pub async fn invite(room_id: i64, username: String) -> Result<Invitation, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(invitations::invite(&state, &auth, room_id, &username)
+        .await?
+        .0)
+}
+
+/// The caller's pending invitations, newest first.
+#[server(prefix = "/api/fn", endpoint = "invitations")]
+pub async fn pending_invitations() -> Result<Vec<Invitation>, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(invitations::pending(&state, &auth).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "accept_invitation")]
+pub async fn accept_invitation(invitation_id: i64) -> Result<Room, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(invitations::accept(&state, &auth, invitation_id).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "decline_invitation")]
+pub async fn decline_invitation(invitation_id: i64) -> Result<(), AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(invitations::decline(&state, &auth, invitation_id).await?)
+}
+
+/// Makes an invite link (owners and admins); the token is shown this once.
+#[server(prefix = "/api/fn", endpoint = "create_invite_link")]
+pub async fn create_invite_link(
+    room_id: i64,
+    #[server(default)] expires_in_hours: Option<i64>,
+    #[server(default)] max_uses: Option<i64>,
+) -> Result<InviteLink, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(invitations::create_link(&state, &auth, room_id, expires_in_hours, max_uses).await?)
+}
+
+#[server(prefix = "/api/fn", endpoint = "revoke_invite_link")]
+pub async fn revoke_invite_link(room_id: i64, token: String) -> Result<(), AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(invitations::revoke_link(&state, &auth, room_id, &token).await?)
+}
+
+/// Joins the room an invite link leads to.
+#[server(prefix = "/api/fn", endpoint = "accept_invite_link")]
+pub async fn accept_invite_link(token: String) -> Result<Room, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(invitations::accept_link(&state, &auth, &token).await?)
 }
 
 /// Renames a room (its owners and admins); members see it through the

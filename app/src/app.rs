@@ -7,7 +7,8 @@ use leptos_router::path;
 
 use crate::components::header::Header;
 use crate::pages::{
-    home::Home, login::LoginPage, not_found::NotFound, room::RoomPage, rooms::RoomsPage,
+    home::Home, invite::InvitePage, login::LoginPage, not_found::NotFound, room::RoomPage,
+    rooms::RoomsPage,
 };
 use crate::session::Session;
 use crate::socket::ChatSocket;
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/login") view=LoginPage />
                         <Route path=path!("/rooms") view=RoomsPage />
                         <Route path=path!("/rooms/:id") view=RoomPage />
+                        <Route path=path!("/invite/:token") view=InvitePage />
                     </Routes>
                 </main>
             </div>

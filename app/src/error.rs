@@ -24,6 +24,10 @@ pub enum ErrorCode {
     NotAMember,
     InvitationRequired,
     MemberNotFound,
+    UserNotFound,
+    AlreadyMember,
+    InvitationNotFound,
+    InviteExpired,
     NotFound,
     MessageNotFound,
     MessageDeleted,
@@ -51,7 +55,7 @@ pub enum ErrorCode {
     Unknown,
 }
 
-const CODES: [(ErrorCode, &str); 31] = [
+const CODES: [(ErrorCode, &str); 35] = [
     (ErrorCode::ValidationError, "validation_error"),
     (ErrorCode::UsernameTaken, "username_taken"),
     (ErrorCode::InvalidCredentials, "invalid_credentials"),
@@ -61,6 +65,10 @@ const CODES: [(ErrorCode, &str); 31] = [
     (ErrorCode::NotAMember, "not_a_member"),
     (ErrorCode::InvitationRequired, "invitation_required"),
     (ErrorCode::MemberNotFound, "member_not_found"),
+    (ErrorCode::UserNotFound, "user_not_found"),
+    (ErrorCode::AlreadyMember, "already_member"),
+    (ErrorCode::InvitationNotFound, "invitation_not_found"),
+    (ErrorCode::InviteExpired, "invite_expired"),
     (ErrorCode::NotFound, "not_found"),
     (ErrorCode::MessageNotFound, "message_not_found"),
     (ErrorCode::MessageDeleted, "message_deleted"),

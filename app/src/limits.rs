@@ -31,6 +31,12 @@ pub const MAX_REACTIONS: usize = 20;
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
 
+/// How long an invite link works: 7 days unless asked otherwise, at most 30.
+pub const INVITE_LINK_DEFAULT_HOURS: i64 = 24 * 7;
+pub const INVITE_LINK_HOURS: RangeInclusive<i64> = 1..=24 * 30;
+/// The most joins one invite link may be made for.
+pub const INVITE_LINK_MAX_USES: RangeInclusive<i64> = 1..=10_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

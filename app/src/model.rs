@@ -142,6 +142,31 @@ pub struct Member {
     pub joined_at: String,
 }
 
+/// A pending invitation of the caller to a room. `room` is the room as the
+/// invitee sees it before accepting (`joined` false, `my_role` null).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Invitation {
+    pub id: i64,
+    pub room: Room,
+    pub inviter: Author,
+    pub created_at: String,
+}
+
+/// A link that lets whoever holds it join a room. `token` and `url` are
+/// shown once, when the link is made: only a hash of the token is kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct InviteLink {
+    pub token: String,
+    /// Where the link leads: `/invite/<token>` on this server.
+    pub url: String,
+    pub expires_at: String,
+    /// How many joins it allows; null for no limit.
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+}
+
 /// A message in its current state: edits, deletion and reactions applied.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -39,10 +39,32 @@ impl Session {
     }
 }
 
-/// Renders its children for a logged-in user and sends visitors to /login.
+/// Whether `path` may be where logging in leads: a path of this site made
+/// of plain characters (so never another site, `//host`, and nothing a
+/// query or script could hide in).
+pub fn safe_next(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
+}
+
+/// The login page, leading back to `path` afterwards.
+fn login_path(path: &str) -> String {
+    if safe_next(path) && path != "/" {
+        format!("/login?next={path}")
+    } else {
+        "/login".to_owned()
+    }
+}
+
+/// Renders its children for a logged-in user and sends visitors to /login,
+/// to come back here once they are in.
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let session = Session::get();
+    let location = leptos_router::hooks::use_location();
     view! {
         <Transition fallback=Loading>
             {move || {
@@ -50,11 +72,39 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
                 Suspend::new(async move {
                     match session.me.await {
                         Ok(Some(_)) => EitherOf3::A(children()),
-                        Ok(None) => EitherOf3::B(view! { <Redirect path="/login" /> }),
+                        Ok(None) => {
+                            let path = login_path(&location.pathname.get_untracked());
+                            EitherOf3::B(view! { <Redirect path /> })
+                        }
                         Err(error) => EitherOf3::C(view! { <ErrorNote error /> }),
                     }
                 })
             }}
         </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logging_in_leads_back_only_to_plain_paths_of_this_site() {
+        assert!(safe_next("/invite/AbC-_9"));
+        assert!(safe_next("/rooms/12"));
+        for unsafe_path in [
+            "//evil.example",
+            "https://evil.example",
+            "/a?b",
+            "/a#b",
+            "/a b",
+            "evil",
+            "",
+        ] {
+            assert!(!safe_next(unsafe_path), "{unsafe_path}");
+        }
+        assert_eq!(login_path("/invite/t0k"), "/login?next=/invite/t0k");
+        assert_eq!(login_path("/"), "/login");
+        assert_eq!(login_path("//x"), "/login");
     }
 }

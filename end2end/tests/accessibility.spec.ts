@@ -64,7 +64,7 @@ test("the rooms screen, its empty room and its errors pass the accessibility che
 });
 
 test("a room with messages from two users passes the accessibility checks, for both", async ({ browser }) => {
-  const { pageA: ann, pageB: ben, room } = await twoUsersInOneRoom(browser);
+  const { pageA: ann, pageB: ben, ben: benName, room } = await twoUsersInOneRoom(browser);
   await say(ann, "Hello Ben, this is a longer line so that it wraps on a phone screen.");
   await say(ben, "Hi Ann!");
   await expect(ann.getByRole("article").filter({ hasText: "Hi Ann!" })).toHaveCount(1);
@@ -95,6 +95,25 @@ test("a room with messages from two users passes the accessibility checks, for b
   await ann.getByRole("button", { name: "Create room" }).click();
   await expect(ann.getByText("just us")).toBeVisible();
   await expectAccessible(ann, "a private room with a topic");
+
+  // Inviting: by name and by link, and the invitation as ben sees it.
+  await ann.getByRole("button", { name: "1 member" }).click();
+  const panel = ann.getByRole("region", { name: "Members" });
+  await panel.getByLabel("Invite by username").fill(benName);
+  await panel.getByRole("button", { name: "Invite", exact: true }).click();
+  await expect(panel.getByText(`Invited ${benName}.`)).toBeVisible();
+  await panel.getByRole("button", { name: "Create invite link" }).click();
+  await expect(panel.getByLabel("Invite link")).toBeVisible();
+  await expectAccessible(ann, "the invite panel with a new link");
+  const link = await panel.getByLabel("Invite link").inputValue();
+  await expect(ben.getByRole("region", { name: "Invitations" })).toBeVisible();
+  await expectAccessible(ben, "an invitation beside the open room");
+  await ben.goto(link);
+  await expect(ben.getByRole("button", { name: "Join the room" })).toBeVisible();
+  await expectAccessible(ben, "the invite link's page");
+  await ben.goBack();
+  await expect(ben.getByRole("heading", { name: room })).toBeVisible();
+
   await ann.goto("/rooms");
   await expect(ann.getByRole("link", { name: room })).toBeVisible();
   await expect(ann.getByRole("group", { name: "Private rooms" })).toBeVisible();

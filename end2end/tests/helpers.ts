@@ -22,8 +22,9 @@ export async function twoUsersInOneRoom(browser: Browser) {
   const contextB = await browser.newContext();
   const pageA = await contextA.newPage();
   const pageB = await contextB.newPage();
+  const ben = uniqueName("ben");
   await register(pageA, uniqueName("ann"));
-  await register(pageB, uniqueName("ben"));
+  await register(pageB, ben);
   const room = uniqueName("room");
   await pageA.getByLabel("Room name").fill(room);
   await pageA.getByRole("button", { name: "Create room" }).click();
@@ -32,5 +33,5 @@ export async function twoUsersInOneRoom(browser: Browser) {
   await pageB.getByRole("link", { name: room }).click();
   await expect(pageB.getByRole("heading", { name: room })).toBeVisible();
   const roomId = Number(/\/rooms\/(\d+)$/.exec(pageB.url())?.[1]);
-  return { contextB, pageA, pageB, room, roomId };
+  return { contextB, pageA, pageB, ben, room, roomId };
 }

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod extract;
+pub mod invitations;
 pub mod messages;
 pub mod openapi;
 pub mod origin;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(rooms::router())
+        .merge(invitations::router())
         .merge(messages::router())
         .merge(openapi::router())
         // Unknown API paths answer in the API's error shape, not with a page.

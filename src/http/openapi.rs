@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, messages, rooms};
+use super::{auth, invitations, messages, rooms};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -16,6 +16,8 @@ use super::{auth, messages, rooms};
         auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::me,
         rooms::list, rooms::create, rooms::update, rooms::join, rooms::leave, rooms::members,
         rooms::set_role, rooms::remove,
+        invitations::invite, invitations::pending, invitations::accept, invitations::decline,
+        invitations::create_link, invitations::revoke_link, invitations::accept_link,
         messages::list, messages::create, messages::edit, messages::delete,
         messages::react, messages::unreact,
     ),

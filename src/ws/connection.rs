@@ -147,6 +147,12 @@ impl Connection {
                             break exit;
                         }
                     }
+                    Control::Notice(frame) => {
+                        let sent = write(&mut socket, WsMessage::Text(frame), self.write_timeout);
+                        if let Some(exit) = Box::pin(sent).await.exit() {
+                            break exit;
+                        }
+                    }
                 },
                 () = too_slow.notified() => break TOO_SLOW,
                 _ = ping.tick() => {
@@ -196,12 +202,12 @@ impl Connection {
         }
     }
 
-    /// Stops delivering each of `rooms` that the user may no longer read,
-    /// telling the client with `not_a_member` (they left) or `unsubscribed`
-    /// (they were removed: the room's log says which). Asked of the database, not
-    /// taken from the notice: a leave heard late must not cut a user who
-    /// has joined again since. If the database cannot say, the socket is
-    /// closed (1011) rather than left delivering a room that may be gone:
+    /// After the hub ended this socket's subscriptions to `rooms` at a
+    /// leave: tells the client why, with `not_a_member` (they left) or
+    /// `unsubscribed` (they were removed: the room's log says which). Asked
+    /// of the database, not taken from the event: a user who has joined
+    /// again since is subscribed again from the last seq sent, missing
+    /// nothing. If the database cannot say, the socket is closed (1011):
     /// the client reconnects, and subscribing checks membership again.
     async fn recheck(&mut self, socket: &mut WebSocket, rooms: &[i64]) -> Option<Exit> {
         for &room_id in rooms {
@@ -209,7 +215,16 @@ impl Connection {
                 continue;
             }
             let error = match rooms::require_member(&self.state, self.auth.user.id, room_id).await {
-                Ok(()) => continue,
+                Ok(()) => {
+                    let last = self.subscriptions.get(&room_id).copied();
+                    if let Err(e) = self.subscribe(socket, room_id, last).await {
+                        let frame = service_error(&e, None, Some(room_id));
+                        if let Some(exit) = send(socket, &frame, self.write_timeout).await.exit() {
+                            return Some(exit);
+                        }
+                    }
+                    continue;
+                }
                 Err(e @ (Error::NotAMember | Error::RoomNotFound)) => e,
                 Err(e) => {
                     tracing::warn!(error = %e, room_id, "could not recheck a membership");
@@ -270,6 +285,7 @@ impl Connection {
         self.subscriptions.remove(&room_id);
         let subscriber = Subscriber {
             conn: self.conn_id,
+            user: self.auth.user.id,
             queue: self.outbox.clone(),
             too_slow: self.too_slow.clone(),
         };

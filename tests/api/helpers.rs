@@ -6,8 +6,10 @@ use std::ops::Deref;
 use app::server::{AppState, Settings};
 use chat::startup::{Config, Spawned, spawn_config};
 use leptos::config::LeptosOptions;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
 
-use crate::support::api::Api;
+use crate::support::api::{Api, TestUser};
 pub use crate::support::api::{PASSWORD, assert_error};
 use crate::support::database::TestDatabase;
 pub use crate::support::socket::Next;
@@ -44,6 +46,12 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
 }
 
 impl TestApp {
+    /// The test's database, to set up what no request can (a link past
+    /// its expiry) and to read what no answer shows (a stored hash).
+    pub fn database(&self) -> &TestDatabase {
+        &self._database
+    }
+
     /// Stops the server as SIGTERM does, and returns what outlives it: its
     /// state (to inspect the database and its tasks) and the database.
     pub async fn stop(self) -> (AppState, TestDatabase) {
@@ -59,4 +67,42 @@ impl Deref for TestApp {
     fn deref(&self) -> &Api {
         &self.api
     }
+}
+
+/// `(status, code)` of an answer; the code is "" for a success.
+pub async fn answer(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    user: Option<&TestUser>,
+    body: Option<Value>,
+) -> (StatusCode, String) {
+    let (status, body) = app
+        .call(method, path, user.map(|u| u.token.as_str()), body)
+        .await;
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    (status, code)
+}
+
+/// A server function's `(status, code)`, called as the pages call it.
+pub async fn server_fn(
+    app: &TestApp,
+    name: &str,
+    user: &TestUser,
+    args: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let response = app
+        .http
+        .post(app.url(&format!("/api/fn/{name}")))
+        .form(args)
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    (status, body["code"].as_str().unwrap_or_default().to_owned())
 }

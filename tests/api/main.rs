@@ -11,6 +11,7 @@ mod errors;
 mod events;
 mod fuzz;
 mod helpers;
+mod invitations;
 mod limits;
 mod messages;
 mod private_rooms;

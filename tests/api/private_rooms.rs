@@ -6,46 +6,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, answer, server_fn, spawn_app};
 use crate::support::api::TestUser;
-
-/// `(status, code)` of an answer; the code is "" for a success.
-async fn answer(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    user: Option<&TestUser>,
-    body: Option<Value>,
-) -> (StatusCode, String) {
-    let (status, body) = app
-        .call(method, path, user.map(|u| u.token.as_str()), body)
-        .await;
-    let code = body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    (status, code)
-}
-
-/// A server function's `(status, code)`, called as the pages call it.
-async fn server_fn(
-    app: &TestApp,
-    name: &str,
-    user: &TestUser,
-    args: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let response = app
-        .http
-        .post(app.url(&format!("/api/fn/{name}")))
-        .form(args)
-        .bearer_auth(&user.token)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    (status, body["code"].as_str().unwrap_or_default().to_owned())
-}
 
 struct Private {
     app: TestApp,
@@ -94,15 +56,17 @@ async fn private_room() -> Private {
 }
 
 /// Everyone a private room's rules tell apart: the owner, an admin, a
-/// member, a member who was removed, and someone never in it.
+/// member, someone invited who has not accepted, a member who was removed,
+/// and someone never in it.
 struct Everyone {
     private: Private,
     dee: TestUser,
     eve: TestUser,
+    fay: TestUser,
 }
 
 /// [`private_room`], with dee made an admin and eve removed (both joined
-/// while it was briefly public again).
+/// while it was briefly public again), and fay invited.
 async fn everyone() -> Everyone {
     let private = private_room().await;
     let Private { app, ann, room, .. } = &private;
@@ -141,7 +105,21 @@ async fn everyone() -> Everyone {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    Everyone { private, dee, eve }
+    let fay = app.register("fay").await;
+    let (status, _) = app
+        .post(
+            &format!("{r}/invitations"),
+            &ann.token,
+            json!({"username": "fay"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    Everyone {
+        private,
+        dee,
+        eve,
+        fay,
+    }
 }
 
 #[tokio::test]
@@ -158,15 +136,18 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
             },
         dee,
         eve,
+        fay,
     } = everyone().await;
     let r = format!("/api/rooms/{room}");
     let m = format!("{r}/messages/{message}");
+    // Someone to invite.
+    app.register("gus").await;
     let ok = (StatusCode::OK, String::new());
     let created = (StatusCode::CREATED, String::new());
     let forbidden = (StatusCode::FORBIDDEN, "forbidden".to_owned());
     let unauthorized = (StatusCode::UNAUTHORIZED, "unauthorized".to_owned());
-    // Outsiders (never in it, or removed) get the answer for no such room,
-    // except joining.
+    // Outsiders (never in it, removed, or invited but not in yet) get the
+    // answer for no such room, except joining.
     let not_found = (StatusCode::NOT_FOUND, "room_not_found".to_owned());
     let invitation = (StatusCode::FORBIDDEN, "invitation_required".to_owned());
     // (method, path, body, [owner's, admin's, member's answer], outsiders')
@@ -196,7 +177,7 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
             Method::POST,
             format!("{r}/messages"),
             Some(json!({"body": "hello"})),
-            [created.clone(), created.clone(), created],
+            [created.clone(), created.clone(), created.clone()],
             not_found.clone(),
         ),
         (
@@ -242,6 +223,32 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
             not_found.clone(),
         ),
         (
+            Method::POST,
+            format!("{r}/invitations"),
+            Some(json!({"username": "gus"})),
+            // The owner invites; the admin's ask finds that invitation.
+            [created.clone(), ok.clone(), forbidden.clone()],
+            not_found.clone(),
+        ),
+        (
+            Method::POST,
+            format!("{r}/invite-links"),
+            Some(json!({"max_uses": 3})),
+            [created.clone(), created.clone(), forbidden.clone()],
+            not_found.clone(),
+        ),
+        (
+            Method::DELETE,
+            format!("{r}/invite-links/AAAAAAAAAAAAAAAAAAAAAA"),
+            None,
+            [
+                (StatusCode::NOT_FOUND, "invitation_not_found".to_owned()),
+                (StatusCode::NOT_FOUND, "invitation_not_found".to_owned()),
+                forbidden.clone(),
+            ],
+            not_found.clone(),
+        ),
+        (
             Method::DELETE,
             format!("{r}/members/{}", cy.id),
             None,
@@ -259,6 +266,7 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
             ("admin", &dee, admin),
             ("member", &bob, member),
             ("removed member", &eve, outsiders.clone()),
+            ("invited, not accepted", &fay, outsiders.clone()),
             ("outsider", &cy, outsiders),
         ] {
             let got = answer(&app, method.clone(), &path, Some(user), body.clone()).await;
@@ -272,7 +280,7 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
         (Method::DELETE, m.clone()),
         (Method::POST, format!("{r}/leave")),
     ] {
-        for outsider in [&cy, &eve] {
+        for outsider in [&cy, &eve, &fay] {
             let got = answer(&app, method.clone(), &path, Some(outsider), None).await;
             assert_eq!(got, not_found, "{method} {path} as an outsider");
         }
@@ -294,6 +302,7 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
         (&dee, json!("admin")),
         (&bob, json!("member")),
         (&eve, Value::Null),
+        (&fay, Value::Null),
         (&cy, Value::Null),
     ] {
         let (_, body) = app.get("/api/rooms", &user.token).await;
@@ -332,7 +341,7 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
             not_found.clone(),
         ),
     ] {
-        for outsider in [&cy, &eve] {
+        for outsider in [&cy, &eve, &fay] {
             assert_eq!(
                 server_fn(&app, name, outsider, &args).await,
                 want,
@@ -369,8 +378,36 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
         (StatusCode::NOT_FOUND, "room_not_found")
     );
 
+    // The server functions behind the invite dialogs, as for REST.
+    for (name, args) in [
+        (
+            "invite",
+            vec![("room_id", id.as_str()), ("username", "gus")],
+        ),
+        ("create_invite_link", vec![("room_id", id.as_str())]),
+    ] {
+        for (who, user, want) in [
+            ("member", &bob, forbidden.clone()),
+            ("removed member", &eve, not_found.clone()),
+            ("invited, not accepted", &fay, not_found.clone()),
+            ("outsider", &cy, not_found.clone()),
+        ] {
+            assert_eq!(
+                server_fn(&app, name, user, &args).await,
+                want,
+                "{name} as the {who}"
+            );
+        }
+        let (status, code) = server_fn(&app, name, &dee, &args).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (StatusCode::OK, ""),
+            "{name} as an admin"
+        );
+    }
+
     // The socket: every frame about the room is refused as for no such room.
-    for outsider in [&cy, &eve] {
+    for outsider in [&cy, &eve, &fay] {
         let mut socket = app.socket(outsider).await;
         for frame in [
             json!({"type": "subscribe", "room_id": room}),
@@ -734,6 +771,9 @@ async fn a_removed_member_stops_receiving_the_room_at_once_and_is_an_outsider_af
         answer(&app, Method::DELETE, &remove(&bob), Some(&ann), None).await,
         (StatusCode::NO_CONTENT, String::new())
     );
+    // Posted the moment the removal returns, before bob's socket has been
+    // told anything: it must not reach him.
+    app.post_message(&ann, room, "after").await;
     let mut frame = bobs.frame().await;
     if frame["type"] == "event" {
         assert_eq!(
@@ -756,7 +796,6 @@ async fn a_removed_member_stops_receiving_the_room_at_once_and_is_an_outsider_af
         (Some("member_left"), Some(bob.id), Some("removed")),
         "{seen}"
     );
-    app.post_message(&ann, room, "after").await;
     bobs.assert_quiet().await;
     assert_eq!(dees.frame().await["message"]["body"], "after");
 

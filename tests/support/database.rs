@@ -73,8 +73,6 @@ impl TestDatabase {
         self.dir.path()
     }
 
-    /// Runs one statement on this (PostgreSQL) database as the admin user,
-    /// returning how many rows it touched or returned.
     /// Runs `sql` on the PostgreSQL server's admin database, with `{db}`
     /// standing for this test's database: for statements about the
     /// database itself, which may refuse connections meanwhile.
@@ -93,6 +91,8 @@ impl TestDatabase {
         rows.len() as u64
     }
 
+    /// Runs one statement on this (PostgreSQL) database as the admin user,
+    /// returning how many rows it touched or returned.
     pub async fn admin(&self, sql: &str) -> u64 {
         let mut conn = PgConnection::connect(&self.url)
             .await
@@ -102,6 +102,25 @@ impl TestDatabase {
             .await
             .expect("admin statement");
         rows.len() as u64
+    }
+}
+
+impl TestDatabase {
+    /// Runs one statement on this database, on either backend, and returns
+    /// the first column of each row it returned, as text.
+    pub async fn rows(&self, sql: &str) -> Vec<String> {
+        use sqlx::Row;
+        if self.postgres.is_some() {
+            let mut conn = PgConnection::connect(&self.url).await.expect("database");
+            let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect(sql);
+            rows.iter().map(|row| row.get::<String, _>(0)).collect()
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("database");
+            let rows = sqlx::query(sql).fetch_all(&mut conn).await.expect(sql);
+            rows.iter().map(|row| row.get::<String, _>(0)).collect()
+        }
     }
 }
 

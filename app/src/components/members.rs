@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{remove_member, room_members, set_member_role};
+use crate::components::invite::InvitePanel;
 use crate::components::notice::{ErrorNote, Loading};
 use crate::model::{Member, Role};
 
@@ -51,6 +52,7 @@ pub fn MembersPanel(
     view! {
         <section id="members-panel" aria-labelledby="members-heading" class="border-b border-slate-200 bg-slate-50 px-4 py-3">
             <h2 id="members-heading" class="mb-2 text-sm font-semibold text-slate-700">"Members"</h2>
+            {move || my_role.get().is_some_and(Role::moderates).then(|| view! { <InvitePanel room_id /> })}
             <p role="alert" class="mb-2 text-xs text-red-700 empty:hidden">{move || error.get()}</p>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {

@@ -2,6 +2,8 @@
 
 pub mod composer;
 pub mod header;
+pub mod invitations;
+pub mod invite;
 pub mod members;
 pub mod message;
 pub mod notice;

@@ -10,6 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{create_room, join_room, list_rooms};
+use crate::components::invitations::InvitationsInbox;
 use crate::components::notice::{ErrorNote, Loading};
 use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
@@ -41,6 +42,7 @@ pub fn RoomList(
             } else {
                 Either::Right(view! { <h2 id="rooms-heading" class="text-sm font-semibold uppercase tracking-wide text-slate-600">"Rooms"</h2> })
             }}
+            <InvitationsInbox whole_page />
             <CreateRoom />
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {

@@ -1,24 +1,32 @@
 //! `/login`: the React island renders the form; this page hosts it and,
-//! once the island reports a login, refreshes the session and moves on to the
-//! rooms without reloading the page.
+//! once the island reports a login, refreshes the session and moves on to
+//! where the visitor was going (`?next=`, a path of this site), else the
+//! rooms, without reloading the page.
 
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::notice::Loading;
 use crate::island::LoginIsland;
-use crate::session::Session;
+use crate::session::{Session, safe_next};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let session = Session::get();
     let navigate = use_navigate();
+    let query = use_query_map();
+    let next = move || {
+        query
+            .with_untracked(|q| q.get("next"))
+            .filter(|path| safe_next(path))
+            .unwrap_or_else(|| "/rooms".to_owned())
+    };
     let on_login = move |_user| {
         session.refresh();
-        navigate("/rooms", Default::default());
+        navigate(&next(), Default::default());
     };
     view! {
         <Title text="Log in · Chat" />
@@ -32,7 +40,7 @@ pub fn LoginPage() -> impl IntoView {
                         let on_login = on_login.clone();
                         Suspend::new(async move {
                             match session.me.await {
-                                Ok(Some(_)) => Either::Left(view! { <Redirect path="/rooms" /> }),
+                                Ok(Some(_)) => Either::Left(view! { <Redirect path=next() /> }),
                                 _ => Either::Right(view! { <LoginIsland on_login /> }),
                             }
                         })

@@ -21,7 +21,7 @@ mod server_frame_de;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::model::{Author, LeaveReason, Message, Role, Room};
+use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -237,6 +237,15 @@ pub enum ServerFrame {
     Unsubscribed {
         room_id: i64,
         reason: LeaveReason,
+    },
+    /// The user was invited to a room (sent to their sockets, not a room's).
+    Invited {
+        invitation: Invitation,
+    },
+    /// One of the user's invitations was accepted or declined (in another
+    /// tab, maybe): it is no longer pending.
+    InvitationClosed {
+        invitation_id: i64,
     },
     Error {
         code: ErrorCode,

@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserial
 
 use super::{Change, Event, ServerFrame};
 use crate::error::ErrorCode;
-use crate::model::{Author, LeaveReason, Message, Role, Room};
+use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +26,8 @@ enum Type {
     Ack,
     Pong,
     Unsubscribed,
+    Invited,
+    InvitationClosed,
     Error,
 }
 
@@ -61,6 +63,8 @@ struct Fields {
     role: Option<Role>,
     reason: Option<LeaveReason>,
     code: Option<ErrorCode>,
+    invitation: Option<Invitation>,
+    invitation_id: Option<i64>,
 }
 
 enum MessageField {
@@ -116,6 +120,8 @@ impl Fields {
             role,
             reason,
             code,
+            invitation,
+            invitation_id,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
             value.ok_or_else(|| format!("missing field `{field}`"))
@@ -140,6 +146,12 @@ impl Fields {
             Type::Unsubscribed => ServerFrame::Unsubscribed {
                 room_id: need(room_id, "room_id")?,
                 reason: need(reason, "reason")?,
+            },
+            Type::Invited => ServerFrame::Invited {
+                invitation: need(invitation, "invitation")?,
+            },
+            Type::InvitationClosed => ServerFrame::InvitationClosed {
+                invitation_id: need(invitation_id, "invitation_id")?,
             },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
@@ -303,6 +315,27 @@ mod tests {
                 room_id: 2,
                 reason: LeaveReason::Removed,
             },
+            ServerFrame::Invited {
+                invitation: Invitation {
+                    id: 5,
+                    room: Room {
+                        id: 2,
+                        name: "plans".into(),
+                        kind: crate::model::RoomKind::Private,
+                        topic: String::new(),
+                        created_at: "2026-11-30T09:00:00.000Z".into(),
+                        owner_id: 1,
+                        member_count: 2,
+                        joined: false,
+                        my_role: None,
+                        last_seq: 4,
+                        last_activity_at: "2026-11-30T10:02:00.000Z".into(),
+                    },
+                    inviter: author(1),
+                    created_at: "2026-11-30T10:03:00.000Z".into(),
+                },
+            },
+            ServerFrame::InvitationClosed { invitation_id: 5 },
             event(
                 18,
                 Change::RoomUpdated {

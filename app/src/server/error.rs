@@ -39,6 +39,19 @@ pub enum Error {
     /// Joining a private room without an invitation.
     #[error("This room is private: you need an invitation to join it.")]
     InvitationRequired,
+    /// Inviting a username nobody has.
+    #[error("There is no user with that name.")]
+    UserNotFound,
+    /// Inviting someone already in the room.
+    #[error("They are already a member of this room.")]
+    AlreadyMember,
+    /// An invitation that is not (or no longer) the caller's to answer, or
+    /// a link token nobody made.
+    #[error("That invitation does not exist or was withdrawn.")]
+    InvitationNotFound,
+    /// An invite link past its expiry, used up, or revoked.
+    #[error("This invite link has expired or was revoked.")]
+    InviteExpired,
     #[error("Not found.")]
     NotFound,
     #[error("That message does not exist in this room.")]
@@ -104,6 +117,10 @@ impl Error {
             Error::NotAMember => ErrorCode::NotAMember,
             Error::InvitationRequired => ErrorCode::InvitationRequired,
             Error::MemberNotFound => ErrorCode::MemberNotFound,
+            Error::UserNotFound => ErrorCode::UserNotFound,
+            Error::AlreadyMember => ErrorCode::AlreadyMember,
+            Error::InvitationNotFound => ErrorCode::InvitationNotFound,
+            Error::InviteExpired => ErrorCode::InviteExpired,
             Error::NotFound => ErrorCode::NotFound,
             Error::MessageNotFound => ErrorCode::MessageNotFound,
             Error::MessageDeleted => ErrorCode::MessageDeleted,
@@ -125,7 +142,10 @@ impl Error {
     pub fn status(&self) -> StatusCode {
         match self {
             Error::Validation { .. } => StatusCode::BAD_REQUEST,
-            Error::UsernameTaken | Error::RoomNameTaken => StatusCode::CONFLICT,
+            Error::UsernameTaken | Error::RoomNameTaken | Error::AlreadyMember => {
+                StatusCode::CONFLICT
+            }
+            Error::InviteExpired => StatusCode::GONE,
             Error::InvalidCredentials | Error::Unauthorized => StatusCode::UNAUTHORIZED,
             Error::NotAMember
             | Error::InvitationRequired
@@ -135,6 +155,8 @@ impl Error {
             | Error::NotFound
             | Error::MessageNotFound
             | Error::MemberNotFound
+            | Error::UserNotFound
+            | Error::InvitationNotFound
             | Error::NotAnEmoji => StatusCode::NOT_FOUND,
             Error::MessageDeleted | Error::TooManyReactions { .. } | Error::ClientIdReused => {
                 StatusCode::CONFLICT

@@ -19,6 +19,8 @@
 //! share one state because one socket carries every room.
 
 #[cfg(feature = "hydrate")]
+mod notices;
+#[cfg(feature = "hydrate")]
 mod rooms;
 #[cfg(feature = "hydrate")]
 mod transport;
@@ -63,6 +65,18 @@ pub enum RoomEvent {
     },
 }
 
+/// What the socket hears for the user rather than a room.
+#[derive(Clone, Debug)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+pub enum UserEvent {
+    /// The socket (re)opened: what was sent while it was closed is lost,
+    /// so read the state again.
+    Connected,
+    /// An invitation arrived, or one was accepted or declined (maybe in
+    /// another tab): the list of pending ones changed.
+    InvitationsChanged,
+}
+
 #[derive(Clone, Copy)]
 pub struct ChatSocket {
     status: RwSignal<Status>,
@@ -97,6 +111,18 @@ impl ChatSocket {
         rooms::unsubscribe(room_id);
         #[cfg(not(feature = "hydrate"))]
         let _ = room_id;
+    }
+
+    /// Hands the frames for the user to `handler` (one follower per tab; a
+    /// new one replaces it), connecting if need be; `None` stops.
+    pub fn on_user_events(&self, handler: Option<impl Fn(UserEvent) + 'static>) {
+        #[cfg(feature = "hydrate")]
+        notices::watch(
+            self.status,
+            handler.map(|h| std::rc::Rc::new(h) as std::rc::Rc<dyn Fn(UserEvent)>),
+        );
+        #[cfg(not(feature = "hydrate"))]
+        let _ = handler;
     }
 
     /// Queues a request that changes a room (a post, an edit, a deletion,

@@ -170,7 +170,10 @@ pub(super) fn dispatch(frame: ServerFrame) {
             });
             handler.map(|h| (h, RoomEvent::Unsubscribed(reason)))
         }
-        ServerFrame::Pong => None,
+        // For the user, not a room (`notices`).
+        ServerFrame::Pong | ServerFrame::Invited { .. } | ServerFrame::InvitationClosed { .. } => {
+            None
+        }
     };
     if let Some((handler, event)) = delivery {
         handler(event);

@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
 use super::Status;
+use super::notices;
 use super::rooms::{self, Room, Unacked};
 use crate::protocol::{CLOSE_SESSION_ENDED, ClientFrame, ServerFrame};
 
@@ -46,6 +47,8 @@ pub(super) struct Inner {
     retired: Vec<Attached>,
     pub(super) rooms: HashMap<i64, Room>,
     pub(super) unacked: Vec<Unacked>,
+    /// Who follows the frames for the user (`notices`), if anyone.
+    pub(super) notices: Option<notices::Handler>,
     attempt: u32,
     /// Whether the current socket ever opened: one refused at the
     /// upgrade closes without having.
@@ -86,10 +89,17 @@ pub(super) fn frame(frame: &ClientFrame) -> String {
     serde_json::to_string(frame).unwrap_or_default()
 }
 
+/// Whether anything needs the socket: a room, a request not yet answered,
+/// or someone following the user's frames.
+fn wanted(inner: &Inner) -> bool {
+    !inner.rooms.is_empty() || !inner.unacked.is_empty() || inner.notices.is_some()
+}
+
 pub fn disconnect() {
     with(|inner| {
         inner.rooms.clear();
         inner.unacked.clear();
+        inner.notices = None;
         if let Some(retry) = inner.retry.take() {
             retry.clear();
         }
@@ -176,6 +186,7 @@ fn on_open(event: Event) {
         rooms::resume(inner);
     });
     set_status(Status::Open);
+    notices::opened();
 }
 
 fn on_close(event: CloseEvent) {
@@ -187,8 +198,7 @@ fn on_close(event: CloseEvent) {
         if let Some(old) = inner.current.take() {
             inner.retired.push(old);
         }
-        let wanted = !inner.rooms.is_empty() || !inner.unacked.is_empty();
-        (wanted, !inner.opened)
+        (wanted(inner), !inner.opened)
     });
     if session_ended {
         set_status(Status::SessionEnded);
@@ -255,8 +265,7 @@ pub(super) fn start_keepalive() {
             if let Some(retry) = inner.retry.take() {
                 retry.clear();
             }
-            let wanted = !inner.rooms.is_empty() || !inner.unacked.is_empty();
-            wanted && inner.current.is_none()
+            wanted(inner) && inner.current.is_none()
         });
         if reconnect {
             connect();
@@ -298,5 +307,10 @@ fn on_message(event: MessageEvent) {
         leptos::logging::warn!("unexpected frame from server: {text}");
         return;
     };
-    rooms::dispatch(frame);
+    match frame {
+        ServerFrame::Invited { .. } | ServerFrame::InvitationClosed { .. } => {
+            notices::dispatch(frame)
+        }
+        frame => rooms::dispatch(frame),
+    }
 }

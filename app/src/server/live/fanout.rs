@@ -23,10 +23,14 @@
 //! A logout sends the session's id (the token's hash, never the token) on
 //! a second channel; every node forgets the session and closes its sockets.
 //! A node trusts its session cache only while it listens, since while it
-//! does not, it could miss one. Leaving a room is sent on a third channel,
-//! so that the user's sockets on every node stop receiving the room; after
-//! a gap in listening, the node checks every room it delivers against the
-//! memberships, since a leave may have gone unheard.
+//! does not, it could miss one. Leaving a room needs no channel of its
+//! own: it is an event, and publishing it ends the leaver's subscriptions
+//! (`hub`), after a gap in listening too, since catching up publishes it.
+//!
+//! A frame for one user rather than a room (an invitation) goes on a third
+//! channel, to that user's sockets on every node. It is a nudge, not a log:
+//! a node that was not listening misses it, and the client reads the same
+//! state again when it reconnects.
 //!
 //! Every loop here stops when the node's [`Background`] says so: the
 //! publisher after publishing everything committed, the listener at once
@@ -35,7 +39,6 @@
 //! [`Background`]: crate::server::background::Background
 //! [`Hub`]: super::hub::Hub
 
-use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -57,8 +60,6 @@ use crate::server::storage::{events, rooms};
 pub const CHANNEL: &str = "chat_messages";
 /// The channel of ended sessions.
 pub const SESSIONS_CHANNEL: &str = "chat_sessions";
-/// The channel of users leaving rooms.
-pub const LEFT_CHANNEL: &str = "chat_left";
 /// Payloads above this are sent as a pointer (the limit is 8000 bytes).
 const MAX_INLINE_PAYLOAD: usize = 7000;
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(5);
@@ -100,25 +101,27 @@ pub async fn announce_session_end(db: &Db, conn: &mut AnyConnection, session: &s
     Ok(())
 }
 
-/// A user who left a room, as the other nodes hear of it.
+/// The channel of frames for one user.
+pub const USERS_CHANNEL: &str = "chat_users";
+
+/// What the users channel carries: the user, and the frame as its JSON.
 #[derive(Debug, PartialEq, Serialize, Deserialize)]
-struct Left {
+struct Told {
     user_id: i64,
-    room_id: i64,
+    frame: String,
 }
 
-/// Called inside the transaction that removes the membership: every node
-/// hears of it when it commits.
-pub async fn announce_left(
-    db: &Db,
-    conn: &mut AnyConnection,
-    user_id: i64,
-    room_id: i64,
-) -> Result<()> {
+/// Sends `frame` to the user's open sockets, on every node.
+pub async fn tell_user(db: &Db, hub: &Hub, user_id: i64, frame: &ServerFrame) -> Result<()> {
+    let frame = serde_json::to_string(frame)
+        .map_err(|e| Error::Internal(format!("encoding a frame for a user: {e}")))?;
     if db.backend() == Backend::Postgres {
-        let payload = serde_json::to_string(&Left { user_id, room_id })
-            .map_err(|e| Error::Internal(format!("encoding a leave: {e}")))?;
-        db.notify(conn, LEFT_CHANNEL, &payload).await?;
+        let told = serde_json::to_string(&Told { user_id, frame })
+            .map_err(|e| Error::Internal(format!("encoding a frame for a user: {e}")))?;
+        let mut conn = db.acquire().await?;
+        db.notify(&mut conn, USERS_CHANNEL, &told).await?;
+    } else {
+        hub.tell_user(user_id, &frame.into());
     }
     Ok(())
 }
@@ -187,7 +190,6 @@ pub async fn listen(node: Node, url: DatabaseUrl, stop: CancellationToken) {
         &format!("chat-listener-{}", std::process::id()),
     );
     let mut delay = Duration::from_millis(100);
-    let mut listened_before = false;
     while !stop.is_cancelled() {
         let connected = tokio::select! {
             connected = connect(&url) => connected,
@@ -207,13 +209,10 @@ pub async fn listen(node: Node, url: DatabaseUrl, stop: CancellationToken) {
         };
         delay = Duration::from_millis(100);
         node.sessions.trust();
-        if std::mem::replace(&mut listened_before, true)
-            && let Err(e) = recheck_memberships(&node).await
-        {
-            tracing::warn!(error = %e, "checking memberships after reconnecting failed");
-        }
         // Listening first, then reading: whatever commits in between is
         // both read here and heard below, and the repeat is dropped by seq.
+        // Leaves missed while not listening are among what is read: the
+        // hub ends the leavers' subscriptions as it publishes them.
         if let Err(e) = catch_up(&node).await {
             tracing::warn!(error = %e, "catching up after (re)connecting failed");
         }
@@ -226,12 +225,10 @@ pub async fn listen(node: Node, url: DatabaseUrl, stop: CancellationToken) {
                 Ok(Some(notification)) if notification.channel() == SESSIONS_CHANNEL => {
                     super::session_ended(&node.sessions, &node.hub, notification.payload());
                 }
-                Ok(Some(notification)) if notification.channel() == LEFT_CHANNEL => {
-                    match serde_json::from_str::<Left>(notification.payload()) {
-                        Ok(left) => node.hub.left_room(left.user_id, left.room_id),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "unreadable leave notification ignored")
-                        }
+                Ok(Some(notification)) if notification.channel() == USERS_CHANNEL => {
+                    match serde_json::from_str::<Told>(notification.payload()) {
+                        Ok(told) => node.hub.tell_user(told.user_id, &told.frame.into()),
+                        Err(e) => tracing::warn!(error = %e, "unreadable user notice ignored"),
                     }
                 }
                 Ok(Some(notification)) => {
@@ -257,7 +254,7 @@ pub async fn listen(node: Node, url: DatabaseUrl, stop: CancellationToken) {
 async fn connect(url: &str) -> std::result::Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     listener
-        .listen_all([CHANNEL, SESSIONS_CHANNEL, LEFT_CHANNEL])
+        .listen_all([CHANNEL, SESSIONS_CHANNEL, USERS_CHANNEL])
         .await?;
     Ok(listener)
 }
@@ -299,33 +296,6 @@ async fn deliver(node: &Node, payload: &str) -> Result<()> {
         _ => {}
     }
     node.hub.publish(entry);
-    Ok(())
-}
-
-/// After a gap in listening, a leave may have gone unheard: every room this
-/// node delivers is checked against the memberships, in one query per
-/// thousand users, and each user no longer in a room is treated as if
-/// their leave had just been heard.
-async fn recheck_memberships(node: &Node) -> Result<()> {
-    let pairs = node.hub.subscribed_pairs();
-    let users: Vec<i64> = pairs
-        .iter()
-        .map(|&(_, user)| user)
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let mut conn = node.db.acquire().await?;
-    for chunk in users.chunks(1000) {
-        let asked: HashSet<(i64, i64)> = pairs
-            .iter()
-            .filter(|(_, user)| chunk.binary_search(user).is_ok())
-            .copied()
-            .collect();
-        let members = rooms::memberships_among(&node.db, &mut conn, &asked).await?;
-        for &(room_id, user_id) in asked.difference(&members) {
-            node.hub.left_room(user_id, room_id);
-        }
-    }
     Ok(())
 }
 

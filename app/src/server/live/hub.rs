@@ -12,6 +12,13 @@
 //! bounded; a socket whose queue is full is told it is too slow, loses the
 //! subscription, and is closed so the client resumes from its last seq
 //! instead of the server buffering without limit.
+//!
+//! Membership ends in the stream too: publishing a `member_left` event
+//! drops the leaver's subscriptions to the room right after delivering
+//! it, so no later event of the room reaches them, on any node, however
+//! late the request that removed them returns. Their sockets are then
+//! asked to check (`Control::LeftRooms`): tell the client why, or, if the
+//! user is a member again by now, subscribe again from their last seq.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, mpsc, watch};
 
-use crate::protocol::{Entry, ServerFrame};
+use crate::protocol::{Change, Entry, Event, ServerFrame};
 
 /// What a service asks of one live connection.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -34,9 +41,16 @@ pub enum Control {
     LeftRooms,
     /// The server is stopping: close with 1001 so the client reconnects.
     ServerShutdown,
+    /// A frame for this user rather than for a room (an invitation), sent
+    /// as it is. It is a nudge: what it tells is also read on reconnect.
+    Notice(Utf8Bytes),
 }
 
 pub type ConnId = u64;
+
+/// Controls waiting for one connection; leaves take one place however
+/// many, so this is room for notices.
+const CONTROL_QUEUE: usize = 32;
 
 /// Committed events of one room as a subscriber's socket sends them: the
 /// events published together (a group commit's) travel as one delivery,
@@ -78,11 +92,21 @@ impl Default for Inner {
     }
 }
 
+/// Consecutive events of one room, delivered together; a run ends with
+/// a leave, whose user gets none of the room's later events.
+struct Run {
+    room_id: i64,
+    frames: Vec<(i64, Utf8Bytes)>,
+    leaver: Option<i64>,
+}
+
 /// A socket's place in a room: where its messages go, and how to tell it
 /// it fell behind.
 #[derive(Clone)]
 pub struct Subscriber {
     pub conn: ConnId,
+    /// Whose socket it is: their leave ends the subscription.
+    pub user: i64,
     pub queue: mpsc::Sender<Arc<Delivery>>,
     pub too_slow: Arc<Notify>,
 }
@@ -162,10 +186,17 @@ impl Hub {
     /// order), to their rooms' current subscribers: one delivery per room,
     /// so a socket is woken, and flushes, once for all of them.
     pub fn publish_all(&self, entries: impl IntoIterator<Item = Entry>) {
-        // Rooms in the order first seen; a batch touches few rooms.
-        let mut by_room: Vec<(i64, Vec<(i64, Utf8Bytes)>)> = Vec::new();
+        // Runs in the order first seen; a batch touches few rooms.
+        let mut runs: Vec<Run> = Vec::new();
         for entry in entries {
             let (room_id, seq) = (entry.room_id(), entry.seq());
+            let leaver = match &entry {
+                Entry::Changed(Event {
+                    change: Change::MemberLeft { user, .. },
+                    ..
+                }) => Some(user.id),
+                _ => None,
+            };
             let frame = match serde_json::to_string(&ServerFrame::from(entry)) {
                 Ok(text) => Utf8Bytes::from(text),
                 Err(e) => {
@@ -173,12 +204,31 @@ impl Hub {
                     continue;
                 }
             };
-            match by_room.iter_mut().find(|(room, _)| *room == room_id) {
-                Some((_, frames)) => frames.push((seq, frame)),
-                None => by_room.push((room_id, vec![(seq, frame)])),
+            // A room's events after a leave start a run of their own, sent
+            // once the leaver's subscriptions are gone.
+            let open = runs
+                .iter_mut()
+                .rev()
+                .find(|run| run.room_id == room_id)
+                .filter(|run| run.leaver.is_none());
+            match open {
+                Some(run) => {
+                    run.frames.push((seq, frame));
+                    run.leaver = leaver;
+                }
+                None => runs.push(Run {
+                    room_id,
+                    frames: vec![(seq, frame)],
+                    leaver,
+                }),
             }
         }
-        for (room_id, frames) in by_room {
+        for Run {
+            room_id,
+            frames,
+            leaver,
+        } in runs
+        {
             let Some(&(last, _)) = frames.last() else {
                 continue;
             };
@@ -189,19 +239,22 @@ impl Hub {
             // Shared, not copied: queues hold a pointer per subscriber.
             let delivery = Arc::new(Delivery { room_id, frames });
             let mut rooms = lock(&self.inner.rooms);
-            let Some(subscribers) = rooms.get_mut(&room_id) else {
-                continue;
-            };
-            subscribers.retain(|s| match s.queue.try_send(delivery.clone()) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    s.too_slow.notify_one();
-                    false
+            if let Some(subscribers) = rooms.get_mut(&room_id) {
+                subscribers.retain(|s| match s.queue.try_send(delivery.clone()) {
+                    Ok(()) => Some(s.user) != leaver,
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        s.too_slow.notify_one();
+                        false
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => false,
+                });
+                if subscribers.is_empty() {
+                    rooms.remove(&room_id);
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
-            if subscribers.is_empty() {
-                rooms.remove(&room_id);
+            }
+            drop(rooms);
+            if let Some(user) = leaver {
+                self.left_room(user, room_id);
             }
         }
     }
@@ -240,7 +293,7 @@ impl Hub {
         *held += 1;
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         // Holds at most one of each kind: leaves are coalesced.
-        let (control, rx) = mpsc::channel(8);
+        let (control, rx) = mpsc::channel(CONTROL_QUEUE);
         let left = LeftRooms::default();
         conns.by_id.insert(
             id,
@@ -287,7 +340,7 @@ impl Hub {
         self.notify(|conn| conn.session == session, Control::SessionEnded);
     }
 
-    pub fn left_room(&self, user_id: i64, room_id: i64) {
+    fn left_room(&self, user_id: i64, room_id: i64) {
         for conn in lock(&self.inner.conns)
             .by_id
             .values()
@@ -299,20 +352,26 @@ impl Hub {
         }
     }
 
-    /// Every (room, user) whose live delivery this node makes: what to
-    /// check against the memberships when leaves may have gone unheard.
-    pub fn subscribed_pairs(&self) -> HashSet<(i64, i64)> {
-        let rooms = lock(&self.inner.rooms);
-        let conns = lock(&self.inner.conns);
-        rooms
-            .iter()
-            .flat_map(|(&room_id, subscribers)| {
-                subscribers
-                    .iter()
-                    .filter_map(|s| conns.by_id.get(&s.conn))
-                    .map(move |conn| (room_id, conn.user_id))
-            })
-            .collect()
+    /// Hands `frame` to each of the user's sockets on this node. A socket
+    /// whose control queue is full misses it, and says so in the log: the
+    /// client reads the same state again when it reconnects.
+    pub fn tell_user(&self, user_id: i64, frame: &Utf8Bytes) {
+        for conn in lock(&self.inner.conns)
+            .by_id
+            .values()
+            .filter(|c| c.user_id == user_id)
+        {
+            if conn
+                .control
+                .try_send(Control::Notice(frame.clone()))
+                .is_err()
+            {
+                tracing::warn!(
+                    user_id,
+                    "a socket's control queue was full; a notice was dropped"
+                );
+            }
+        }
     }
 
     /// Asks every socket to close; part of graceful shutdown.
@@ -359,9 +418,18 @@ mod tests {
     }
 
     fn subscriber(conn: ConnId, queue: usize) -> (Subscriber, mpsc::Receiver<Arc<Delivery>>) {
+        subscriber_of(conn as i64, conn, queue)
+    }
+
+    fn subscriber_of(
+        user: i64,
+        conn: ConnId,
+        queue: usize,
+    ) -> (Subscriber, mpsc::Receiver<Arc<Delivery>>) {
         let (tx, rx) = mpsc::channel(queue);
         let subscriber = Subscriber {
             conn,
+            user,
             queue: tx,
             too_slow: Arc::default(),
         };
@@ -461,6 +529,47 @@ mod tests {
         hub.end_session("s1");
         assert_eq!(ann.control.try_recv().unwrap(), Control::LeftRooms);
         assert_eq!(ann.control.try_recv().unwrap(), Control::SessionEnded);
+    }
+
+    fn seqs(rx: &mut mpsc::Receiver<Arc<Delivery>>) -> Vec<i64> {
+        std::iter::from_fn(|| rx.try_recv().ok())
+            .flat_map(|d| d.frames.iter().map(|(seq, _)| *seq).collect::<Vec<_>>())
+            .collect()
+    }
+
+    fn leave(room_id: i64, seq: i64, user: i64) -> Entry {
+        Entry::Changed(Event {
+            room_id,
+            seq,
+            change: Change::MemberLeft {
+                user: Author {
+                    id: user,
+                    username: "bob".into(),
+                },
+                reason: crate::model::LeaveReason::Removed,
+            },
+        })
+    }
+
+    #[tokio::test]
+    async fn a_leave_ends_the_leavers_subscriptions_at_its_seq_and_asks_their_sockets_to_check() {
+        let hub = Hub::default();
+        let mut bob = hub.register(2, "s2", 10).unwrap();
+        let (anns, mut ann_rx) = subscriber_of(1, 10, 8);
+        let (bobs, mut bob_rx) = subscriber_of(2, bob.id, 8);
+        let (bobs_other_room, mut bob_other_rx) = subscriber_of(2, bob.id, 8);
+        hub.subscribe(1, anns);
+        hub.subscribe(1, bobs);
+        hub.subscribe(2, bobs_other_room);
+        // One commit: a message, bob's removal, a message after it, and
+        // another room's message.
+        hub.publish_all([message(1, 1), leave(1, 2, 2), message(1, 3), message(2, 1)]);
+        hub.publish(message(1, 4));
+        assert_eq!(seqs(&mut ann_rx), [1, 2, 3, 4]);
+        assert_eq!(seqs(&mut bob_rx), [1, 2], "nothing after the leave");
+        assert_eq!(seqs(&mut bob_other_rx), [1], "other rooms go on");
+        assert_eq!(bob.control.try_recv().unwrap(), Control::LeftRooms);
+        assert_eq!(bob.left.take(), [1]);
     }
 
     #[tokio::test]

@@ -8,8 +8,12 @@
 //! overlap (an event committed between subscribing and reading last_seq is
 //! in both); the subscriber drops queued events with `seq <= last_seq`.
 //!
-//! Who may subscribe is the services' question; this module assumes it was
-//! asked.
+//! Who may subscribe is the services' question, and `start` asks it (the
+//! `admitted` future) only once the subscriber is in the hub: a leave the
+//! answer does not see commits after it, so it is published after too, and
+//! publishing a leave ends the leaver's subscriptions (`hub`). Asked
+//! before, a leave could slip between the answer and the subscription and
+//! never end it.
 
 use super::backlog::Backlog;
 use super::hub::{Hub, Subscriber};
@@ -31,9 +35,14 @@ pub async fn start(
     room_id: i64,
     subscriber: Subscriber,
     after_seq: Option<i64>,
+    admitted: impl Future<Output = Result<()>>,
 ) -> Result<Started> {
     let conn = subscriber.conn;
     hub.subscribe(room_id, subscriber);
+    if let Err(e) = admitted.await {
+        hub.unsubscribe(room_id, conn);
+        return Err(e);
+    }
     let last_seq = match rooms::last_seq(db, room_id).await {
         Ok(seq) => seq,
         Err(e) => {

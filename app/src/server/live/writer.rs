@@ -61,7 +61,7 @@ use crate::server::error::{Error, Result};
 use crate::server::storage::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use crate::server::storage::events::{self, Kind, Logged};
 use crate::server::storage::messages::{self, Current, NewMessage, NewReaction};
-use crate::server::storage::rooms;
+use crate::server::storage::{invitations, rooms};
 
 /// Posts stored in one transaction at most.
 const MAX_BATCH: usize = 256;
@@ -109,6 +109,8 @@ pub enum Request {
     Join {
         room_id: i64,
         user: Author,
+        /// What lets them into a room that takes an invitation.
+        pass: Option<Pass>,
     },
     Leave {
         room_id: i64,
@@ -180,6 +182,28 @@ impl Request {
     }
 }
 
+/// What lets a user into a room that takes an invitation; it is checked,
+/// and used up, under the room's lock, so a declined invitation or a
+/// revoked link stops working at once.
+#[derive(Clone, Debug)]
+pub enum Pass {
+    /// A pending invitation, by id.
+    Invitation(i64),
+    /// An invite link, by the SHA-256 of its token.
+    Link(String),
+}
+
+/// A [`Pass`] as found under the room's lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ticket {
+    /// It lets this user into this room now.
+    Valid,
+    /// A link past its expiry, used up or revoked.
+    Expired,
+    /// No such invitation for this user and room, or no such link.
+    Unknown,
+}
+
 /// Who may do what: the services' rules. The writer asks it about every
 /// request, under the room's lock, with the [`Facts`] read there; a refusal
 /// is the request's answer and costs the batch's other requests nothing.
@@ -202,6 +226,8 @@ pub struct Facts<'a> {
     pub message: Option<&'a Current>,
     /// The message a post answers (`reply_to`), if the room has it.
     pub replied: Option<&'a Message>,
+    /// For a join with a [`Pass`]: what the pass is worth.
+    pub ticket: Option<Ticket>,
 }
 
 /// What a request did.
@@ -501,6 +527,12 @@ impl Settler {
                     Request::Remove { member, .. } => (roles.get(&member.id).copied(), 0),
                     _ => (None, 0),
                 };
+                let ticket = match request {
+                    Request::Join {
+                        pass: Some(pass), ..
+                    } => Some(ticket(db, &mut tx, room_id, user_id, pass, now).await?),
+                    _ => None,
+                };
                 let facts = Facts {
                     kind,
                     role: roles.get(&user_id).copied(),
@@ -508,6 +540,7 @@ impl Settler {
                     owners,
                     message: current.as_ref(),
                     replied: answered.filter(|m| m.room_id == room_id),
+                    ticket,
                 };
                 if let Err(refused) = self.policy.judge(request, &facts) {
                     answers[i] = Some(Err(refused));
@@ -529,8 +562,6 @@ impl Settler {
                                 }
                                 (Kind::MemberLeft, _) => {
                                     roles.remove(&row.user.id);
-                                    fanout::announce_left(db, &mut tx, row.user.id, room_id)
-                                        .await?;
                                 }
                                 (Kind::MemberRoleChanged, Some(role)) => {
                                     roles.insert(row.user.id, role);
@@ -640,6 +671,28 @@ impl Settler {
     }
 }
 
+/// What `pass` is worth to `user_id` for this room at `now`.
+async fn ticket(
+    db: &Db,
+    tx: &mut AnyConnection,
+    room_id: i64,
+    user_id: i64,
+    pass: &Pass,
+    now: i64,
+) -> Result<Ticket> {
+    Ok(match pass {
+        Pass::Invitation(id) => match invitations::get(db, tx, *id).await? {
+            Some(row) if row.room_id == room_id && row.invitee_id == user_id => Ticket::Valid,
+            _ => Ticket::Unknown,
+        },
+        Pass::Link(hash) => match invitations::link(db, tx, hash).await? {
+            Some(link) if link.room_id == room_id && link.open(now) => Ticket::Valid,
+            Some(link) if link.room_id == room_id => Ticket::Expired,
+            _ => Ticket::Unknown,
+        },
+    })
+}
+
 /// Makes a change the policy allowed, as the room's events from `seq` on:
 /// none when there is nothing to change, and after a last owner leaves,
 /// the room passing to its longest-standing admin, else member (so a room
@@ -703,9 +756,18 @@ async fn apply_one(
         (None, _) => None,
     };
     Ok(match (request, target) {
-        (Request::Join { .. }, _) => rooms::add_member(db, tx, room_id, user.id, now)
-            .await?
-            .then(|| row(Kind::MemberJoined, None, None)),
+        (Request::Join { pass, .. }, _) => {
+            if !rooms::add_member(db, tx, room_id, user.id, now).await? {
+                return Ok(None);
+            }
+            // In by whatever way: their invitation is settled; a link
+            // counts the use.
+            invitations::settle(db, tx, room_id, user.id).await?;
+            if let Some(Pass::Link(hash)) = pass {
+                invitations::use_link(db, tx, hash).await?;
+            }
+            Some(row(Kind::MemberJoined, None, None))
+        }
         (Request::Leave { .. }, _) => rooms::remove_member(db, tx, room_id, user.id)
             .await?
             .then(|| row(Kind::MemberLeft, None, None)),

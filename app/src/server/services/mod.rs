@@ -4,6 +4,7 @@
 //! and calls storage or the live layer to do it.
 
 pub mod auth;
+pub mod invitations;
 pub mod login_limiter;
 pub mod messages;
 pub mod rooms;

@@ -124,6 +124,7 @@ pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Roo
     let join = Request::Join {
         room_id,
         user: auth.author(),
+        pass: None,
     };
     state.writer.apply(join).await?;
     get(state, auth, room_id).await
@@ -141,18 +142,15 @@ pub async fn open(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Roo
     join(state, auth, room_id).await
 }
 
-/// Leaves a room; the user's open sockets stop receiving it, on every node
-/// (the writer announces it in the leave's transaction). A last owner
+/// Leaves a room; the user's open sockets stop receiving it on every node
+/// as the `member_left` event is published there (`hub`). A last owner
 /// leaving hands the room on (the writer logs that too).
 pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()> {
     let leave = Request::Leave {
         room_id,
         user: auth.author(),
     };
-    if state.writer.apply(leave).await?.logged {
-        // This node at once; the others (PostgreSQL) when the notice arrives.
-        state.hub.left_room(auth.user.id, room_id);
-    }
+    state.writer.apply(leave).await?;
     Ok(())
 }
 
@@ -228,10 +226,7 @@ pub async fn remove(state: &AppState, auth: &AuthUser, room_id: i64, user_id: i6
         user: auth.author(),
         member,
     };
-    if state.writer.apply(request).await?.logged {
-        // This node at once; the others (PostgreSQL) when the notice arrives.
-        state.hub.left_room(user_id, room_id);
-    }
+    state.writer.apply(request).await?;
     Ok(())
 }
 

@@ -13,7 +13,7 @@
 use crate::limits::MAX_REACTIONS;
 use crate::model::{Role, RoomKind};
 use crate::server::error::{Error, Result};
-use crate::server::live::writer::{Facts, Policy, Request};
+use crate::server::live::writer::{Facts, Policy, Request, Ticket};
 use crate::server::storage::rooms::Settings;
 use crate::server::text::validate_emoji;
 
@@ -33,7 +33,7 @@ pub struct Rules;
 impl Policy for Rules {
     fn judge(&self, request: &Request, facts: &Facts<'_>) -> Result<()> {
         match request {
-            Request::Join { .. } => may_join(facts.kind, facts.role),
+            Request::Join { .. } => may_join(facts.kind, facts.role, facts.ticket),
             // Leaving is always allowed (leaving a room one is not in
             // changes nothing), but only a room one can see.
             Request::Leave { .. } => may_see(facts.kind, facts.role),
@@ -121,15 +121,35 @@ pub fn may_read(kind: RoomKind, role: Option<Role>) -> Result<Role> {
     role.ok_or(Error::NotAMember)
 }
 
-/// Anyone joins a public room; a private room takes an invitation; nobody
-/// joins a direct conversation (its people are set when it starts). A
-/// member joining again changes nothing.
-pub fn may_join(kind: RoomKind, role: Option<Role>) -> Result<()> {
-    match (kind, role) {
-        (_, Some(_)) | (RoomKind::Public, None) => Ok(()),
-        (RoomKind::Private, None) => Err(Error::InvitationRequired),
-        (RoomKind::Direct, None) => Err(Error::RoomNotFound),
+/// Anyone joins a public room; a private room takes an invitation (a
+/// pending one, or a link still open); nobody joins a direct conversation
+/// (its people are set when it starts). A member joining again changes
+/// nothing, whatever pass they hold.
+pub fn may_join(kind: RoomKind, role: Option<Role>, ticket: Option<Ticket>) -> Result<()> {
+    match (kind, role, ticket) {
+        (_, Some(_), _) => Ok(()),
+        (RoomKind::Direct, None, _) => Err(Error::RoomNotFound),
+        (_, None, Some(Ticket::Valid)) | (RoomKind::Public, None, None) => Ok(()),
+        (_, None, Some(Ticket::Expired)) => Err(Error::InviteExpired),
+        (_, None, Some(Ticket::Unknown)) => Err(Error::InvitationNotFound),
+        (RoomKind::Private, None, None) => Err(Error::InvitationRequired),
     }
+}
+
+/// Owners and admins invite, by name or by link; a direct conversation
+/// takes nobody new.
+pub fn may_invite(kind: RoomKind, role: Role) -> Result<()> {
+    if kind == RoomKind::Direct {
+        return Err(Error::Forbidden(
+            "Nobody can be added to a direct conversation.",
+        ));
+    }
+    if !role.moderates() {
+        return Err(Error::Forbidden(
+            "Only the room's owners and admins can invite people.",
+        ));
+    }
+    Ok(())
 }
 
 /// Owners and admins rename a room and set its topic; only owners change
@@ -413,13 +433,50 @@ mod tests {
             assert!(matches!(may_read(kind, None), Err(Error::RoomNotFound)));
             assert_eq!(may_read(kind, Some(Role::Member)).ok(), Some(Role::Member));
         }
-        assert!(may_join(Public, None).is_ok());
+        assert!(may_join(Public, None, None).is_ok());
         assert!(matches!(
-            may_join(Private, None),
+            may_join(Private, None, None),
             Err(Error::InvitationRequired)
         ));
-        assert!(matches!(may_join(Direct, None), Err(Error::RoomNotFound)));
-        assert!(may_join(Private, Some(Role::Member)).is_ok());
+        assert!(matches!(
+            may_join(Direct, None, None),
+            Err(Error::RoomNotFound)
+        ));
+        assert!(may_join(Private, Some(Role::Member), None).is_ok());
+    }
+
+    #[test]
+    fn an_invitation_or_an_open_link_lets_one_into_a_private_room() {
+        use RoomKind::{Direct, Private, Public};
+        for kind in [Private, Public] {
+            assert!(may_join(kind, None, Some(Ticket::Valid)).is_ok());
+            assert!(matches!(
+                may_join(kind, None, Some(Ticket::Expired)),
+                Err(Error::InviteExpired)
+            ));
+            assert!(matches!(
+                may_join(kind, None, Some(Ticket::Unknown)),
+                Err(Error::InvitationNotFound)
+            ));
+            // A member holding a dead pass is in already.
+            assert!(may_join(kind, Some(Role::Member), Some(Ticket::Expired)).is_ok());
+        }
+        assert!(matches!(
+            may_join(Direct, None, Some(Ticket::Valid)),
+            Err(Error::RoomNotFound)
+        ));
+        for kind in [Private, Public] {
+            assert!(may_invite(kind, Role::Owner).is_ok());
+            assert!(may_invite(kind, Role::Admin).is_ok());
+            assert!(matches!(
+                may_invite(kind, Role::Member),
+                Err(Error::Forbidden(_))
+            ));
+        }
+        assert!(matches!(
+            may_invite(Direct, Role::Owner),
+            Err(Error::Forbidden(_))
+        ));
     }
 
     #[test]

@@ -16,6 +16,9 @@ pub async fn subscribe(
     subscriber: Subscriber,
     after_seq: Option<i64>,
 ) -> Result<Started> {
-    require_member(state, auth.user.id, room_id).await?;
-    subscription::start(&state.db, &state.hub, room_id, subscriber, after_seq).await
+    let admitted = require_member(state, auth.user.id, room_id);
+    subscription::start(
+        &state.db, &state.hub, room_id, subscriber, after_seq, admitted,
+    )
+    .await
 }

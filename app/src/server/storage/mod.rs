@@ -6,6 +6,7 @@
 pub mod database_url;
 pub mod db;
 pub mod events;
+pub mod invitations;
 pub mod messages;
 pub mod rooms;
 pub mod schema;

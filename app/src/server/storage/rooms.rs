@@ -5,7 +5,7 @@
 //! PostgreSQL row-locks it until the transaction ends, so whatever the
 //! writer reads after it, about this room, stays true until it commits.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use sea_query::SimpleExpr;
 use sea_query::{
@@ -455,30 +455,6 @@ pub async fn successor(
     }
     let remaining = members(db, tx, room_id).await?;
     Ok(remaining.into_iter().next().map(|(user, _, _)| user))
-}
-
-/// Which of these `(room_id, user_id)` pairs are memberships, in one query:
-/// it reads every room of these users (one range of `memberships_user_id`
-/// each) and keeps the pairs asked for.
-pub async fn memberships_among(
-    db: &Db,
-    conn: &mut AnyConnection,
-    pairs: &HashSet<(i64, i64)>,
-) -> Result<HashSet<(i64, i64)>> {
-    if pairs.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let users: BTreeSet<i64> = pairs.iter().map(|&(_, user)| user).collect();
-    let select = Query::select()
-        .columns([Memberships::RoomId, Memberships::UserId])
-        .from(Memberships::Table)
-        .and_where(Expr::col(Memberships::UserId).is_in(users))
-        .to_owned();
-    let rows: Vec<(i64, i64)> = db.fetch_all(conn, &select).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|pair| pairs.contains(pair))
-        .collect())
 }
 
 /// The seq of the room's newest event, 0 when it has none.

@@ -83,3 +83,27 @@ pub enum Reactions {
     Seq,
     EmojiSeq,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Invitations {
+    Table,
+    Id,
+    RoomId,
+    InviteeId,
+    InviterId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum InviteLinks {
+    Table,
+    Id,
+    RoomId,
+    TokenHash,
+    CreatedBy,
+    CreatedAt,
+    ExpiresAt,
+    MaxUses,
+    Uses,
+    RevokedAt,
+}
