@@ -70,6 +70,13 @@ pub async fn remove_member(room_id: i64, user_id: i64) -> Result<(), AppError> {
     Ok(rooms::remove(&state, &auth, room_id, user_id).await?)
 }
 
+/// Deletes a room for everyone (owners only).
+#[server(prefix = "/api/fn", endpoint = "delete_room")]
+pub async fn delete_room(room_id: i64) -> Result<(), AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::delete(&state, &auth, room_id).await?)
+}
+
 /// Invites someone by username (owners and admins); the standing
 /// invitation if they already have one.
 #[server(prefix = "/api/fn", endpoint = "invite")]

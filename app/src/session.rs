@@ -50,9 +50,10 @@ pub fn safe_next(path: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'))
 }
 
-/// The login page, leading back to `path` afterwards.
+/// The login page, leading back to `path` afterwards (the rooms, where
+/// logging in leads anyway, need no mention).
 fn login_path(path: &str) -> String {
-    if safe_next(path) && path != "/" {
+    if safe_next(path) && !matches!(path, "/" | "/rooms") {
         format!("/login?next={path}")
     } else {
         "/login".to_owned()
@@ -105,6 +106,7 @@ mod tests {
         }
         assert_eq!(login_path("/invite/t0k"), "/login?next=/invite/t0k");
         assert_eq!(login_path("/"), "/login");
+        assert_eq!(login_path("/rooms"), "/login");
         assert_eq!(login_path("//x"), "/login");
     }
 }

@@ -60,5 +60,6 @@ test("logging out everywhere ends the session in the other browser too", async (
   // The phone's open room hears at once that its session is over.
   await expect(phone.getByRole("alert").filter({ hasText: "You were logged out" })).toBeVisible();
   await phone.reload();
-  await expect(phone).toHaveURL(/\/login$/);
+  // Logging in again leads back to the room.
+  await expect(phone).toHaveURL(/\/login\?next=\/rooms\/\d+$/);
 });

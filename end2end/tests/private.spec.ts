@@ -134,3 +134,19 @@ test("an invite link brings a visitor in after they sign up, until it is revoked
   await pageE.getByRole("button", { name: "Join the room" }).click();
   await expect(pageE.getByRole("alert").filter({ hasText: "expired or was revoked" })).toBeVisible();
 });
+
+test("an owner deletes a room: a member with it open is told, and it is gone from every list", async ({ browser }) => {
+  const { pageA, pageB, room } = await twoUsersInOneRoom(browser);
+  await pageA.getByRole("button", { name: "2 members" }).click();
+  const panel = pageA.getByRole("region", { name: "Members" });
+  await panel.getByRole("button", { name: "Delete room" }).click();
+  await expect(panel.getByText(`Delete ${room} for everyone?`)).toBeVisible();
+  await panel.getByRole("button", { name: "Delete for everyone" }).click();
+  await expect(pageA).toHaveURL(/\/rooms$/);
+  await expect(pageA.getByRole("heading", { name: "Rooms", exact: true })).toBeVisible();
+  await expect(pageA.getByRole("link", { name: room })).toHaveCount(0);
+  await expect(pageB.getByRole("alert").filter({ hasText: "This room was deleted." })).toBeVisible();
+  await pageB.goto("/rooms");
+  await expect(pageB.getByRole("heading", { name: "Rooms", exact: true })).toBeVisible();
+  await expect(pageB.getByRole("link", { name: room })).toHaveCount(0);
+});

@@ -14,7 +14,8 @@ use super::{auth, invitations, messages, rooms};
     info(title = "Chat API", description = "Rooms, messages and sessions. Live delivery is over the WebSocket at /ws; see docs/api.md."),
     paths(
         auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::me,
-        rooms::list, rooms::create, rooms::update, rooms::join, rooms::leave, rooms::members,
+        rooms::list, rooms::create, rooms::update, rooms::delete_room, rooms::join, rooms::leave,
+        rooms::members,
         rooms::set_role, rooms::remove,
         invitations::invite, invitations::pending, invitations::accept, invitations::decline,
         invitations::create_link, invitations::revoke_link, invitations::accept_link,

@@ -1,4 +1,5 @@
-//! `/api/rooms`: list, create, change, join, leave, and the member list.
+//! `/api/rooms`: list, create, change, delete, join, leave, and the member
+//! list.
 
 use app::error::ErrorBody;
 use app::model::{Member, Role, Room, RoomKind};
@@ -16,7 +17,7 @@ use super::extract::{Caller, Json, MemberPath, RoomId};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/rooms", get(list).post(create))
-        .route("/api/rooms/{id}", patch(update))
+        .route("/api/rooms/{id}", patch(update).delete(delete_room))
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
         .route("/api/rooms/{id}/members", get(members))
@@ -166,6 +167,27 @@ pub async fn update(
     Ok(axum::Json(RoomResponse {
         room: rooms::update(&state, &caller, id, settings).await?,
     }))
+}
+
+/// Delete a room, for everyone (owners). Subscribers get a `room_deleted`
+/// event, then `unsubscribed` with `reason: "deleted"`, on every node; the
+/// room is then not there for anyone, and its name is free.
+#[utoipa::path(delete, path = "/api/rooms/{id}", tag = "rooms",
+    params(("id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member, or forbidden (not an owner)"),
+        (status = 404, body = ErrorBody, description = "room_not_found"),
+    ),
+    security(("bearer" = [])))]
+pub async fn delete_room(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RoomId(id): RoomId,
+) -> Result<StatusCode> {
+    rooms::delete(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A room's members with their roles: owners, then admins, then members,

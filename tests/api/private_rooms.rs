@@ -275,10 +275,12 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
         let got = answer(&app, method.clone(), &path, None, body.clone()).await;
         assert_eq!(got, unauthorized, "{method} {path} logged out");
     }
-    // Deleting and leaving change the room, so they go last, outsiders first.
+    // Deleting and leaving change the room, so they go last, outsiders
+    // first (deleting the room itself: deleting_a_room_removes_it_…).
     for (method, path) in [
         (Method::DELETE, m.clone()),
         (Method::POST, format!("{r}/leave")),
+        (Method::DELETE, r.clone()),
     ] {
         for outsider in [&cy, &eve, &fay] {
             let got = answer(&app, method.clone(), &path, Some(outsider), None).await;
@@ -837,4 +839,161 @@ async fn a_removed_member_stops_receiving_the_room_at_once_and_is_an_outsider_af
         (Some("error"), Some("room_not_found")),
         "{frame}"
     );
+}
+
+#[tokio::test]
+async fn deleting_a_room_removes_it_for_everyone_at_once_and_only_its_owners_may() {
+    let Private {
+        app,
+        ann,
+        bob,
+        cy,
+        room,
+        ..
+    } = private_room().await;
+    let r = format!("/api/rooms/{room}");
+    // dee, an admin, joins by invitation; cy has one pending; a link is out.
+    let dee = app.register("dee").await;
+    let (_, invited) = app
+        .post(
+            &format!("{r}/invitations"),
+            &ann.token,
+            json!({"username": "dee"}),
+        )
+        .await;
+    let invitation = invited["invitation"]["id"].as_i64().unwrap();
+    let (status, _) = app
+        .post(
+            &format!("/api/invitations/{invitation}/accept"),
+            &dee.token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post(
+            &format!("{r}/members/{}/role", dee.id),
+            &ann.token,
+            json!({"role": "admin"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .post(
+            &format!("{r}/invitations"),
+            &ann.token,
+            json!({"username": "cyd"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, link) = app
+        .post(&format!("{r}/invite-links"), &ann.token, json!({}))
+        .await;
+    let token = link["link"]["token"].as_str().unwrap().to_owned();
+    let mut bobs = app.socket(&bob).await;
+    bobs.subscribe_events(room, None).await;
+
+    // Only owners delete; outsiders are told there is no such room.
+    let forbidden = (StatusCode::FORBIDDEN, "forbidden".to_owned());
+    for (who, user, want) in [
+        ("member", Some(&bob), forbidden.clone()),
+        ("admin", Some(&dee), forbidden),
+        (
+            "outsider",
+            Some(&cy),
+            (StatusCode::NOT_FOUND, "room_not_found".to_owned()),
+        ),
+        (
+            "logged out",
+            None,
+            (StatusCode::UNAUTHORIZED, "unauthorized".to_owned()),
+        ),
+    ] {
+        assert_eq!(
+            answer(&app, Method::DELETE, &r, user, None).await,
+            want,
+            "deleting as the {who}"
+        );
+    }
+    assert_eq!(
+        server_fn(&app, "delete_room", &bob, &[("room_id", &room.to_string())]).await,
+        (StatusCode::FORBIDDEN, "forbidden".to_owned())
+    );
+
+    assert_eq!(
+        answer(&app, Method::DELETE, &r, Some(&ann), None).await,
+        (StatusCode::NO_CONTENT, String::new())
+    );
+    // Gone for its members too, at once.
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &format!("{r}/messages"),
+            Some(&ann),
+            Some(json!({"body": "still here?"}))
+        )
+        .await,
+        (StatusCode::NOT_FOUND, "room_not_found".to_owned())
+    );
+    let mut frame = bobs.frame().await;
+    if frame["type"] == "event" {
+        assert_eq!(frame["kind"], "room_deleted", "{frame}");
+        assert_eq!(frame["user"]["id"], ann.id, "{frame}");
+        frame = bobs.frame().await;
+    }
+    assert_eq!(
+        frame,
+        json!({"type": "unsubscribed", "room_id": room, "reason": "deleted"})
+    );
+    bobs.assert_quiet().await;
+
+    for user in [&ann, &bob, &dee, &cy] {
+        assert_eq!(
+            answer(
+                &app,
+                Method::GET,
+                &format!("{r}/messages"),
+                Some(user),
+                None
+            )
+            .await,
+            (StatusCode::NOT_FOUND, "room_not_found".to_owned())
+        );
+        let (_, listed) = app.get("/api/rooms", &user.token).await;
+        assert!(
+            !listed["rooms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["id"] == room),
+            "{listed}"
+        );
+        bobs.send(json!({"type": "subscribe", "room_id": room}))
+            .await;
+        assert_eq!(bobs.frame().await["code"], "room_not_found");
+    }
+    // Its invitations and links went with it.
+    let (_, pending) = app.get("/api/invitations", &cy.token).await;
+    assert_eq!(pending["invitations"], json!([]));
+    assert_eq!(
+        answer(
+            &app,
+            Method::POST,
+            &format!("/api/invite-links/{token}/accept"),
+            Some(&cy),
+            None
+        )
+        .await,
+        (StatusCode::NOT_FOUND, "invitation_not_found".to_owned())
+    );
+    assert_eq!(
+        answer(&app, Method::DELETE, &r, Some(&ann), None).await,
+        (StatusCode::NOT_FOUND, "room_not_found".to_owned())
+    );
+    // Its name is free again.
+    let (status, body) = app
+        .post("/api/rooms", &ann.token, json!({"name": "plans"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }

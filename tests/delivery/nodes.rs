@@ -357,3 +357,37 @@ async fn a_leave_a_node_missed_is_caught_when_it_listens_again() {
     api1.post_message(&owner, room, "after").await;
     socket.assert_quiet().await;
 }
+
+#[tokio::test]
+async fn a_room_deleted_on_one_node_closes_on_the_other() {
+    let WatchedFromNodeTwo {
+        database: _database,
+        one: _one,
+        two: _two,
+        api1,
+        owner,
+        room,
+        mut socket,
+        ..
+    } = ann_watches_from_node_two().await;
+
+    let (status, body) = api1
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/rooms/{room}"),
+            Some(&owner.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT, "{body}");
+    let mut frame = socket.frame().await;
+    if frame["type"] == "event" {
+        assert_eq!(frame["kind"], "room_deleted", "{frame}");
+        frame = socket.frame().await;
+    }
+    assert_eq!(
+        frame,
+        serde_json::json!({"type": "unsubscribed", "room_id": room, "reason": "deleted"})
+    );
+    socket.assert_quiet().await;
+}

@@ -21,10 +21,10 @@ pub fn InvitationsInbox(
     let reread = move || version.update(|n| *n = n.wrapping_add(1));
     let pending = Resource::new(move || version.get(), |_| pending_invitations());
     let socket = ChatSocket::get();
-    socket.on_user_events(Some(move |event: UserEvent| match event {
+    let following = socket.on_user_events(move |event: UserEvent| match event {
         UserEvent::Connected | UserEvent::InvitationsChanged => reread(),
-    }));
-    on_cleanup(move || socket.on_user_events(None::<fn(UserEvent)>));
+    });
+    on_cleanup(move || socket.stop_user_events(following));
     let error = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| ()>

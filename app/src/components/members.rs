@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{remove_member, room_members, set_member_role};
+use crate::components::delete_room::DeleteRoom;
 use crate::components::invite::InvitePanel;
 use crate::components::notice::{ErrorNote, Loading};
 use crate::model::{Member, Role};
@@ -22,6 +23,9 @@ pub fn MembersPanel(
     /// The reader's own id and role (the role follows changes).
     me: i64,
     #[prop(into)] my_role: Signal<Option<Role>>,
+    /// The room's name as it now is (the delete button names it).
+    #[prop(into)]
+    name: Signal<String>,
     /// Bumped when the room's membership changed (an event arrived).
     #[prop(into)]
     changed: Signal<u32>,
@@ -75,6 +79,7 @@ pub fn MembersPanel(
                     }
                 })}
             </Transition>
+            {move || (my_role.get() == Some(Role::Owner)).then(|| view! { <DeleteRoom room_id name /> })}
         </section>
     }
 }

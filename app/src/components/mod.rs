@@ -1,6 +1,7 @@
 //! Pieces shared by several pages.
 
 pub mod composer;
+pub mod delete_room;
 pub mod header;
 pub mod invitations;
 pub mod invite;

@@ -92,7 +92,8 @@ fn RoomView(
     // Owners and admins rename the room and delete any message; a role
     // given or taken while the room is open applies at once.
     let my_role = RwSignal::new(room.my_role);
-    let owner = Signal::derive(move || my_role.get().is_some_and(crate::model::Role::moderates));
+    let moderator =
+        Signal::derive(move || my_role.get().is_some_and(crate::model::Role::moderates));
     let private = room.kind == crate::model::RoomKind::Private;
     let topic = RwSignal::new(room.topic.clone());
     let members_open = RwSignal::new(false);
@@ -420,9 +421,9 @@ fn RoomView(
     view! {
         <Title text=move || format!("{} · Chat", name.get()) />
         <section class="flex min-w-0 flex-1 flex-col bg-white" aria-labelledby="room-title">
-            <RoomHeader room_id name topic member_count=member_count.into() private moderator=owner members_open />
+            <RoomHeader room_id name topic member_count=member_count.into() private moderator members_open />
             <Show when=move || members_open.get()>
-                <MembersPanel room_id me my_role changed />
+                <MembersPanel room_id me my_role name changed />
             </Show>
             <ConnectionBanner />
             {move || notice.get().map(|text| view! {
@@ -465,7 +466,7 @@ fn RoomView(
                                     .unwrap_or_else(|| initial.clone())
                             });
                             view! {
-                                <MessageItem me owner message names=names.into() actions highlighted=highlighted.into() />
+                                <MessageItem me owner=moderator message names=names.into() actions highlighted=highlighted.into() />
                             }
                         })
                     }
@@ -499,7 +500,8 @@ fn learn_from_change(names: &mut HashMap<i64, String>, change: &Change) {
         | Change::ReactionRemoved { user, .. }
         | Change::MemberJoined { user }
         | Change::MemberLeft { user, .. }
-        | Change::MemberRoleChanged { user, .. } => {
+        | Change::MemberRoleChanged { user, .. }
+        | Change::RoomDeleted { user } => {
             names.insert(user.id, user.username.clone());
         }
         Change::RoomUpdated { .. } => {}
@@ -563,7 +565,8 @@ fn apply(messages: &mut BTreeMap<i64, Message>, change: Change, seq: i64) {
         Change::MemberJoined { .. }
         | Change::MemberLeft { .. }
         | Change::RoomUpdated { .. }
-        | Change::MemberRoleChanged { .. } => {}
+        | Change::MemberRoleChanged { .. }
+        | Change::RoomDeleted { .. } => {}
     }
 }
 

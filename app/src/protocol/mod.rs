@@ -169,6 +169,12 @@ pub enum Change {
         user: Author,
         role: Role,
     },
+    /// `user`, an owner, deleted the room: the last event of its log. Every
+    /// subscription to it ends right after it (`unsubscribed`, reason
+    /// `deleted`).
+    RoomDeleted {
+        user: Author,
+    },
 }
 
 /// One entry of a room's event log, as it is delivered: a post, or any
@@ -233,7 +239,8 @@ pub enum ServerFrame {
     },
     Pong,
     /// The socket no longer receives the room: the user was removed from
-    /// it (`reason: "removed"`). (A user who left is told `not_a_member`.)
+    /// it (`reason: "removed"`) or it was deleted (`"deleted"`). (A user
+    /// who left is told `not_a_member`.)
     Unsubscribed {
         room_id: i64,
         reason: LeaveReason,

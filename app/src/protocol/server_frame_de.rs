@@ -42,6 +42,7 @@ enum Kind {
     MemberLeft,
     RoomUpdated,
     MemberRoleChanged,
+    RoomDeleted,
 }
 
 /// Every field of every frame. `message` is an object in most frames and
@@ -197,6 +198,9 @@ impl Fields {
                         user: need(user, "user")?,
                         role: need(role, "role")?,
                     },
+                    Kind::RoomDeleted => Change::RoomDeleted {
+                        user: need(user, "user")?,
+                    },
                 };
                 ServerFrame::Event(Event {
                     room_id: need(room_id, "room_id")?,
@@ -336,6 +340,11 @@ mod tests {
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
+            ServerFrame::Unsubscribed {
+                room_id: 2,
+                reason: LeaveReason::Deleted,
+            },
+            event(21, Change::RoomDeleted { user: author(1) }),
             event(
                 18,
                 Change::RoomUpdated {

@@ -114,15 +114,24 @@ impl ChatSocket {
     }
 
     /// Hands the frames for the user to `handler` (one follower per tab; a
-    /// new one replaces it), connecting if need be; `None` stops.
-    pub fn on_user_events(&self, handler: Option<impl Fn(UserEvent) + 'static>) {
+    /// new one replaces it), connecting if need be. Returns its id, to
+    /// stop with [`ChatSocket::stop_user_events`].
+    pub fn on_user_events(&self, handler: impl Fn(UserEvent) + 'static) -> u64 {
         #[cfg(feature = "hydrate")]
-        notices::watch(
-            self.status,
-            handler.map(|h| std::rc::Rc::new(h) as std::rc::Rc<dyn Fn(UserEvent)>),
-        );
+        return notices::watch(self.status, std::rc::Rc::new(handler));
         #[cfg(not(feature = "hydrate"))]
-        let _ = handler;
+        {
+            let _ = handler;
+            0
+        }
+    }
+
+    /// Stops the follower `id`, unless another has replaced it.
+    pub fn stop_user_events(&self, id: u64) {
+        #[cfg(feature = "hydrate")]
+        notices::unwatch(id);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = id;
     }
 
     /// Queues a request that changes a room (a post, an edit, a deletion,

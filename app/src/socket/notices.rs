@@ -11,17 +11,34 @@ use crate::protocol::ServerFrame;
 
 pub(super) type Handler = Rc<dyn Fn(UserEvent)>;
 
-pub fn watch(status: leptos::prelude::RwSignal<super::Status>, handler: Option<Handler>) {
-    let needs_connect = with(|inner| {
+/// Makes `handler` the follower (replacing any other), connecting if need
+/// be; returns its id, for [`unwatch`].
+pub fn watch(status: leptos::prelude::RwSignal<super::Status>, handler: Handler) -> u64 {
+    let (id, needs_connect) = with(|inner| {
         inner.status = Some(status);
-        let watching = handler.is_some();
-        inner.notices = handler;
-        watching && inner.current.is_none() && inner.retry.is_none()
+        inner.notices_id += 1;
+        inner.notices = Some(handler);
+        (
+            inner.notices_id,
+            inner.current.is_none() && inner.retry.is_none(),
+        )
     });
     if needs_connect {
         connect();
     }
     start_keepalive();
+    id
+}
+
+/// Stops handing frames to the follower `id`, unless another has taken
+/// its place since (a page being replaced cleans up after the new one
+/// has started following).
+pub fn unwatch(id: u64) {
+    with(|inner| {
+        if inner.notices_id == id {
+            inner.notices = None;
+        }
+    });
 }
 
 /// Tells the watcher the socket (re)opened.

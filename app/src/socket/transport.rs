@@ -49,6 +49,8 @@ pub(super) struct Inner {
     pub(super) unacked: Vec<Unacked>,
     /// Who follows the frames for the user (`notices`), if anyone.
     pub(super) notices: Option<notices::Handler>,
+    /// Which follower `notices` is.
+    pub(super) notices_id: u64,
     attempt: u32,
     /// Whether the current socket ever opened: one refused at the
     /// upgrade closes without having.

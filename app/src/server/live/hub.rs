@@ -15,10 +15,11 @@
 //!
 //! Membership ends in the stream too: publishing a `member_left` event
 //! drops the leaver's subscriptions to the room right after delivering
-//! it, so no later event of the room reaches them, on any node, however
-//! late the request that removed them returns. Their sockets are then
-//! asked to check (`Control::LeftRooms`): tell the client why, or, if the
-//! user is a member again by now, subscribe again from their last seq.
+//! it (a `room_deleted` event, everyone's), so no later event of the room
+//! reaches them, on any node, however late the request that removed them
+//! returns. Their sockets are then asked to check (`Control::LeftRooms`):
+//! tell the client why, or, if the user is a member again by now,
+//! subscribe again from their last seq.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,11 +94,28 @@ impl Default for Inner {
 }
 
 /// Consecutive events of one room, delivered together; a run ends with
-/// a leave, whose user gets none of the room's later events.
+/// a leave, whose user gets none of the room's later events, or with the
+/// room's deletion, after which nobody gets any.
 struct Run {
     room_id: i64,
     frames: Vec<(i64, Utf8Bytes)>,
-    leaver: Option<i64>,
+    ends: Option<Ends>,
+}
+
+/// Whose subscriptions a run ends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ends {
+    Leaver(i64),
+    Everyone,
+}
+
+impl Ends {
+    fn ends_for(self, user: i64) -> bool {
+        match self {
+            Ends::Leaver(leaver) => leaver == user,
+            Ends::Everyone => true,
+        }
+    }
 }
 
 /// A socket's place in a room: where its messages go, and how to tell it
@@ -190,11 +208,15 @@ impl Hub {
         let mut runs: Vec<Run> = Vec::new();
         for entry in entries {
             let (room_id, seq) = (entry.room_id(), entry.seq());
-            let leaver = match &entry {
+            let ends = match &entry {
                 Entry::Changed(Event {
                     change: Change::MemberLeft { user, .. },
                     ..
-                }) => Some(user.id),
+                }) => Some(Ends::Leaver(user.id)),
+                Entry::Changed(Event {
+                    change: Change::RoomDeleted { .. },
+                    ..
+                }) => Some(Ends::Everyone),
                 _ => None,
             };
             let frame = match serde_json::to_string(&ServerFrame::from(entry)) {
@@ -210,23 +232,23 @@ impl Hub {
                 .iter_mut()
                 .rev()
                 .find(|run| run.room_id == room_id)
-                .filter(|run| run.leaver.is_none());
+                .filter(|run| run.ends.is_none());
             match open {
                 Some(run) => {
                     run.frames.push((seq, frame));
-                    run.leaver = leaver;
+                    run.ends = ends;
                 }
                 None => runs.push(Run {
                     room_id,
                     frames: vec![(seq, frame)],
-                    leaver,
+                    ends,
                 }),
             }
         }
         for Run {
             room_id,
             frames,
-            leaver,
+            ends,
         } in runs
         {
             let Some(&(last, _)) = frames.last() else {
@@ -239,9 +261,14 @@ impl Hub {
             // Shared, not copied: queues hold a pointer per subscriber.
             let delivery = Arc::new(Delivery { room_id, frames });
             let mut rooms = lock(&self.inner.rooms);
+            let mut ended = Vec::new();
             if let Some(subscribers) = rooms.get_mut(&room_id) {
                 subscribers.retain(|s| match s.queue.try_send(delivery.clone()) {
-                    Ok(()) => Some(s.user) != leaver,
+                    Ok(()) if ends.is_some_and(|ends| ends.ends_for(s.user)) => {
+                        ended.push(s.user);
+                        false
+                    }
+                    Ok(()) => true,
                     Err(mpsc::error::TrySendError::Full(_)) => {
                         s.too_slow.notify_one();
                         false
@@ -253,7 +280,10 @@ impl Hub {
                 }
             }
             drop(rooms);
-            if let Some(user) = leaver {
+            // Their sockets are asked to check why (one request per user).
+            ended.sort_unstable();
+            ended.dedup();
+            for user in ended {
                 self.left_room(user, room_id);
             }
         }
@@ -570,6 +600,35 @@ mod tests {
         assert_eq!(seqs(&mut bob_other_rx), [1], "other rooms go on");
         assert_eq!(bob.control.try_recv().unwrap(), Control::LeftRooms);
         assert_eq!(bob.left.take(), [1]);
+    }
+
+    #[tokio::test]
+    async fn a_deletion_ends_every_subscription_to_the_room() {
+        let hub = Hub::default();
+        let mut ann = hub.register(1, "s1", 10).unwrap();
+        let mut bob = hub.register(2, "s2", 10).unwrap();
+        let (anns, mut ann_rx) = subscriber_of(1, ann.id, 8);
+        let (bobs, mut bob_rx) = subscriber_of(2, bob.id, 8);
+        hub.subscribe(1, anns);
+        hub.subscribe(1, bobs);
+        let deleted = Entry::Changed(Event {
+            room_id: 1,
+            seq: 2,
+            change: Change::RoomDeleted {
+                user: Author {
+                    id: 1,
+                    username: "ann".into(),
+                },
+            },
+        });
+        hub.publish_all([message(1, 1), deleted]);
+        hub.publish(message(1, 3));
+        assert_eq!(seqs(&mut ann_rx), [1, 2]);
+        assert_eq!(seqs(&mut bob_rx), [1, 2]);
+        for registration in [&mut ann, &mut bob] {
+            assert_eq!(registration.control.try_recv().unwrap(), Control::LeftRooms);
+            assert_eq!(registration.left.take(), [1]);
+        }
     }
 
     #[tokio::test]

@@ -135,6 +135,11 @@ pub enum Request {
         user: Author,
         member: Author,
     },
+    /// `user` deletes the room, for everyone.
+    DeleteRoom {
+        room_id: i64,
+        user: Author,
+    },
 }
 
 impl Request {
@@ -148,7 +153,8 @@ impl Request {
             | Request::Leave { room_id, .. }
             | Request::Update { room_id, .. }
             | Request::SetRole { room_id, .. }
-            | Request::Remove { room_id, .. } => *room_id,
+            | Request::Remove { room_id, .. }
+            | Request::DeleteRoom { room_id, .. } => *room_id,
         }
     }
 
@@ -162,7 +168,8 @@ impl Request {
             | Request::Leave { user, .. }
             | Request::Update { user, .. }
             | Request::SetRole { user, .. }
-            | Request::Remove { user, .. } => user,
+            | Request::Remove { user, .. }
+            | Request::DeleteRoom { user, .. } => user,
         }
     }
 
@@ -177,7 +184,8 @@ impl Request {
             | Request::Leave { .. }
             | Request::Update { .. }
             | Request::SetRole { .. }
-            | Request::Remove { .. } => None,
+            | Request::Remove { .. }
+            | Request::DeleteRoom { .. } => None,
         }
     }
 }
@@ -464,6 +472,8 @@ impl Settler {
         let mut logged: Vec<(usize, Logged)> = Vec::new();
         let mut posts: Vec<(usize, i64)> = Vec::new();
         let mut replied: HashMap<i64, Message> = HashMap::new();
+        // Rooms this batch deleted: their messages are emptied last.
+        let mut deleted: Vec<i64> = Vec::new();
         for (&room_id, indexes) in &by_room {
             let Some(room) = rooms::lock(db, &mut tx, room_id).await? else {
                 for &i in indexes {
@@ -504,8 +514,14 @@ impl Settler {
             let mut seq = room.last_seq;
             let mut kind = room.kind;
             let mut posted = false;
+            let mut gone = false;
             for &i in indexes {
                 let request = requests[i];
+                // Deleted by an earlier request of this batch.
+                if gone {
+                    answers[i] = Some(Err(Error::RoomNotFound));
+                    continue;
+                }
                 let user_id = request.user().id;
                 let current = match request.message_id() {
                     Some(id) if seen.insert(id) => unchanged.remove(&id),
@@ -573,6 +589,10 @@ impl Settler {
                                         kind = settings.kind.unwrap_or(kind);
                                     }
                                 }
+                                (Kind::RoomDeleted, _) => {
+                                    gone = true;
+                                    deleted.push(room_id);
+                                }
                                 _ => {}
                             }
                             logged.push((i, row));
@@ -593,6 +613,11 @@ impl Settler {
         }
 
         let stored = insert_posts(db, &mut tx, requests, &posts, &replied, now).await?;
+        // After the posts: one judged before a deletion in this batch is
+        // emptied with the rest (its event still carries it as posted).
+        for &room_id in &deleted {
+            messages::purge_room(db, &mut tx, room_id).await?;
+        }
         let mut rows: Vec<Logged> = stored
             .iter()
             .map(|message| Logged {
@@ -781,6 +806,9 @@ async fn apply_one(
                 reason: LeaveReason::Removed,
                 ..row(Kind::MemberLeft, None, None)
             }),
+        (Request::DeleteRoom { .. }, _) => rooms::delete(db, tx, room_id, now)
+            .await?
+            .then(|| row(Kind::RoomDeleted, None, None)),
         (Request::SetRole { member, role, .. }, _) => {
             rooms::set_role(db, tx, room_id, member.id, *role)
                 .await?

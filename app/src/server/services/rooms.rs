@@ -212,6 +212,20 @@ pub async fn set_role(
         .ok_or(Error::MemberNotFound)
 }
 
+/// Deletes a room for everyone (owners only: `rules::may_delete_room`).
+/// Subscribers get a `room_deleted` event and then, on every node, an
+/// `unsubscribed` frame with `reason: "deleted"`; from then on the room is
+/// not there for anyone, its name is free, and its messages are emptied.
+pub async fn delete(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()> {
+    let request = Request::DeleteRoom {
+        room_id,
+        user: auth.author(),
+    };
+    state.writer.apply(request).await?;
+    tracing::info!(room_id, user_id = auth.user.id, "room deleted");
+    Ok(())
+}
+
 /// Removes a member (see `rules::may_remove`): every member sees a
 /// `member_left` event with `reason: "removed"`, and the removed user's
 /// sockets, on every node, stop receiving the room with an `unsubscribed`

@@ -68,6 +68,10 @@ impl Policy for Rules {
                 let mine = may_read(facts.kind, facts.role)?;
                 may_remove(facts.kind, mine, user.id == member.id, facts.subject)
             }
+            Request::DeleteRoom { .. } => {
+                let mine = may_read(facts.kind, facts.role)?;
+                may_delete_room(facts.kind, mine)
+            }
             Request::Edit { user, .. } => may_edit(target(facts)?, user.id),
             Request::Delete { user, .. } => may_delete(target(facts)?, user.id),
             Request::React {
@@ -134,6 +138,20 @@ pub fn may_join(kind: RoomKind, role: Option<Role>, ticket: Option<Ticket>) -> R
         (_, None, Some(Ticket::Unknown)) => Err(Error::InvitationNotFound),
         (RoomKind::Private, None, None) => Err(Error::InvitationRequired),
     }
+}
+
+/// Only owners delete a room, for everyone; a direct conversation is not
+/// anyone's to delete (its people leave it).
+pub fn may_delete_room(kind: RoomKind, role: Role) -> Result<()> {
+    if kind == RoomKind::Direct {
+        return Err(Error::Forbidden(
+            "A direct conversation cannot be deleted; leave it instead.",
+        ));
+    }
+    if role != Role::Owner {
+        return Err(Error::Forbidden("Only the room's owners can delete it."));
+    }
+    Ok(())
 }
 
 /// Owners and admins invite, by name or by link; a direct conversation
@@ -475,6 +493,24 @@ mod tests {
         }
         assert!(matches!(
             may_invite(Direct, Role::Owner),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn only_owners_delete_a_room_and_nobody_a_direct_conversation() {
+        use RoomKind::{Direct, Private, Public};
+        for kind in [Public, Private] {
+            assert!(may_delete_room(kind, Role::Owner).is_ok());
+            for role in [Role::Admin, Role::Member] {
+                assert!(matches!(
+                    may_delete_room(kind, role),
+                    Err(Error::Forbidden(_))
+                ));
+            }
+        }
+        assert!(matches!(
+            may_delete_room(Direct, Role::Owner),
             Err(Error::Forbidden(_))
         ));
     }

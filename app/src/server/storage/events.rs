@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use sea_query::{Expr, Order, Query};
+use sea_query::{Cond, Expr, Order, Query};
 use sqlx::AnyConnection;
 
 use super::db::Db;
@@ -39,9 +39,10 @@ pub enum Kind {
     MemberLeft,
     RoomUpdated,
     MemberRoleChanged,
+    RoomDeleted,
 }
 
-const KINDS: [(Kind, &str); 9] = [
+const KINDS: [(Kind, &str); 10] = [
     (Kind::MessagePosted, "message_posted"),
     (Kind::MessageEdited, "message_edited"),
     (Kind::MessageDeleted, "message_deleted"),
@@ -51,6 +52,7 @@ const KINDS: [(Kind, &str); 9] = [
     (Kind::MemberLeft, "member_left"),
     (Kind::RoomUpdated, "room_updated"),
     (Kind::MemberRoleChanged, "member_role_changed"),
+    (Kind::RoomDeleted, "room_deleted"),
 ];
 
 impl Kind {
@@ -265,6 +267,7 @@ pub fn entry(row: Logged, now: Current<'_>) -> Option<Entry> {
             user: row.user,
             role: row.role?,
         },
+        Kind::RoomDeleted => Change::RoomDeleted { user: row.user },
     };
     Some(Entry::Changed(Event {
         room_id: row.room_id,
@@ -273,21 +276,32 @@ pub fn entry(row: Logged, now: Current<'_>) -> Option<Entry> {
     }))
 }
 
-/// Why `user_id` last stopped being a member of the room, from its log;
-/// `None` if they never did.
+/// Why `user_id` last stopped being a member of the room, from its log
+/// (the room's deletion, if that came after their last leave); `None` if
+/// they never did.
 pub async fn why_left(db: &Db, room_id: i64, user_id: i64) -> Result<Option<LeaveReason>> {
+    let left = Cond::all()
+        .add(Expr::col(Events::Kind).eq(Kind::MemberLeft.as_str()))
+        .add(Expr::col(Events::UserId).eq(user_id));
     let select = Query::select()
-        .column(Events::Detail)
+        .columns([Events::Kind, Events::Detail])
         .from(Events::Table)
-        .and_where(Expr::col(Events::RoomId).eq(room_id))
-        .and_where(Expr::col(Events::UserId).eq(user_id))
-        .and_where(Expr::col(Events::Kind).eq(Kind::MemberLeft.as_str()))
+        .cond_where(
+            Cond::all().add(Expr::col(Events::RoomId).eq(room_id)).add(
+                Cond::any()
+                    .add(left)
+                    .add(Expr::col(Events::Kind).eq(Kind::RoomDeleted.as_str())),
+            ),
+        )
         .order_by(Events::Seq, Order::Desc)
         .limit(1)
         .to_owned();
     let mut conn = db.acquire().await?;
-    let row: Option<(Option<String>,)> = db.fetch_optional(&mut conn, &select).await?;
-    Ok(row.map(|(detail,)| reason(detail.as_deref())))
+    let row: Option<(String, Option<String>)> = db.fetch_optional(&mut conn, &select).await?;
+    Ok(row.map(|(kind, detail)| match Kind::parse(&kind) {
+        Some(Kind::RoomDeleted) => LeaveReason::Deleted,
+        _ => reason(detail.as_deref()),
+    }))
 }
 
 /// Why a `member_left` row's member left, from its `detail`.

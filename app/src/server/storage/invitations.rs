@@ -145,6 +145,21 @@ pub async fn settle(
     Ok(row.map(|(id,)| id))
 }
 
+/// Removes the room's invitations and links, as the room is deleted.
+pub async fn delete_for_room(db: &Db, conn: &mut AnyConnection, room_id: i64) -> Result<()> {
+    let invitations = Query::delete()
+        .from_table(Invitations::Table)
+        .and_where(Expr::col(Invitations::RoomId).eq(room_id))
+        .to_owned();
+    db.execute(conn, &invitations).await?;
+    let links = Query::delete()
+        .from_table(InviteLinks::Table)
+        .and_where(Expr::col(InviteLinks::RoomId).eq(room_id))
+        .to_owned();
+    db.execute(conn, &links).await?;
+    Ok(())
+}
+
 /// An invite link as stored.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct LinkRow {

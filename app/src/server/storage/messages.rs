@@ -528,6 +528,30 @@ pub async fn mark_deleted(db: &Db, tx: &mut AnyConnection, message_id: i64) -> R
     Ok(())
 }
 
+/// Empties every message of a deleted room and removes their reactions,
+/// as [`mark_deleted`] does one message's (`messages_room_seq` finds them).
+pub async fn purge_room(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result<()> {
+    let of_room = Query::select()
+        .column(Messages::Id)
+        .from(Messages::Table)
+        .and_where(Expr::col(Messages::RoomId).eq(room_id))
+        .to_owned();
+    let reactions = Query::delete()
+        .from_table(Reactions::Table)
+        .and_where(Expr::col(Reactions::MessageId).in_subquery(of_room))
+        .to_owned();
+    db.execute(tx, &reactions).await?;
+    let update = Query::update()
+        .table(Messages::Table)
+        .value(Messages::Body, "")
+        .value(Messages::BodyHtml, "")
+        .value(Messages::Deleted, 1i64)
+        .and_where(Expr::col(Messages::RoomId).eq(room_id))
+        .to_owned();
+    db.execute(tx, &update).await?;
+    Ok(())
+}
+
 /// A user's reaction, logged as event `seq`; `emoji_seq` is when its chip
 /// first appeared (the chip keeps its place while anyone is on it).
 pub struct NewReaction<'a> {

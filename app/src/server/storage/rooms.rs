@@ -121,9 +121,13 @@ pub async fn list(db: &Db, conn: &mut AnyConnection, user_id: i64) -> Result<Vec
         .to_owned();
     let select = select_rooms(user_id)
         .cond_where(
-            Cond::any()
-                .add(Expr::col((Rooms::Table, Rooms::Kind)).eq(RoomKind::Public.as_str()))
-                .add(Expr::col((Rooms::Table, Rooms::Id)).in_subquery(mine)),
+            Cond::all()
+                .add(Expr::col((Rooms::Table, Rooms::DeletedAt)).is_null())
+                .add(
+                    Cond::any()
+                        .add(Expr::col((Rooms::Table, Rooms::Kind)).eq(RoomKind::Public.as_str()))
+                        .add(Expr::col((Rooms::Table, Rooms::Id)).in_subquery(mine)),
+                ),
         )
         .order_by((Rooms::Table, Rooms::LastActivityAt), Order::Desc)
         .order_by((Rooms::Table, Rooms::Id), Order::Desc)
@@ -137,6 +141,7 @@ pub async fn list(db: &Db, conn: &mut AnyConnection, user_id: i64) -> Result<Vec
 pub async fn get(db: &Db, conn: &mut AnyConnection, user_id: i64, room_id: i64) -> Result<Room> {
     let select = select_rooms(user_id)
         .and_where(Expr::col((Rooms::Table, Rooms::Id)).eq(room_id))
+        .and_where(Expr::col((Rooms::Table, Rooms::DeletedAt)).is_null())
         .to_owned();
     let row: Option<RoomRow> = db.fetch_optional(conn, &select).await?;
     row.map(Room::from).ok_or(Error::RoomNotFound)
@@ -294,6 +299,32 @@ fn insert_membership(room_id: i64, user_id: i64, role: Role, now: i64) -> Insert
         .to_owned()
 }
 
+/// Deletes the room for everyone, in the writer's transaction: marks it
+/// deleted, frees its name, and removes its memberships, invitations and
+/// invite links (its messages are emptied by `messages::purge_room`).
+/// `false` if it was deleted already.
+pub async fn delete(db: &Db, tx: &mut AnyConnection, room_id: i64, now: i64) -> Result<bool> {
+    // A key no name can have (names hold no control character), so the
+    // name is free and a deleted room never collides with a new one.
+    let update = Query::update()
+        .table(Rooms::Table)
+        .value(Rooms::DeletedAt, now)
+        .value(Rooms::NameKey, format!("\u{7f}deleted {room_id}"))
+        .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .and_where(Expr::col(Rooms::DeletedAt).is_null())
+        .to_owned();
+    if db.execute(tx, &update).await? == 0 {
+        return Ok(false);
+    }
+    let memberships = Query::delete()
+        .from_table(Memberships::Table)
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .to_owned();
+    db.execute(tx, &memberships).await?;
+    super::invitations::delete_for_room(db, tx, room_id).await?;
+    Ok(true)
+}
+
 /// Adds the membership; `false` if it already existed.
 pub async fn add_member(
     db: &Db,
@@ -335,13 +366,14 @@ pub struct Standing {
 }
 
 /// The room's kind and `user_id`'s role in it; `None` if there is no such
-/// room.
+/// room (or it was deleted).
 pub async fn standing(db: &Db, user_id: i64, room_id: i64) -> Result<Option<Standing>> {
     let select = Query::select()
         .column(Rooms::Kind)
         .expr_as(role_of(user_id), Alias::new("my_role"))
         .from(Rooms::Table)
         .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .and_where(Expr::col(Rooms::DeletedAt).is_null())
         .to_owned();
     let mut conn = db.acquire().await?;
     let row: Option<(String, Option<String>)> = db.fetch_optional(&mut conn, &select).await?;
@@ -478,12 +510,14 @@ pub struct Locked {
 
 /// Takes the room's row lock for the rest of the transaction (a no-op
 /// UPDATE, which row-locks on PostgreSQL; SQLite's one writer holds the
-/// whole database already). `None` if there is no such room.
+/// whole database already). `None` if there is no such room (or it was
+/// deleted).
 pub async fn lock(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result<Option<Locked>> {
     let lock = Query::update()
         .table(Rooms::Table)
         .value(Rooms::LastSeq, Expr::col(Rooms::LastSeq))
         .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .and_where(Expr::col(Rooms::DeletedAt).is_null())
         .returning(Query::returning().columns([Rooms::LastSeq, Rooms::Kind]))
         .to_owned();
     let row: Option<(i64, String)> = db.fetch_optional(tx, &lock).await?;

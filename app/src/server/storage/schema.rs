@@ -34,6 +34,7 @@ pub enum Rooms {
     LastActivityAt,
     Kind,
     Topic,
+    DeletedAt,
 }
 
 #[derive(Iden, Clone, Copy)]
