@@ -59,6 +59,30 @@ pub struct LinkResponse {
     pub link: InviteLink,
 }
 
+/// A whole number field, as JSON may write it (`24` or `24.0`), or null
+/// and absent alike.
+fn whole(
+    object: &serde_json::Map<String, serde_json::Value>,
+    field: &'static str,
+) -> Result<Option<i64>> {
+    match object.get(field) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .map(Some)
+            .ok_or_else(|| Error::validation(field, format!("{field} must be a whole number."))),
+        Some(_) => Err(Error::validation(
+            field,
+            format!("{field} must be a whole number."),
+        )),
+    }
+}
+
 /// An invitation id from the path; anything else names no invitation.
 pub struct InvitationId(pub i64);
 
@@ -198,8 +222,20 @@ pub async fn create_link(
     State(state): State<AppState>,
     Caller(caller): Caller,
     RoomId(id): RoomId,
-    Json(new): Json<NewLink>,
+    Json(body): Json<serde_json::Value>,
 ) -> Result<(StatusCode, axum::Json<LinkResponse>)> {
+    // Read by hand: every field is optional, and serde would take an array
+    // of nulls for the struct, or refuse `24.0` for an integer.
+    let Some(object) = body.as_object() else {
+        return Err(Error::validation(
+            "body",
+            "The request body must be a JSON object.",
+        ));
+    };
+    let new = NewLink {
+        expires_in_hours: whole(object, "expires_in_hours")?,
+        max_uses: whole(object, "max_uses")?,
+    };
     let link =
         invitations::create_link(&state, &caller, id, new.expires_in_hours, new.max_uses).await?;
     Ok((StatusCode::CREATED, axum::Json(LinkResponse { link })))

@@ -368,11 +368,21 @@ async fn a_link_lets_people_in_until_it_is_used_up_expires_or_is_revoked() {
         (json!({"expires_in_hours": 0}), "expires_in_hours"),
         (json!({"expires_in_hours": 721}), "expires_in_hours"),
         (json!({"max_uses": 0}), "max_uses"),
+        (json!({"max_uses": 2.5}), "max_uses"),
+        (json!([null, null]), "body"),
     ] {
         let (status, answer) = app.post(&links(room), &ann.token, body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
         assert_eq!(answer["error"]["field"], field, "{answer}");
     }
+    // JSON has one number type: 24.0 is 24.
+    new_link(
+        &app,
+        &ann,
+        room,
+        json!({"expires_in_hours": 24.0, "max_uses": 3.0}),
+    )
+    .await;
     assert_eq!(
         answer(
             &app,
