@@ -24,9 +24,10 @@ fn local(iso: &str) -> (String, String) {
     (format!("{} UTC", utc_clock(iso)), iso.to_owned())
 }
 
-/// A `<time>` showing the local clock time, with the full date on hover.
+/// A `<time>` showing the local clock time, with the full date on hover;
+/// `dated` shows the full date itself (a time days away, not today's).
 #[component]
-pub fn Timestamp(#[prop(into)] iso: String) -> impl IntoView {
+pub fn Timestamp(#[prop(into)] iso: String, #[prop(optional)] dated: bool) -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let shown = {
@@ -45,7 +46,7 @@ pub fn Timestamp(#[prop(into)] iso: String) -> impl IntoView {
     };
     view! {
         <time datetime=iso class="text-xs text-slate-600" title=title>
-            {move || shown().0}
+            {move || if dated { shown().1 } else { shown().0 }}
         </time>
     }
 }

@@ -203,7 +203,7 @@ fn InviteLinkMaker(room_id: i64) -> impl IntoView {
                         <button type="button" class=SECONDARY disabled=move || pending.get() on:click=revoke>"Revoke link"</button>
                     </div>
                     <p class="text-xs text-slate-600">
-                        "Works until " <Timestamp iso=made.expires_at.clone() />
+                        "Works until " <Timestamp iso=made.expires_at.clone() dated=true />
                         {made.max_uses.map(|n| format!(", for {n} {}", if n == 1 { "join" } else { "joins" }))}
                         "."
                     </p>
