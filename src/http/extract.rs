@@ -45,6 +45,17 @@ fn json_rejection(rejection: JsonRejection) -> Error {
     Error::validation("body", message)
 }
 
+/// A whole number as JSON may write it: `7` or `7.0` (JSON has one number
+/// type, and some encoders write every number with a fraction); `7.5` is
+/// none.
+pub fn whole_number(n: &serde_json::Number) -> Option<i64> {
+    n.as_i64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+            .map(|f| f as i64)
+    })
+}
+
 /// A numeric id from the path; anything else is a room that does not exist.
 pub struct RoomId(pub i64);
 

@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Caller, Json, RoomId};
+use super::extract::{Caller, Json, RoomId, whole_number};
 use super::rooms::RoomResponse;
 
 pub fn router() -> Router<AppState> {
@@ -44,7 +44,8 @@ pub struct InvitationList {
     pub invitations: Vec<Invitation>,
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+/// The body's schema; `create_link` reads it by hand.
+#[derive(utoipa::ToSchema)]
 pub struct NewLink {
     /// How long the link works: 1 to 720 hours, 168 (7 days) when not given.
     #[schema(minimum = 1, maximum = 720)]
@@ -67,13 +68,7 @@ fn whole(
 ) -> Result<Option<i64>> {
     match object.get(field) {
         None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            })
+        Some(serde_json::Value::Number(n)) => whole_number(n)
             .map(Some)
             .ok_or_else(|| Error::validation(field, format!("{field} must be a whole number."))),
         Some(_) => Err(Error::validation(

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, patch, put};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Caller, Json, MessagePath, Query, RoomId};
+use super::extract::{Caller, Json, MessagePath, Query, RoomId, whole_number};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,19 +48,12 @@ pub struct NewMessage {
     pub reply_to: Option<i64>,
 }
 
-/// An id as JSON may write it: `7` or `7.0` (JSON has one number type, and
-/// some encoders write every number with a fraction); `7.5` is refused.
+/// An id as JSON may write it ([`whole_number`]); `7.5` is refused.
 fn integral<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     use serde::de::Error as _;
     match Option::<serde_json::Number>::deserialize(deserializer)? {
         None => Ok(None),
-        Some(n) => n
-            .as_i64()
-            .or_else(|| {
-                n.as_f64()
-                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
-                    .map(|f| f as i64)
-            })
+        Some(n) => whole_number(&n)
             .map(Some)
             .ok_or_else(|| D::Error::custom(format!("reply_to must be a message id, not {n}"))),
     }

@@ -11,16 +11,13 @@
 //! Link tokens are 128 random bits, shown once; only their SHA-256 is
 //! stored, and a looked-up hash is compared again in constant time.
 
-use base64::Engine;
-use rand::RngCore;
-
 use crate::limits::{INVITE_LINK_DEFAULT_HOURS, INVITE_LINK_HOURS, INVITE_LINK_MAX_USES};
 use crate::model::{Invitation, InviteLink, Room};
 use crate::protocol::ServerFrame;
 use crate::server::error::{Error, Result};
 use crate::server::live::fanout;
 use crate::server::live::writer::{Pass, Request};
-use crate::server::services::auth::sessions::hash_token;
+use crate::server::services::auth::sessions::{hash_token, random_token};
 use crate::server::services::rooms::get;
 use crate::server::services::rules;
 use crate::server::state::AppState;
@@ -146,9 +143,7 @@ async fn closed(state: &AppState, auth: &AuthUser, invitation_id: i64) {
 
 /// 128 random bits, URL-safe (22 characters).
 fn new_link_token() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    random_token::<16>()
 }
 
 /// Where a link token leads in the browser.
@@ -248,6 +243,8 @@ pub async fn accept_link(state: &AppState, auth: &AuthUser, token: &str) -> Resu
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+
     use super::*;
 
     #[test]

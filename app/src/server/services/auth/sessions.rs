@@ -18,7 +18,12 @@ use crate::server::storage::db::now_ms;
 use crate::server::storage::sessions::{self, AuthUser};
 
 pub fn new_token() -> String {
-    let mut bytes = [0u8; 32];
+    random_token::<32>()
+}
+
+/// `N` random bytes from the OS, URL-safe base64 without padding.
+pub fn random_token<const N: usize>() -> String {
+    let mut bytes = [0u8; N];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
