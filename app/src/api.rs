@@ -7,10 +7,12 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::model::{Invitation, InviteLink, Member, MessagePage, Role, Room, RoomKind, User};
+use crate::model::{
+    Author, Invitation, InviteLink, Member, MessagePage, Role, Room, RoomKind, User,
+};
 
 #[cfg(feature = "ssr")]
-use crate::server::services::{invitations, messages, rooms};
+use crate::server::services::{direct, invitations, messages, people, rooms};
 #[cfg(feature = "ssr")]
 use crate::server::web::context;
 
@@ -75,6 +77,22 @@ pub async fn remove_member(room_id: i64, user_id: i64) -> Result<(), AppError> {
 pub async fn delete_room(room_id: i64) -> Result<(), AppError> {
     let (state, auth) = context::caller().await?;
     Ok(rooms::delete(&state, &auth, room_id).await?)
+}
+
+/// Starts a direct conversation with these people (1 to 8 others, by
+/// username), or finds the one they already have.
+#[server(prefix = "/api/fn", endpoint = "start_direct")]
+pub async fn start_direct(usernames: Vec<String>) -> Result<Room, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(direct::start(&state, &auth, &usernames).await?.0)
+}
+
+/// The people whose username starts with `query`, closest first.
+#[server(prefix = "/api/fn", endpoint = "find_people")]
+pub async fn find_people(query: String) -> Result<Vec<Author>, AppError> {
+    // Signed-in people only.
+    let (state, _) = context::caller().await?;
+    Ok(people::find(&state, &query).await?)
 }
 
 /// Invites someone by username (owners and admins); the standing

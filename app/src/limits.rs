@@ -22,6 +22,13 @@ pub const ROOM_TOPIC_TOO_LONG: &str = "Topic must be at most 250 characters.";
 
 /// Characters in a username, and in a password.
 pub const USERNAME_CHARS: RangeInclusive<usize> = 3..=32;
+
+/// The characters a username may hold: ASCII letters and digits, `_`, `.`
+/// and `-` (none of them special in a SQL `GLOB` pattern, and only `_` in
+/// a `LIKE` one).
+pub fn is_username_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
 pub const PASSWORD_CHARS: RangeInclusive<usize> = 8..=128;
 
 /// Distinct emoji on one message.
@@ -37,6 +44,14 @@ pub const INVITE_LINK_HOURS: RangeInclusive<i64> = 1..=24 * 30;
 /// The most joins one invite link may be made for.
 pub const INVITE_LINK_MAX_USES: RangeInclusive<i64> = 1..=10_000;
 
+/// People in a direct conversation, its starter included.
+pub const DIRECT_PEOPLE: RangeInclusive<usize> = 2..=9;
+pub const DIRECT_PEOPLE_OUT_OF_RANGE: &str =
+    "A direct conversation is between 2 and 9 people: name 1 to 8 others.";
+
+/// People a username search answers with, at most.
+pub const USER_SEARCH_RESULTS: u64 = 8;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +61,7 @@ mod tests {
         assert!(BODY_TOO_LONG.contains(&MAX_BODY_CHARS.to_string()));
         assert!(ROOM_NAME_TOO_LONG.contains(&MAX_ROOM_NAME_CHARS.to_string()));
         assert!(ROOM_TOPIC_TOO_LONG.contains(&MAX_ROOM_TOPIC_CHARS.to_string()));
+        assert!(DIRECT_PEOPLE_OUT_OF_RANGE.contains(&DIRECT_PEOPLE.start().to_string()));
+        assert!(DIRECT_PEOPLE_OUT_OF_RANGE.contains(&DIRECT_PEOPLE.end().to_string()));
     }
 }

@@ -119,6 +119,19 @@ test("a room with messages from two users passes the accessibility checks, for b
   await expect(ann.getByRole("group", { name: "Private rooms" })).toBeVisible();
   await expectAccessible(ann, "the rooms screen with rooms in it");
 
+  // Starting a direct conversation: the dialog with a search answered and
+  // someone picked, then the conversation.
+  await ann.getByRole("button", { name: "New message" }).click();
+  await ann.getByLabel("Find people").fill(benName.slice(0, -2));
+  await ann.getByRole("button", { name: `Add ${benName}` }).click();
+  await ann.getByLabel("Find people").fill("zzzz");
+  await expect(ann.getByText('Nobody\'s username starts with "zzzz".')).toBeVisible();
+  await expectAccessible(ann, "the New message dialog");
+  await ann.getByRole("button", { name: "Start conversation" }).click();
+  await expect(ann.getByRole("heading", { name: `Direct conversation: ${benName}` })).toBeVisible();
+  await expect(ann.getByRole("group", { name: "Direct messages" })).toBeVisible();
+  await expectAccessible(ann, "a direct conversation");
+
   await ben.context().setOffline(true);
   await expect(ben.getByRole("status").filter({ hasText: "You are offline" })).toBeVisible();
   await expectAccessible(ben, "a room while offline");

@@ -150,3 +150,40 @@ test("an owner deletes a room: a member with it open is told, and it is gone fro
   await expect(pageB.getByRole("heading", { name: "Rooms", exact: true })).toBeVisible();
   await expect(pageB.getByRole("link", { name: room })).toHaveCount(0);
 });
+
+test("ann and cy start a direct conversation from New message; it reaches cy's list at once", async ({ browser }) => {
+  const pageA = await (await browser.newContext()).newPage();
+  const pageC = await (await browser.newContext()).newPage();
+  const [ann, cy] = [uniqueName("ann"), uniqueName("cyd")];
+  await register(pageA, ann);
+  await register(pageC, cy);
+  await expect(pageC.getByRole("heading", { name: "Rooms", exact: true })).toBeVisible();
+
+  // Ann finds cy by the start of his name, in any case, and starts talking.
+  await pageA.getByRole("button", { name: "New message" }).click();
+  await pageA.getByLabel("Find people").fill(cy.slice(0, -2).toUpperCase());
+  await pageA.getByRole("button", { name: `Add ${cy}` }).click();
+  await expect(pageA.getByRole("list", { name: "To" }).getByText(cy)).toBeVisible();
+  await pageA.getByRole("button", { name: "Start conversation" }).click();
+  await expect(pageA.getByRole("heading", { name: `Direct conversation: ${cy}` })).toBeVisible();
+  const url = pageA.url();
+  await pageA.getByLabel("Message").fill("hello cy, just us");
+  await pageA.getByLabel("Message").press("Enter");
+
+  // Cy's list shows it without a reload, under its own heading, by ann's name.
+  const direct = pageC.getByRole("group", { name: "Direct messages" });
+  await direct.getByRole("link", { name: `Direct conversation: ${ann}` }).click();
+  await expect(pageC.getByText("hello cy, just us")).toBeVisible();
+  await pageC.getByLabel("Message").fill("hi ann");
+  await pageC.getByLabel("Message").press("Enter");
+  await expect(pageA.getByText("hi ann")).toBeVisible();
+
+  // Starting it again lands in the same conversation.
+  await pageA.goto("/rooms");
+  await pageA.getByRole("button", { name: "New message" }).click();
+  await pageA.getByLabel("Find people").fill(cy);
+  await pageA.getByRole("button", { name: `Add ${cy}` }).click();
+  await pageA.getByRole("button", { name: "Start conversation" }).click();
+  await expect(pageA).toHaveURL(url);
+  await expect(pageA.getByText("hi ann")).toBeVisible();
+});

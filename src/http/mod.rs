@@ -3,12 +3,14 @@
 //! JSON answer. Errors become `{"error":{…}}` in `app::server::error`.
 
 pub mod auth;
+pub mod direct;
 pub mod extract;
 pub mod invitations;
 pub mod messages;
 pub mod openapi;
 pub mod origin;
 pub mod rooms;
+pub mod users;
 
 use app::server::{AppState, Error};
 use axum::Router;
@@ -30,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(rooms::router())
         .merge(invitations::router())
+        .merge(direct::router())
+        .merge(users::router())
         .merge(messages::router())
         .merge(openapi::router())
         // Unknown API paths answer in the API's error shape, not with a page.

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, invitations, messages, rooms};
+use super::{auth, direct, invitations, messages, rooms, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,7 @@ use super::{auth, invitations, messages, rooms};
         rooms::list, rooms::create, rooms::update, rooms::delete_room, rooms::join, rooms::leave,
         rooms::members,
         rooms::set_role, rooms::remove,
+        direct::start, users::search,
         invitations::invite, invitations::pending, invitations::accept, invitations::decline,
         invitations::create_link, invitations::revoke_link, invitations::accept_link,
         messages::list, messages::create, messages::edit, messages::delete,

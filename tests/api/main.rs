@@ -7,6 +7,7 @@ mod support;
 mod assets;
 mod auth;
 mod authorization;
+mod direct;
 mod errors;
 mod events;
 mod fuzz;

@@ -1,30 +1,26 @@
 //! The invitations inbox: the rooms the user was invited to, each to
-//! accept (and go there) or decline. It stays live: a new invitation or one
-//! answered in another tab arrives on the socket, and after any reconnect
-//! the list is read again, since notices sent meanwhile are lost.
+//! accept (and go there) or decline. It stays live: the room list, which
+//! follows the socket, has it read again when a new invitation arrives,
+//! one is answered in another tab, or the socket reconnects.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{accept_invitation, decline_invitation, pending_invitations};
-use crate::components::room_list::PrivateMark;
-use crate::model::{Invitation, RoomKind};
-use crate::socket::{ChatSocket, UserEvent};
+use crate::components::room_list::KindMark;
+use crate::model::Invitation;
 
 #[component]
 pub fn InvitationsInbox(
     /// One heading level below the list's.
     whole_page: bool,
+    /// Bumped by the room list when the pending invitations may have
+    /// changed (a frame said so, or the socket reconnected).
+    version: RwSignal<u32>,
 ) -> impl IntoView {
-    let version = RwSignal::new(0u32);
     let reread = move || version.update(|n| *n = n.wrapping_add(1));
     let pending = Resource::new(move || version.get(), |_| pending_invitations());
-    let socket = ChatSocket::get();
-    let following = socket.on_user_events(move |event: UserEvent| match event {
-        UserEvent::Connected | UserEvent::InvitationsChanged => reread(),
-    });
-    on_cleanup(move || socket.stop_user_events(following));
     let error = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| ()>
@@ -110,7 +106,7 @@ fn InvitationItem(
                 <span class="font-medium">{invitation.inviter.username.clone()}</span>
                 " invited you to "
                 <span class="inline-flex items-center gap-1 font-medium">
-                    {(room.kind == RoomKind::Private).then(|| view! { <PrivateMark /> })}
+                    <KindMark kind=room.kind />
                     {room.name.clone()}
                 </span>
             </p>

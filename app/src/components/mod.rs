@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod invite;
 pub mod members;
 pub mod message;
+pub mod new_message;
 pub mod notice;
 pub mod room_header;
 pub mod room_list;

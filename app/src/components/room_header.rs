@@ -1,5 +1,5 @@
 //! The room's title bar: its name and topic (which follow `room_updated`
-//! events), whether it is private, its member count (which opens the
+//! events), whether it is private or a direct conversation, its member count (which opens the
 //! member list), and for its owners and admins a way to rename it in place.
 //!
 //! A rename is a server function; what the page shows afterwards comes from
@@ -10,8 +10,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::rename_room;
-use crate::components::room_list::{PrivateMark, members_label};
+use crate::components::room_list::{KindMark, members_label};
 use crate::limits::{MAX_ROOM_NAME_CHARS, ROOM_NAME_TOO_LONG};
+use crate::model::RoomKind;
 
 #[component]
 pub fn RoomHeader(
@@ -21,7 +22,7 @@ pub fn RoomHeader(
     /// The room's topic as it now is ("" for none).
     topic: RwSignal<String>,
     member_count: Signal<i64>,
-    private: bool,
+    kind: RoomKind,
     /// Whether the reader is an owner or admin (and so may rename it);
     /// it follows role changes while the room is open.
     #[prop(into)]
@@ -38,7 +39,7 @@ pub fn RoomHeader(
                 fallback=move || view! {
                     <div class="min-w-0">
                         <h1 id="room-title" class="flex items-center gap-1.5 truncate text-lg font-semibold">
-                            {private.then(|| view! { <PrivateMark /> })}
+                            <KindMark kind />
                             <span class="truncate">{move || name.get()}</span>
                         </h1>
                         <p class="truncate text-xs text-slate-600 empty:hidden">{move || topic.get()}</p>

@@ -1,7 +1,11 @@
 //! The list of rooms with the form that creates one. Used as the whole
 //! /rooms page on phones and as the sidebar beside an open room on wider
-//! screens. Public rooms and the private rooms the user is in are listed
-//! apart, so nobody mistakes one for the other.
+//! screens. Public rooms, the private rooms the user is in and their direct
+//! conversations are listed apart, so nobody mistakes one for another.
+//!
+//! The list follows the socket's frames for the user: a direct
+//! conversation someone starts with them appears at once, and everything
+//! is read again after a reconnect (what was sent meanwhile is lost).
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -11,11 +15,13 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::{create_room, join_room, list_rooms};
 use crate::components::invitations::InvitationsInbox;
+use crate::components::new_message::NewMessage;
 use crate::components::notice::{ErrorNote, Loading};
 use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
 use crate::model::{Room, RoomKind};
+use crate::socket::{ChatSocket, UserEvent};
 use crate::time::Timestamp;
 
 #[component]
@@ -34,7 +40,23 @@ pub fn RoomList(
 ) -> impl IntoView {
     // Re-read when another room opens (counts and activity will have
     // moved), and when the open room says it changed.
-    let rooms = Resource::new(move || (current.get(), changed.get()), |_| list_rooms());
+    let rooms_version = RwSignal::new(0u32);
+    let invitations_version = RwSignal::new(0u32);
+    let bump = |version: RwSignal<u32>| version.update(|n| *n = n.wrapping_add(1));
+    let socket = ChatSocket::get();
+    let following = socket.on_user_events(move |event: UserEvent| match event {
+        UserEvent::Connected => {
+            bump(rooms_version);
+            bump(invitations_version);
+        }
+        UserEvent::InvitationsChanged => bump(invitations_version),
+        UserEvent::RoomsChanged => bump(rooms_version),
+    });
+    on_cleanup(move || socket.stop_user_events(following));
+    let rooms = Resource::new(
+        move || (current.get(), changed.get(), rooms_version.get()),
+        |_| list_rooms(),
+    );
     view! {
         <section aria-labelledby="rooms-heading" class="flex min-h-0 flex-col gap-4">
             {if whole_page {
@@ -42,8 +64,9 @@ pub fn RoomList(
             } else {
                 Either::Right(view! { <h2 id="rooms-heading" class="text-sm font-semibold uppercase tracking-wide text-slate-600">"Rooms"</h2> })
             }}
-            <InvitationsInbox whole_page />
+            <InvitationsInbox whole_page version=invitations_version />
             <CreateRoom />
+            <NewMessage whole_page />
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match rooms.await {
@@ -51,12 +74,16 @@ pub fn RoomList(
                             <p class="text-sm text-slate-600">"No rooms yet. Create the first one above."</p>
                         }),
                         Ok(list) => {
-                            let (public, private): (Vec<Room>, Vec<Room>) =
-                                list.into_iter().partition(|room| room.kind == RoomKind::Public);
+                            let of = |kind: RoomKind| -> Vec<Room> {
+                                list.iter().filter(|room| room.kind == kind).cloned().collect()
+                            };
+                            let (public, private, direct) =
+                                (of(RoomKind::Public), of(RoomKind::Private), of(RoomKind::Direct));
                             EitherOf3::B(view! {
                                 <div class="flex min-h-0 flex-col gap-4 overflow-y-auto">
                                     <RoomGroup label="Public rooms" id="public-rooms" rooms=public current whole_page />
                                     <RoomGroup label="Private rooms" id="private-rooms" rooms=private current whole_page />
+                                    <RoomGroup label="Direct messages" id="direct-rooms" rooms=direct current whole_page />
                                 </div>
                             })
                         }
@@ -103,10 +130,33 @@ fn RoomGroup(
     })
 }
 
+/// What precedes a room's name where its kind matters: a padlock for a
+/// private room, two people for a direct conversation, nothing for a
+/// public room.
+#[component]
+pub fn KindMark(kind: RoomKind) -> impl IntoView {
+    match kind {
+        RoomKind::Public => None,
+        RoomKind::Private => Some(leptos::either::Either::Left(view! { <PrivateMark /> })),
+        RoomKind::Direct => Some(leptos::either::Either::Right(view! { <DirectMark /> })),
+    }
+}
+
+/// Two heads, and for screen readers the words they stand for.
+#[component]
+fn DirectMark() -> impl IntoView {
+    view! {
+        <svg aria-hidden="true" viewBox="0 0 16 16" class="inline h-3.5 w-3.5 shrink-0 fill-current text-slate-500">
+            <path d="M6 7a2.5 2.5 0 1 0 0-5 2.5 2.5 0 0 0 0 5Zm5.5 0a2 2 0 1 0 0-4 2 2 0 0 0 0 4ZM1 13c0-2.2 2.2-4 5-4s5 1.8 5 4v1H1v-1Zm11 1v-1c0-1.2-.4-2.3-1.2-3.1.3 0 .5-.1.7-.1 2 0 3.5 1.3 3.5 3v1.2H12Z" />
+        </svg>
+        <span class="sr-only">"Direct conversation: "</span>
+    }
+}
+
 /// What precedes a private room's name: a small closed padlock, and for
 /// screen readers the words it stands for.
 #[component]
-pub fn PrivateMark() -> impl IntoView {
+fn PrivateMark() -> impl IntoView {
     view! {
         <svg aria-hidden="true" viewBox="0 0 16 16" class="inline h-3.5 w-3.5 shrink-0 fill-current text-slate-500">
             <path d="M4 7V5a4 4 0 1 1 8 0v2h.5A1.5 1.5 0 0 1 14 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 2 13.5v-5A1.5 1.5 0 0 1 3.5 7H4Zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2Z" />
@@ -117,7 +167,7 @@ pub fn PrivateMark() -> impl IntoView {
 
 #[component]
 fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
-    let private = room.kind == RoomKind::Private;
+    let kind = room.kind;
     let navigate = use_navigate();
     let href = format!("/rooms/{}", room.id);
     let id = room.id;
@@ -155,7 +205,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
         }>
             <div class="min-w-0 flex-1">
                 <A href=href.clone() attr:class="flex items-center gap-1.5 truncate font-medium text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
-                    {private.then(|| view! { <PrivateMark /> })}
+                    <KindMark kind />
                     <span class="truncate">{room.name.clone()}</span>
                 </A>
                 <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">

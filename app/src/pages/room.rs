@@ -94,7 +94,7 @@ fn RoomView(
     let my_role = RwSignal::new(room.my_role);
     let moderator =
         Signal::derive(move || my_role.get().is_some_and(crate::model::Role::moderates));
-    let private = room.kind == crate::model::RoomKind::Private;
+    let kind = room.kind;
     let topic = RwSignal::new(room.topic.clone());
     let members_open = RwSignal::new(false);
     let counted_at = room.last_seq;
@@ -421,7 +421,7 @@ fn RoomView(
     view! {
         <Title text=move || format!("{} · Chat", name.get()) />
         <section class="flex min-w-0 flex-1 flex-col bg-white" aria-labelledby="room-title">
-            <RoomHeader room_id name topic member_count=member_count.into() private moderator members_open />
+            <RoomHeader room_id name topic member_count=member_count.into() kind moderator members_open />
             <Show when=move || members_open.get()>
                 <MembersPanel room_id me my_role name changed />
             </Show>

@@ -254,6 +254,11 @@ pub enum ServerFrame {
     InvitationClosed {
         invitation_id: i64,
     },
+    /// Someone started a direct conversation with the user (sent to their
+    /// sockets): it is new in their room list, titled for them.
+    DirectStarted {
+        room: Room,
+    },
     Error {
         code: ErrorCode,
         message: String,

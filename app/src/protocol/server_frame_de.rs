@@ -28,6 +28,7 @@ enum Type {
     Unsubscribed,
     Invited,
     InvitationClosed,
+    DirectStarted,
     Error,
 }
 
@@ -153,6 +154,9 @@ impl Fields {
             },
             Type::InvitationClosed => ServerFrame::InvitationClosed {
                 invitation_id: need(invitation_id, "invitation_id")?,
+            },
+            Type::DirectStarted => ServerFrame::DirectStarted {
+                room: need(room, "room")?,
             },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
@@ -340,6 +344,21 @@ mod tests {
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
+            ServerFrame::DirectStarted {
+                room: Room {
+                    id: 3,
+                    name: "ann, ben".into(),
+                    kind: crate::model::RoomKind::Direct,
+                    topic: String::new(),
+                    created_at: "2026-11-30T09:00:00.000Z".into(),
+                    owner_id: 1,
+                    member_count: 3,
+                    joined: true,
+                    my_role: Some(Role::Member),
+                    last_seq: 0,
+                    last_activity_at: "2026-11-30T09:00:00.000Z".into(),
+                },
+            },
             ServerFrame::Unsubscribed {
                 room_id: 2,
                 reason: LeaveReason::Deleted,

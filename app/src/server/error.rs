@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::limits::USERNAME_CHARS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -39,9 +40,10 @@ pub enum Error {
     /// Joining a private room without an invitation.
     #[error("This room is private: you need an invitation to join it.")]
     InvitationRequired,
-    /// Inviting a username nobody has.
-    #[error("There is no user with that name.")]
-    UserNotFound,
+    /// Naming someone (to invite, to talk to) by a username nobody has;
+    /// the name as given, cut short (see [`Error::no_user`]).
+    #[error("There is no user called \"{0}\".")]
+    UserNotFound(String),
     /// Inviting someone already in the room.
     #[error("They are already a member of this room.")]
     AlreadyMember,
@@ -106,6 +108,17 @@ impl Error {
         }
     }
 
+    /// `user_not_found` for a name as the caller gave it, cut to a
+    /// username's length (a longer one names nobody anyway).
+    pub fn no_user(name: &str) -> Self {
+        let name = name.trim();
+        let mut shown: String = name.chars().take(*USERNAME_CHARS.end()).collect();
+        if shown.len() < name.len() {
+            shown.push('…');
+        }
+        Error::UserNotFound(shown)
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Validation { .. } => ErrorCode::ValidationError,
@@ -117,7 +130,7 @@ impl Error {
             Error::NotAMember => ErrorCode::NotAMember,
             Error::InvitationRequired => ErrorCode::InvitationRequired,
             Error::MemberNotFound => ErrorCode::MemberNotFound,
-            Error::UserNotFound => ErrorCode::UserNotFound,
+            Error::UserNotFound(_) => ErrorCode::UserNotFound,
             Error::AlreadyMember => ErrorCode::AlreadyMember,
             Error::InvitationNotFound => ErrorCode::InvitationNotFound,
             Error::InviteExpired => ErrorCode::InviteExpired,
@@ -155,7 +168,7 @@ impl Error {
             | Error::NotFound
             | Error::MessageNotFound
             | Error::MemberNotFound
-            | Error::UserNotFound
+            | Error::UserNotFound(_)
             | Error::InvitationNotFound
             | Error::NotAnEmoji => StatusCode::NOT_FOUND,
             Error::MessageDeleted | Error::TooManyReactions { .. } | Error::ClientIdReused => {

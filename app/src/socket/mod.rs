@@ -75,6 +75,9 @@ pub enum UserEvent {
     /// An invitation arrived, or one was accepted or declined (maybe in
     /// another tab): the list of pending ones changed.
     InvitationsChanged,
+    /// A room is new in the user's list (someone started a direct
+    /// conversation with them).
+    RoomsChanged,
 }
 
 #[derive(Clone, Copy)]

@@ -1,5 +1,5 @@
 //! Frames for the user rather than for a room (an invitation arrived, one
-//! was answered in another tab), handed to the one page part that follows
+//! was answered in another tab, a direct conversation started), handed to the one page part that follows
 //! them. They are nudges: the socket says when it (re)connects, so that
 //! part reads the whole state again instead of trusting it heard everything.
 
@@ -53,6 +53,7 @@ pub(super) fn dispatch(frame: ServerFrame) {
         ServerFrame::Invited { .. } | ServerFrame::InvitationClosed { .. } => {
             UserEvent::InvitationsChanged
         }
+        ServerFrame::DirectStarted { .. } => UserEvent::RoomsChanged,
         _ => return,
     };
     // Called after the shared state is released: handlers may send.

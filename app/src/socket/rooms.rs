@@ -171,9 +171,10 @@ pub(super) fn dispatch(frame: ServerFrame) {
             handler.map(|h| (h, RoomEvent::Unsubscribed(reason)))
         }
         // For the user, not a room (`notices`).
-        ServerFrame::Pong | ServerFrame::Invited { .. } | ServerFrame::InvitationClosed { .. } => {
-            None
-        }
+        ServerFrame::Pong
+        | ServerFrame::Invited { .. }
+        | ServerFrame::InvitationClosed { .. }
+        | ServerFrame::DirectStarted { .. } => None,
     };
     if let Some((handler, event)) = delivery {
         handler(event);

@@ -310,9 +310,9 @@ fn on_message(event: MessageEvent) {
         return;
     };
     match frame {
-        ServerFrame::Invited { .. } | ServerFrame::InvitationClosed { .. } => {
-            notices::dispatch(frame)
-        }
+        ServerFrame::Invited { .. }
+        | ServerFrame::InvitationClosed { .. }
+        | ServerFrame::DirectStarted { .. } => notices::dispatch(frame),
         frame => rooms::dispatch(frame),
     }
 }

@@ -58,7 +58,7 @@ pub async fn invite(
     require_inviter(state, auth, room_id).await?;
     let invitee = users::by_username_key(&state.db, &username.trim().to_lowercase())
         .await?
-        .ok_or(Error::UserNotFound)?
+        .ok_or_else(|| Error::no_user(username))?
         .user;
     let standing = rooms::standing(&state.db, invitee.id, room_id).await?;
     if standing.is_some_and(|s| s.role.is_some()) {

@@ -4,9 +4,11 @@
 //! and calls storage or the live layer to do it.
 
 pub mod auth;
+pub mod direct;
 pub mod invitations;
 pub mod login_limiter;
 pub mod messages;
+pub mod people;
 pub mod rooms;
 pub mod rules;
 pub mod send_rate;

@@ -34,9 +34,7 @@ impl Policy for Rules {
     fn judge(&self, request: &Request, facts: &Facts<'_>) -> Result<()> {
         match request {
             Request::Join { .. } => may_join(facts.kind, facts.role, facts.ticket),
-            // Leaving is always allowed (leaving a room one is not in
-            // changes nothing), but only a room one can see.
-            Request::Leave { .. } => may_see(facts.kind, facts.role),
+            Request::Leave { .. } => may_leave(facts.kind, facts.role),
             Request::Post(draft) => {
                 may_read(facts.kind, facts.role)?;
                 // A reply answers a message of this room; any other is not
@@ -140,13 +138,24 @@ pub fn may_join(kind: RoomKind, role: Option<Role>, ticket: Option<Ticket>) -> R
     }
 }
 
-/// Only owners delete a room, for everyone; a direct conversation is not
-/// anyone's to delete (its people leave it).
-pub fn may_delete_room(kind: RoomKind, role: Role) -> Result<()> {
+/// Leaving a room one can see is allowed (leaving one is not in changes
+/// nothing), except a direct conversation: its people are set when it
+/// starts, so that the same people always find the same conversation.
+pub fn may_leave(kind: RoomKind, role: Option<Role>) -> Result<()> {
+    may_see(kind, role)?;
     if kind == RoomKind::Direct {
         return Err(Error::Forbidden(
-            "A direct conversation cannot be deleted; leave it instead.",
+            "A direct conversation cannot be left: its people are set when it starts.",
         ));
+    }
+    Ok(())
+}
+
+/// Only owners delete a room, for everyone; a direct conversation is not
+/// anyone's to delete.
+pub fn may_delete_room(kind: RoomKind, role: Role) -> Result<()> {
+    if kind == RoomKind::Direct {
+        return Err(Error::Forbidden("A direct conversation cannot be deleted."));
     }
     if role != Role::Owner {
         return Err(Error::Forbidden("Only the room's owners can delete it."));
@@ -493,6 +502,20 @@ mod tests {
         }
         assert!(matches!(
             may_invite(Direct, Role::Owner),
+            Err(Error::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn anyone_leaves_a_room_they_see_but_nobody_a_direct_conversation() {
+        use RoomKind::{Direct, Private, Public};
+        assert!(may_leave(Public, None).is_ok());
+        assert!(may_leave(Public, Some(Role::Owner)).is_ok());
+        assert!(may_leave(Private, Some(Role::Member)).is_ok());
+        assert!(matches!(may_leave(Private, None), Err(Error::RoomNotFound)));
+        assert!(matches!(may_leave(Direct, None), Err(Error::RoomNotFound)));
+        assert!(matches!(
+            may_leave(Direct, Some(Role::Member)),
             Err(Error::Forbidden(_))
         ));
     }

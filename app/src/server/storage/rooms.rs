@@ -133,7 +133,9 @@ pub async fn list(db: &Db, conn: &mut AnyConnection, user_id: i64) -> Result<Vec
         .order_by((Rooms::Table, Rooms::Id), Order::Desc)
         .to_owned();
     let rows: Vec<RoomRow> = db.fetch_all(conn, &select).await?;
-    Ok(rows.into_iter().map(Room::from).collect())
+    let mut rooms: Vec<Room> = rows.into_iter().map(Room::from).collect();
+    title_direct(db, conn, user_id, &mut rooms).await?;
+    Ok(rooms)
 }
 
 /// One room as `user_id` would see it, whether or not they may: the
@@ -144,7 +146,66 @@ pub async fn get(db: &Db, conn: &mut AnyConnection, user_id: i64, room_id: i64) 
         .and_where(Expr::col((Rooms::Table, Rooms::DeletedAt)).is_null())
         .to_owned();
     let row: Option<RoomRow> = db.fetch_optional(conn, &select).await?;
-    row.map(Room::from).ok_or(Error::RoomNotFound)
+    let mut room = [row.map(Room::from).ok_or(Error::RoomNotFound)?];
+    title_direct(db, conn, user_id, &mut room).await?;
+    let [room] = room;
+    Ok(room)
+}
+
+/// Names each direct conversation among `rooms` for `viewer`: by the other
+/// people in it, alphabetically ("ann, ben"); by the viewer alone once
+/// nobody else is left. One query, and none when there is no direct
+/// conversation.
+async fn title_direct(
+    db: &Db,
+    conn: &mut AnyConnection,
+    viewer: i64,
+    rooms: &mut [Room],
+) -> Result<()> {
+    let direct: BTreeSet<i64> = rooms
+        .iter()
+        .filter(|room| room.kind == RoomKind::Direct)
+        .map(|room| room.id)
+        .collect();
+    if direct.is_empty() {
+        return Ok(());
+    }
+    let select = Query::select()
+        .column((Memberships::Table, Memberships::RoomId))
+        .column((Users::Table, Users::Id))
+        .column((Users::Table, Users::Username))
+        .from(Memberships::Table)
+        .inner_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::Id)).equals((Memberships::Table, Memberships::UserId)),
+        )
+        .and_where(Expr::col((Memberships::Table, Memberships::RoomId)).is_in(direct))
+        .order_by((Users::Table, Users::UsernameKey), Order::Asc)
+        .to_owned();
+    let rows: Vec<(i64, i64, String)> = db.fetch_all(conn, &select).await?;
+    let mut people: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for (room_id, user_id, username) in rows {
+        people.entry(room_id).or_default().push((user_id, username));
+    }
+    for room in rooms
+        .iter_mut()
+        .filter(|room| room.kind == RoomKind::Direct)
+    {
+        let Some(people) = people.get(&room.id) else {
+            continue;
+        };
+        let others: Vec<&str> = people
+            .iter()
+            .filter(|(id, _)| *id != viewer)
+            .map(|(_, name)| name.as_str())
+            .collect();
+        if !others.is_empty() {
+            room.name = others.join(", ");
+        } else if let Some((_, me)) = people.first() {
+            room.name = me.clone();
+        }
+    }
+    Ok(())
 }
 
 /// Rooms by id as their members see them (`joined` is true, `my_role`
@@ -273,6 +334,77 @@ pub async fn create(db: &Db, new: NewRoom<'_>, now: i64) -> Result<i64> {
     .await?;
     tx.commit().await?;
     Ok(room_id)
+}
+
+/// The key that makes a direct conversation one per set of people: its
+/// people's ids in order, after a control character no room name can hold
+/// (see the direct-conversations migration).
+pub fn direct_key(people: &BTreeSet<i64>) -> String {
+    let ids: Vec<String> = people.iter().map(i64::to_string).collect();
+    format!("\u{1}direct {}", ids.join(","))
+}
+
+/// The direct conversation of exactly these people, if it was started.
+pub async fn direct_between(db: &Db, people: &BTreeSet<i64>) -> Result<Option<i64>> {
+    let select = Query::select()
+        .column(Rooms::Id)
+        .from(Rooms::Table)
+        .and_where(Expr::col(Rooms::NameKey).eq(direct_key(people)))
+        .and_where(Expr::col(Rooms::DeletedAt).is_null())
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    let row: Option<(i64,)> = db.fetch_optional(&mut conn, &select).await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Starts the direct conversation of these people (the starter among them),
+/// all of them members with no role above another; `None` if it exists
+/// already, perhaps started a moment ago by someone else.
+pub async fn start_direct(
+    db: &Db,
+    people: &[crate::model::Author],
+    starter: i64,
+    now: i64,
+) -> Result<Option<i64>> {
+    let ids: BTreeSet<i64> = people.iter().map(|person| person.id).collect();
+    let mut names: Vec<&str> = people.iter().map(|p| p.username.as_str()).collect();
+    names.sort_by_key(|name| name.to_lowercase());
+    let insert = Query::insert()
+        .into_table(Rooms::Table)
+        .columns([
+            Rooms::Name,
+            Rooms::NameKey,
+            Rooms::Kind,
+            Rooms::Topic,
+            Rooms::CreatedBy,
+            Rooms::CreatedAt,
+            Rooms::LastSeq,
+            Rooms::LastActivityAt,
+        ])
+        .values_panic([
+            names.join(", ").into(),
+            direct_key(&ids).into(),
+            RoomKind::Direct.as_str().into(),
+            "".into(),
+            starter.into(),
+            now.into(),
+            0i64.into(),
+            now.into(),
+        ])
+        .returning_col(Rooms::Id)
+        .to_owned();
+    let mut tx = db.begin().await?;
+    let (room_id,): (i64,) = match db.fetch_one(&mut tx, &insert).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    for id in ids {
+        db.execute(&mut tx, &insert_membership(room_id, id, Role::Member, now))
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(Some(room_id))
 }
 
 /// The membership, unless it exists (then nothing: joining is idempotent).

@@ -1,9 +1,10 @@
 //! The queries on accounts. Usernames are unique ignoring case
 //! (`username_key`); the password is stored only as its argon2id hash.
 
-use sea_query::{Expr, Query};
+use sea_query::extension::sqlite::SqliteBinOper;
+use sea_query::{Expr, LikeExpr, Order, Query};
 
-use super::db::{Db, is_unique_violation, to_rfc3339};
+use super::db::{Backend, Db, is_unique_violation, to_rfc3339};
 use super::schema::Users;
 use crate::model::{Author, User};
 use crate::server::error::{Error, Result};
@@ -88,4 +89,52 @@ pub async fn author(db: &Db, user_id: i64) -> Result<Option<Author>> {
     let mut conn = db.acquire().await?;
     let row: Option<(i64, String)> = db.fetch_optional(&mut conn, &select).await?;
     Ok(row.map(|(id, username)| Author { id, username }))
+}
+
+/// The users whose usernames are these keys (lower case); a key nobody has
+/// is missing from the answer.
+pub async fn by_keys(db: &Db, keys: &[String]) -> Result<Vec<(String, Author)>> {
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = Query::select()
+        .columns([Users::UsernameKey, Users::Id, Users::Username])
+        .from(Users::Table)
+        .and_where(Expr::col(Users::UsernameKey).is_in(keys.iter().map(String::as_str)))
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    let rows: Vec<(String, i64, String)> = db.fetch_all(&mut conn, &select).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, id, username)| (key, Author { id, username }))
+        .collect())
+}
+
+/// Up to `limit` users whose username starts with `prefix` (a lower-case
+/// key made only of the characters usernames have, so it holds no pattern
+/// character but `_`), the shortest first, then alphabetically: typing a
+/// whole name puts that person at the top. A prefix scan of the username
+/// index on either backend (see the direct-conversations migration).
+pub async fn starting_with(db: &Db, prefix: &str, limit: u64) -> Result<Vec<Author>> {
+    let key = Expr::col(Users::UsernameKey);
+    let matches = match db.backend() {
+        Backend::Sqlite => key.binary(SqliteBinOper::Glob, format!("{prefix}*")),
+        Backend::Postgres => key.like(
+            LikeExpr::new(format!("{}%", prefix.replace('_', r"\_"))).escape('\\'),
+        ),
+    };
+    let select = Query::select()
+        .columns([Users::Id, Users::Username])
+        .from(Users::Table)
+        .and_where(matches)
+        .order_by_expr(Expr::cust("LENGTH(username_key)"), Order::Asc)
+        .order_by(Users::UsernameKey, Order::Asc)
+        .limit(limit)
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    let rows: Vec<(i64, String)> = db.fetch_all(&mut conn, &select).await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, username)| Author { id, username })
+        .collect())
 }

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use passwords::{dummy_hash, hash_password, validate_password, verify_password};
 pub use sessions::{authenticate, hash_token, logout, logout_everywhere};
 
-use crate::limits::USERNAME_CHARS;
+use crate::limits::{USERNAME_CHARS, is_username_char};
 use crate::model::{AuthResponse, Credentials};
 use crate::server::error::{Error, Result};
 use crate::server::state::AppState;
@@ -26,10 +26,7 @@ pub fn validate_username(username: &str) -> Result<()> {
             "Username must be 3 to 32 characters long.",
         ));
     }
-    if !username
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-    {
+    if !username.chars().all(is_username_char) {
         return Err(Error::validation(
             "username",
             "Username may only contain letters, digits, '_', '.' and '-'.",

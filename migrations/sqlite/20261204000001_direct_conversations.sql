@@ -1,0 +1,15 @@
+-- Direct conversations and finding people by name (issue 16).
+--
+-- A direct conversation is a room of kind 'direct' whose people are set
+-- when it starts. Its name_key is '\x01direct ' followed by its people's
+-- ids in ascending order, comma-separated: no room name can hold a control
+-- character, so the key never meets a room's, and the name_key uniqueness
+-- makes one conversation per set of people, however many start
+-- it at once. Its name is its people's usernames; each member sees the
+-- others' names as its title.
+--
+-- The "New message" dialog finds people by the start of their username:
+-- `username_key GLOB 'prefix*'`, which SQLite answers from the index that
+-- keeps username_key unique (GLOB is case-sensitive, and keys are lower
+-- case), so no index is added here.
+SELECT 1;

@@ -1,0 +1,54 @@
+//! `/api/direct`: starting a direct conversation, or finding the one these
+//! people already have.
+
+use app::error::ErrorBody;
+use app::server::services::direct;
+use app::server::{AppState, Result};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use serde::Deserialize;
+
+use super::extract::{Caller, Json};
+use super::rooms::RoomResponse;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/direct", post(start))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NewDirect {
+    /// The other people, by username in any case: 1 to 8 of them (the
+    /// caller's own name, and a name given twice, count once).
+    #[schema(min_items = 1, max_items = 9)]
+    pub usernames: Vec<String>,
+}
+
+/// Start a direct conversation with 1 to 8 others, or find the one these
+/// people have: the same set of people always gets the same conversation
+/// (200), however its names are ordered or spelled. A new one (201) is
+/// announced to the others' open sockets with a `direct_started` frame.
+#[utoipa::path(post, path = "/api/direct", tag = "rooms", request_body = NewDirect,
+    responses(
+        (status = 201, body = RoomResponse, description = "started now"),
+        (status = 200, body = RoomResponse, description = "these people's conversation, which existed"),
+        (status = 400, body = ErrorBody, description = "validation_error (fewer than 1 or more than 8 others)"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 404, body = ErrorBody, description = "user_not_found (the message names them)"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
+    ),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Json(new): Json<NewDirect>,
+) -> Result<(StatusCode, axum::Json<RoomResponse>)> {
+    let (room, started) = direct::start(&state, &caller, &new.usernames).await?;
+    let status = if started {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, axum::Json(RoomResponse { room })))
+}
