@@ -119,9 +119,9 @@ pub async fn starting_with(db: &Db, prefix: &str, limit: u64) -> Result<Vec<Auth
     let key = Expr::col(Users::UsernameKey);
     let matches = match db.backend() {
         Backend::Sqlite => key.binary(SqliteBinOper::Glob, format!("{prefix}*")),
-        Backend::Postgres => key.like(
-            LikeExpr::new(format!("{}%", prefix.replace('_', r"\_"))).escape('\\'),
-        ),
+        Backend::Postgres => {
+            key.like(LikeExpr::new(format!("{}%", prefix.replace('_', r"\_"))).escape('\\'))
+        }
     };
     let select = Query::select()
         .columns([Users::Id, Users::Username])
