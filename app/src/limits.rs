@@ -22,6 +22,9 @@ pub const ROOM_TOPIC_TOO_LONG: &str = "Topic must be at most 250 characters.";
 
 /// Characters in a username, and in a password.
 pub const USERNAME_CHARS: RangeInclusive<usize> = 3..=32;
+pub const PASSWORD_CHARS: RangeInclusive<usize> = 8..=128;
+pub const USERNAME_LENGTH: &str = "Username must be 3 to 32 characters long.";
+pub const USERNAME_ALPHABET: &str = "Username may only contain letters, digits, '_', '.' and '-'.";
 
 /// The characters a username may hold: ASCII letters and digits, `_`, `.`
 /// and `-` (none of them special in a SQL `GLOB` pattern, and only `_` in
@@ -29,7 +32,6 @@ pub const USERNAME_CHARS: RangeInclusive<usize> = 3..=32;
 pub fn is_username_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
 }
-pub const PASSWORD_CHARS: RangeInclusive<usize> = 8..=128;
 
 /// Distinct emoji on one message.
 pub const MAX_REACTIONS: usize = 20;
@@ -44,10 +46,9 @@ pub const INVITE_LINK_HOURS: RangeInclusive<i64> = 1..=24 * 30;
 /// The most joins one invite link may be made for.
 pub const INVITE_LINK_MAX_USES: RangeInclusive<i64> = 1..=10_000;
 
-/// People in a direct conversation, its starter included.
-pub const DIRECT_PEOPLE: RangeInclusive<usize> = 2..=9;
-pub const DIRECT_PEOPLE_OUT_OF_RANGE: &str =
-    "A direct conversation is between 2 and 9 people: name 1 to 8 others.";
+/// People a direct conversation is started with, besides its starter.
+pub const DIRECT_OTHERS: RangeInclusive<usize> = 1..=8;
+pub const DIRECT_OTHERS_OUT_OF_RANGE: &str = "A direct conversation is with 1 to 8 other people.";
 
 /// People a username search answers with, at most.
 pub const USER_SEARCH_RESULTS: u64 = 8;
@@ -61,7 +62,9 @@ mod tests {
         assert!(BODY_TOO_LONG.contains(&MAX_BODY_CHARS.to_string()));
         assert!(ROOM_NAME_TOO_LONG.contains(&MAX_ROOM_NAME_CHARS.to_string()));
         assert!(ROOM_TOPIC_TOO_LONG.contains(&MAX_ROOM_TOPIC_CHARS.to_string()));
-        assert!(DIRECT_PEOPLE_OUT_OF_RANGE.contains(&DIRECT_PEOPLE.start().to_string()));
-        assert!(DIRECT_PEOPLE_OUT_OF_RANGE.contains(&DIRECT_PEOPLE.end().to_string()));
+        assert!(DIRECT_OTHERS_OUT_OF_RANGE.contains(&DIRECT_OTHERS.start().to_string()));
+        assert!(DIRECT_OTHERS_OUT_OF_RANGE.contains(&DIRECT_OTHERS.end().to_string()));
+        assert!(USERNAME_LENGTH.contains(&USERNAME_CHARS.start().to_string()));
+        assert!(USERNAME_LENGTH.contains(&USERNAME_CHARS.end().to_string()));
     }
 }

@@ -20,7 +20,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewDirect {
     /// The other people, by username in any case: 1 to 8 of them (the
-    /// caller's own name, and a name given twice, count once).
+    /// caller's own name is left out, and a name given twice counts once,
+    /// so the list may hold 9).
     #[schema(min_items = 1, max_items = 9)]
     pub usernames: Vec<String>,
 }
@@ -33,10 +34,11 @@ pub struct NewDirect {
     responses(
         (status = 201, body = RoomResponse, description = "started now"),
         (status = 200, body = RoomResponse, description = "these people's conversation, which existed"),
-        (status = 400, body = ErrorBody, description = "validation_error (fewer than 1 or more than 8 others)"),
+        (status = 400, body = ErrorBody, description = "validation_error (fewer than 1 or more than 8 others, or a name that is not a username)"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 404, body = ErrorBody, description = "user_not_found (the message names them)"),
         (status = 413, body = ErrorBody, description = "payload_too_large"),
+        (status = 429, body = ErrorBody, description = "rate_limited (starting one takes from the send allowance)"),
     ),
     security(("bearer" = [])))]
 pub async fn start(

@@ -226,10 +226,16 @@ pub async fn join(
     }))
 }
 
-/// Leave a room; open sockets stop receiving it.
+/// Leave a room; open sockets stop receiving it. Nobody leaves a direct
+/// conversation.
 #[utoipa::path(post, path = "/api/rooms/{id}/leave", tag = "rooms",
     params(("id" = i64, Path, description = "Room id")),
-    responses((status = 204), (status = 401, body = ErrorBody, description = "unauthorized"), (status = 404, body = ErrorBody, description = "room_not_found")),
+    responses(
+        (status = 204),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "forbidden (a direct conversation)"),
+        (status = 404, body = ErrorBody, description = "room_not_found"),
+    ),
     security(("bearer" = [])))]
 pub async fn leave(
     State(state): State<AppState>,

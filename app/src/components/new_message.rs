@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::{find_people, start_direct};
-use crate::limits::{DIRECT_PEOPLE, DIRECT_PEOPLE_OUT_OF_RANGE};
+use crate::limits::{DIRECT_OTHERS, DIRECT_OTHERS_OUT_OF_RANGE, USERNAME_CHARS};
 use crate::model::Author;
 use crate::session::Session;
 
@@ -20,21 +20,34 @@ pub fn NewMessage(
     whole_page: bool,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
+    let button = NodeRef::<leptos::html::Button>::new();
+    // Closing hands the focus back to the button that opened the dialog.
+    let close = Callback::new(move |()| {
+        open.set(false);
+        if let Some(button) = button.get_untracked() {
+            let _ = button.focus();
+        }
+    });
     view! {
         <div class="flex flex-col gap-2">
-            <Show when=move || !open.get()>
-                <button
-                    type="button"
-                    aria-controls="new-message"
-                    aria-expanded="false"
-                    class="self-start rounded-md px-2.5 py-1 text-sm font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                    on:click=move |_| open.set(true)
-                >
-                    "New message"
-                </button>
-            </Show>
+            <button
+                type="button"
+                node_ref=button
+                aria-controls=move || open.get().then_some("new-message")
+                aria-expanded=move || open.get().to_string()
+                class="self-start rounded-md px-2.5 py-1 text-sm font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                on:click=move |_| {
+                    if open.get_untracked() {
+                        close.run(());
+                    } else {
+                        open.set(true);
+                    }
+                }
+            >
+                "New message"
+            </button>
             <Show when=move || open.get()>
-                <PickPeople whole_page close=Callback::new(move |()| open.set(false)) />
+                <PickPeople whole_page close />
             </Show>
         </div>
     }
@@ -71,11 +84,14 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
         }
         spawn_local(async move {
             let answer = find_people(text).await;
-            if asked.get_value() != this {
+            // Not if a newer keystroke was answered meanwhile, or the
+            // dialog has closed.
+            if asked.try_get_value() != Some(this) {
                 return;
             }
             match answer {
                 Ok(people) => {
+                    error.set(None);
                     found.set(people);
                     answered.set(query.get_untracked());
                 }
@@ -86,10 +102,25 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
             }
         });
     };
+    // What the list offers: the people found, less oneself and whoever is
+    // picked already.
+    let offered = Signal::derive(move || {
+        let picked = chosen.get();
+        found
+            .get()
+            .into_iter()
+            .filter(|person| Some(person.id) != me && !picked.iter().any(|p| p.id == person.id))
+            .collect::<Vec<_>>()
+    });
+    let focus_input = move || {
+        if let Some(input) = input.get_untracked() {
+            let _ = input.focus();
+        }
+    };
     let add = move |person: Author| {
         error.set(None);
-        if chosen.with_untracked(|c| c.len() + 1 >= *DIRECT_PEOPLE.end()) {
-            error.set(Some(DIRECT_PEOPLE_OUT_OF_RANGE.into()));
+        if chosen.with_untracked(|c| c.len() >= *DIRECT_OTHERS.end()) {
+            error.set(Some(DIRECT_OTHERS_OUT_OF_RANGE.into()));
             return;
         }
         chosen.update(|c| {
@@ -97,11 +128,9 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
                 c.push(person);
             }
         });
-        query.set(String::new());
-        found.set(Vec::new());
-        if let Some(input) = input.get_untracked() {
-            let _ = input.focus();
-        }
+        // A search still on its way must not refill the list.
+        search(String::new());
+        focus_input();
     };
     let start = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -111,7 +140,8 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
         let names: Vec<String> =
             chosen.with_untracked(|c| c.iter().map(|p| p.username.clone()).collect());
         if names.is_empty() {
-            error.set(Some("Pick at least one person.".into()));
+            error.set(Some("Pick at least one person to write to.".into()));
+            focus_input();
             return;
         }
         pending.set(true);
@@ -120,7 +150,10 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
         spawn_local(async move {
             match start_direct(names).await {
                 Ok(room) => {
-                    close.run(());
+                    // Closed meanwhile: the user changed their mind.
+                    if close.try_run(()).is_none() {
+                        return;
+                    }
                     navigate(&format!("/rooms/{}", room.id), Default::default());
                 }
                 Err(e) => error.set(Some(e.message)),
@@ -157,7 +190,10 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
                                         type="button"
                                         aria-label=format!("Remove {}", person.username)
                                         class="rounded-full px-1.5 text-indigo-700 hover:bg-indigo-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                                        on:click=move |_| chosen.update(|c| c.retain(|p| p.id != id))
+                                        on:click=move |_| {
+                                            chosen.update(|c| c.retain(|p| p.id != id));
+                                            focus_input();
+                                        }
                                     >
                                         "×"
                                     </button>
@@ -172,6 +208,7 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
                 id="find-people"
                 node_ref=input
                 type="search"
+                maxlength=USERNAME_CHARS.end().to_string()
                 autocomplete="off"
                 spellcheck="false"
                 placeholder="Start of a username"
@@ -187,11 +224,9 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
             />
             <ul aria-label="People found" class="flex flex-col gap-0.5 empty:hidden">
                 {move || {
-                    let picked = chosen.get();
-                    found
+                    offered
                         .get()
                         .into_iter()
-                        .filter(|person| Some(person.id) != me && !picked.iter().any(|p| p.id == person.id))
                         .map(|person| {
                             let name = person.username.clone();
                             view! {
@@ -210,22 +245,31 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
                         .collect_view()
                 }}
             </ul>
-            <p role="status" class="text-xs text-slate-600 empty:hidden">
+            // Always in the page, so that screen readers hear it change.
+            <p role="status" class="min-h-4 text-xs text-slate-600">
                 {move || {
                     let text = query.get();
-                    let none = found.with(|people| {
-                        people.iter().all(|person| Some(person.id) == me)
-                    });
-                    (none && !text.trim().is_empty() && answered.get() == text)
-                        .then(|| format!("Nobody's username starts with \"{}\".", text.trim()))
+                    if text.trim().is_empty() || answered.get() != text {
+                        return None;
+                    }
+                    Some(match offered.with(Vec::len) {
+                        0 if found.with(Vec::is_empty) => {
+                            format!("Nobody's username starts with \"{}\".", text.trim())
+                        }
+                        0 => "Nobody else found.".to_owned(),
+                        1 => "1 person found.".to_owned(),
+                        n => format!("{n} people found."),
+                    })
                 }}
             </p>
-            <p id="new-message-error" role="alert" class="text-xs text-red-700 empty:hidden">{move || error.get()}</p>
+            <p id="new-message-error" role="alert" class="min-h-4 text-xs text-red-700">{move || error.get()}</p>
             <div class="flex gap-2">
                 <button
                     type="submit"
-                    class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"
-                    disabled=move || pending.get() || chosen.with(Vec::is_empty)
+                    class="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50 aria-disabled:opacity-50"
+                    disabled=move || pending.get()
+                    // Still focusable: pressing it says why it cannot start.
+                    aria-disabled=move || chosen.with(Vec::is_empty).to_string()
                 >
                     "Start conversation"
                 </button>

@@ -269,6 +269,20 @@ pub enum ServerFrame {
     },
 }
 
+impl ServerFrame {
+    /// A frame for the user rather than for one of their rooms: it goes to
+    /// all of their sockets, and the client hands it to what follows the
+    /// user (`socket::notices`), not to a room.
+    pub fn is_for_user(&self) -> bool {
+        matches!(
+            self,
+            ServerFrame::Invited { .. }
+                | ServerFrame::InvitationClosed { .. }
+                | ServerFrame::DirectStarted { .. }
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

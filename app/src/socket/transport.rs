@@ -309,10 +309,9 @@ fn on_message(event: MessageEvent) {
         leptos::logging::warn!("unexpected frame from server: {text}");
         return;
     };
-    match frame {
-        ServerFrame::Invited { .. }
-        | ServerFrame::InvitationClosed { .. }
-        | ServerFrame::DirectStarted { .. } => notices::dispatch(frame),
-        frame => rooms::dispatch(frame),
+    if frame.is_for_user() {
+        notices::dispatch(frame)
+    } else {
+        rooms::dispatch(frame)
     }
 }

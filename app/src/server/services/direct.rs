@@ -12,11 +12,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::limits::{DIRECT_PEOPLE, DIRECT_PEOPLE_OUT_OF_RANGE};
+use crate::limits::{DIRECT_OTHERS, DIRECT_OTHERS_OUT_OF_RANGE};
 use crate::model::{Author, Room};
 use crate::protocol::ServerFrame;
 use crate::server::error::{Error, Result};
 use crate::server::live::fanout;
+use crate::server::services::auth::validate_username;
 use crate::server::services::rooms::get;
 use crate::server::state::AppState;
 use crate::server::storage::db::now_ms;
@@ -26,7 +27,9 @@ use crate::server::storage::users;
 
 /// The conversation between the caller and the people named (any case;
 /// naming oneself or someone twice changes nothing), and whether it was
-/// started now (`false`: it existed, and this is it).
+/// started now (`false`: it existed, and this is it). Starting one takes
+/// from the caller's send allowance, as a message does; finding one does
+/// not.
 pub async fn start(
     state: &AppState,
     auth: &AuthUser,
@@ -37,6 +40,7 @@ pub async fn start(
     if let Some(room_id) = rooms::direct_between(&state.db, &ids).await? {
         return Ok((get(state, auth, room_id).await?, false));
     }
+    state.send_limiter.take(auth.user.id)?;
     let Some(room_id) = rooms::start_direct(&state.db, &people, auth.user.id, now_ms()).await?
     else {
         // Someone else started it a moment ago.
@@ -51,34 +55,54 @@ pub async fn start(
         people = ids.len(),
         "direct conversation started"
     );
-    for person in people.iter().filter(|person| person.id != auth.user.id) {
-        let mut conn = state.db.acquire().await?;
-        let room = rooms::get(&state.db, &mut conn, person.id, room_id).await?;
-        drop(conn);
-        let frame = ServerFrame::DirectStarted { room };
-        fanout::tell_user(&state.db, &state.hub, person.id, &frame).await?;
+    // Everyone's open tabs, the starter's other ones too. It is stored
+    // already: a tab that misses this finds it on its next read.
+    for person in &people {
+        if let Err(error) = announce(state, person.id, room_id).await {
+            tracing::warn!(room_id, user_id = person.id, %error, "direct_started not sent");
+        }
     }
     Ok((get(state, auth, room_id).await?, true))
 }
 
-/// The caller and the people named, each once: 2 to 9 in all, every name
+/// Tells the user's sockets, on every node, of the conversation, titled
+/// for them.
+async fn announce(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {
+    let mut conn = state.db.acquire().await?;
+    let room = rooms::get(&state.db, &mut conn, user_id, room_id).await?;
+    drop(conn);
+    fanout::tell_user(
+        &state.db,
+        &state.hub,
+        user_id,
+        &ServerFrame::DirectStarted { room },
+    )
+    .await
+}
+
+/// The caller and the people named, each once: 1 to 8 others, each name a
+/// username (by the rules of registering: `field` is `usernames`) that is
 /// someone's (the first that is nobody's is named in the error).
 async fn people(state: &AppState, auth: &AuthUser, usernames: &[String]) -> Result<Vec<Author>> {
     let me = auth.user.username.to_lowercase();
     // Each other person's key, with the name as first given.
     let mut named: Vec<(String, &str)> = Vec::new();
     for name in usernames {
+        validate_username(name.trim()).map_err(|error| match error {
+            Error::Validation { message, .. } => Error::validation("usernames", message),
+            other => other,
+        })?;
         let key = name.trim().to_lowercase();
         if key != me && !named.iter().any(|(k, _)| *k == key) {
-            named.push((key, name));
+            named.push((key, name.trim()));
         }
         // Checked as the list grows, so a huge list is refused early.
-        if named.len() + 1 > *DIRECT_PEOPLE.end() {
-            return Err(Error::validation("usernames", DIRECT_PEOPLE_OUT_OF_RANGE));
+        if named.len() > *DIRECT_OTHERS.end() {
+            return Err(Error::validation("usernames", DIRECT_OTHERS_OUT_OF_RANGE));
         }
     }
-    if named.len() + 1 < *DIRECT_PEOPLE.start() {
-        return Err(Error::validation("usernames", DIRECT_PEOPLE_OUT_OF_RANGE));
+    if named.len() < *DIRECT_OTHERS.start() {
+        return Err(Error::validation("usernames", DIRECT_OTHERS_OUT_OF_RANGE));
     }
     let keys: Vec<String> = named.iter().map(|(key, _)| key.clone()).collect();
     let found = users::by_keys(&state.db, &keys).await?;

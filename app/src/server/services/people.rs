@@ -3,7 +3,7 @@
 //! team's directory, and only names (never anything else of an account)
 //! are answered, a few at a time.
 
-use crate::limits::{USER_SEARCH_RESULTS, USERNAME_CHARS, is_username_char};
+use crate::limits::{USER_SEARCH_RESULTS, USERNAME_CHARS, USERNAME_LENGTH, is_username_char};
 use crate::model::Author;
 use crate::server::error::{Error, Result};
 use crate::server::state::AppState;
@@ -19,10 +19,7 @@ pub async fn find(state: &AppState, query: &str) -> Result<Vec<Author>> {
         return Err(Error::validation("q", "Type the start of a username."));
     }
     if prefix.chars().count() > *USERNAME_CHARS.end() {
-        return Err(Error::validation(
-            "q",
-            format!("A username is at most {} characters.", USERNAME_CHARS.end()),
-        ));
+        return Err(Error::validation("q", USERNAME_LENGTH));
     }
     if !prefix.chars().all(is_username_char) {
         return Ok(Vec::new());

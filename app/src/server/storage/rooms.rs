@@ -224,17 +224,17 @@ pub async fn as_members_see(
         .and_where(Expr::col((Rooms::Table, Rooms::Id)).is_in(ids))
         .to_owned();
     let rows: Vec<RoomRow> = db.fetch_all(conn, &select).await?;
-    Ok(rows
+    let mut rooms: Vec<Room> = rows
         .into_iter()
-        .map(|row| {
-            let room = Room {
-                joined: true,
-                my_role: None,
-                ..Room::from(row)
-            };
-            (room.id, room)
+        .map(|row| Room {
+            joined: true,
+            my_role: None,
+            ..Room::from(row)
         })
-        .collect())
+        .collect();
+    // Nobody's view: a direct conversation is titled by all its people.
+    title_direct(db, conn, 0, &mut rooms).await?;
+    Ok(rooms.into_iter().map(|room| (room.id, room)).collect())
 }
 
 /// A change to a room's settings; `None` leaves that one as it is.
@@ -297,30 +297,7 @@ pub struct NewRoom<'a> {
 /// Creates a room and its creator's membership, as its owner; a name taken
 /// (ignoring case and surrounding spaces) is `room_name_taken`.
 pub async fn create(db: &Db, new: NewRoom<'_>, now: i64) -> Result<i64> {
-    let insert = Query::insert()
-        .into_table(Rooms::Table)
-        .columns([
-            Rooms::Name,
-            Rooms::NameKey,
-            Rooms::Kind,
-            Rooms::Topic,
-            Rooms::CreatedBy,
-            Rooms::CreatedAt,
-            Rooms::LastSeq,
-            Rooms::LastActivityAt,
-        ])
-        .values_panic([
-            new.name.into(),
-            new.name.trim().to_lowercase().into(),
-            new.kind.as_str().into(),
-            new.topic.into(),
-            new.creator.into(),
-            now.into(),
-            0i64.into(),
-            now.into(),
-        ])
-        .returning_col(Rooms::Id)
-        .to_owned();
+    let insert = insert_room(&new, &new.name.trim().to_lowercase(), now);
     let mut tx = db.begin().await?;
     let (room_id,): (i64,) = match db.fetch_one(&mut tx, &insert).await {
         Ok(id) => id,
@@ -369,30 +346,14 @@ pub async fn start_direct(
     let ids: BTreeSet<i64> = people.iter().map(|person| person.id).collect();
     let mut names: Vec<&str> = people.iter().map(|p| p.username.as_str()).collect();
     names.sort_by_key(|name| name.to_lowercase());
-    let insert = Query::insert()
-        .into_table(Rooms::Table)
-        .columns([
-            Rooms::Name,
-            Rooms::NameKey,
-            Rooms::Kind,
-            Rooms::Topic,
-            Rooms::CreatedBy,
-            Rooms::CreatedAt,
-            Rooms::LastSeq,
-            Rooms::LastActivityAt,
-        ])
-        .values_panic([
-            names.join(", ").into(),
-            direct_key(&ids).into(),
-            RoomKind::Direct.as_str().into(),
-            "".into(),
-            starter.into(),
-            now.into(),
-            0i64.into(),
-            now.into(),
-        ])
-        .returning_col(Rooms::Id)
-        .to_owned();
+    let name = names.join(", ");
+    let new = NewRoom {
+        name: &name,
+        kind: RoomKind::Direct,
+        topic: "",
+        creator: starter,
+    };
+    let insert = insert_room(&new, &direct_key(&ids), now);
     let mut tx = db.begin().await?;
     let (room_id,): (i64,) = match db.fetch_one(&mut tx, &insert).await {
         Ok(id) => id,
@@ -405,6 +366,34 @@ pub async fn start_direct(
     }
     tx.commit().await?;
     Ok(Some(room_id))
+}
+
+/// The room's row, with no event yet, returning its id.
+fn insert_room(new: &NewRoom<'_>, name_key: &str, now: i64) -> InsertStatement {
+    Query::insert()
+        .into_table(Rooms::Table)
+        .columns([
+            Rooms::Name,
+            Rooms::NameKey,
+            Rooms::Kind,
+            Rooms::Topic,
+            Rooms::CreatedBy,
+            Rooms::CreatedAt,
+            Rooms::LastSeq,
+            Rooms::LastActivityAt,
+        ])
+        .values_panic([
+            new.name.into(),
+            name_key.into(),
+            new.kind.as_str().into(),
+            new.topic.into(),
+            new.creator.into(),
+            now.into(),
+            0i64.into(),
+            now.into(),
+        ])
+        .returning_col(Rooms::Id)
+        .to_owned()
 }
 
 /// The membership, unless it exists (then nothing: joining is idempotent).

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use passwords::{dummy_hash, hash_password, validate_password, verify_password};
 pub use sessions::{authenticate, hash_token, logout, logout_everywhere};
 
-use crate::limits::{USERNAME_CHARS, is_username_char};
+use crate::limits::{USERNAME_ALPHABET, USERNAME_CHARS, USERNAME_LENGTH, is_username_char};
 use crate::model::{AuthResponse, Credentials};
 use crate::server::error::{Error, Result};
 use crate::server::state::AppState;
@@ -21,16 +21,10 @@ use crate::server::storage::users;
 
 pub fn validate_username(username: &str) -> Result<()> {
     if !USERNAME_CHARS.contains(&username.chars().count()) {
-        return Err(Error::validation(
-            "username",
-            "Username must be 3 to 32 characters long.",
-        ));
+        return Err(Error::validation("username", USERNAME_LENGTH));
     }
     if !username.chars().all(is_username_char) {
-        return Err(Error::validation(
-            "username",
-            "Username may only contain letters, digits, '_', '.' and '-'.",
-        ));
+        return Err(Error::validation("username", USERNAME_ALPHABET));
     }
     Ok(())
 }
