@@ -79,6 +79,13 @@ pub async fn delete_room(room_id: i64) -> Result<(), AppError> {
     Ok(rooms::delete(&state, &auth, room_id).await?)
 }
 
+/// Moves the caller's read marker in the room forward to `seq`.
+#[server(prefix = "/api/fn", endpoint = "mark_read")]
+pub async fn mark_read(room_id: i64, seq: i64) -> Result<(), AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::mark_read(&state, &auth, room_id, seq).await?)
+}
+
 /// Starts a direct conversation with these people (1 to 8 others, by
 /// username), or finds the one they already have.
 #[server(prefix = "/api/fn", endpoint = "start_direct")]

@@ -109,6 +109,12 @@ pub struct Room {
     pub last_seq: i64,
     /// Time of the newest message, or of creation for an empty room.
     pub last_activity_at: String,
+    /// The seq up to which the asking user has read the room (their read
+    /// marker); null when not a member, and in events.
+    pub last_read_seq: Option<i64>,
+    /// Messages of others after the read marker that are still there; 0
+    /// when not a member, and in events.
+    pub unread_count: i64,
 }
 
 /// Why someone stopped being in a room: they left, a moderator removed

@@ -167,15 +167,15 @@ test("ann and cy start a direct conversation from New message; it reaches cy's l
   await pageA.getByRole("button", { name: "Start conversation" }).click();
   await expect(pageA.getByRole("heading", { name: `Direct conversation: ${cy}` })).toBeVisible();
   const url = pageA.url();
-  await pageA.getByLabel("Message").fill("hello cy, just us");
-  await pageA.getByLabel("Message").press("Enter");
+  await pageA.getByRole("textbox", { name: "Message" }).fill("hello cy, just us");
+  await pageA.getByRole("textbox", { name: "Message" }).press("Enter");
 
   // Cy's list shows it without a reload, under its own heading, by ann's name.
   const direct = pageC.getByRole("group", { name: "Direct messages" });
   await direct.getByRole("link", { name: `Direct conversation: ${ann}` }).click();
   await expect(pageC.getByText("hello cy, just us")).toBeVisible();
-  await pageC.getByLabel("Message").fill("hi ann");
-  await pageC.getByLabel("Message").press("Enter");
+  await pageC.getByRole("textbox", { name: "Message" }).fill("hi ann");
+  await pageC.getByRole("textbox", { name: "Message" }).press("Enter");
   await expect(pageA.getByText("hi ann")).toBeVisible();
 
   // Starting it again lands in the same conversation.

@@ -56,6 +56,15 @@ pub fn whole_number(n: &serde_json::Number) -> Option<i64> {
     })
 }
 
+/// serde's `deserialize_with` for a required whole-number field, read as
+/// [`whole_number`] reads it.
+pub fn whole<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    let n = serde_json::Number::deserialize(deserializer)?;
+    whole_number(&n).ok_or_else(|| D::Error::custom(format!("expected a whole number, not {n}")))
+}
+
 /// A numeric id from the path; anything else is a room that does not exist.
 pub struct RoomId(pub i64);
 

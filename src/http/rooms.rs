@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 
-use super::extract::{Caller, Json, MemberPath, RoomId};
+use super::extract::{Caller, Json, MemberPath, RoomId, whole};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/rooms/{id}", patch(update).delete(delete_room))
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
+        .route("/api/rooms/{id}/read", post(mark_read))
         .route("/api/rooms/{id}/members", get(members))
         .route("/api/rooms/{id}/members/{user_id}", delete(remove))
         .route("/api/rooms/{id}/members/{user_id}/role", post(set_role))
@@ -84,6 +85,15 @@ pub struct NewRoom {
     #[serde(default)]
     #[schema(max_length = 250, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub topic: String,
+}
+
+/// How far the caller has read a room.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReadUpTo {
+    /// The seq of the newest event read: from 0 to the room's `last_seq`.
+    #[serde(deserialize_with = "whole")]
+    #[schema(minimum = 0)]
+    pub seq: i64,
 }
 
 /// What `PATCH /api/rooms/{id}` may change; a field left out stays.
@@ -224,6 +234,31 @@ pub async fn join(
     Ok(axum::Json(RoomResponse {
         room: rooms::join(&state, &caller, id).await?,
     }))
+}
+
+/// Move the caller's read marker forward to `seq`: the room's messages up
+/// to it are read, and `unread_count` counts those after it. A marker
+/// already there or further stays; one that moves is sent to the caller's
+/// open sockets on every node as a `read_marker` frame. Members only.
+#[utoipa::path(post, path = "/api/rooms/{id}/read", tag = "rooms", request_body = ReadUpTo,
+    params(("id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 204, description = "Read up to seq (or further already)"),
+        (status = 400, body = ErrorBody, description = "validation_error (seq below 0 or past the room's last_seq)"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member"),
+        (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
+    ),
+    security(("bearer" = [])))]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RoomId(id): RoomId,
+    Json(read): Json<ReadUpTo>,
+) -> Result<StatusCode> {
+    rooms::mark_read(&state, &caller, id, read.seq).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Leave a room; open sockets stop receiving it. Nobody leaves a direct

@@ -16,6 +16,7 @@ mod invitations;
 mod limits;
 mod messages;
 mod private_rooms;
+mod read_markers;
 mod rooms;
 mod security;
 mod shutdown;

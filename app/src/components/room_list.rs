@@ -214,8 +214,9 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                     <span>"active " <Timestamp iso=room.last_activity_at.clone() /></span>
                 </p>
             </div>
+            // A direct conversation is always one's own: nothing to say.
             {if room.joined {
-                Either::Left(view! { <span class="text-xs font-medium text-emerald-700">"Joined"</span> })
+                Either::Left((kind != RoomKind::Direct).then(|| view! { <span class="text-xs font-medium text-emerald-700">"Joined"</span> }))
             } else {
                 Either::Right(view! {
                     <button

@@ -259,6 +259,12 @@ pub enum ServerFrame {
     DirectStarted {
         room: Room,
     },
+    /// The user's read marker in a room moved (in another tab, maybe, or
+    /// on another device): everything up to `last_read_seq` is read.
+    ReadMarker {
+        room_id: i64,
+        last_read_seq: i64,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -279,6 +285,7 @@ impl ServerFrame {
             ServerFrame::Invited { .. }
                 | ServerFrame::InvitationClosed { .. }
                 | ServerFrame::DirectStarted { .. }
+                | ServerFrame::ReadMarker { .. }
         )
     }
 }

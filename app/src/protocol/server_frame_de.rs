@@ -29,6 +29,7 @@ enum Type {
     Invited,
     InvitationClosed,
     DirectStarted,
+    ReadMarker,
     Error,
 }
 
@@ -67,6 +68,7 @@ struct Fields {
     code: Option<ErrorCode>,
     invitation: Option<Invitation>,
     invitation_id: Option<i64>,
+    last_read_seq: Option<i64>,
 }
 
 enum MessageField {
@@ -124,6 +126,7 @@ impl Fields {
             code,
             invitation,
             invitation_id,
+            last_read_seq,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
             value.ok_or_else(|| format!("missing field `{field}`"))
@@ -157,6 +160,10 @@ impl Fields {
             },
             Type::DirectStarted => ServerFrame::DirectStarted {
                 room: need(room, "room")?,
+            },
+            Type::ReadMarker => ServerFrame::ReadMarker {
+                room_id: need(room_id, "room_id")?,
+                last_read_seq: need(last_read_seq, "last_read_seq")?,
             },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
@@ -338,12 +345,18 @@ mod tests {
                         my_role: None,
                         last_seq: 4,
                         last_activity_at: "2026-11-30T10:02:00.000Z".into(),
+                        last_read_seq: None,
+                        unread_count: 0,
                     },
                     inviter: author(1),
                     created_at: "2026-11-30T10:03:00.000Z".into(),
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
+            ServerFrame::ReadMarker {
+                room_id: 3,
+                last_read_seq: 12,
+            },
             ServerFrame::DirectStarted {
                 room: Room {
                     id: 3,
@@ -357,6 +370,8 @@ mod tests {
                     my_role: Some(Role::Member),
                     last_seq: 0,
                     last_activity_at: "2026-11-30T09:00:00.000Z".into(),
+                    last_read_seq: None,
+                    unread_count: 0,
                 },
             },
             ServerFrame::Unsubscribed {
@@ -379,6 +394,8 @@ mod tests {
                         my_role: None,
                         last_seq: 18,
                         last_activity_at: "2026-11-30T10:02:00.000Z".into(),
+                        last_read_seq: None,
+                        unread_count: 0,
                     },
                 },
             ),

@@ -75,8 +75,8 @@ pub enum UserEvent {
     /// An invitation arrived, or one was accepted or declined (maybe in
     /// another tab): the list of pending ones changed.
     InvitationsChanged,
-    /// A room is new in the user's list (someone started a direct
-    /// conversation with them).
+    /// The user's room list changed: a room is new in it (someone started
+    /// a direct conversation with them), or a read marker moved.
     RoomsChanged,
 }
 

@@ -53,7 +53,9 @@ pub(super) fn dispatch(frame: ServerFrame) {
         ServerFrame::Invited { .. } | ServerFrame::InvitationClosed { .. } => {
             UserEvent::InvitationsChanged
         }
-        ServerFrame::DirectStarted { .. } => UserEvent::RoomsChanged,
+        ServerFrame::DirectStarted { .. } | ServerFrame::ReadMarker { .. } => {
+            UserEvent::RoomsChanged
+        }
         _ => return,
     };
     // Called after the shared state is released: handlers may send.

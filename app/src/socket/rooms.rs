@@ -174,7 +174,8 @@ pub(super) fn dispatch(frame: ServerFrame) {
         ServerFrame::Pong
         | ServerFrame::Invited { .. }
         | ServerFrame::InvitationClosed { .. }
-        | ServerFrame::DirectStarted { .. } => None,
+        | ServerFrame::DirectStarted { .. }
+        | ServerFrame::ReadMarker { .. } => None,
     };
     if let Some((handler, event)) = delivery {
         handler(event);

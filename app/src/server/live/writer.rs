@@ -782,7 +782,7 @@ async fn apply_one(
     };
     Ok(match (request, target) {
         (Request::Join { pass, .. }, _) => {
-            if !rooms::add_member(db, tx, room_id, user.id, now).await? {
+            if !rooms::add_member(db, tx, room_id, user.id, seq, now).await? {
                 return Ok(None);
             }
             // In by whatever way: their invitation is settled; a link

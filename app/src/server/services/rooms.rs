@@ -8,7 +8,9 @@ use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
 use crate::model::{LeaveReason, Member, Role, Room, RoomKind};
+use crate::protocol::ServerFrame;
 use crate::server::error::{Error, Result};
+use crate::server::live::fanout;
 use crate::server::live::writer::Request;
 use crate::server::services::rules;
 use crate::server::state::AppState;
@@ -151,6 +153,33 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
         user: auth.author(),
     };
     state.writer.apply(leave).await?;
+    Ok(())
+}
+
+/// Moves the user's read marker in the room forward to `seq` (members
+/// only; a seq up to the room's newest event). Their open tabs, on every
+/// node, are told with a `read_marker` frame; a marker already there or
+/// further is left, and nobody is told.
+pub async fn mark_read(state: &AppState, auth: &AuthUser, room_id: i64, seq: i64) -> Result<()> {
+    require_member(state, auth.user.id, room_id).await?;
+    let newest = rooms::last_seq(&state.db, room_id).await?;
+    if !(0..=newest).contains(&seq) {
+        return Err(Error::validation(
+            "seq",
+            format!("seq must be from 0 to the room's newest event, {newest}."),
+        ));
+    }
+    if !rooms::mark_read(&state.db, room_id, auth.user.id, seq).await? {
+        return Ok(());
+    }
+    let frame = ServerFrame::ReadMarker {
+        room_id,
+        last_read_seq: seq,
+    };
+    // The marker is stored: a tab that misses this reads it with the list.
+    if let Err(error) = fanout::tell_user(&state.db, &state.hub, auth.user.id, &frame).await {
+        tracing::warn!(room_id, user_id = auth.user.id, %error, "read_marker not sent");
+    }
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use sea_query::{
 use sqlx::AnyConnection;
 
 use super::db::{Db, is_unique_violation, to_rfc3339};
-use super::schema::{Memberships, Rooms, Users};
+use super::schema::{Memberships, Messages, Rooms, Users};
 use crate::model::{Role, Room, RoomKind};
 use crate::server::error::{Error, Result};
 
@@ -30,6 +30,8 @@ struct RoomRow {
     last_activity_at: i64,
     member_count: i64,
     my_role: Option<String>,
+    last_read_seq: Option<i64>,
+    unread_count: i64,
 }
 
 impl From<RoomRow> for Room {
@@ -47,6 +49,8 @@ impl From<RoomRow> for Room {
             my_role,
             last_seq: row.last_seq,
             last_activity_at: to_rfc3339(row.last_activity_at),
+            last_read_seq: row.last_read_seq,
+            unread_count: row.unread_count,
         }
     }
 }
@@ -75,17 +79,41 @@ fn member_count() -> SimpleExpr {
     SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
 }
 
-/// `(SELECT role FROM memberships m WHERE m.room_id = rooms.id AND
-/// m.user_id = user)`: the user's role in the room, NULL if not a member.
-fn role_of(user_id: i64) -> SimpleExpr {
+/// `(SELECT column FROM memberships m WHERE m.room_id = rooms.id AND
+/// m.user_id = user)`: a column of the user's membership of the room,
+/// NULL if not a member (a lookup of the memberships primary key).
+fn membership_of(user_id: i64, column: Memberships) -> SimpleExpr {
     let m = Alias::new("m");
-    let role = Query::select()
-        .column((m.clone(), Memberships::Role))
+    let select = Query::select()
+        .column((m.clone(), column))
         .from_as(Memberships::Table, m.clone())
         .and_where(Expr::col((m.clone(), Memberships::RoomId)).equals((Rooms::Table, Rooms::Id)))
         .and_where(Expr::col((m, Memberships::UserId)).eq(user_id))
         .to_owned();
-    SimpleExpr::SubQuery(None, Box::new(role.into_sub_query_statement()))
+    SimpleExpr::SubQuery(None, Box::new(select.into_sub_query_statement()))
+}
+
+/// The user's role in the room, NULL if not a member.
+fn role_of(user_id: i64) -> SimpleExpr {
+    membership_of(user_id, Memberships::Role)
+}
+
+/// How many messages of others, not deleted, the user has not read in the
+/// room: a range of `messages_room_seq` past their read marker (none for
+/// a non-member, whose marker is NULL).
+fn unread_of(user_id: i64) -> SimpleExpr {
+    let count = Query::select()
+        .expr(Expr::col(Asterisk).count())
+        .from(Messages::Table)
+        .and_where(Expr::col((Messages::Table, Messages::RoomId)).equals((Rooms::Table, Rooms::Id)))
+        .and_where(
+            Expr::col((Messages::Table, Messages::Seq))
+                .gt(membership_of(user_id, Memberships::LastReadSeq)),
+        )
+        .and_where(Expr::col((Messages::Table, Messages::AuthorId)).ne(user_id))
+        .and_where(Expr::col((Messages::Table, Messages::Deleted)).eq(0))
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
 }
 
 /// Rooms with their member count (an integer subquery, so the row decodes
@@ -104,6 +132,11 @@ fn select_rooms(user_id: i64) -> SelectStatement {
         ])
         .expr_as(member_count(), Alias::new("member_count"))
         .expr_as(role_of(user_id), Alias::new("my_role"))
+        .expr_as(
+            membership_of(user_id, Memberships::LastReadSeq),
+            Alias::new("last_read_seq"),
+        )
+        .expr_as(unread_of(user_id), Alias::new("unread_count"))
         .from(Rooms::Table)
         .to_owned()
 }
@@ -306,7 +339,7 @@ pub async fn create(db: &Db, new: NewRoom<'_>, now: i64) -> Result<i64> {
     };
     db.execute(
         &mut tx,
-        &insert_membership(room_id, new.creator, Role::Owner, now),
+        &insert_membership(room_id, new.creator, Role::Owner, 0, now),
     )
     .await?;
     tx.commit().await?;
@@ -361,8 +394,11 @@ pub async fn start_direct(
         Err(e) => return Err(e.into()),
     };
     for id in ids {
-        db.execute(&mut tx, &insert_membership(room_id, id, Role::Member, now))
-            .await?;
+        db.execute(
+            &mut tx,
+            &insert_membership(room_id, id, Role::Member, 0, now),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(Some(room_id))
@@ -396,8 +432,15 @@ fn insert_room(new: &NewRoom<'_>, name_key: &str, now: i64) -> InsertStatement {
         .to_owned()
 }
 
-/// The membership, unless it exists (then nothing: joining is idempotent).
-fn insert_membership(room_id: i64, user_id: i64, role: Role, now: i64) -> InsertStatement {
+/// The membership, read up to `read_seq`, unless it exists (then nothing:
+/// joining is idempotent).
+fn insert_membership(
+    room_id: i64,
+    user_id: i64,
+    role: Role,
+    read_seq: i64,
+    now: i64,
+) -> InsertStatement {
     Query::insert()
         .into_table(Memberships::Table)
         .columns([
@@ -405,12 +448,14 @@ fn insert_membership(room_id: i64, user_id: i64, role: Role, now: i64) -> Insert
             Memberships::UserId,
             Memberships::JoinedAt,
             Memberships::Role,
+            Memberships::LastReadSeq,
         ])
         .values_panic([
             room_id.into(),
             user_id.into(),
             now.into(),
             role.as_str().into(),
+            read_seq.into(),
         ])
         .on_conflict(
             OnConflict::columns([Memberships::RoomId, Memberships::UserId])
@@ -446,21 +491,32 @@ pub async fn delete(db: &Db, tx: &mut AnyConnection, room_id: i64, now: i64) -> 
     Ok(true)
 }
 
-/// Adds the membership; `false` if it already existed.
+/// Adds the membership, read up to the join's own seq (what was said
+/// before is not news to a newcomer); `false` if it already existed.
 pub async fn add_member(
     db: &Db,
     conn: &mut AnyConnection,
     room_id: i64,
     user_id: i64,
+    join_seq: i64,
     now: i64,
 ) -> Result<bool> {
-    Ok(db
-        .execute(
-            conn,
-            &insert_membership(room_id, user_id, Role::Member, now),
-        )
-        .await?
-        > 0)
+    let insert = insert_membership(room_id, user_id, Role::Member, join_seq, now);
+    Ok(db.execute(conn, &insert).await? > 0)
+}
+
+/// Moves the user's read marker in the room forward to `seq`; `false` if
+/// it was there or further already, or they are not a member.
+pub async fn mark_read(db: &Db, room_id: i64, user_id: i64, seq: i64) -> Result<bool> {
+    let update = Query::update()
+        .table(Memberships::Table)
+        .value(Memberships::LastReadSeq, seq)
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .and_where(Expr::col(Memberships::UserId).eq(user_id))
+        .and_where(Expr::col(Memberships::LastReadSeq).lt(seq))
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    Ok(db.execute(&mut conn, &update).await? > 0)
 }
 
 /// Removes the membership; `false` if there was none.

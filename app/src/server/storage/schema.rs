@@ -44,6 +44,7 @@ pub enum Memberships {
     UserId,
     JoinedAt,
     Role,
+    LastReadSeq,
 }
 
 #[derive(Iden, Clone, Copy)]
