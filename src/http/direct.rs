@@ -2,6 +2,7 @@
 //! people already have.
 
 use app::error::ErrorBody;
+use app::limits::{DIRECT_OTHERS, USERNAME_CHARS};
 use app::server::services::direct;
 use app::server::{AppState, Result};
 use axum::Router;
@@ -9,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use serde::Deserialize;
+use utoipa::openapi::schema::{Array, ArrayBuilder, ObjectBuilder, Type};
 
 use super::extract::{Caller, Json};
 use super::rooms::RoomResponse;
@@ -19,11 +21,26 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewDirect {
-    /// The other people, by username in any case: 1 to 8 of them (the
-    /// caller's own name is left out, and a name given twice counts once,
-    /// so the list may hold 9).
-    #[schema(min_items = 1, max_items = 9)]
+    #[schema(schema_with = usernames)]
     pub usernames: Vec<String>,
+}
+
+/// `usernames`: each item a username (as registering takes them), 1 to 8
+/// (the caller's own name and repeats are allowed, and count once).
+fn usernames() -> Array {
+    let username = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(USERNAME_CHARS.start().to_owned().into())
+        .max_length(USERNAME_CHARS.end().to_owned().into())
+        .pattern(Some("^[A-Za-z0-9_.-]+$"));
+    ArrayBuilder::new()
+        .items(username)
+        .min_items(DIRECT_OTHERS.start().to_owned().into())
+        .max_items(DIRECT_OTHERS.end().to_owned().into())
+        .description(Some(
+            "The other people, by username in any case: 1 to 8 of them.",
+        ))
+        .build()
 }
 
 /// Start a direct conversation with 1 to 8 others, or find the one these

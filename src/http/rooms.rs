@@ -90,7 +90,8 @@ pub struct NewRoom {
 /// How far the caller has read a room.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ReadUpTo {
-    /// The seq of the newest event read: from 0 to the room's `last_seq`.
+    /// The seq of the newest event read (a seq past the room's `last_seq`
+    /// reads all of it).
     #[serde(deserialize_with = "whole")]
     #[schema(minimum = 0)]
     pub seq: i64,
@@ -244,7 +245,7 @@ pub async fn join(
     params(("id" = i64, Path, description = "Room id")),
     responses(
         (status = 204, description = "Read up to seq (or further already)"),
-        (status = 400, body = ErrorBody, description = "validation_error (seq below 0 or past the room's last_seq)"),
+        (status = 400, body = ErrorBody, description = "validation_error (seq below 0)"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
         (status = 404, body = ErrorBody, description = "room_not_found"),

@@ -80,25 +80,26 @@ async fn announce(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {
     .await
 }
 
-/// The caller and the people named, each once: 1 to 8 others, each name a
-/// username (by the rules of registering: `field` is `usernames`) that is
-/// someone's (the first that is nobody's is named in the error).
+/// The caller and the people named, each once: at most 8 names, naming at
+/// least one other person, each a username (by the rules of registering:
+/// `field` is `usernames`) that is someone's (the first that is nobody's is
+/// named in the error).
 async fn people(state: &AppState, auth: &AuthUser, usernames: &[String]) -> Result<Vec<Author>> {
+    // At most 8 names as sent, whatever repeats they hold.
+    if usernames.len() > *DIRECT_OTHERS.end() {
+        return Err(Error::validation("usernames", DIRECT_OTHERS_OUT_OF_RANGE));
+    }
     let me = auth.user.username.to_lowercase();
     // Each other person's key, with the name as first given.
     let mut named: Vec<(String, &str)> = Vec::new();
     for name in usernames {
-        validate_username(name.trim()).map_err(|error| match error {
+        validate_username(name).map_err(|error| match error {
             Error::Validation { message, .. } => Error::validation("usernames", message),
             other => other,
         })?;
-        let key = name.trim().to_lowercase();
+        let key = name.to_lowercase();
         if key != me && !named.iter().any(|(k, _)| *k == key) {
-            named.push((key, name.trim()));
-        }
-        // Checked as the list grows, so a huge list is refused early.
-        if named.len() > *DIRECT_OTHERS.end() {
-            return Err(Error::validation("usernames", DIRECT_OTHERS_OUT_OF_RANGE));
+            named.push((key, name));
         }
     }
     if named.len() < *DIRECT_OTHERS.start() {

@@ -157,18 +157,15 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
 }
 
 /// Moves the user's read marker in the room forward to `seq` (members
-/// only; a seq up to the room's newest event). Their open tabs, on every
-/// node, are told with a `read_marker` frame; a marker already there or
-/// further is left, and nobody is told.
+/// only); a seq past the room's newest event reads all of it. Their open
+/// tabs, on every node, are told with a `read_marker` frame; a marker
+/// already there or further is left, and nobody is told.
 pub async fn mark_read(state: &AppState, auth: &AuthUser, room_id: i64, seq: i64) -> Result<()> {
-    require_member(state, auth.user.id, room_id).await?;
-    let newest = rooms::last_seq(&state.db, room_id).await?;
-    if !(0..=newest).contains(&seq) {
-        return Err(Error::validation(
-            "seq",
-            format!("seq must be from 0 to the room's newest event, {newest}."),
-        ));
+    if seq < 0 {
+        return Err(Error::validation("seq", "seq cannot be below 0."));
     }
+    require_member(state, auth.user.id, room_id).await?;
+    let seq = seq.min(rooms::last_seq(&state.db, room_id).await?);
     if !rooms::mark_read(&state.db, room_id, auth.user.id, seq).await? {
         return Ok(());
     }
