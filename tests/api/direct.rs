@@ -13,18 +13,6 @@ async fn start(app: &TestApp, who: &TestUser, usernames: &[&str]) -> (StatusCode
         .await
 }
 
-/// The room as `who` finds it in their list, if it is there.
-async fn listed(app: &TestApp, who: &TestUser, room: i64) -> Option<Value> {
-    let (status, body) = app.get("/api/rooms", &who.token).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == room)
-        .cloned()
-}
-
 #[tokio::test]
 async fn the_same_people_always_get_the_same_conversation_titled_for_each_by_the_others() {
     let app = spawn_app().await;
@@ -54,8 +42,8 @@ async fn the_same_people_always_get_the_same_conversation_titled_for_each_by_the
         assert_eq!(told["room"]["id"], id);
         assert_eq!(told["room"]["name"], title);
     }
-    assert_eq!(listed(&app, &bob, id).await.unwrap()["name"], "ann");
-    assert_eq!(listed(&app, &ann, id).await.unwrap()["name"], "Bob");
+    assert_eq!(app.listed_room(&bob, id).await.unwrap()["name"], "ann");
+    assert_eq!(app.listed_room(&ann, id).await.unwrap()["name"], "Bob");
 
     // Asked for again, by either of them, in any case, naming oneself or
     // someone twice: the same conversation, and nobody is told again.
@@ -73,8 +61,14 @@ async fn the_same_people_always_get_the_same_conversation_titled_for_each_by_the
     let three = body["room"]["id"].as_i64().unwrap();
     assert_ne!(three, id);
     assert_eq!(body["room"]["name"], "ann, Bob");
-    assert_eq!(listed(&app, &ann, three).await.unwrap()["name"], "Bob, cyd");
-    assert_eq!(listed(&app, &bob, three).await.unwrap()["name"], "ann, cyd");
+    assert_eq!(
+        app.listed_room(&ann, three).await.unwrap()["name"],
+        "Bob, cyd"
+    );
+    assert_eq!(
+        app.listed_room(&bob, three).await.unwrap()["name"],
+        "ann, cyd"
+    );
     assert_eq!(bobs.frame().await["room"]["name"], "ann, cyd");
     assert_eq!(anns.frame().await["room"]["name"], "Bob, cyd");
 
@@ -95,7 +89,7 @@ async fn a_direct_conversation_is_its_peoples_alone_and_nobody_joins_leaves_or_r
     app.post_message(&bob, room, "between us").await;
 
     // To anyone else it does not exist: the answer for a room that doesn't.
-    assert!(listed(&app, &dan, room).await.is_none());
+    assert!(app.listed_room(&dan, room).await.is_none());
     let json = Some(json!({"body": "hello?"}));
     for (method, path, body) in [
         (Method::GET, format!("/api/rooms/{room}/messages"), None),

@@ -13,15 +13,8 @@ async fn private_room(app: &TestApp) -> (TestUser, TestUser, TestUser, i64) {
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     let cy = app.register("cyd").await;
-    let (status, body) = app
-        .post(
-            "/api/rooms",
-            &ann.token,
-            json!({"name": "plans", "kind": "private"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    (ann, bob, cy, body["room"]["id"].as_i64().unwrap())
+    let room = app.create_private_room(&ann, "plans").await;
+    (ann, bob, cy, room)
 }
 
 async fn invite(app: &TestApp, who: &TestUser, room: i64, username: &str) -> (StatusCode, Value) {

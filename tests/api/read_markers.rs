@@ -8,22 +8,12 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, answer, server_fn, spawn_app};
 use crate::support::api::TestUser;
 
-/// The room as `who` finds it in their list.
-async fn listed(app: &TestApp, who: &TestUser, room: i64) -> Value {
-    let (status, body) = app.get("/api/rooms", &who.token).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["rooms"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == room)
-        .cloned()
-        .unwrap_or_else(|| panic!("room {room} is not listed: {body}"))
-}
-
 /// `(last_read_seq, unread_count)` of the room for `who`.
-async fn unread(app: &TestApp, who: &TestUser, room: i64) -> (Value, i64) {
-    let room = listed(app, who, room).await;
+async fn unread(app: &TestApp, who: &TestUser, room_id: i64) -> (Value, i64) {
+    let room = app
+        .listed_room(who, room_id)
+        .await
+        .unwrap_or_else(|| panic!("room {room_id} is not listed"));
     (
         room["last_read_seq"].clone(),
         room["unread_count"].as_i64().unwrap(),
@@ -184,15 +174,7 @@ async fn only_members_have_a_marker_to_move() {
     let ann = app.register("ann").await;
     let bob = app.register("bob").await;
     let public = app.create_room(&ann, "general").await;
-    let (status, body) = app
-        .post(
-            "/api/rooms",
-            &ann.token,
-            json!({"name": "plans", "kind": "private"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let private = body["room"]["id"].as_i64().unwrap();
+    let private = app.create_private_room(&ann, "plans").await;
 
     assert_eq!(
         read(&app, &bob, public, 0).await,

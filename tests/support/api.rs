@@ -94,6 +94,30 @@ impl Api {
         body["room"]["id"].as_i64().unwrap()
     }
 
+    pub async fn create_private_room(&self, user: &TestUser, name: &str) -> i64 {
+        let (status, body) = self
+            .post(
+                "/api/rooms",
+                &user.token,
+                json!({"name": name, "kind": "private"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["room"]["id"].as_i64().unwrap()
+    }
+
+    /// The room as `user` finds it in their room list, if it is there.
+    pub async fn listed_room(&self, user: &TestUser, room_id: i64) -> Option<Value> {
+        let (status, body) = self.get("/api/rooms", &user.token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|room| room["id"] == room_id)
+            .cloned()
+    }
+
     pub async fn join(&self, user: &TestUser, room_id: i64) {
         let (status, body) = self
             .post(

@@ -57,27 +57,33 @@ pub async fn start(
     );
     // Everyone's open tabs, the starter's other ones too. It is stored
     // already: a tab that misses this finds it on its next read.
+    let mut answer = None;
     for person in &people {
-        if let Err(error) = announce(state, person.id, room_id).await {
-            tracing::warn!(room_id, user_id = person.id, %error, "direct_started not sent");
+        match announce(state, person.id, room_id).await {
+            // The room as the starter sees it is also the answer.
+            Ok(room) if person.id == auth.user.id => answer = Some(room),
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(room_id, user_id = person.id, %error, "direct_started not sent")
+            }
         }
     }
-    Ok((get(state, auth, room_id).await?, true))
+    let room = match answer {
+        Some(room) => room,
+        None => get(state, auth, room_id).await?,
+    };
+    Ok((room, true))
 }
 
 /// Tells the user's sockets, on every node, of the conversation, titled
-/// for them.
-async fn announce(state: &AppState, user_id: i64, room_id: i64) -> Result<()> {
+/// for them; returns the room as sent.
+async fn announce(state: &AppState, user_id: i64, room_id: i64) -> Result<Room> {
     let mut conn = state.db.acquire().await?;
     let room = rooms::get(&state.db, &mut conn, user_id, room_id).await?;
     drop(conn);
-    fanout::tell_user(
-        &state.db,
-        &state.hub,
-        user_id,
-        &ServerFrame::DirectStarted { room },
-    )
-    .await
+    let frame = ServerFrame::DirectStarted { room: room.clone() };
+    fanout::tell_user(&state.db, &state.hub, user_id, &frame).await?;
+    Ok(room)
 }
 
 /// The caller and the people named, each once: at most 8 names, naming at

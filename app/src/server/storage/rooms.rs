@@ -179,9 +179,8 @@ pub async fn get(db: &Db, conn: &mut AnyConnection, user_id: i64, room_id: i64) 
         .and_where(Expr::col((Rooms::Table, Rooms::DeletedAt)).is_null())
         .to_owned();
     let row: Option<RoomRow> = db.fetch_optional(conn, &select).await?;
-    let mut room = [row.map(Room::from).ok_or(Error::RoomNotFound)?];
-    title_direct(db, conn, user_id, &mut room).await?;
-    let [room] = room;
+    let mut room = row.map(Room::from).ok_or(Error::RoomNotFound)?;
+    title_direct(db, conn, user_id, std::slice::from_mut(&mut room)).await?;
     Ok(room)
 }
 
