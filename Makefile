@@ -42,7 +42,20 @@ dev: setup
 	cargo leptos watch
 
 ## test: formatting, lints, unit + integration + fuzz tests, island tests, API fuzzing, Playwright end-to-end
-test: setup chromium lint unit api-fuzz e2e
+# Each stage is timed, and the times are listed at the end (also when a
+# stage fails), so the suite's growth shows in every run.
+TEST_STAGES := setup chromium lint unit api-fuzz e2e
+test:
+	@start=$$SECONDS; times=(); status=0; \
+	for stage in $(TEST_STAGES); do \
+	  began=$$SECONDS; \
+	  $(MAKE) --no-print-directory $$stage || status=$$?; \
+	  times+=("$$(printf '%-9s %6ss' $$stage $$((SECONDS - began)))"); \
+	  [[ $$status == 0 ]] || { times[-1]+="  (failed)"; break; }; \
+	done; \
+	printf '\nmake test, seconds per stage:\n'; printf '  %s\n' "$${times[@]}"; \
+	printf '  %-9s %6ss\n' total $$((SECONDS - start)); \
+	exit $$status
 
 lint:
 	cargo fmt --all --check
