@@ -10,7 +10,9 @@ db=target/e2e.db
 log=target/e2e-server.log
 rm -f "$db" "$db-wal" "$db-shm"
 
-DATABASE_URL=sqlite://$db RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 \
+# Stories post more than a person would (sixty messages to page through);
+# the send allowance has its own tests.
+DATABASE_URL=sqlite://$db RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 SEND_BURST=1000 \
   LEPTOS_SITE_ADDR=127.0.0.1:3000 target/release/chat >"$log" 2>&1 &
 server=$!
 cleanup() {

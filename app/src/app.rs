@@ -12,6 +12,7 @@ use crate::pages::{
 };
 use crate::session::Session;
 use crate::socket::ChatSocket;
+use crate::unread::{Unread, titled};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -41,9 +42,11 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     Session::provide();
     ChatSocket::provide();
+    Unread::provide();
+    let unread = Unread::get();
 
     view! {
-        <Title text="Chat" />
+        <Title text="Chat" formatter=move |title| titled(unread.total(), title) />
         <Router>
             <div class="flex h-dvh flex-col">
                 <Header />

@@ -16,6 +16,7 @@ mod pages;
 mod session;
 mod socket;
 mod time;
+mod unread;
 
 #[cfg(feature = "ssr")]
 pub mod server;

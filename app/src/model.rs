@@ -117,6 +117,43 @@ pub struct Room {
     pub unread_count: i64,
 }
 
+/// What a member's room list shows of one room, as of the room's event
+/// `last_seq` and their read marker `last_read_seq`: the counts are a
+/// function of those two, and both only grow, so of two summaries of one
+/// room the one not behind in either is the newer (a client keeps it and
+/// drops the other, whatever order they arrived in).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoomActivity {
+    pub room_id: i64,
+    pub last_seq: i64,
+    pub last_activity_at: String,
+    pub last_read_seq: i64,
+    pub unread_count: i64,
+}
+
+impl RoomActivity {
+    /// Whether this summary is at least as new as `other` (of the same
+    /// room): behind in neither the room's log nor the marker.
+    pub fn supersedes(&self, other: &RoomActivity) -> bool {
+        self.last_seq >= other.last_seq && self.last_read_seq >= other.last_read_seq
+    }
+}
+
+impl Room {
+    /// The room as its member's list shows it; `None` when the asker is
+    /// not a member (no marker, nothing unread).
+    pub fn activity(&self) -> Option<RoomActivity> {
+        Some(RoomActivity {
+            room_id: self.id,
+            last_seq: self.last_seq,
+            last_activity_at: self.last_activity_at.clone(),
+            last_read_seq: self.last_read_seq?,
+            unread_count: self.unread_count,
+        })
+    }
+}
+
 /// Why someone stopped being in a room: they left, a moderator removed
 /// them, or the room was deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

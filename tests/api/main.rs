@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod activity;
 mod assets;
 mod auth;
 mod authorization;

@@ -391,3 +391,45 @@ async fn a_room_deleted_on_one_node_closes_on_the_other() {
     );
     socket.assert_quiet().await;
 }
+
+#[tokio::test]
+async fn activity_in_a_room_reaches_a_socket_on_the_other_node_that_does_not_watch_it() {
+    let database = TestDatabase::postgres().await;
+    let one = node(&database, "node1").await;
+    let two = node(&database, "node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let owner = api1.register("owner").await;
+    let ann = api1.register("ann").await;
+    let room = api1.create_room(&owner, "both nodes").await;
+    api1.join(&ann, room).await;
+    let mut listing = api2.socket(&ann).await.hear_activity();
+    // A reply to a ping: the socket is registered on node 2.
+    listing.assert_quiet().await;
+
+    let posted = api1.post_message(&owner, room, "for ann's list").await;
+    let summary = loop {
+        let frame = tokio::time::timeout(WAIT, listing.frame())
+            .await
+            .expect("activity within the wait");
+        assert_eq!(frame["type"], "activity", "{frame}");
+        if frame["rooms"][0]["unread_count"] == 1 {
+            break frame["rooms"][0].clone();
+        }
+    };
+    assert_eq!(summary["room_id"], room, "{summary}");
+    assert_eq!(summary["last_seq"], posted["seq"], "{summary}");
+
+    // Reading on node 1 reaches her socket on node 2 (the users channel).
+    let (status, _) = api1
+        .post(
+            &format!("/api/rooms/{room}/read"),
+            &ann.token,
+            serde_json::json!({"seq": posted["seq"]}),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::NO_CONTENT);
+    let read = listing.frame().await;
+    assert_eq!(read["rooms"][0]["last_read_seq"], posted["seq"], "{read}");
+    assert_eq!(read["rooms"][0]["unread_count"], 0, "{read}");
+}

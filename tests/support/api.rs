@@ -182,7 +182,7 @@ impl Api {
         user: &TestUser,
     ) -> Result<TestSocket, tokio_tungstenite::tungstenite::Error> {
         let (stream, _) = tokio_tungstenite::connect_async(self.ws_request(user)).await?;
-        Ok(TestSocket { stream })
+        Ok(TestSocket::new(stream))
     }
 
     /// Opens a socket with a tiny receive buffer, so that a client that stops
@@ -195,7 +195,7 @@ impl Api {
             tokio_tungstenite::client_async(self.ws_request(user), MaybeTlsStream::Plain(stream))
                 .await
                 .expect("socket upgrade");
-        TestSocket { stream }
+        TestSocket::new(stream)
     }
 
     fn ws_request(&self, user: &TestUser) -> Request {

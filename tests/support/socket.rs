@@ -13,6 +13,11 @@ const FRAME_WAIT: Duration = Duration::from_secs(10);
 
 pub struct TestSocket {
     pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Whether `activity` frames (the per-user stream's summaries of rooms
+    /// the socket does not watch) are handed over; most tests are about
+    /// something else, and their timing would make them flaky, so they
+    /// are skipped unless a test asks for them (`hear_activity`).
+    pub activity: bool,
 }
 
 #[derive(Debug)]
@@ -23,6 +28,19 @@ pub enum Next {
 }
 
 impl TestSocket {
+    pub fn new(stream: WebSocketStream<MaybeTlsStream<TcpStream>>) -> Self {
+        Self {
+            stream,
+            activity: false,
+        }
+    }
+
+    /// From now on, `activity` frames are handed over like any other.
+    pub fn hear_activity(mut self) -> Self {
+        self.activity = true;
+        self
+    }
+
     pub async fn send(&mut self, frame: Value) {
         self.send_text(&frame.to_string()).await;
     }
@@ -58,7 +76,11 @@ impl TestSocket {
                 .ok()?;
             return Some(match item {
                 Some(Ok(WsMessage::Text(text))) => {
-                    Next::Frame(serde_json::from_str(&text).expect("JSON frame"))
+                    let frame: Value = serde_json::from_str(&text).expect("JSON frame");
+                    if frame["type"] == "activity" && !self.activity {
+                        continue;
+                    }
+                    Next::Frame(frame)
                 }
                 Some(Ok(WsMessage::Close(frame))) => Next::Closed(frame.map(|f| f.code.into())),
                 Some(Ok(_)) => continue,

@@ -4,8 +4,9 @@
 //! conversations are listed apart, so nobody mistakes one for another.
 //!
 //! The list follows the socket's frames for the user: a direct
-//! conversation someone starts with them appears at once, and everything
-//! is read again after a reconnect (what was sent meanwhile is lost).
+//! conversation someone starts with them appears at once, each room's
+//! unread count and last activity move live (`unread`), and everything is
+//! read again after a reconnect (what was sent meanwhile is lost).
 
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
@@ -23,6 +24,7 @@ use crate::limits::{
 use crate::model::{Room, RoomKind};
 use crate::socket::{ChatSocket, UserEvent};
 use crate::time::Timestamp;
+use crate::unread::Unread;
 
 #[component]
 pub fn RoomList(
@@ -38,23 +40,24 @@ pub fn RoomList(
     #[prop(into, default = Signal::stored(0))]
     changed: Signal<u32>,
 ) -> impl IntoView {
-    // Re-read when another room opens (counts and activity will have
-    // moved), and when the open room says it changed.
-    let rooms_version = RwSignal::new(0u32);
+    // Re-read when another room opens, when the open room says it
+    // changed, and when the summaries held cannot say what changed.
+    let unread = Unread::get();
     let invitations_version = RwSignal::new(0u32);
     let bump = |version: RwSignal<u32>| version.update(|n| *n = n.wrapping_add(1));
     let socket = ChatSocket::get();
     let following = socket.on_user_events(move |event: UserEvent| match event {
         UserEvent::Connected => {
-            bump(rooms_version);
+            unread.refresh();
             bump(invitations_version);
         }
         UserEvent::InvitationsChanged => bump(invitations_version),
-        UserEvent::RoomsChanged => bump(rooms_version),
+        UserEvent::RoomsChanged => unread.refresh(),
+        UserEvent::Activity { rooms, left } => unread.heard(rooms, &left),
     });
     on_cleanup(move || socket.stop_user_events(following));
     let rooms = Resource::new(
-        move || (current.get(), changed.get(), rooms_version.get()),
+        move || (current.get(), changed.get(), unread.version()),
         |_| list_rooms(),
     );
     view! {
@@ -74,6 +77,7 @@ pub fn RoomList(
                             <p class="text-sm text-slate-600">"No rooms yet. Create the first one above."</p>
                         }),
                         Ok(list) => {
+                            unread.listed(&list);
                             let of = |kind: RoomKind| -> Vec<Room> {
                                 list.iter().filter(|room| room.kind == kind).cloned().collect()
                             };
@@ -174,6 +178,20 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let is_current = move || current.get() == Some(id);
     let join_label = format!("Join {}", room.name);
     let members = members_label(room.member_count);
+    // The newest summary heard, else the room as listed.
+    let unread = Unread::get();
+    let listed = room.activity();
+    let summary = Memo::new(move |_| unread.of(id).or_else(|| listed.clone()));
+    let unread_count = move || summary.with(|s| s.as_ref().map_or(0, |s| s.unread_count));
+    let last_activity = {
+        let listed = room.last_activity_at.clone();
+        move || {
+            summary.with(|s| {
+                s.as_ref()
+                    .map_or(listed.clone(), |s| s.last_activity_at.clone())
+            })
+        }
+    };
     let join_error = RwSignal::new(None::<String>);
     let joining = RwSignal::new(false);
     let join = {
@@ -204,14 +222,18 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
             )
         }>
             <div class="min-w-0 flex-1">
-                <A href=href.clone() attr:class="flex items-center gap-1.5 truncate font-medium text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500">
+                <A href=href.clone() attr:class=move || format!(
+                    "flex items-center gap-1.5 truncate text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 {}",
+                    if unread_count() > 0 { "font-bold" } else { "font-medium" },
+                )>
                     <KindMark kind />
                     <span class="truncate">{room.name.clone()}</span>
+                    <UnreadBadge count=Signal::derive(unread_count) />
                 </A>
                 <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">
                     <span>{members}</span>
                     <span aria-hidden="true">"·"</span>
-                    <span>"active " <Timestamp iso=room.last_activity_at.clone() /></span>
+                    <span>"active " {move || view! { <Timestamp iso=last_activity() /> }}</span>
                 </p>
             </div>
             // A direct conversation is always one's own: nothing to say.
@@ -235,6 +257,24 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                 {move || join_error.get()}
             </p>
         </li>
+    }
+}
+
+/// A room's unread count after its name, read as "3 unread" (part of the
+/// link's name); nothing when all is read.
+#[component]
+fn UnreadBadge(count: Signal<i64>) -> impl IntoView {
+    move || {
+        let count = count.get();
+        (count > 0).then(|| {
+            let shown = if count > 99 { "99+".to_owned() } else { count.to_string() };
+            view! {
+                <span class="ml-auto shrink-0 rounded-full bg-indigo-600 px-1.5 py-0.5 text-xs font-semibold leading-none text-white">
+                    <span aria-hidden="true">{shown}</span>
+                    <span class="sr-only">{format!(", {count} unread")}</span>
+                </span>
+            }
+        })
     }
 }
 

@@ -27,6 +27,7 @@ use crate::model::{LeaveReason, Message};
 use crate::protocol::{Change, ClientFrame};
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
+use crate::unread::{ReadMarker, Unread};
 
 #[component]
 pub fn RoomPage() -> impl IntoView {
@@ -120,6 +121,27 @@ fn RoomView(
     let mode = RwSignal::new(Mode::New);
     let highlighted = RwSignal::new(None::<i64>);
     let scroller = NodeRef::<leptos::html::Div>::new();
+    // Where the reader had read to when the room opened: the "new
+    // messages" line stays there until it is opened again. A visitor who
+    // is not a member has no marker, and nothing is new to them.
+    let unread = Unread::get();
+    let read_to = room.last_read_seq;
+    let opened_at = room.last_seq;
+    let unread_at_open = room.unread_count;
+    let marker = read_to.map(|read_to| ReadMarker::new(room_id, opened_at, read_to));
+    let first_unread = Memo::new(move |_| {
+        let read_to = read_to?;
+        messages.with(|m| {
+            m.range(read_to + 1..=opened_at)
+                .find(|(_, m)| m.author.id != me)
+                .map(|(&seq, _)| seq)
+        })
+    });
+    // Shown until the line has been in view (or jumped to).
+    let divider_seen = RwSignal::new(unread_at_open == 0);
+    // A count that moved while the reader looked away: read the list again
+    // (once a second at most) so the title shows it.
+    let recount_due = StoredValue::new(false);
 
     let near_bottom = move || {
         scroller
@@ -133,6 +155,35 @@ fn RoomView(
             }
         });
     };
+    // After anything that may have brought the end, or the line, into view.
+    let look = move || {
+        if let Some(marker) = marker {
+            marker.check(near_bottom());
+        }
+        if !divider_seen.get_untracked() && divider_in_view(scroller) {
+            divider_seen.set(true);
+        }
+    };
+    let saw = move |seq: i64, author: Option<i64>| {
+        if let Some(marker) = marker {
+            marker.saw(seq);
+        }
+        if author.is_some_and(|author| author != me)
+            && !crate::unread::page_is_seen()
+            && !recount_due.get_value()
+        {
+            recount_due.set_value(true);
+            set_timeout(
+                move || {
+                    if recount_due.try_update_value(|due| *due = false).is_some() {
+                        unread.refresh();
+                    }
+                },
+                std::time::Duration::from_secs(1),
+            );
+        }
+    };
+    crate::unread::when_page_seen(look);
 
     let on_event = move |event: RoomEvent| match event {
         RoomEvent::Message(message) => {
@@ -141,12 +192,14 @@ fn RoomView(
                 pending.update(|p| p.retain(|p| &p.client_id != client_id));
             }
             names.update(|names| learn(names, &message));
+            saw(message.seq, Some(message.author.id));
             messages.update(|m| {
                 m.insert(message.seq, message);
             });
             if follow {
                 scroll_to_bottom();
             }
+            request_animation_frame(look);
         }
         // Our own post, edit, deletion or reaction: the message as it now is.
         RoomEvent::Ack(message) => {
@@ -226,7 +279,9 @@ fn RoomView(
             if fetching.get_value() > 0 {
                 heard_while_fetching.update_value(|h| h.push((event.change.clone(), event.seq)));
             }
+            saw(event.seq, None);
             messages.update(|m| apply(m, event.change, event.seq));
+            request_animation_frame(look);
         }
     };
 
@@ -234,6 +289,7 @@ fn RoomView(
     Effect::new(move |_| {
         socket.subscribe(room_id, resume_from, on_event);
         scroll_to_bottom();
+        request_animation_frame(look);
     });
     on_cleanup(move || socket.unsubscribe(room_id));
 
@@ -311,6 +367,24 @@ fn RoomView(
                 },
                 std::time::Duration::from_secs(2),
             );
+        });
+    };
+
+    // The first unread message: older pages are loaded until it is there
+    // (or the room has no more), then it is scrolled to.
+    let jump_to_unread = move || {
+        let Some(read_to) = read_to else { return };
+        spawn_local(async move {
+            while messages
+                .with_untracked(|m| m.keys().next().is_some_and(|&first| first > read_to + 1))
+                && has_more.get_untracked()
+                && fetch_older().await
+            {}
+            request_animation_frame(move || {
+                if let Some(line) = document().get_element_by_id(NEW_MESSAGES_LINE) {
+                    line.scroll_into_view();
+                }
+            });
         });
     };
 
@@ -426,6 +500,12 @@ fn RoomView(
                 <MembersPanel room_id me my_role name changed />
             </Show>
             <ConnectionBanner />
+            <Show when=move || !divider_seen.get()>
+                <JumpToUnread count=unread_at_open jump=move || {
+                    divider_seen.set(true);
+                    jump_to_unread();
+                } />
+            </Show>
             {move || notice.get().map(|text| view! {
                 <div role="alert" class="border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-800">{text}</div>
             })}
@@ -436,6 +516,7 @@ fn RoomView(
                     if scroller.get_untracked().is_some_and(|el| el.scroll_top() < 80) {
                         load_older();
                     }
+                    look();
                 }
             >
                 <Show when=move || has_more.get()>
@@ -466,6 +547,9 @@ fn RoomView(
                                     .unwrap_or_else(|| initial.clone())
                             });
                             view! {
+                                <Show when=move || first_unread.get() == Some(seq)>
+                                    <NewMessagesLine />
+                                </Show>
                                 <MessageItem me owner=moderator message names=names.into() actions highlighted=highlighted.into() />
                             }
                         })
@@ -599,6 +683,63 @@ fn PendingItem(
                     }),
                 }}
             </div>
+        </div>
+    }
+}
+
+const NEW_MESSAGES_LINE: &str = "new-messages";
+
+/// The line above the first message the reader had not read when the room
+/// opened.
+#[component]
+fn NewMessagesLine() -> impl IntoView {
+    view! {
+        <div id=NEW_MESSAGES_LINE class="flex items-center gap-2 text-xs font-semibold text-red-700" role="separator" aria-label="New messages">
+            <span class="h-px flex-1 bg-red-300"></span>
+            <span aria-hidden="true">"New messages"</span>
+            <span class="h-px flex-1 bg-red-300"></span>
+        </div>
+    }
+}
+
+/// Whether the "new messages" line is on screen, or below what is shown
+/// (the reader scrolled up past it). False when it is not rendered.
+fn divider_in_view(scroller: NodeRef<leptos::html::Div>) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let (Some(line), Some(view)) = (
+            document().get_element_by_id(NEW_MESSAGES_LINE),
+            scroller.get_untracked(),
+        ) else {
+            return false;
+        };
+        line.get_bounding_client_rect().top() >= view.get_bounding_client_rect().top()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = scroller;
+        false
+    }
+}
+
+/// Above the timeline while the "new messages" line is out of view: how
+/// many there were, and a way there.
+#[component]
+fn JumpToUnread(count: i64, jump: impl Fn() + 'static) -> impl IntoView {
+    let label = match count {
+        1 => "1 new message".to_owned(),
+        n => format!("{n} new messages"),
+    };
+    view! {
+        <div class="flex items-center justify-between gap-3 border-b border-indigo-100 bg-indigo-50 px-4 py-1.5 text-sm text-indigo-900">
+            <span>{label}</span>
+            <button
+                type="button"
+                class="rounded-md px-2 py-0.5 font-semibold text-indigo-700 hover:bg-indigo-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                on:click=move |_| jump()
+            >
+                "Jump to first unread"
+            </button>
         </div>
     }
 }

@@ -21,7 +21,7 @@ mod server_frame_de;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room};
+use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -259,11 +259,16 @@ pub enum ServerFrame {
     DirectStarted {
         room: Room,
     },
-    /// The user's read marker in a room moved (in another tab, maybe, or
-    /// on another device): everything up to `last_read_seq` is read.
-    ReadMarker {
-        room_id: i64,
-        last_read_seq: i64,
+    /// What changed in the user's rooms that this socket does not watch
+    /// (new events, or their read marker moved in another tab or on
+    /// another device), one summary per room; and the rooms they are no
+    /// longer in (they left or were removed elsewhere, or it was deleted).
+    /// Sent at most a few times a second, each summarizing everything
+    /// since the last; a socket that missed one reads the list again.
+    Activity {
+        rooms: Vec<RoomActivity>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        left: Vec<i64>,
     },
     Error {
         code: ErrorCode,
@@ -285,7 +290,7 @@ impl ServerFrame {
             ServerFrame::Invited { .. }
                 | ServerFrame::InvitationClosed { .. }
                 | ServerFrame::DirectStarted { .. }
-                | ServerFrame::ReadMarker { .. }
+                | ServerFrame::Activity { .. }
         )
     }
 }

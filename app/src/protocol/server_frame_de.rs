@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserial
 
 use super::{Change, Event, ServerFrame};
 use crate::error::ErrorCode;
-use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room};
+use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -29,7 +29,7 @@ enum Type {
     Invited,
     InvitationClosed,
     DirectStarted,
-    ReadMarker,
+    Activity,
     Error,
 }
 
@@ -68,7 +68,8 @@ struct Fields {
     code: Option<ErrorCode>,
     invitation: Option<Invitation>,
     invitation_id: Option<i64>,
-    last_read_seq: Option<i64>,
+    rooms: Option<Vec<RoomActivity>>,
+    left: Option<Vec<i64>>,
 }
 
 enum MessageField {
@@ -126,7 +127,8 @@ impl Fields {
             code,
             invitation,
             invitation_id,
-            last_read_seq,
+            rooms,
+            left,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
             value.ok_or_else(|| format!("missing field `{field}`"))
@@ -161,9 +163,9 @@ impl Fields {
             Type::DirectStarted => ServerFrame::DirectStarted {
                 room: need(room, "room")?,
             },
-            Type::ReadMarker => ServerFrame::ReadMarker {
-                room_id: need(room_id, "room_id")?,
-                last_read_seq: need(last_read_seq, "last_read_seq")?,
+            Type::Activity => ServerFrame::Activity {
+                rooms: need(rooms, "rooms")?,
+                left: left.unwrap_or_default(),
             },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
@@ -353,9 +355,19 @@ mod tests {
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
-            ServerFrame::ReadMarker {
-                room_id: 3,
-                last_read_seq: 12,
+            ServerFrame::Activity {
+                rooms: vec![RoomActivity {
+                    room_id: 3,
+                    last_seq: 14,
+                    last_activity_at: "2026-11-30T10:04:00.000Z".into(),
+                    last_read_seq: 12,
+                    unread_count: 2,
+                }],
+                left: vec![4],
+            },
+            ServerFrame::Activity {
+                rooms: Vec::new(),
+                left: Vec::new(),
             },
             ServerFrame::DirectStarted {
                 room: Room {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::background::Background;
 use super::error::Error;
+use super::live::activity;
 use super::live::hub::Hub;
 use super::live::session_cache::SessionCache;
 use super::live::writer::Writer;
@@ -102,13 +103,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Starts the message writer (on a thread of its own) and its
-    /// publisher, so it must run inside the tokio runtime.
+    /// Starts the message writer (on a thread of its own), its publisher
+    /// and the activity task, so it must run inside the tokio runtime.
     pub fn new(db: Db, settings: Settings) -> Result<Self, Error> {
         let hub = Hub::default();
         let background = Background::default();
         let writer = Writer::start(db.clone(), hub.clone(), Arc::new(Rules), &background)
             .map_err(|e| Error::Internal(format!("cannot start the room writer: {e}")))?;
+        activity::start(db.clone(), hub.clone(), &background);
         Ok(Self {
             writer,
             background,

@@ -76,8 +76,15 @@ pub enum UserEvent {
     /// another tab): the list of pending ones changed.
     InvitationsChanged,
     /// The user's room list changed: a room is new in it (someone started
-    /// a direct conversation with them), or a read marker moved.
+    /// a direct conversation with them).
     RoomsChanged,
+    /// Rooms this tab does not watch changed (new events, a read marker
+    /// moved elsewhere): their summaries as they now are; and rooms the
+    /// user is no longer in.
+    Activity {
+        rooms: Vec<crate::model::RoomActivity>,
+        left: Vec<i64>,
+    },
 }
 
 #[derive(Clone, Copy)]

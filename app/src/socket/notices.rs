@@ -1,6 +1,7 @@
 //! Frames for the user rather than for a room (an invitation arrived, one
-//! was answered in another tab, a direct conversation started), handed to the one page part that follows
-//! them. They are nudges: the socket says when it (re)connects, so that
+//! was answered in another tab, a direct conversation started, activity in
+//! rooms this tab does not watch), handed to the one page part that
+//! follows them. They are nudges: the socket says when it (re)connects, so that
 //! part reads the whole state again instead of trusting it heard everything.
 
 use std::rc::Rc;
@@ -53,9 +54,8 @@ pub(super) fn dispatch(frame: ServerFrame) {
         ServerFrame::Invited { .. } | ServerFrame::InvitationClosed { .. } => {
             UserEvent::InvitationsChanged
         }
-        ServerFrame::DirectStarted { .. } | ServerFrame::ReadMarker { .. } => {
-            UserEvent::RoomsChanged
-        }
+        ServerFrame::DirectStarted { .. } => UserEvent::RoomsChanged,
+        ServerFrame::Activity { rooms, left } => UserEvent::Activity { rooms, left },
         _ => return,
     };
     // Called after the shared state is released: handlers may send.

@@ -175,7 +175,7 @@ pub(super) fn dispatch(frame: ServerFrame) {
         | ServerFrame::Invited { .. }
         | ServerFrame::InvitationClosed { .. }
         | ServerFrame::DirectStarted { .. }
-        | ServerFrame::ReadMarker { .. } => None,
+        | ServerFrame::Activity { .. } => None,
     };
     if let Some((handler, event)) = delivery {
         handler(event);

@@ -21,7 +21,7 @@
 //! tell the client why, or, if the user is a member again by now,
 //! subscribe again from their last seq.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -79,6 +79,9 @@ struct Inner {
     /// Per room, the newest seq published here (or where this node's first
     /// subscriber started): where a catch-up resumes.
     published: Mutex<HashMap<i64, i64>>,
+    touched: Mutex<Touched>,
+    /// Woken when `touched` gains a room.
+    touched_wake: Notify,
 }
 
 impl Default for Inner {
@@ -89,6 +92,8 @@ impl Default for Inner {
             next_conn: AtomicU64::default(),
             open: watch::Sender::new(0),
             published: Mutex::default(),
+            touched: Mutex::default(),
+            touched_wake: Notify::new(),
         }
     }
 }
@@ -132,8 +137,9 @@ pub struct Subscriber {
 #[derive(Default)]
 struct Conns {
     by_id: HashMap<ConnId, Conn>,
-    /// Open sockets per user, for the per-user cap.
-    per_user: HashMap<i64, usize>,
+    /// Open sockets per user: the per-user cap counts them, and what is
+    /// for a user goes to each.
+    per_user: HashMap<i64, Vec<ConnId>>,
 }
 
 struct Conn {
@@ -141,6 +147,23 @@ struct Conn {
     session: String,
     control: mpsc::Sender<Control>,
     left: LeftRooms,
+}
+
+/// What was published since the activity task last looked
+/// (`super::activity`): which rooms have new events, and which of those
+/// events took someone out of a room.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    pub rooms: BTreeSet<i64>,
+    /// `(room, user)` for each member who left or was removed.
+    pub left: Vec<(i64, i64)>,
+    pub deleted: BTreeSet<i64>,
+}
+
+impl Touched {
+    fn is_empty(&self) -> bool {
+        self.rooms.is_empty()
+    }
 }
 
 /// Rooms a connection's user left that it has not checked yet.
@@ -280,6 +303,18 @@ impl Hub {
                 }
             }
             drop(rooms);
+            {
+                let mut touched = lock(&self.inner.touched);
+                touched.rooms.insert(room_id);
+                match ends {
+                    Some(Ends::Leaver(user)) => touched.left.push((room_id, user)),
+                    Some(Ends::Everyone) => {
+                        touched.deleted.insert(room_id);
+                    }
+                    None => {}
+                }
+            }
+            self.inner.touched_wake.notify_one();
             // Their sockets are asked to check why (one request per user).
             ended.sort_unstable();
             ended.dedup();
@@ -287,6 +322,49 @@ impl Hub {
                 self.left_room(user, room_id);
             }
         }
+    }
+
+    /// Waits until something was published since the last call, and
+    /// takes what was.
+    pub async fn touched(&self) -> Touched {
+        loop {
+            let touched = std::mem::take(&mut *lock(&self.inner.touched));
+            if !touched.is_empty() {
+                return touched;
+            }
+            // A publish after the take left a permit: this returns at once.
+            self.inner.touched_wake.notified().await;
+        }
+    }
+
+    /// Those of `users` with a socket here that does not watch the room:
+    /// the ones whose room list only hears of it through activity.
+    pub fn not_watching(&self, room_id: i64, users: &[i64]) -> Vec<i64> {
+        let watching: HashSet<ConnId> = lock(&self.inner.rooms)
+            .get(&room_id)
+            .map(|subscribers| subscribers.iter().map(|s| s.conn).collect())
+            .unwrap_or_default();
+        let conns = lock(&self.inner.conns);
+        users
+            .iter()
+            .copied()
+            .filter(|user| {
+                conns
+                    .per_user
+                    .get(user)
+                    .is_some_and(|held| held.iter().any(|conn| !watching.contains(conn)))
+            })
+            .collect()
+    }
+
+    /// Whether the user has a socket here.
+    pub fn is_here(&self, user_id: i64) -> bool {
+        lock(&self.inner.conns).per_user.contains_key(&user_id)
+    }
+
+    /// Every user with a socket here.
+    pub fn users_here(&self) -> Vec<i64> {
+        lock(&self.inner.conns).per_user.keys().copied().collect()
     }
 
     /// Records that a subscriber here has everything up to `seq`, unless
@@ -316,12 +394,12 @@ impl Hub {
         max_per_user: usize,
     ) -> Option<Registration> {
         let mut conns = lock(&self.inner.conns);
+        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
         let held = conns.per_user.entry(user_id).or_default();
-        if *held >= max_per_user {
+        if held.len() >= max_per_user {
             return None;
         }
-        *held += 1;
-        let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        held.push(id);
         // Holds at most one of each kind: leaves are coalesced.
         let (control, rx) = mpsc::channel(CONTROL_QUEUE);
         let left = LeftRooms::default();
@@ -347,8 +425,8 @@ impl Hub {
         if let Some(conn) = conns.by_id.remove(&id)
             && let Some(held) = conns.per_user.get_mut(&conn.user_id)
         {
-            *held -= 1;
-            if *held == 0 {
+            held.retain(|&held| held != id);
+            if held.is_empty() {
                 conns.per_user.remove(&conn.user_id);
             }
         }
@@ -386,11 +464,9 @@ impl Hub {
     /// whose control queue is full misses it, and says so in the log: the
     /// client reads the same state again when it reconnects.
     pub fn tell_user(&self, user_id: i64, frame: &Utf8Bytes) {
-        for conn in lock(&self.inner.conns)
-            .by_id
-            .values()
-            .filter(|c| c.user_id == user_id)
-        {
+        let conns = lock(&self.inner.conns);
+        let held = conns.per_user.get(&user_id).into_iter().flatten();
+        for conn in held.filter_map(|id| conns.by_id.get(id)) {
             if conn
                 .control
                 .try_send(Control::Notice(frame.clone()))
@@ -399,6 +475,41 @@ impl Hub {
                 tracing::warn!(
                     user_id,
                     "a socket's control queue was full; a notice was dropped"
+                );
+            }
+        }
+    }
+
+    /// Hands `frame`, about `rooms`, to those of the user's sockets here
+    /// that do not watch every one of them (all of them when `rooms` is
+    /// empty): a socket watching a room hears its events already.
+    pub fn tell_listing(&self, user_id: i64, rooms: &[i64], frame: &Utf8Bytes) {
+        let watched: Vec<HashSet<ConnId>> = {
+            let subscribed = lock(&self.inner.rooms);
+            rooms
+                .iter()
+                .map(|room| {
+                    subscribed
+                        .get(room)
+                        .map(|s| s.iter().map(|s| s.conn).collect())
+                        .unwrap_or_default()
+                })
+                .collect()
+        };
+        let conns = lock(&self.inner.conns);
+        let held = conns.per_user.get(&user_id).into_iter().flatten();
+        for (id, conn) in held.filter_map(|id| Some((id, conns.by_id.get(id)?))) {
+            if !watched.is_empty() && watched.iter().all(|watchers| watchers.contains(id)) {
+                continue;
+            }
+            if conn
+                .control
+                .try_send(Control::Notice(frame.clone()))
+                .is_err()
+            {
+                tracing::warn!(
+                    user_id,
+                    "a socket's control queue was full; activity was dropped"
                 );
             }
         }
@@ -629,6 +740,61 @@ mod tests {
             assert_eq!(registration.control.try_recv().unwrap(), Control::LeftRooms);
             assert_eq!(registration.left.take(), [1]);
         }
+    }
+
+    #[tokio::test]
+    async fn activity_goes_only_to_a_users_sockets_that_do_not_watch_the_room() {
+        let hub = Hub::default();
+        let mut watching = hub.register(1, "s1", 10).unwrap();
+        let mut listing = hub.register(1, "s2", 10).unwrap();
+        let bob = hub.register(2, "s3", 10).unwrap();
+        let (anns, _ann_rx) = subscriber_of(1, watching.id, 8);
+        let (bobs, _bob_rx) = subscriber_of(2, bob.id, 8);
+        hub.subscribe(7, anns);
+        hub.subscribe(7, bobs);
+        // Bob watches from his only socket; user 3 has none here.
+        assert_eq!(hub.not_watching(7, &[1, 2, 3]), [1]);
+        assert_eq!(hub.not_watching(8, &[1, 2, 3]), [1, 2]);
+
+        hub.tell_listing(1, &[7], &"about 7".into());
+        assert_eq!(
+            listing.control.try_recv().unwrap(),
+            Control::Notice("about 7".into())
+        );
+        assert!(watching.control.try_recv().is_err());
+        // About no room in particular (a leave): every socket.
+        hub.tell_listing(1, &[], &"left".into());
+        assert!(listing.control.try_recv().is_ok());
+        assert!(watching.control.try_recv().is_ok());
+    }
+
+    #[tokio::test]
+    async fn publishing_marks_rooms_touched_with_their_leaves_and_deletions() {
+        let hub = Hub::default();
+        let deleted = Entry::Changed(Event {
+            room_id: 3,
+            seq: 1,
+            change: Change::RoomDeleted {
+                user: Author {
+                    id: 1,
+                    username: "ann".into(),
+                },
+            },
+        });
+        hub.publish_all([message(1, 1), leave(2, 4, 9), deleted, message(1, 2)]);
+        let touched = hub.touched().await;
+        assert_eq!(touched.rooms, BTreeSet::from([1, 2, 3]));
+        assert_eq!(touched.left, [(2, 9)]);
+        assert_eq!(touched.deleted, BTreeSet::from([3]));
+        // Taken: the next call waits for the next publish.
+        let next = tokio::spawn({
+            let hub = hub.clone();
+            async move { hub.touched().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!next.is_finished());
+        hub.publish(message(5, 1));
+        assert_eq!(next.await.unwrap().rooms, BTreeSet::from([5]));
     }
 
     #[tokio::test]

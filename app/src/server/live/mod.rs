@@ -10,11 +10,14 @@
 //! - [`hub`] is the node's registry of sockets and what they watch.
 //! - [`subscription`] and [`backlog`] replay the log to a new subscriber
 //!   and join it to the live stream without a gap.
+//! - [`activity`] sums up, per user, what was published in rooms their
+//!   sockets do not watch: the per-user stream their room list follows.
 //! - [`session_cache`] is what a node remembers of sessions, kept honest by
 //!   the fan-out of ended sessions.
 //!
 //! Nothing here knows HTTP, sockets' frames or who may do what.
 
+pub mod activity;
 pub mod backlog;
 pub mod fanout;
 pub mod hub;

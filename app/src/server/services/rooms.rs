@@ -158,8 +158,9 @@ pub async fn leave(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<()
 
 /// Moves the user's read marker in the room forward to `seq` (members
 /// only); a seq past the room's newest event reads all of it. Their open
-/// tabs, on every node, are told with a `read_marker` frame; a marker
-/// already there or further is left, and nobody is told.
+/// tabs, on every node, get the room's summary with the new marker and
+/// counts (an `activity` frame); a marker already there or further is
+/// left, and nobody is told.
 pub async fn mark_read(state: &AppState, auth: &AuthUser, room_id: i64, seq: i64) -> Result<()> {
     if seq < 0 {
         return Err(Error::validation("seq", "seq cannot be below 0."));
@@ -169,13 +170,16 @@ pub async fn mark_read(state: &AppState, auth: &AuthUser, room_id: i64, seq: i64
     if !rooms::mark_read(&state.db, room_id, auth.user.id, seq).await? {
         return Ok(());
     }
-    let frame = ServerFrame::ReadMarker {
-        room_id,
-        last_read_seq: seq,
+    let mut conn = state.db.acquire().await?;
+    let summary = rooms::activity(&state.db, &mut conn, room_id, &[auth.user.id]).await?;
+    drop(conn);
+    let frame = ServerFrame::Activity {
+        rooms: summary.into_iter().map(|(_, activity)| activity).collect(),
+        left: Vec::new(),
     };
     // The marker is stored: a tab that misses this reads it with the list.
     if let Err(error) = fanout::tell_user(&state.db, &state.hub, auth.user.id, &frame).await {
-        tracing::warn!(room_id, user_id = auth.user.id, %error, "read_marker not sent");
+        tracing::warn!(room_id, user_id = auth.user.id, %error, "activity not sent");
     }
     Ok(())
 }

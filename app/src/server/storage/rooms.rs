@@ -15,7 +15,7 @@ use sqlx::AnyConnection;
 
 use super::db::{Db, is_unique_violation, to_rfc3339};
 use super::schema::{Memberships, Messages, Rooms, Users};
-use crate::model::{Role, Room, RoomKind};
+use crate::model::{Role, Room, RoomActivity, RoomKind};
 use crate::server::error::{Error, Result};
 
 #[derive(sqlx::FromRow)]
@@ -98,22 +98,28 @@ fn role_of(user_id: i64) -> SimpleExpr {
     membership_of(user_id, Memberships::Role)
 }
 
-/// How many messages of others, not deleted, the user has not read in the
-/// room: a range of `messages_room_seq` past their read marker (none for
-/// a non-member, whose marker is NULL).
-fn unread_of(user_id: i64) -> SimpleExpr {
+/// How many messages of others, not deleted, `user` has not read in the
+/// room `room`: a range of `messages_room_seq` past their read `marker`
+/// (none when the marker is NULL: not a member).
+fn unread_count(room: SimpleExpr, user: SimpleExpr, marker: SimpleExpr) -> SimpleExpr {
     let count = Query::select()
         .expr(Expr::col(Asterisk).count())
         .from(Messages::Table)
-        .and_where(Expr::col((Messages::Table, Messages::RoomId)).equals((Rooms::Table, Rooms::Id)))
-        .and_where(
-            Expr::col((Messages::Table, Messages::Seq))
-                .gt(membership_of(user_id, Memberships::LastReadSeq)),
-        )
-        .and_where(Expr::col((Messages::Table, Messages::AuthorId)).ne(user_id))
+        .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room))
+        .and_where(Expr::col((Messages::Table, Messages::Seq)).gt(marker))
+        .and_where(Expr::col((Messages::Table, Messages::AuthorId)).ne(user))
         .and_where(Expr::col((Messages::Table, Messages::Deleted)).eq(0))
         .to_owned();
     SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
+}
+
+/// `user_id`'s unread count in each room selected.
+fn unread_of(user_id: i64) -> SimpleExpr {
+    unread_count(
+        Expr::col((Rooms::Table, Rooms::Id)).into(),
+        Expr::val(user_id).into(),
+        membership_of(user_id, Memberships::LastReadSeq),
+    )
 }
 
 /// Rooms with their member count (an integer subquery, so the row decodes
@@ -488,6 +494,85 @@ pub async fn delete(db: &Db, tx: &mut AnyConnection, room_id: i64, now: i64) -> 
     db.execute(tx, &memberships).await?;
     super::invitations::delete_for_room(db, tx, room_id).await?;
     Ok(true)
+}
+
+/// The ids of the room's members.
+pub async fn member_ids(db: &Db, conn: &mut AnyConnection, room_id: i64) -> Result<Vec<i64>> {
+    let select = Query::select()
+        .column(Memberships::UserId)
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .to_owned();
+    let rows: Vec<(i64,)> = db.fetch_all(conn, &select).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ActivityRow {
+    user_id: i64,
+    room_id: i64,
+    last_seq: i64,
+    last_activity_at: i64,
+    last_read_seq: i64,
+    unread_count: i64,
+}
+
+/// The room as each of these users' room list shows it, for those of them
+/// who are members, read in one statement (so each summary is exact as of
+/// its `last_seq`): one lookup of each membership, and a range of the
+/// room's messages past each marker.
+pub async fn activity(
+    db: &Db,
+    conn: &mut AnyConnection,
+    room_id: i64,
+    users: &[i64],
+) -> Result<Vec<(i64, RoomActivity)>> {
+    let mut found = Vec::with_capacity(users.len());
+    // Bounded so a statement's parameters stay well under SQLite's limit.
+    for users in users.chunks(500) {
+        let select = Query::select()
+            .column((Memberships::Table, Memberships::UserId))
+            .column((Memberships::Table, Memberships::LastReadSeq))
+            .columns([
+                (Rooms::Table, Rooms::LastSeq),
+                (Rooms::Table, Rooms::LastActivityAt),
+            ])
+            .expr_as(Expr::col((Rooms::Table, Rooms::Id)), Alias::new("room_id"))
+            .expr_as(
+                unread_count(
+                    Expr::col((Rooms::Table, Rooms::Id)).into(),
+                    Expr::col((Memberships::Table, Memberships::UserId)).into(),
+                    Expr::col((Memberships::Table, Memberships::LastReadSeq)).into(),
+                ),
+                Alias::new("unread_count"),
+            )
+            .from(Memberships::Table)
+            .inner_join(
+                Rooms::Table,
+                Expr::col((Rooms::Table, Rooms::Id))
+                    .equals((Memberships::Table, Memberships::RoomId)),
+            )
+            .and_where(Expr::col((Memberships::Table, Memberships::RoomId)).eq(room_id))
+            .and_where(
+                Expr::col((Memberships::Table, Memberships::UserId)).is_in(users.iter().copied()),
+            )
+            .and_where(Expr::col((Rooms::Table, Rooms::DeletedAt)).is_null())
+            .to_owned();
+        let rows: Vec<ActivityRow> = db.fetch_all(conn, &select).await?;
+        found.extend(rows.into_iter().map(|row| {
+            (
+                row.user_id,
+                RoomActivity {
+                    room_id: row.room_id,
+                    last_seq: row.last_seq,
+                    last_activity_at: to_rfc3339(row.last_activity_at),
+                    last_read_seq: row.last_read_seq,
+                    unread_count: row.unread_count,
+                },
+            )
+        }));
+    }
+    Ok(found)
 }
 
 /// Adds the membership, read up to the join's own seq (what was said

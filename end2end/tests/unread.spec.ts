@@ -1,0 +1,59 @@
+import { expect, test, type Page } from "@playwright/test";
+import { twoUsersInOneRoom } from "./helpers";
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Message" }).fill(text);
+  await page.getByRole("textbox", { name: "Message" }).press("Enter");
+}
+
+test("B's count rises live while A posts in a room B is not viewing, and reading it clears it in B's other tab", async ({ browser }) => {
+  const { contextB, pageA, pageB, room } = await twoUsersInOneRoom(browser);
+  await pageB.goto("/rooms");
+  const otherTab = await contextB.newPage();
+  await otherTab.goto("/rooms");
+  const listed = (page: Page) => page.getByRole("link", { name: new RegExp(`^${room}`) });
+  await expect(listed(pageB)).toHaveAccessibleName(room);
+
+  await say(pageA, "are you there?");
+  await say(pageA, "lunch at noon");
+  await expect(listed(pageB)).toHaveAccessibleName(`${room}, 2 unread`);
+  await expect(pageB).toHaveTitle("(2) Rooms · Chat");
+  await expect(listed(otherTab)).toHaveAccessibleName(`${room}, 2 unread`);
+
+  // Opening the room shows where the unread part starts, and reads it.
+  await listed(pageB).click();
+  const line = pageB.getByRole("separator", { name: "New messages" });
+  await expect(line).toBeVisible();
+  const first = pageB.getByRole("article").filter({ hasText: "are you there?" });
+  // The line is right above the first unread message.
+  const [lineBox, firstBox] = [await line.boundingBox(), await first.boundingBox()];
+  expect(lineBox!.y).toBeLessThan(firstBox!.y);
+  await expect(listed(otherTab)).toHaveAccessibleName(room);
+  await expect(otherTab).toHaveTitle("Rooms · Chat");
+  await expect(pageB).toHaveTitle(`${room} · Chat`);
+
+  // A message that arrives while B watches the room is read at once.
+  await say(pageA, "see you there");
+  await expect(pageB.getByText("see you there")).toBeVisible();
+  await expect(listed(otherTab)).toHaveAccessibleName(room);
+  await expect(otherTab).toHaveTitle("Rooms · Chat");
+});
+
+test("a room opened far below its first unread message offers a jump there", async ({ browser }) => {
+  const { pageA, pageB, room, roomId } = await twoUsersInOneRoom(browser);
+  await pageB.goto("/rooms");
+  // More than a page of history after it (a page is 50 messages), posted
+  // through the API with A's cookie.
+  const post = async (body: string) =>
+    expect((await pageA.request.post(`/api/rooms/${roomId}/messages`, { data: { body } })).status()).toBe(201);
+  await post("the first unread one");
+  for (let n = 1; n <= 60; n++) await post(`filler ${n}`);
+
+  await pageB.getByRole("link", { name: new RegExp(`^${room}`) }).click();
+  await expect(pageB.getByText("filler 60")).toBeVisible();
+  await expect(pageB.getByText("61 new messages")).toBeVisible();
+  await pageB.getByRole("button", { name: "Jump to first unread" }).click();
+  await expect(pageB.getByRole("separator", { name: "New messages" })).toBeInViewport();
+  await expect(pageB.getByText("the first unread one")).toBeInViewport();
+  await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
+});
