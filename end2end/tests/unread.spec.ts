@@ -16,9 +16,9 @@ test("B's count rises live while A posts in a room B is not viewing, and reading
 
   await say(pageA, "are you there?");
   await say(pageA, "lunch at noon");
-  await expect(listed(pageB)).toHaveAccessibleName(`${room}, 2 unread`);
+  await expect(listed(pageB)).toHaveAccessibleName(`${room} (2 unread)`);
   await expect(pageB).toHaveTitle("(2) Rooms · Chat");
-  await expect(listed(otherTab)).toHaveAccessibleName(`${room}, 2 unread`);
+  await expect(listed(otherTab)).toHaveAccessibleName(`${room} (2 unread)`);
 
   // Opening the room shows where the unread part starts, and reads it.
   await listed(pageB).click();

@@ -208,24 +208,27 @@ async fn a_user_taken_out_of_a_room_elsewhere_hears_they_are_no_longer_in_it() {
         }
     }
 
-    // Deleted: every listing socket hears the room is gone.
+    // A deleted public room is gone from everyone's list; a deleted private
+    // one is named to nobody (its members are gone with it).
     summary_until(&mut anns, room, |_| true).await;
-    let (status, _) = app
-        .call(
-            Method::DELETE,
-            &format!("/api/rooms/{room}"),
-            Some(&ann.token),
-            None,
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
-    loop {
-        let frame = anns.frame().await;
-        if frame["left"] == json!([room]) {
-            assert_eq!(frame["rooms"], json!([]), "{frame}");
-            break;
-        }
+    let public = app.create_room(&ann, "town square").await;
+    for deleted in [room, public] {
+        let (status, _) = app
+            .call(
+                Method::DELETE,
+                &format!("/api/rooms/{deleted}"),
+                Some(&ann.token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
     }
+    let frame = bobs.frame().await;
+    assert_eq!(
+        frame,
+        json!({"type": "activity", "rooms": [], "left": [public]})
+    );
+    hears_nothing(&mut bobs).await;
 }
 
 #[tokio::test]

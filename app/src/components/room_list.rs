@@ -260,7 +260,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     }
 }
 
-/// A room's unread count after its name, read as "3 unread" (part of the
+/// A room's unread count after its name, read as "(3 unread)" (part of the
 /// link's name); nothing when all is read.
 #[component]
 fn UnreadBadge(count: Signal<i64>) -> impl IntoView {
@@ -271,7 +271,7 @@ fn UnreadBadge(count: Signal<i64>) -> impl IntoView {
             view! {
                 <span class="ml-auto shrink-0 rounded-full bg-indigo-600 px-1.5 py-0.5 text-xs font-semibold leading-none text-white">
                     <span aria-hidden="true">{shown}</span>
-                    <span class="sr-only">{format!(", {count} unread")}</span>
+                    <span class="sr-only">{format!("({count} unread)")}</span>
                 </span>
             }
         })

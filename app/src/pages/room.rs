@@ -129,14 +129,8 @@ fn RoomView(
     let opened_at = room.last_seq;
     let unread_at_open = room.unread_count;
     let marker = read_to.map(|read_to| ReadMarker::new(room_id, opened_at, read_to));
-    let first_unread = Memo::new(move |_| {
-        let read_to = read_to?;
-        messages.with(|m| {
-            m.range(read_to + 1..=opened_at)
-                .find(|(_, m)| m.author.id != me)
-                .map(|(&seq, _)| seq)
-        })
-    });
+    let first_unread =
+        Memo::new(move |_| messages.with(|m| first_unread(m, read_to?, opened_at, me)));
     // Shown until the line has been in view (or jumped to).
     let divider_seen = RwSignal::new(unread_at_open == 0);
     // A count that moved while the reader looked away: read the list again
@@ -687,6 +681,23 @@ fn PendingItem(
     }
 }
 
+/// The first message of someone else's after the marker `read_to` among
+/// those shown, up to `opened_at` (what came later arrived while reading).
+fn first_unread(
+    messages: &BTreeMap<i64, Message>,
+    read_to: i64,
+    opened_at: i64,
+    me: i64,
+) -> Option<i64> {
+    if read_to >= opened_at {
+        return None;
+    }
+    messages
+        .range(read_to + 1..=opened_at)
+        .find(|(_, m)| m.author.id != me)
+        .map(|(&seq, _)| seq)
+}
+
 const NEW_MESSAGES_LINE: &str = "new-messages";
 
 /// The line above the first message the reader had not read when the room
@@ -765,5 +776,50 @@ fn ConnectionBanner() -> impl IntoView {
             </div>
         })),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Author;
+
+    fn by(author: i64, seq: i64) -> (i64, Message) {
+        let message = Message {
+            id: seq,
+            room_id: 1,
+            seq,
+            author: Author {
+                id: author,
+                username: format!("user{author}"),
+            },
+            body: "hi".into(),
+            body_html: "<p>hi</p>\n".into(),
+            created_at: "2026-12-01T10:00:00.000Z".into(),
+            client_id: None,
+            edited_at: None,
+            deleted: false,
+            reply_to: None,
+            reactions: Vec::new(),
+        };
+        (seq, message)
+    }
+
+    #[test]
+    fn the_line_goes_above_the_first_message_of_others_past_the_marker() {
+        let me = 1;
+        let shown: BTreeMap<i64, Message> = [by(2, 3), by(1, 5), by(2, 6), by(2, 9)].into();
+        assert_eq!(
+            first_unread(&shown, 4, 9, me),
+            Some(6),
+            "my own is never unread"
+        );
+        assert_eq!(first_unread(&shown, 2, 9, me), Some(3));
+        // What arrived after the room opened is not above the line.
+        assert_eq!(first_unread(&shown, 6, 8, me), None);
+        // All read, or read past what the room had (no panic on an empty range).
+        assert_eq!(first_unread(&shown, 9, 9, me), None);
+        assert_eq!(first_unread(&shown, 10, 9, me), None);
+        assert_eq!(first_unread(&BTreeMap::new(), 0, 0, me), None);
     }
 }
