@@ -24,7 +24,7 @@ use std::time::Duration;
 use axum::extract::ws::Utf8Bytes;
 
 use super::hub::{Hub, Touched};
-use crate::model::RoomActivity;
+use crate::model::{RoomActivity, RoomKind};
 use crate::protocol::ServerFrame;
 use crate::server::background::Background;
 use crate::server::error::Result;
@@ -74,6 +74,15 @@ async fn round(db: &Db, hub: &Hub, touched: Touched) -> Result<()> {
             news.entry(user).or_default().rooms.push(activity);
         }
     }
+    // A deleted public room was in everyone's list. A private room's or a
+    // conversation's members are deleted with it, and naming it to anyone
+    // else would tell them it existed: their lists learn of it when read.
+    let mut deleted_public = Vec::new();
+    for &room_id in &touched.deleted {
+        if rooms::kind_of(db, &mut conn, room_id).await? == Some(RoomKind::Public) {
+            deleted_public.push(room_id);
+        }
+    }
     drop(conn);
     // A leave the user has since undone (they joined again) is news no more.
     for (room_id, user) in touched.left {
@@ -84,13 +93,12 @@ async fn round(db: &Db, hub: &Hub, touched: Touched) -> Result<()> {
             news.entry(user).or_default().left.push(room_id);
         }
     }
-    // Whoever had it listed: anyone here may have been in it.
-    if !touched.deleted.is_empty() {
+    if !deleted_public.is_empty() {
         for user in hub.users_here() {
             news.entry(user)
                 .or_default()
                 .left
-                .extend(touched.deleted.iter().copied());
+                .extend(deleted_public.iter().copied());
         }
     }
     for (user, News { rooms, mut left }) in news {

@@ -496,6 +496,17 @@ pub async fn delete(db: &Db, tx: &mut AnyConnection, room_id: i64, now: i64) -> 
     Ok(true)
 }
 
+/// The room's kind, deleted or not; `None` if it never existed.
+pub async fn kind_of(db: &Db, conn: &mut AnyConnection, room_id: i64) -> Result<Option<RoomKind>> {
+    let select = Query::select()
+        .column(Rooms::Kind)
+        .from(Rooms::Table)
+        .and_where(Expr::col(Rooms::Id).eq(room_id))
+        .to_owned();
+    let row: Option<(String,)> = db.fetch_optional(conn, &select).await?;
+    Ok(row.map(|(stored,)| kind(&stored)))
+}
+
 /// The ids of the room's members.
 pub async fn member_ids(db: &Db, conn: &mut AnyConnection, room_id: i64) -> Result<Vec<i64>> {
     let select = Query::select()
