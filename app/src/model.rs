@@ -115,6 +115,9 @@ pub struct Room {
     /// Messages of others after the read marker that are still there; 0
     /// when not a member, and in events.
     pub unread_count: i64,
+    /// Of those, the ones that mention the asking user (by name or
+    /// `@room`).
+    pub mention_count: i64,
 }
 
 /// What a member's room list shows of one room, as of the room's event
@@ -130,6 +133,7 @@ pub struct RoomActivity {
     pub last_activity_at: String,
     pub last_read_seq: i64,
     pub unread_count: i64,
+    pub mention_count: i64,
 }
 
 impl RoomActivity {
@@ -150,6 +154,7 @@ impl Room {
             last_activity_at: self.last_activity_at.clone(),
             last_read_seq: self.last_read_seq?,
             unread_count: self.unread_count,
+            mention_count: self.mention_count,
         })
     }
 }
@@ -237,6 +242,21 @@ pub struct Message {
     /// One entry per emoji, in the order the chips appeared (a chip keeps
     /// its place while anyone is on it).
     pub reactions: Vec<Reaction>,
+    /// The room's members it names with `@username` (resolved when it was
+    /// stored or last edited); empty once deleted.
+    #[serde(default)]
+    pub mentions: Vec<i64>,
+    /// Whether it mentions everyone in the room (`@room`, owners and
+    /// admins only).
+    #[serde(default)]
+    pub mentions_room: bool,
+}
+
+impl Message {
+    /// Whether it mentions this user, by name or as everyone.
+    pub fn mentions_user(&self, user_id: i64) -> bool {
+        self.mentions_room || self.mentions.contains(&user_id)
+    }
 }
 
 /// Characters of the answered message a reply carries.
@@ -376,6 +396,8 @@ mod tests {
             deleted: false,
             reply_to: None,
             reactions: Vec::new(),
+            mentions: Vec::new(),
+            mentions_room: false,
         }
     }
 

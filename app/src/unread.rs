@@ -208,6 +208,7 @@ mod tests {
             last_activity_at: "2026-12-01T10:00:00.000Z".into(),
             last_read_seq,
             unread_count: unread,
+            mention_count: 0,
         }
     }
 

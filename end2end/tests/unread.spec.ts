@@ -57,3 +57,20 @@ test("a room opened far below its first unread message offers a jump there", asy
   await expect(pageB.getByText("the first unread one")).toBeInViewport();
   await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
 });
+
+test("A mentions B by name: B's list marks the mention apart, and the message says it is for B", async ({ browser }) => {
+  const { pageA, pageB, ben, room } = await twoUsersInOneRoom(browser);
+  await pageB.goto("/rooms");
+  const listed = pageB.getByRole("link", { name: new RegExp(`^${room}`) });
+  await say(pageA, "lunch, anyone?");
+  await say(pageA, `@${ben} are you coming?`);
+  await expect(listed).toHaveAccessibleName(new RegExp(`^${room} \\(1 mention\\)\\s*\\(2 unread\\)$`));
+
+  await listed.click();
+  const forBen = pageB.getByRole("article").filter({ hasText: "are you coming?" });
+  await expect(forBen).toContainText("Mentions you.");
+  await expect(forBen.locator(".mention")).toHaveText(`@${ben}`);
+  await expect(pageB.getByRole("article").filter({ hasText: "lunch, anyone?" })).not.toContainText("Mentions you.");
+  // A's own view shows the name as a mention, without the tint meant for B.
+  await expect(pageA.getByRole("article").filter({ hasText: "are you coming?" }).locator(".mention")).toHaveText(`@${ben}`);
+});

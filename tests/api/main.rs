@@ -15,6 +15,7 @@ mod fuzz;
 mod helpers;
 mod invitations;
 mod limits;
+mod mentions;
 mod messages;
 mod private_rooms;
 mod read_markers;

@@ -83,7 +83,7 @@ const EMOJI: &[(&str, &str)] = &[
 ];
 
 /// How a rendered body's parts look, in either bubble.
-const FORMATTED: &str = "break-words [&_a]:underline [&_blockquote]:border-l-4 [&_blockquote]:border-current/40 [&_blockquote]:pl-2 [&_code]:rounded [&_code]:bg-black/10 [&_code]:px-1 [&_code]:font-mono [&_code]:text-[0.9em] [&_ol]:list-decimal [&_ol]:pl-5 [&>*+*]:mt-1.5 [&_pre]:my-1 [&_pre]:overflow-x-auto [&_pre]:rounded-md [&_pre]:bg-black/10 [&_pre]:p-2 [&_pre_code]:bg-transparent [&_pre_code]:p-0 [&_ul]:list-disc [&_ul]:pl-5";
+const FORMATTED: &str = "break-words [&_.mention]:rounded [&_.mention]:bg-black/10 [&_.mention]:px-0.5 [&_.mention]:font-semibold [&_a]:underline [&_blockquote]:border-l-4 [&_blockquote]:border-current/40 [&_blockquote]:pl-2 [&_code]:rounded [&_code]:bg-black/10 [&_code]:px-1 [&_code]:font-mono [&_code]:text-[0.9em] [&_ol]:list-decimal [&_ol]:pl-5 [&>*+*]:mt-1.5 [&_pre]:my-1 [&_pre]:overflow-x-auto [&_pre]:rounded-md [&_pre]:bg-black/10 [&_pre]:p-2 [&_pre_code]:bg-transparent [&_pre_code]:p-0 [&_ul]:list-disc [&_ul]:pl-5";
 
 const ACTION: &str = "rounded-md px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
 
@@ -152,6 +152,9 @@ pub fn MessageItem(
     let quoted = Memo::new(move |_| message.with(|m| m.reply_to.clone()));
     let reactions = Memo::new(move |_| message.with(|m| m.reactions.clone()));
     let flash = move || highlighted.get() == Some(seq);
+    // Someone else's message that names the reader (an edit may add or
+    // drop the name): tinted, and said first to a screen reader.
+    let mentions_me = Memo::new(move |_| !mine && message.with(|m| m.mentions_user(me)));
     view! {
         <div class=row>
             <article
@@ -159,7 +162,8 @@ pub fn MessageItem(
                 id=format!("message-{id}")
                 class=move || {
                     format!(
-                        "group relative max-w-[85%] rounded-2xl px-3 py-2 shadow-sm transition sm:max-w-[70%] {bubble} {}",
+                        "group relative max-w-[85%] rounded-2xl px-3 py-2 shadow-sm transition sm:max-w-[70%] {} {}",
+                        if mentions_me.get() { "bg-amber-50 text-slate-900 ring-1 ring-amber-300" } else { bubble },
                         if flash() { "ring-4 ring-amber-300" } else { "" },
                     )
                 }
@@ -202,6 +206,7 @@ pub fn MessageItem(
                     }
                 })}
                 <header class="flex items-baseline gap-2">
+                    {move || mentions_me.get().then(|| view! { <span class="sr-only">"Mentions you. "</span> })}
                     <span class="text-sm font-semibold">{first.author.username.clone()}</span>
                     <span class=if mine { "[&>time]:text-indigo-100" } else { "" }>
                         <Timestamp iso=first.created_at.clone() />

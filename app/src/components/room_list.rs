@@ -183,6 +183,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let listed = room.activity();
     let summary = Memo::new(move |_| unread.of(id).or_else(|| listed.clone()));
     let unread_count = move || summary.with(|s| s.as_ref().map_or(0, |s| s.unread_count));
+    let mention_count = move || summary.with(|s| s.as_ref().map_or(0, |s| s.mention_count));
     let last_activity = {
         let listed = room.last_activity_at.clone();
         move || {
@@ -228,7 +229,10 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                 )>
                     <KindMark kind />
                     <span class="truncate">{room.name.clone()}</span>
-                    <UnreadBadge count=Signal::derive(unread_count) />
+                    <span class="ml-auto flex shrink-0 gap-1">
+                        <MentionBadge count=Signal::derive(mention_count) />
+                        <UnreadBadge count=Signal::derive(unread_count) />
+                    </span>
                 </A>
                 <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">
                     <span>{members}</span>
@@ -260,6 +264,28 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     }
 }
 
+/// How many unread messages name the user, before the unread count, in
+/// the colour that says "for you": "@2", read as "(2 mentions)".
+#[component]
+fn MentionBadge(count: Signal<i64>) -> impl IntoView {
+    move || {
+        let count = count.get();
+        (count > 0).then(|| {
+            let shown = if count > 99 { "@99+".to_owned() } else { format!("@{count}") };
+            let said = match count {
+                1 => "(1 mention)".to_owned(),
+                n => format!("({n} mentions)"),
+            };
+            view! {
+                <span class="shrink-0 rounded-full bg-amber-700 px-1.5 py-0.5 text-xs font-semibold leading-none text-white">
+                    <span aria-hidden="true">{shown}</span>
+                    <span class="sr-only">{said}</span>
+                </span>
+            }
+        })
+    }
+}
+
 /// A room's unread count after its name, read as "(3 unread)" (part of the
 /// link's name); nothing when all is read.
 #[component]
@@ -269,7 +295,7 @@ fn UnreadBadge(count: Signal<i64>) -> impl IntoView {
         (count > 0).then(|| {
             let shown = if count > 99 { "99+".to_owned() } else { count.to_string() };
             view! {
-                <span class="ml-auto shrink-0 rounded-full bg-indigo-600 px-1.5 py-0.5 text-xs font-semibold leading-none text-white">
+                <span class="shrink-0 rounded-full bg-indigo-600 px-1.5 py-0.5 text-xs font-semibold leading-none text-white">
                     <span aria-hidden="true">{shown}</span>
                     <span class="sr-only">{format!("({count} unread)")}</span>
                 </span>

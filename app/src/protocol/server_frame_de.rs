@@ -261,6 +261,8 @@ mod tests {
                 user_ids: vec![1, 2],
                 first_seq: 12,
             }],
+            mentions: vec![2],
+            mentions_room: true,
         }
     }
 
@@ -349,6 +351,7 @@ mod tests {
                         last_activity_at: "2026-11-30T10:02:00.000Z".into(),
                         last_read_seq: None,
                         unread_count: 0,
+                        mention_count: 0,
                     },
                     inviter: author(1),
                     created_at: "2026-11-30T10:03:00.000Z".into(),
@@ -362,6 +365,7 @@ mod tests {
                     last_activity_at: "2026-11-30T10:04:00.000Z".into(),
                     last_read_seq: 12,
                     unread_count: 2,
+                    mention_count: 0,
                 }],
                 left: vec![4],
             },
@@ -384,6 +388,7 @@ mod tests {
                     last_activity_at: "2026-11-30T09:00:00.000Z".into(),
                     last_read_seq: None,
                     unread_count: 0,
+                    mention_count: 0,
                 },
             },
             ServerFrame::Unsubscribed {
@@ -408,6 +413,7 @@ mod tests {
                         last_activity_at: "2026-11-30T10:02:00.000Z".into(),
                         last_read_seq: None,
                         unread_count: 0,
+                        mention_count: 0,
                     },
                 },
             ),

@@ -11,8 +11,13 @@
 //! paragraphs. The result then passes through ammonia with a list of
 //! allowed tags and URL schemes, so even a mistake in the rules above
 //! cannot put a script, an event handler or a `javascript:` URL on a page.
+//!
+//! `@name` in text (not in code, not in a link) is a mention: [`mentioned`]
+//! finds the names, the services resolve them to people, and [`render_with`]
+//! shows those as mentions (`<span class="mention" data-mention="id">`), so
+//! the reader's page knows who is named without knowing the names.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
@@ -35,8 +40,11 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
             "li",
             "a",
             "hr",
+            "span",
         ])
         .add_tag_attributes("a", ["href"])
+        .add_tag_attributes("span", ["data-mention"])
+        .add_allowed_classes("span", ["mention"])
         .add_tag_attributes("ol", ["start"])
         .url_schemes(HashSet::from(["http", "https", "mailto"]))
         .link_rel(Some("noopener noreferrer nofollow ugc"))
@@ -46,13 +54,120 @@ static CLEANER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 /// The body as safe HTML.
 pub fn render(body: &str) -> String {
-    if is_plain(body) {
+    render_with(body, &Mentions::default())
+}
+
+/// `@room`: everyone in the room.
+pub const ROOM: &str = "room";
+
+/// The names a body mentions, as username keys (lower case), and whether
+/// it mentions `@room`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mentioned {
+    pub names: BTreeSet<String>,
+    pub room: bool,
+}
+
+/// Who the mentions of a body are, as resolved: username key → (user id,
+/// username); and whether `@room` counts.
+#[derive(Clone, Debug, Default)]
+pub struct Mentions {
+    pub people: HashMap<String, (i64, String)>,
+    pub room: bool,
+}
+
+impl Mentions {
+    fn is_empty(&self) -> bool {
+        self.people.is_empty() && !self.room
+    }
+}
+
+/// The `@name`s in the body's text, where [`render_with`] would show them.
+pub fn mentioned(body: &str) -> Mentioned {
+    let mut found = Mentioned::default();
+    if !body.contains('@') {
+        return found;
+    }
+    let mut in_code = false;
+    let mut in_link = 0usize;
+    for event in Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code = true,
+            Event::End(TagEnd::CodeBlock) => in_code = false,
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => in_link += 1,
+            Event::End(TagEnd::Link | TagEnd::Image) => in_link = in_link.saturating_sub(1),
+            Event::Text(text) if !in_code && in_link == 0 => {
+                for (at, ends) in mention_spans(&text) {
+                    for end in ends {
+                        match key(&text, at, end) {
+                            name if name == ROOM => found.room = true,
+                            name => {
+                                found.names.insert(name);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// Where `@name` may be in `text`: the `@`'s offset, and where the name
+/// may end, longest first (a name followed by a full stop ends before it,
+/// unless someone's name has the stop). A mention starts the text or
+/// follows a character that cannot be part of a word or an address (so
+/// `ann@example.com` names nobody).
+fn mention_spans(text: &str) -> Vec<(usize, Vec<usize>)> {
+    let mut spans = Vec::new();
+    let mut previous: Option<char> = None;
+    for (at, c) in text.char_indices() {
+        let starts = c == '@'
+            && !previous.is_some_and(|p| {
+                p.is_alphanumeric() || crate::limits::is_username_char(p) || p == '@'
+            });
+        previous = Some(c);
+        if !starts {
+            continue;
+        }
+        let name = &text[at + 1..];
+        let full = name
+            .find(|c: char| !crate::limits::is_username_char(c))
+            .unwrap_or(name.len());
+        let trimmed = name[..full].trim_end_matches('.').len();
+        let ends: Vec<usize> = [full, trimmed]
+            .into_iter()
+            .filter(|&len| {
+                crate::limits::USERNAME_CHARS.contains(&len)
+                    || name[..len].eq_ignore_ascii_case(ROOM)
+            })
+            .map(|len| at + 1 + len)
+            .collect::<BTreeSet<usize>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if !ends.is_empty() {
+            spans.push((at, ends));
+        }
+    }
+    spans
+}
+
+/// The name from `@` at `at` to `end`, as a key.
+fn key(text: &str, at: usize, end: usize) -> String {
+    text[at + 1..end].to_ascii_lowercase()
+}
+
+/// The body as safe HTML, with the resolved mentions shown as such.
+pub fn render_with(body: &str, mentions: &Mentions) -> String {
+    if is_plain(body) && (mentions.is_empty() || !body.contains('@')) {
         // Nothing to format and nothing to escape: most chat lines. Every
         // post is rendered, and this skips the parser and the cleaner
         // (tested to give the same answer as the full path).
         return format!("<p>{body}</p>\n");
     }
-    render_markdown(body)
+    render_markdown_with(body, mentions)
 }
 
 /// Text that no rule below would change: one line of letters, digits,
@@ -72,10 +187,16 @@ fn is_plain(body: &str) -> bool {
 /// Punctuation that formats nothing inside a line of text.
 const PLAIN_PUNCTUATION: &str = " .,?'()/;%$@-+=";
 
+#[cfg(test)]
 fn render_markdown(body: &str) -> String {
+    render_markdown_with(body, &Mentions::default())
+}
+
+fn render_markdown_with(body: &str, mentions: &Mentions) -> String {
     let parser = Parser::new_ext(body, Options::ENABLE_STRIKETHROUGH);
     let mut events = Vec::new();
     let mut in_code_block = false;
+    let mut in_link = 0usize;
     for event in parser {
         match event {
             Event::Start(Tag::CodeBlock(_)) => {
@@ -106,15 +227,33 @@ fn render_markdown(body: &str) -> String {
             // No images in a chat line: the picture's address, as a link.
             Event::Start(Tag::Image {
                 dest_url, title, ..
-            }) => events.push(Event::Start(Tag::Link {
-                link_type: LinkType::Inline,
-                dest_url,
-                title,
-                id: CowStr::Borrowed(""),
-            })),
-            Event::End(TagEnd::Image) => events.push(Event::End(TagEnd::Link)),
-            // Code is shown as typed: no links in it.
-            Event::Text(text) if !in_code_block => autolink(text, &mut events),
+            }) => {
+                in_link += 1;
+                events.push(Event::Start(Tag::Link {
+                    link_type: LinkType::Inline,
+                    dest_url,
+                    title,
+                    id: CowStr::Borrowed(""),
+                }))
+            }
+            Event::End(TagEnd::Image) => {
+                in_link = in_link.saturating_sub(1);
+                events.push(Event::End(TagEnd::Link));
+            }
+            Event::Start(Tag::Link { .. }) => {
+                in_link += 1;
+                events.push(event);
+            }
+            Event::End(TagEnd::Link) => {
+                in_link = in_link.saturating_sub(1);
+                events.push(event);
+            }
+            // Code is shown as typed: no links in it. A link's text names
+            // nobody ([`mentioned`] skips it too).
+            Event::Text(text) if !in_code_block => {
+                let mentions = if in_link > 0 { &NO_MENTIONS } else { mentions };
+                autolink(text, mentions, &mut events)
+            }
             other => events.push(other),
         }
     }
@@ -125,7 +264,7 @@ fn render_markdown(body: &str) -> String {
 
 /// Splits text so that each `http://` or `https://` address in it becomes a
 /// link. Punctuation that usually ends a sentence is not part of the link.
-fn autolink<'a>(text: CowStr<'a>, events: &mut Vec<Event<'a>>) {
+fn autolink<'a>(text: CowStr<'a>, mentions: &Mentions, events: &mut Vec<Event<'a>>) {
     let mut rest: &str = &text;
     let mut plain = String::new();
     while let Some(start) = find_url(rest) {
@@ -141,7 +280,7 @@ fn autolink<'a>(text: CowStr<'a>, events: &mut Vec<Event<'a>>) {
             continue;
         }
         if !plain.is_empty() {
-            events.push(Event::Text(CowStr::from(std::mem::take(&mut plain))));
+            push_text(std::mem::take(&mut plain), mentions, events);
         }
         let url = url.to_owned();
         events.push(Event::Start(Tag::Link {
@@ -156,7 +295,39 @@ fn autolink<'a>(text: CowStr<'a>, events: &mut Vec<Event<'a>>) {
     }
     plain.push_str(rest);
     if !plain.is_empty() {
-        events.push(Event::Text(CowStr::from(plain)));
+        push_text(plain, mentions, events);
+    }
+}
+
+static NO_MENTIONS: LazyLock<Mentions> = LazyLock::new(Mentions::default);
+
+/// Text, with each resolved mention in it as a mention (names nobody has
+/// stay text).
+fn push_text(text: String, mentions: &Mentions, events: &mut Vec<Event<'_>>) {
+    let mut rest = 0;
+    for (at, ends) in mention_spans(&text) {
+        let found = ends.into_iter().find_map(|end| match key(&text, at, end) {
+            name if name == ROOM => mentions.room.then(|| {
+                let html = format!("<span class=\"mention\" data-mention=\"room\">@{ROOM}</span>");
+                (end, html)
+            }),
+            // Usernames hold only letters, digits, `_`, `.` and `-`:
+            // nothing to escape.
+            name => mentions.people.get(&name).map(|(id, username)| {
+                let html =
+                    format!("<span class=\"mention\" data-mention=\"{id}\">@{username}</span>");
+                (end, html)
+            }),
+        });
+        let Some((end, html)) = found else { continue };
+        if at > rest {
+            events.push(Event::Text(CowStr::from(text[rest..at].to_owned())));
+        }
+        events.push(Event::InlineHtml(CowStr::from(html)));
+        rest = end;
+    }
+    if rest < text.len() {
+        events.push(Event::Text(CowStr::from(text[rest..].to_owned())));
     }
 }
 
@@ -195,7 +366,7 @@ fn unlink_nested(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{is_plain, render, render_markdown};
+    use super::{Mentioned, Mentions, is_plain, mentioned, render, render_markdown, render_with};
     use proptest::prelude::*;
     use proptest::test_runner::{Config, RngSeed, TestRunner};
 
@@ -241,6 +412,56 @@ mod tests {
         assert!(!is_plain("1) first") && !is_plain("12.") && !is_plain("(a)"));
         assert!(!is_plain("1. first") && !is_plain("- item") && !is_plain("http://x"));
         assert!(!is_plain("a *b*") && !is_plain("a  ") && !is_plain("a\nb") && !is_plain("a & b"));
+    }
+
+    fn people(names: &[(&str, i64)], room: bool) -> Mentions {
+        Mentions {
+            people: names
+                .iter()
+                .map(|(name, id)| (name.to_ascii_lowercase(), (*id, (*name).to_owned())))
+                .collect(),
+            room,
+        }
+    }
+
+    #[test]
+    fn mentions_are_names_in_text_not_in_code_links_or_addresses() {
+        let found = mentioned(
+            "hi @Ann and @bob.smith. @room, mail ann@example.com `@cyd` [@dee](https://x.example) @x @ann",
+        );
+        assert_eq!(
+            found.names.into_iter().collect::<Vec<_>>(),
+            ["ann", "bob.smith", "bob.smith."]
+        );
+        assert!(found.room);
+        assert_eq!(mentioned("```\n@ann\n```"), Mentioned::default());
+        assert_eq!(mentioned("no one here"), Mentioned::default());
+    }
+
+    #[test]
+    fn resolved_mentions_render_as_such_and_the_rest_stays_text() {
+        let known = people(&[("Ann", 4), ("bob.smith", 5)], true);
+        assert_eq!(
+            render_with("hi @ann and @bob.smith. @cyd", &known),
+            "<p>hi <span class=\"mention\" data-mention=\"4\">@Ann</span> and \
+             <span class=\"mention\" data-mention=\"5\">@bob.smith</span>. @cyd</p>\n"
+        );
+        assert_eq!(
+            render_with("@room lunch", &known),
+            "<p><span class=\"mention\" data-mention=\"room\">@room</span> lunch</p>\n"
+        );
+        // @room that does not count (not a moderator) is text.
+        assert_eq!(
+            render_with("@room lunch", &people(&[], false)),
+            "<p>@room lunch</p>\n"
+        );
+        // In code or a link, a name is text.
+        assert_eq!(
+            render_with("`@ann` [@ann](https://x.example)", &known),
+            "<p><code>@ann</code> <a href=\"https://x.example\" target=\"_blank\" \
+             rel=\"noopener noreferrer nofollow ugc\">@ann</a></p>\n"
+        );
+        assert_only_allowed_markup(&render_with("**@ann** <b>@ann</b>", &known));
     }
 
     #[test]
@@ -351,7 +572,8 @@ mod tests {
     /// Every tag in `html` is one a message may hold, with only the
     /// attributes it may carry: no event handlers, no styles, no sources.
     fn assert_only_allowed_markup(html: &str) {
-        const TAGS: [&str; 13] = [
+        const TAGS: [&str; 14] = [
+            "span",
             "p",
             "br",
             "strong",
@@ -376,7 +598,8 @@ mod tests {
             for attribute in parts {
                 let attribute = attribute.split('=').next().unwrap_or_default();
                 assert!(
-                    ["href", "target", "rel", "start"].contains(&attribute),
+                    ["href", "target", "rel", "start", "class", "data-mention"]
+                        .contains(&attribute),
                     "attribute {attribute} in {html}"
                 );
             }

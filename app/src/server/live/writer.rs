@@ -79,6 +79,27 @@ pub struct Draft {
     pub client_id: Option<String>,
     /// A message id, which must be in the same room.
     pub reply_to: Option<i64>,
+    pub named: Named,
+}
+
+/// Whom a text names: the people its `@name`s resolved to (anyone with the
+/// name; the writer keeps those who are members of the room when it is
+/// stored) and whether it names `@room` (which the policy judges).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Named {
+    pub users: Vec<i64>,
+    pub room: bool,
+}
+
+impl Request {
+    /// What the post or edit names, if it is one.
+    pub fn named(&self) -> Option<&Named> {
+        match self {
+            Request::Post(draft) => Some(&draft.named),
+            Request::Edit { named, .. } => Some(named),
+            _ => None,
+        }
+    }
 }
 
 /// A change to a room, validated as input, not yet judged against the
@@ -93,6 +114,7 @@ pub enum Request {
         user: Author,
         body: String,
         body_html: String,
+        named: Named,
     },
     Delete {
         room_id: i64,
@@ -470,7 +492,8 @@ impl Settler {
         let mut tx = conn.begin().await?;
         // Every change made, with the request it answers; posts with their seq.
         let mut logged: Vec<(usize, Logged)> = Vec::new();
-        let mut posts: Vec<(usize, i64)> = Vec::new();
+        // Posts with their seq and the members they name.
+        let mut posts: Vec<(usize, i64, Vec<i64>)> = Vec::new();
         let mut replied: HashMap<i64, Message> = HashMap::new();
         // Rooms this batch deleted: their messages are emptied last.
         let mut deleted: Vec<i64> = Vec::new();
@@ -481,15 +504,19 @@ impl Settler {
                 }
                 continue;
             };
-            let users = indexes.iter().flat_map(|&i| {
-                let subject = match requests[i] {
-                    Request::SetRole { member, .. } | Request::Remove { member, .. } => {
-                        Some(member.id)
-                    }
-                    _ => None,
-                };
-                std::iter::once(requests[i].user().id).chain(subject)
-            });
+            // Who the requests are by, about, and name.
+            let mut users = Vec::new();
+            for &i in indexes {
+                users.push(requests[i].user().id);
+                if let Request::SetRole { member, .. } | Request::Remove { member, .. } =
+                    requests[i]
+                {
+                    users.push(member.id);
+                }
+                if let Some(named) = requests[i].named() {
+                    users.extend(&named.users);
+                }
+            }
             let mut roles = rooms::roles_among(db, &mut tx, room_id, users).await?;
             let replies = indexes.iter().filter_map(|&i| match requests[i] {
                 Request::Post(draft) => draft.reply_to,
@@ -562,13 +589,28 @@ impl Settler {
                     answers[i] = Some(Err(refused));
                     continue;
                 }
+                // Only members are named: the others cannot read it.
+                let named: Vec<i64> = request
+                    .named()
+                    .map(|named| {
+                        let mut users: Vec<i64> = named
+                            .users
+                            .iter()
+                            .copied()
+                            .filter(|user| roles.contains_key(user))
+                            .collect();
+                        users.sort_unstable();
+                        users.dedup();
+                        users
+                    })
+                    .unwrap_or_default();
                 if let Request::Post(_) = request {
                     seq += 1;
                     posted = true;
-                    posts.push((i, seq));
+                    posts.push((i, seq, named));
                     continue;
                 }
-                match apply(db, &mut tx, request, current.as_ref(), seq + 1, now).await {
+                match apply(db, &mut tx, request, current.as_ref(), &named, seq + 1, now).await {
                     Ok(rows) if !rows.is_empty() => {
                         for row in rows {
                             seq += 1;
@@ -651,7 +693,7 @@ impl Settler {
             rooms: &renamed,
         };
         let mut entries: Vec<Entry> = Vec::with_capacity(stored.len() + logged.len());
-        for ((i, _), message) in posts.iter().zip(&stored) {
+        for ((i, _, _), message) in posts.iter().zip(&stored) {
             entries.push(Entry::Posted(message.clone()));
             answers[*i] = Some(Ok(Done {
                 message: Some(message.clone()),
@@ -727,10 +769,11 @@ async fn apply(
     tx: &mut AnyConnection,
     request: &Request,
     current: Option<&Current>,
+    named: &[i64],
     seq: i64,
     now: i64,
 ) -> Result<Vec<Logged>> {
-    let Some(first) = apply_one(db, tx, request, current, seq, now).await? else {
+    let Some(first) = apply_one(db, tx, request, current, named, seq, now).await? else {
         return Ok(Vec::new());
     };
     let room_id = first.room_id;
@@ -760,6 +803,7 @@ async fn apply_one(
     tx: &mut AnyConnection,
     request: &Request,
     current: Option<&Current>,
+    named: &[i64],
     seq: i64,
     now: i64,
 ) -> Result<Option<Logged>> {
@@ -820,14 +864,17 @@ async fn apply_one(
         }
         (
             Request::Edit {
-                body, body_html, ..
+                body,
+                body_html,
+                named: Named { room, .. },
+                ..
             },
             Some((id, current)),
         ) => {
             if *body == current.body {
                 return Ok(None);
             }
-            messages::set_body(db, tx, id, body, body_html, now).await?;
+            messages::set_body(db, tx, id, body, body_html, (named, *room), now).await?;
             Some(row(Kind::MessageEdited, Some(id), None))
         }
         (Request::Delete { .. }, Some((id, current))) => {
@@ -879,20 +926,22 @@ async fn insert_posts(
     db: &Db,
     tx: &mut AnyConnection,
     requests: &[&Request],
-    posts: &[(usize, i64)],
+    posts: &[(usize, i64, Vec<i64>)],
     replied: &HashMap<i64, Message>,
     now: i64,
 ) -> Result<Vec<Message>> {
-    let drafts: Vec<(&Draft, i64)> = posts
+    let drafts: Vec<(&Draft, i64, &[i64])> = posts
         .iter()
-        .filter_map(|&(i, seq)| match requests[i] {
-            Request::Post(draft) => Some((draft, seq)),
+        .filter_map(|(i, seq, named)| match requests[*i] {
+            Request::Post(draft) => Some((draft, *seq, named.as_slice())),
             _ => None,
         })
         .collect();
     let rows: Vec<NewMessage<'_>> = drafts
         .iter()
-        .map(|&(draft, seq)| NewMessage {
+        .map(|&(draft, seq, named)| NewMessage {
+            mentions: named,
+            mentions_room: draft.named.room,
             room_id: draft.room_id,
             seq,
             author: &draft.author,
@@ -906,7 +955,7 @@ async fn insert_posts(
     Ok(drafts
         .into_iter()
         .zip(ids)
-        .map(|((draft, seq), id)| Message {
+        .map(|((draft, seq, named), id)| Message {
             id,
             room_id: draft.room_id,
             seq,
@@ -927,6 +976,8 @@ async fn insert_posts(
                     excerpt: crate::model::excerpt(&target.body),
                 }),
             reactions: Vec::new(),
+            mentions: named.to_vec(),
+            mentions_room: draft.named.room,
         })
         .collect())
 }

@@ -20,11 +20,12 @@ use crate::limits::{BODY_TOO_LONG, DEFAULT_PAGE, MAX_BODY_CHARS, MAX_CLIENT_ID_C
 use crate::model::{Message, MessagePage, PageQuery};
 use crate::server::error::{Error, Result};
 use crate::server::format;
-use crate::server::live::writer::{Done, Draft, Pending, Request};
+use crate::server::live::writer::{Done, Draft, Named, Pending, Request};
 use crate::server::services::rooms::require_member;
 use crate::server::state::AppState;
 use crate::server::storage::messages::{self, Window};
 use crate::server::storage::sessions::AuthUser;
+use crate::server::storage::{rooms, users};
 use crate::server::text::{Lines, reject_control_chars};
 
 /// Bodies are stored exactly as sent: 1 to 4000 characters, not blank,
@@ -84,24 +85,54 @@ pub async fn post(
     }
     validate_body(&body)?;
     state.send_limiter.take(auth.user.id)?;
-    // Membership, the replied message and a repeated client_id are checked
-    // by the writer, for every post of a batch at once.
+    // Rendered here, on the poster's task, not in the one writer.
+    let (body_html, named) = rendered(state, room_id, &body).await?;
+    // Membership, the replied message, whom it may name and a repeated
+    // client_id are checked by the writer, for every post of a batch at once.
     let pending = state
         .writer
         .submit(Request::Post(Draft {
             room_id,
             author: auth.author(),
-            // Rendered here, on the poster's task, not in the one writer.
-            body_html: format::render(&body),
+            body_html,
             body,
             client_id,
             reply_to,
+            named,
         }))
         .await?;
     Ok(Submitted {
         pending,
         then: posted,
     })
+}
+
+/// The body as it will be shown, and whom it names: each `@name` that is
+/// the username of a member of the room (two lookups; none for a body
+/// without `@`). The writer checks membership again under the room's lock,
+/// and the policy judges `@room`.
+async fn rendered(state: &AppState, room_id: i64, body: &str) -> Result<(String, Named)> {
+    let found = format::mentioned(body);
+    let keys: Vec<String> = found.names.into_iter().collect();
+    let mut people = users::by_keys(&state.db, &keys).await?;
+    if !people.is_empty() {
+        let mut conn = state.db.acquire().await?;
+        let ids = people.iter().map(|(_, person)| person.id);
+        let members = rooms::roles_among(&state.db, &mut conn, room_id, ids).await?;
+        people.retain(|(_, person)| members.contains_key(&person.id));
+    }
+    let mentions = format::Mentions {
+        people: people
+            .iter()
+            .map(|(key, person)| (key.clone(), (person.id, person.username.clone())))
+            .collect(),
+        room: found.room,
+    };
+    let named = Named {
+        users: people.into_iter().map(|(_, person)| person.id).collect(),
+        room: found.room,
+    };
+    Ok((format::render_with(body, &mentions), named))
 }
 
 /// A change to a room handed to the writer: the answer, once committed.
@@ -157,12 +188,14 @@ pub async fn edit(
 ) -> Result<Submitted<Message>> {
     validate_body(&body)?;
     state.send_limiter.take(auth.user.id)?;
+    let (body_html, named) = rendered(state, room_id, &body).await?;
     let request = Request::Edit {
         room_id,
         message_id,
         user: auth.author(),
-        body_html: format::render(&body),
+        body_html,
         body,
+        named,
     };
     submit_change(state, request).await
 }

@@ -13,7 +13,7 @@
 use crate::limits::MAX_REACTIONS;
 use crate::model::{Role, RoomKind};
 use crate::server::error::{Error, Result};
-use crate::server::live::writer::{Facts, Policy, Request, Ticket};
+use crate::server::live::writer::{Facts, Named, Policy, Request, Ticket};
 use crate::server::storage::rooms::Settings;
 use crate::server::text::validate_emoji;
 
@@ -36,7 +36,8 @@ impl Policy for Rules {
             Request::Join { .. } => may_join(facts.kind, facts.role, facts.ticket),
             Request::Leave { .. } => may_leave(facts.kind, facts.role),
             Request::Post(draft) => {
-                may_read(facts.kind, facts.role)?;
+                let role = may_read(facts.kind, facts.role)?;
+                may_name(facts.kind, role, &draft.named)?;
                 // A reply answers a message of this room; any other is not
                 // there to answer, as for a change to it.
                 match (draft.reply_to, facts.replied) {
@@ -70,7 +71,12 @@ impl Policy for Rules {
                 let mine = may_read(facts.kind, facts.role)?;
                 may_delete_room(facts.kind, mine)
             }
-            Request::Edit { user, .. } => may_edit(target(facts)?, user.id),
+            Request::Edit { user, named, .. } => {
+                may_edit(target(facts)?, user.id)?;
+                // The author may have lost the role that let them name
+                // everyone since they posted.
+                may_name(facts.kind, facts.role.unwrap_or(Role::Member), named)
+            }
             Request::Delete { user, .. } => may_delete(target(facts)?, user.id),
             Request::React {
                 emoji, added: true, ..
@@ -267,6 +273,17 @@ pub fn may_remove(
     Ok(())
 }
 
+/// Anyone names the room's members; only its owners and admins name
+/// everyone at once (`@room`), which a direct conversation does not need.
+pub fn may_name(kind: RoomKind, role: Role, named: &Named) -> Result<()> {
+    if named.room && (kind == RoomKind::Direct || !role.moderates()) {
+        return Err(Error::Forbidden(
+            "Only a room's owners and admins can mention @room.",
+        ));
+    }
+    Ok(())
+}
+
 /// Only the author edits, and only while the message exists.
 pub fn may_edit(target: Target, user_id: i64) -> Result<()> {
     if target.author_id != user_id {
@@ -325,6 +342,29 @@ mod tests {
             moderator: true,
             ..target
         }
+    }
+
+    #[test]
+    fn only_moderators_mention_everyone_and_never_in_a_direct_conversation() {
+        let everyone = Named {
+            users: Vec::new(),
+            room: true,
+        };
+        let people = Named {
+            users: vec![2, 3],
+            room: false,
+        };
+        for kind in [RoomKind::Public, RoomKind::Private] {
+            assert!(may_name(kind, Role::Owner, &everyone).is_ok());
+            assert!(may_name(kind, Role::Admin, &everyone).is_ok());
+            assert!(matches!(
+                may_name(kind, Role::Member, &everyone),
+                Err(Error::Forbidden(_))
+            ));
+            assert!(may_name(kind, Role::Member, &people).is_ok());
+        }
+        assert!(may_name(RoomKind::Direct, Role::Owner, &everyone).is_err());
+        assert!(may_name(RoomKind::Direct, Role::Member, &people).is_ok());
     }
 
     #[test]

@@ -13,7 +13,7 @@ use sea_query::{Alias, Expr, JoinType, Order, Query, SelectStatement, SimpleExpr
 use sqlx::AnyConnection;
 
 use super::db::{Backend, Db, to_rfc3339};
-use super::schema::{Memberships, Messages, Reactions, Users};
+use super::schema::{Memberships, Mentions, Messages, Reactions, Users};
 use crate::model::{Author, Message, MessagePage, Reaction, ReplyTo};
 use crate::server::error::{Error, Result};
 use crate::server::format;
@@ -38,6 +38,9 @@ struct MessageRow {
     reply_body: Option<String>,
     /// `[[emoji, user_id, emoji_seq], …]` as JSON text, in chip order.
     reactions: Option<String>,
+    /// `[user_id, …]` as JSON text.
+    mentions: Option<String>,
+    mentions_room: i64,
 }
 
 /// The columns of [`select_messages`], as [`MessageRow`] names them.
@@ -59,6 +62,8 @@ const MESSAGE_COLUMNS: &[&str] = &[
     "reply_username",
     "reply_body",
     "reactions",
+    "mentions",
+    "mentions_room",
 ];
 
 impl TryFrom<MessageRow> for Message {
@@ -72,6 +77,11 @@ impl TryFrom<MessageRow> for Message {
                     .map_err(|e| Error::Internal(format!("reading reactions: {e}")))?;
                 chips(rows)
             }
+            _ => Vec::new(),
+        };
+        let mentions = match row.mentions.as_deref() {
+            Some(json) if !deleted => serde_json::from_str(json)
+                .map_err(|e| Error::Internal(format!("reading mentions: {e}")))?,
             _ => Vec::new(),
         };
         let reply_to = match (row.reply_id, row.reply_seq, row.reply_author_id) {
@@ -103,6 +113,8 @@ impl TryFrom<MessageRow> for Message {
             deleted,
             reply_to,
             reactions,
+            mentions,
+            mentions_room: row.mentions_room != 0 && !deleted,
         })
     }
 }
@@ -146,6 +158,21 @@ fn reactions_json(backend: Backend) -> SimpleExpr {
     })
 }
 
+/// The people the message in the outer query mentions, as JSON text
+/// (`MessageRow::mentions`): a lookup of the mentions' primary key.
+fn mentions_json(backend: Backend) -> SimpleExpr {
+    Expr::cust(match backend {
+        Backend::Sqlite => {
+            "(SELECT json_group_array(mentions.user_id ORDER BY mentions.user_id) \
+             FROM mentions WHERE mentions.message_id = messages.id)"
+        }
+        Backend::Postgres => {
+            "(SELECT json_agg(mentions.user_id ORDER BY mentions.user_id)::text \
+             FROM mentions WHERE mentions.message_id = messages.id)"
+        }
+    })
+}
+
 /// Messages with their author, what they reply to and their reactions,
 /// with the columns of [`MESSAGE_COLUMNS`].
 fn select_messages(backend: Backend) -> SelectStatement {
@@ -162,6 +189,7 @@ fn select_messages(backend: Backend) -> SelectStatement {
             (Messages::Table, Messages::CreatedAt),
             (Messages::Table, Messages::EditedAt),
             (Messages::Table, Messages::Deleted),
+            (Messages::Table, Messages::MentionsRoom),
         ])
         .column((Users::Table, Users::Username))
         .expr_as(
@@ -185,6 +213,7 @@ fn select_messages(backend: Backend) -> SelectStatement {
             Alias::new("reply_body"),
         )
         .expr_as(reactions_json(backend), Alias::new("reactions"))
+        .expr_as(mentions_json(backend), Alias::new("mentions"))
         .from(Messages::Table)
         .inner_join(
             Users::Table,
@@ -432,6 +461,9 @@ pub struct NewMessage<'a> {
     pub body_html: &'a str,
     pub client_id: Option<&'a str>,
     pub reply_to: Option<i64>,
+    /// Members it mentions, and whether it mentions `@room`.
+    pub mentions: &'a [i64],
+    pub mentions_room: bool,
 }
 
 /// Stores these posts in one insert; returns their ids, in the same order.
@@ -456,6 +488,7 @@ pub async fn insert(
             Messages::ClientId,
             Messages::CreatedAt,
             Messages::ReplyTo,
+            Messages::MentionsRoom,
         ])
         .returning(Query::returning().columns([Messages::Id, Messages::RoomId, Messages::Seq]))
         .to_owned();
@@ -470,6 +503,7 @@ pub async fn insert(
                 post.client_id.map(str::to_owned).into(),
                 now.into(),
                 post.reply_to.into(),
+                i64::from(post.mentions_room).into(),
             ])
             .map_err(|e| Error::Internal(format!("building the insert: {e}")))?;
     }
@@ -479,23 +513,59 @@ pub async fn insert(
         .into_iter()
         .map(|(id, room_id, seq)| ((room_id, seq), id))
         .collect();
-    posts
+    let ids: Vec<i64> = posts
         .iter()
         .map(|post| {
             ids.get(&(post.room_id, post.seq))
                 .copied()
                 .ok_or_else(|| Error::Internal("an inserted message returned no id".into()))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    let mut mentions = Vec::new();
+    for (post, &id) in posts.iter().zip(&ids) {
+        mentions.extend(post.mentions.iter().map(|&user| (id, user)));
+    }
+    add_mentions(db, tx, &mentions).await?;
+    Ok(ids)
 }
 
-/// Replaces a message's body, marking it edited at `now`.
+/// Stores `(message_id, user_id)` mentions, in one insert.
+async fn add_mentions(db: &Db, tx: &mut AnyConnection, mentions: &[(i64, i64)]) -> Result<()> {
+    if mentions.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert()
+        .into_table(Mentions::Table)
+        .columns([Mentions::MessageId, Mentions::UserId])
+        .to_owned();
+    for &(message_id, user_id) in mentions {
+        insert
+            .values([message_id.into(), user_id.into()])
+            .map_err(|e| Error::Internal(format!("building the insert: {e}")))?;
+    }
+    db.execute(tx, &insert).await?;
+    Ok(())
+}
+
+/// Forgets whom the message mentions.
+async fn clear_mentions(db: &Db, tx: &mut AnyConnection, message_id: i64) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(Mentions::Table)
+        .and_where(Expr::col(Mentions::MessageId).eq(message_id))
+        .to_owned();
+    db.execute(tx, &delete).await?;
+    Ok(())
+}
+
+/// Replaces a message's body and whom it mentions, marking it edited at
+/// `now`.
 pub async fn set_body(
     db: &Db,
     tx: &mut AnyConnection,
     message_id: i64,
     body: &str,
     body_html: &str,
+    (mentions, mentions_room): (&[i64], bool),
     now: i64,
 ) -> Result<()> {
     let update = Query::update()
@@ -503,23 +573,28 @@ pub async fn set_body(
         .value(Messages::Body, body)
         .value(Messages::BodyHtml, body_html)
         .value(Messages::EditedAt, now)
+        .value(Messages::MentionsRoom, i64::from(mentions_room))
         .and_where(Expr::col(Messages::Id).eq(message_id))
         .to_owned();
     db.execute(tx, &update).await?;
-    Ok(())
+    clear_mentions(db, tx, message_id).await?;
+    let mentions: Vec<(i64, i64)> = mentions.iter().map(|&user| (message_id, user)).collect();
+    add_mentions(db, tx, &mentions).await
 }
 
-/// Empties a message and removes its reactions: what was said is gone, and
-/// so is what people answered it with. Its id, seq, author and time stay.
+/// Empties a message and removes its reactions and mentions: what was said
+/// is gone, and so is what people answered it with. Its id, seq, author and time stay.
 pub async fn mark_deleted(db: &Db, tx: &mut AnyConnection, message_id: i64) -> Result<()> {
     let update = Query::update()
         .table(Messages::Table)
         .value(Messages::Body, "")
         .value(Messages::BodyHtml, "")
         .value(Messages::Deleted, 1i64)
+        .value(Messages::MentionsRoom, 0i64)
         .and_where(Expr::col(Messages::Id).eq(message_id))
         .to_owned();
     db.execute(tx, &update).await?;
+    clear_mentions(db, tx, message_id).await?;
     let reactions = Query::delete()
         .from_table(Reactions::Table)
         .and_where(Expr::col(Reactions::MessageId).eq(message_id))
@@ -538,9 +613,14 @@ pub async fn purge_room(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result
         .to_owned();
     let reactions = Query::delete()
         .from_table(Reactions::Table)
-        .and_where(Expr::col(Reactions::MessageId).in_subquery(of_room))
+        .and_where(Expr::col(Reactions::MessageId).in_subquery(of_room.clone()))
         .to_owned();
     db.execute(tx, &reactions).await?;
+    let mentions = Query::delete()
+        .from_table(Mentions::Table)
+        .and_where(Expr::col(Mentions::MessageId).in_subquery(of_room))
+        .to_owned();
+    db.execute(tx, &mentions).await?;
     let update = Query::update()
         .table(Messages::Table)
         .value(Messages::Body, "")

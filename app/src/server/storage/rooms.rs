@@ -14,7 +14,7 @@ use sea_query::{
 use sqlx::AnyConnection;
 
 use super::db::{Db, is_unique_violation, to_rfc3339};
-use super::schema::{Memberships, Messages, Rooms, Users};
+use super::schema::{Memberships, Mentions, Messages, Rooms, Users};
 use crate::model::{Role, Room, RoomActivity, RoomKind};
 use crate::server::error::{Error, Result};
 
@@ -32,6 +32,7 @@ struct RoomRow {
     my_role: Option<String>,
     last_read_seq: Option<i64>,
     unread_count: i64,
+    mention_count: i64,
 }
 
 impl From<RoomRow> for Room {
@@ -51,6 +52,7 @@ impl From<RoomRow> for Room {
             last_activity_at: to_rfc3339(row.last_activity_at),
             last_read_seq: row.last_read_seq,
             unread_count: row.unread_count,
+            mention_count: row.mention_count,
         }
     }
 }
@@ -98,27 +100,58 @@ fn role_of(user_id: i64) -> SimpleExpr {
     membership_of(user_id, Memberships::Role)
 }
 
+/// Which of the messages `user` has not read count.
+#[derive(Clone, Copy)]
+enum Unread {
+    All,
+    /// Those that mention them, by name or `@room`.
+    Mentions,
+}
+
 /// How many messages of others, not deleted, `user` has not read in the
-/// room `room`: a range of `messages_room_seq` past their read `marker`
-/// (none when the marker is NULL: not a member).
-fn unread_count(room: SimpleExpr, user: SimpleExpr, marker: SimpleExpr) -> SimpleExpr {
-    let count = Query::select()
+/// room `room` (all, or those mentioning them): a range of
+/// `messages_room_seq` past their read `marker` (none when the marker is
+/// NULL: not a member), each mention looked up by its primary key.
+fn unread_count(
+    room: SimpleExpr,
+    user: SimpleExpr,
+    marker: SimpleExpr,
+    which: Unread,
+) -> SimpleExpr {
+    let mut count = Query::select()
         .expr(Expr::col(Asterisk).count())
         .from(Messages::Table)
         .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room))
         .and_where(Expr::col((Messages::Table, Messages::Seq)).gt(marker))
-        .and_where(Expr::col((Messages::Table, Messages::AuthorId)).ne(user))
+        .and_where(Expr::col((Messages::Table, Messages::AuthorId)).ne(user.clone()))
         .and_where(Expr::col((Messages::Table, Messages::Deleted)).eq(0))
         .to_owned();
+    if let Unread::Mentions = which {
+        let named = Query::select()
+            .expr(Expr::val(1))
+            .from(Mentions::Table)
+            .and_where(
+                Expr::col((Mentions::Table, Mentions::MessageId))
+                    .equals((Messages::Table, Messages::Id)),
+            )
+            .and_where(Expr::col((Mentions::Table, Mentions::UserId)).eq(user))
+            .to_owned();
+        count.cond_where(
+            Cond::any()
+                .add(Expr::col((Messages::Table, Messages::MentionsRoom)).ne(0))
+                .add(Expr::exists(named)),
+        );
+    }
     SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
 }
 
 /// `user_id`'s unread count in each room selected.
-fn unread_of(user_id: i64) -> SimpleExpr {
+fn unread_of(user_id: i64, which: Unread) -> SimpleExpr {
     unread_count(
         Expr::col((Rooms::Table, Rooms::Id)).into(),
         Expr::val(user_id).into(),
         membership_of(user_id, Memberships::LastReadSeq),
+        which,
     )
 }
 
@@ -142,7 +175,11 @@ fn select_rooms(user_id: i64) -> SelectStatement {
             membership_of(user_id, Memberships::LastReadSeq),
             Alias::new("last_read_seq"),
         )
-        .expr_as(unread_of(user_id), Alias::new("unread_count"))
+        .expr_as(unread_of(user_id, Unread::All), Alias::new("unread_count"))
+        .expr_as(
+            unread_of(user_id, Unread::Mentions),
+            Alias::new("mention_count"),
+        )
         .from(Rooms::Table)
         .to_owned()
 }
@@ -526,6 +563,7 @@ struct ActivityRow {
     last_activity_at: i64,
     last_read_seq: i64,
     unread_count: i64,
+    mention_count: i64,
 }
 
 /// The room as each of these users' room list shows it, for those of them
@@ -538,6 +576,14 @@ pub async fn activity(
     room_id: i64,
     users: &[i64],
 ) -> Result<Vec<(i64, RoomActivity)>> {
+    let of_member = |which| {
+        unread_count(
+            Expr::col((Rooms::Table, Rooms::Id)).into(),
+            Expr::col((Memberships::Table, Memberships::UserId)).into(),
+            Expr::col((Memberships::Table, Memberships::LastReadSeq)).into(),
+            which,
+        )
+    };
     let mut found = Vec::with_capacity(users.len());
     // Bounded so a statement's parameters stay well under SQLite's limit.
     for users in users.chunks(500) {
@@ -549,14 +595,8 @@ pub async fn activity(
                 (Rooms::Table, Rooms::LastActivityAt),
             ])
             .expr_as(Expr::col((Rooms::Table, Rooms::Id)), Alias::new("room_id"))
-            .expr_as(
-                unread_count(
-                    Expr::col((Rooms::Table, Rooms::Id)).into(),
-                    Expr::col((Memberships::Table, Memberships::UserId)).into(),
-                    Expr::col((Memberships::Table, Memberships::LastReadSeq)).into(),
-                ),
-                Alias::new("unread_count"),
-            )
+            .expr_as(of_member(Unread::All), Alias::new("unread_count"))
+            .expr_as(of_member(Unread::Mentions), Alias::new("mention_count"))
             .from(Memberships::Table)
             .inner_join(
                 Rooms::Table,
@@ -579,6 +619,7 @@ pub async fn activity(
                     last_activity_at: to_rfc3339(row.last_activity_at),
                     last_read_seq: row.last_read_seq,
                     unread_count: row.unread_count,
+                    mention_count: row.mention_count,
                 },
             )
         }));

@@ -61,6 +61,14 @@ pub enum Messages {
     EditedAt,
     Deleted,
     ReplyTo,
+    MentionsRoom,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Mentions {
+    Table,
+    MessageId,
+    UserId,
 }
 
 #[derive(Iden, Clone, Copy)]
