@@ -33,6 +33,20 @@ pub fn is_username_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
 }
 
+/// `@room` names everyone in a room, so nobody may be called that.
+pub const RESERVED_USERNAMES: [&str; 1] = ["room"];
+pub const USERNAME_RESERVED: &str = "That username is reserved.";
+
+/// Unread messages and mentions are counted up to this many per room (a
+/// list shows "99+" past 99), so a room nobody has read for a year costs
+/// no more to summarize than one read this morning.
+pub const MAX_COUNTED: u64 = 100;
+
+/// People one message may name (`@room` reaches everyone).
+pub const MAX_MENTIONS: usize = 50;
+pub const TOO_MANY_MENTIONS: &str =
+    "A message can mention at most 50 people; @room reaches everyone in the room.";
+
 /// Distinct emoji on one message.
 pub const MAX_REACTIONS: usize = 20;
 

@@ -169,17 +169,23 @@ impl ReadMarker {
     }
 
     pub fn saw(&self, seq: i64) {
-        self.shown.update_value(|shown| *shown = (*shown).max(seq));
+        self.shown
+            .try_update_value(|shown| *shown = (*shown).max(seq));
     }
 
     /// Marks everything shown as read if the reader is at the end of the
     /// room and can see the page.
     pub fn check(self, at_end: bool) {
-        if !at_end || !page_is_seen() || self.sending.get_value() {
+        // Called from animation frames too, which may come after the room
+        // closed (its values gone with it): nothing to do then.
+        if !at_end || !page_is_seen() || self.sending.try_get_value() != Some(false) {
             return;
         }
-        let seq = self.shown.get_value();
-        if seq <= self.marked.get_value() {
+        let (Some(seq), Some(marked)) = (self.shown.try_get_value(), self.marked.try_get_value())
+        else {
+            return;
+        };
+        if seq <= marked {
             return;
         }
         self.sending.set_value(true);

@@ -32,9 +32,16 @@ test("B's count rises live while A posts in a room B is not viewing, and reading
   await expect(otherTab).toHaveTitle("Rooms · Chat");
   await expect(pageB).toHaveTitle(`${room} · Chat`);
 
-  // A message that arrives while B watches the room is read at once.
+  // A message that arrives while B watches the room is read at once: B's
+  // marker reaches it.
   await say(pageA, "see you there");
   await expect(pageB.getByText("see you there")).toBeVisible();
+  const marker = async () => {
+    const rooms = await (await pageB.request.get("/api/rooms")).json();
+    const mine = rooms.rooms.find((r: { name: string }) => r.name === room);
+    return [mine.last_read_seq, mine.last_seq];
+  };
+  await expect.poll(async () => { const [read, last] = await marker(); return read === last; }).toBe(true);
   await expect(listed(otherTab)).toHaveAccessibleName(room);
   await expect(otherTab).toHaveTitle("Rooms · Chat");
 });
@@ -54,6 +61,7 @@ test("a room opened far below its first unread message offers a jump there", asy
   await expect(pageB.getByText("61 new messages")).toBeVisible();
   await pageB.getByRole("button", { name: "Jump to first unread" }).click();
   await expect(pageB.getByRole("separator", { name: "New messages" })).toBeInViewport();
+  await expect(pageB.getByRole("separator", { name: "New messages" })).toBeFocused();
   await expect(pageB.getByText("the first unread one")).toBeInViewport();
   await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
 });

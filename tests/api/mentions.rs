@@ -190,3 +190,59 @@ async fn a_mention_reaches_the_named_users_list_as_activity() {
         }
     }
 }
+
+#[tokio::test]
+async fn counts_stop_at_a_hundred_and_a_message_names_at_most_fifty() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann, "general").await;
+    app.join(&bob, room).await;
+    for n in 0..105 {
+        app.post_message(&ann, room, &format!("@bob {n}")).await;
+    }
+    assert_eq!(
+        counts(&app, &bob, room).await,
+        (100, 100),
+        "100 means 100 or more"
+    );
+
+    // Fifty names are fine (nobody has them); fifty-one are refused.
+    let names = |n: usize| {
+        (0..n)
+            .map(|i| format!("@someone{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    app.post_message(&ann, room, &names(50)).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/rooms/{room}/messages"),
+            &ann.token,
+            json!({"body": names(51)}),
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+    assert_eq!(body["error"]["field"], "body", "{body}");
+}
+
+#[tokio::test]
+async fn nobody_may_be_called_room() {
+    let app = spawn_app().await;
+    for name in ["room", "Room"] {
+        let (status, body) = app
+            .call(
+                Method::POST,
+                "/api/auth/register",
+                None,
+                Some(json!({"username": name, "password": "correct horse battery"})),
+            )
+            .await;
+        assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+        assert_eq!(
+            body["error"]["message"], "That username is reserved.",
+            "{body}"
+        );
+    }
+    app.register("roomy").await;
+}

@@ -410,7 +410,8 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
 
     // The socket: every frame about the room is refused as for no such room.
     for outsider in [&cy, &eve, &fay] {
-        let mut socket = app.socket(outsider).await;
+        // Hearing activity too: nothing of the room may come as a summary.
+        let mut socket = app.socket(outsider).await.hear_activity();
         for frame in [
             json!({"type": "subscribe", "room_id": room}),
             json!({"type": "send", "room_id": room, "body": "let me in", "client_id": "c1"}),

@@ -137,9 +137,12 @@ fn RoomView(
     // (once a second at most) so the title shows it.
     let recount_due = StoredValue::new(false);
 
+    // Also called from animation frames, which may come after the room
+    // closed: every read here tolerates that.
     let near_bottom = move || {
         scroller
-            .get_untracked()
+            .try_get_untracked()
+            .flatten()
             .is_none_or(|el| el.scroll_height() - el.scroll_top() - el.client_height() < 120)
     };
     let scroll_to_bottom = move || {
@@ -154,7 +157,7 @@ fn RoomView(
         if let Some(marker) = marker {
             marker.check(near_bottom());
         }
-        if !divider_seen.get_untracked() && divider_in_view(scroller) {
+        if divider_seen.try_get_untracked() == Some(false) && divider_in_view(scroller) {
             divider_seen.set(true);
         }
     };
@@ -164,7 +167,7 @@ fn RoomView(
         }
         if author.is_some_and(|author| author != me)
             && !crate::unread::page_is_seen()
-            && !recount_due.get_value()
+            && recount_due.try_get_value() == Some(false)
         {
             recount_due.set_value(true);
             set_timeout(
@@ -369,16 +372,14 @@ fn RoomView(
     let jump_to_unread = move || {
         let Some(read_to) = read_to else { return };
         spawn_local(async move {
+            // The room may close while pages load: stop then.
             while messages
-                .with_untracked(|m| m.keys().next().is_some_and(|&first| first > read_to + 1))
-                && has_more.get_untracked()
+                .try_with_untracked(|m| m.keys().next().is_some_and(|&first| first > read_to + 1))
+                == Some(true)
+                && has_more.try_get_untracked() == Some(true)
                 && fetch_older().await
             {}
-            request_animation_frame(move || {
-                if let Some(line) = document().get_element_by_id(NEW_MESSAGES_LINE) {
-                    line.scroll_into_view();
-                }
-            });
+            request_animation_frame(show_new_messages_line);
         });
     };
 
@@ -705,11 +706,26 @@ const NEW_MESSAGES_LINE: &str = "new-messages";
 #[component]
 fn NewMessagesLine() -> impl IntoView {
     view! {
-        <div id=NEW_MESSAGES_LINE class="flex items-center gap-2 text-xs font-semibold text-red-700" role="separator" aria-label="New messages">
+        <div id=NEW_MESSAGES_LINE tabindex="-1" class="flex items-center gap-2 text-xs font-semibold text-red-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500" role="separator" aria-label="New messages">
             <span class="h-px flex-1 bg-red-300"></span>
             <span aria-hidden="true">"New messages"</span>
             <span class="h-px flex-1 bg-red-300"></span>
         </div>
+    }
+}
+
+/// Scrolls the "new messages" line into view and gives it focus (the
+/// button that led there is gone), so a keyboard user lands there too.
+fn show_new_messages_line() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(line) = document().get_element_by_id(NEW_MESSAGES_LINE) {
+            line.scroll_into_view();
+            if let Ok(line) = line.dyn_into::<web_sys::HtmlElement>() {
+                let _ = line.focus();
+            }
+        }
     }
 }
 
@@ -720,7 +736,7 @@ fn divider_in_view(scroller: NodeRef<leptos::html::Div>) -> bool {
     {
         let (Some(line), Some(view)) = (
             document().get_element_by_id(NEW_MESSAGES_LINE),
-            scroller.get_untracked(),
+            scroller.try_get_untracked().flatten(),
         ) else {
             return false;
         };

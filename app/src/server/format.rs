@@ -97,12 +97,15 @@ pub fn mentioned(body: &str) -> Mentioned {
             Event::Start(Tag::Link { .. } | Tag::Image { .. }) => in_link += 1,
             Event::End(TagEnd::Link | TagEnd::Image) => in_link = in_link.saturating_sub(1),
             Event::Text(text) if !in_code && in_link == 0 => {
-                for (at, ends) in mention_spans(&text) {
-                    for end in ends {
-                        match key(&text, at, end) {
-                            name if name == ROOM => found.room = true,
-                            name => {
-                                found.names.insert(name);
+                // What `autolink` leaves as text: an address's `@` is no one.
+                for part in outside_urls(&text) {
+                    for (at, ends) in mention_spans(part) {
+                        for end in ends {
+                            match key(part, at, end) {
+                                name if name == ROOM => found.room = true,
+                                name => {
+                                    found.names.insert(name);
+                                }
                             }
                         }
                     }
@@ -264,16 +267,42 @@ fn render_markdown_with(body: &str, mentions: &Mentions) -> String {
 
 /// Splits text so that each `http://` or `https://` address in it becomes a
 /// link. Punctuation that usually ends a sentence is not part of the link.
+/// The parts of `text` that `autolink` leaves as text.
+fn outside_urls(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(start) = find_url(rest) {
+        parts.push(&rest[..start]);
+        let (end, url) = url_at(&rest[start..]);
+        let taken = if url.len() <= "https://".len() {
+            end
+        } else {
+            url.len()
+        };
+        rest = &rest[start + taken..];
+    }
+    parts.push(rest);
+    parts
+}
+
+/// Where a candidate address at the start of `candidate` ends (the next
+/// space or markup character), and the address itself, without the
+/// punctuation that usually ends a sentence.
+fn url_at(candidate: &str) -> (usize, &str) {
+    let end = candidate
+        .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+        .unwrap_or(candidate.len());
+    let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
+    (end, url)
+}
+
 fn autolink<'a>(text: CowStr<'a>, mentions: &Mentions, events: &mut Vec<Event<'a>>) {
     let mut rest: &str = &text;
     let mut plain = String::new();
     while let Some(start) = find_url(rest) {
         plain.push_str(&rest[..start]);
         let candidate = &rest[start..];
-        let end = candidate
-            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
-            .unwrap_or(candidate.len());
-        let url = candidate[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
+        let (end, url) = url_at(candidate);
         if url.len() <= "https://".len() {
             plain.push_str(&candidate[..end]);
             rest = &candidate[end..];
@@ -427,7 +456,7 @@ mod tests {
     #[test]
     fn mentions_are_names_in_text_not_in_code_links_or_addresses() {
         let found = mentioned(
-            "hi @Ann and @bob.smith. @room, mail ann@example.com `@cyd` [@dee](https://x.example) @x @ann",
+            "hi @Ann and @bob.smith. @room, mail ann@example.com `@cyd` [@dee](https://x.example) @x @ann https://social.example/@eve",
         );
         assert_eq!(
             found.names.into_iter().collect::<Vec<_>>(),
@@ -462,6 +491,10 @@ mod tests {
              rel=\"noopener noreferrer nofollow ugc\">@ann</a></p>\n"
         );
         assert_only_allowed_markup(&render_with("**@ann** <b>@ann</b>", &known));
+        // An address is a link, not a mention, in what is found and shown.
+        let profile = render_with("https://social.example/@ann", &known);
+        assert!(!profile.contains("mention"), "{profile}");
+        assert!(mentioned("https://social.example/@ann").names.is_empty());
     }
 
     #[test]

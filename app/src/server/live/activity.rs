@@ -16,7 +16,8 @@
 //! per member a few times a second, however fast it posts, and a quiet one
 //! is summarized at once. A socket that misses a frame (its control queue
 //! full) is no worse off than one that reconnects: the client reads the
-//! whole list again on every (re)connection.
+//! whole list again on every (re)connection. A round the database fails is
+//! done again after the pause.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -43,8 +44,9 @@ pub fn start(db: Db, hub: Hub, background: &Background) {
                 touched = hub.touched() => touched,
                 () = stop.cancelled() => break,
             };
-            if let Err(error) = round(&db, &hub, touched).await {
-                tracing::warn!(%error, "room activity was not sent");
+            if let Err(error) = round(&db, &hub, &touched).await {
+                tracing::warn!(%error, "room activity was not sent; trying again");
+                hub.touch_again(touched);
             }
             tokio::select! {
                 () = tokio::time::sleep(PAUSE) => {}
@@ -61,7 +63,9 @@ struct News {
     left: Vec<i64>,
 }
 
-async fn round(db: &Db, hub: &Hub, touched: Touched) -> Result<()> {
+/// Reads everything first and sends only once all is read, so a round the
+/// database fails sends nothing and can be done again whole.
+async fn round(db: &Db, hub: &Hub, touched: &Touched) -> Result<()> {
     let mut news: BTreeMap<i64, News> = BTreeMap::new();
     let mut conn = db.acquire().await?;
     for &room_id in touched.rooms.difference(&touched.deleted) {
@@ -85,7 +89,7 @@ async fn round(db: &Db, hub: &Hub, touched: Touched) -> Result<()> {
     }
     drop(conn);
     // A leave the user has since undone (they joined again) is news no more.
-    for (room_id, user) in touched.left {
+    for &(room_id, user) in &touched.left {
         let summarized = news
             .get(&user)
             .is_some_and(|news| news.rooms.iter().any(|a| a.room_id == room_id));

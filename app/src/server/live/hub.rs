@@ -337,6 +337,17 @@ impl Hub {
         }
     }
 
+    /// Puts back what a round could not send (the database failed it), so
+    /// the next round sends it.
+    pub fn touch_again(&self, again: Touched) {
+        let mut touched = lock(&self.inner.touched);
+        touched.rooms.extend(again.rooms);
+        touched.left.extend(again.left);
+        touched.deleted.extend(again.deleted);
+        drop(touched);
+        self.inner.touched_wake.notify_one();
+    }
+
     /// Those of `users` with a socket here that does not watch the room:
     /// the ones whose room list only hears of it through activity.
     pub fn not_watching(&self, room_id: i64, users: &[i64]) -> Vec<i64> {

@@ -16,7 +16,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::limits::{BODY_TOO_LONG, DEFAULT_PAGE, MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS, MAX_PAGE};
+use crate::limits::{
+    BODY_TOO_LONG, DEFAULT_PAGE, MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS, MAX_MENTIONS, MAX_PAGE,
+    TOO_MANY_MENTIONS,
+};
 use crate::model::{Message, MessagePage, PageQuery};
 use crate::server::error::{Error, Result};
 use crate::server::format;
@@ -113,6 +116,9 @@ pub async fn post(
 /// and the policy judges `@room`.
 async fn rendered(state: &AppState, room_id: i64, body: &str) -> Result<(String, Named)> {
     let found = format::mentioned(body);
+    if found.names.len() > MAX_MENTIONS {
+        return Err(Error::validation("body", TOO_MANY_MENTIONS));
+    }
     let keys: Vec<String> = found.names.into_iter().collect();
     let mut people = users::by_keys(&state.db, &keys).await?;
     if !people.is_empty() {

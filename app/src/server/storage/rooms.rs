@@ -15,6 +15,7 @@ use sqlx::AnyConnection;
 
 use super::db::{Db, is_unique_violation, to_rfc3339};
 use super::schema::{Memberships, Mentions, Messages, Rooms, Users};
+use crate::limits::MAX_COUNTED;
 use crate::model::{Role, Room, RoomActivity, RoomKind};
 use crate::server::error::{Error, Result};
 
@@ -109,17 +110,18 @@ enum Unread {
 }
 
 /// How many messages of others, not deleted, `user` has not read in the
-/// room `room` (all, or those mentioning them): a range of
-/// `messages_room_seq` past their read `marker` (none when the marker is
-/// NULL: not a member), each mention looked up by its primary key.
+/// room `room` (all, or those mentioning them), up to [`MAX_COUNTED`]: a
+/// range of `messages_room_seq` past their read `marker` (none when the
+/// marker is NULL: not a member) that stops at the cap, each mention
+/// looked up by its primary key.
 fn unread_count(
     room: SimpleExpr,
     user: SimpleExpr,
     marker: SimpleExpr,
     which: Unread,
 ) -> SimpleExpr {
-    let mut count = Query::select()
-        .expr(Expr::col(Asterisk).count())
+    let mut unread = Query::select()
+        .expr(Expr::val(1))
         .from(Messages::Table)
         .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room))
         .and_where(Expr::col((Messages::Table, Messages::Seq)).gt(marker))
@@ -136,12 +138,17 @@ fn unread_count(
             )
             .and_where(Expr::col((Mentions::Table, Mentions::UserId)).eq(user))
             .to_owned();
-        count.cond_where(
+        unread.cond_where(
             Cond::any()
                 .add(Expr::col((Messages::Table, Messages::MentionsRoom)).ne(0))
                 .add(Expr::exists(named)),
         );
     }
+    unread.limit(MAX_COUNTED);
+    let count = Query::select()
+        .expr(Expr::col(Asterisk).count())
+        .from_subquery(unread, Alias::new("unread"))
+        .to_owned();
     SimpleExpr::SubQuery(None, Box::new(count.into_sub_query_statement()))
 }
 

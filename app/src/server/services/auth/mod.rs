@@ -11,7 +11,10 @@ use std::net::IpAddr;
 use passwords::{dummy_hash, hash_password, validate_password, verify_password};
 pub use sessions::{authenticate, hash_token, logout, logout_everywhere};
 
-use crate::limits::{USERNAME_ALPHABET, USERNAME_CHARS, USERNAME_LENGTH, is_username_char};
+use crate::limits::{
+    RESERVED_USERNAMES, USERNAME_ALPHABET, USERNAME_CHARS, USERNAME_LENGTH, USERNAME_RESERVED,
+    is_username_char,
+};
 use crate::model::{AuthResponse, Credentials};
 use crate::server::error::{Error, Result};
 use crate::server::state::AppState;
@@ -37,6 +40,9 @@ pub async fn register(
     addr: IpAddr,
 ) -> Result<AuthResponse> {
     validate_username(&credentials.username)?;
+    if RESERVED_USERNAMES.contains(&credentials.username.to_lowercase().as_str()) {
+        return Err(Error::validation("username", USERNAME_RESERVED));
+    }
     validate_password(&credentials.password)?;
     state.login_limiter.register(addr)?;
     let hash = hash_password(credentials.password).await?;
