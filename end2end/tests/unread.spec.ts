@@ -82,3 +82,17 @@ test("A mentions B by name: B's list marks the mention apart, and the message sa
   // A's own view shows the name as a mention, without the tint meant for B.
   await expect(pageA.getByRole("article").filter({ hasText: "are you coming?" }).locator(".mention")).toHaveText(`@${ben}`);
 });
+
+test("A types and B sees who is typing, until a few seconds after A stops", async ({ browser }) => {
+  const { pageA, pageB } = await twoUsersInOneRoom(browser);
+  const ann = (await pageA.getByText(/^Signed in as/).textContent())?.replace("Signed in as", "").trim() ?? "";
+  const indicator = pageB.getByText(`${ann} is typing…`);
+  await pageA.getByRole("textbox", { name: "Message" }).pressSequentially("lunch?");
+  await expect(indicator).toBeVisible();
+  // Gone by itself, a few seconds after the last keystroke.
+  await expect(indicator).toBeHidden({ timeout: 10_000 });
+  // And at once when the message it announced arrives.
+  await pageA.getByRole("textbox", { name: "Message" }).press("Enter");
+  await expect(pageB.getByRole("article").filter({ hasText: "lunch?" })).toBeVisible();
+  await expect(indicator).toBeHidden();
+});

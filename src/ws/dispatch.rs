@@ -12,7 +12,7 @@ use app::model::Message;
 use app::protocol::{ClientFrame, ServerFrame};
 use app::server::Error;
 use app::server::live::hub::Delivery;
-use app::server::services::messages;
+use app::server::services::{messages, typing};
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures::FutureExt;
 use futures::SinkExt;
@@ -112,6 +112,21 @@ impl Connection {
     ) -> Result<Vec<ServerFrame>, Exit> {
         Ok(match frame {
             ClientFrame::Ping => vec![ServerFrame::Pong],
+            // Watching the room is what proves the user is in it.
+            ClientFrame::Typing { room_id } if !self.subscriptions.contains_key(&room_id) => {
+                vec![error_frame(
+                    ErrorCode::InvalidFrame,
+                    "Subscribe to a room before saying you are typing in it.",
+                    None,
+                    Some(room_id),
+                )]
+            }
+            ClientFrame::Typing { room_id } => {
+                match typing::typing(&self.state, &self.auth, room_id).await {
+                    Ok(()) => vec![],
+                    Err(e) => vec![service_error(&e, None, Some(room_id))],
+                }
+            }
             ClientFrame::Unsubscribe { room_id } => {
                 if self.subscriptions.remove(&room_id).is_some() {
                     self.state.hub.unsubscribe(room_id, self.conn_id);

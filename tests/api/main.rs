@@ -22,4 +22,5 @@ mod read_markers;
 mod rooms;
 mod security;
 mod shutdown;
+mod typing;
 mod websocket;

@@ -433,3 +433,28 @@ async fn activity_in_a_room_reaches_a_socket_on_the_other_node_that_does_not_wat
     assert_eq!(read["rooms"][0]["last_read_seq"], posted["seq"], "{read}");
     assert_eq!(read["rooms"][0]["unread_count"], 0, "{read}");
 }
+
+#[tokio::test]
+async fn typing_on_one_node_reaches_a_watcher_on_the_other() {
+    let database = TestDatabase::postgres().await;
+    let one = node(&database, "node1").await;
+    let two = node(&database, "node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let ann = api1.register("ann").await;
+    let bob = api1.register("bob").await;
+    let room = api1.create_room(&ann, "both nodes").await;
+    api1.join(&bob, room).await;
+    let mut anns = api2.socket(&ann).await;
+    anns.subscribe(room, None).await;
+    let mut bobs = api1.socket(&bob).await;
+    bobs.subscribe(room, None).await;
+
+    bobs.send(serde_json::json!({"type": "typing", "room_id": room}))
+        .await;
+    let heard = tokio::time::timeout(WAIT, anns.frame())
+        .await
+        .expect("typing within the wait");
+    assert_eq!(heard["type"], "typing", "{heard}");
+    assert_eq!(heard["user"]["id"], bob.id, "{heard}");
+}

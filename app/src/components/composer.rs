@@ -25,6 +25,8 @@ pub fn Composer(
     save_edit: Callback<(Message, String)>,
     /// Up in an empty composer: start editing the reader's last message.
     edit_last: Callback<()>,
+    /// The reader typed something (not an edit): the room may say so.
+    typed: Callback<()>,
 ) -> impl IntoView {
     let draft = RwSignal::new(String::new());
     // What was being written when an edit began, given back when it ends.
@@ -123,7 +125,13 @@ pub fn Composer(
                     aria-invalid=move || too_long().to_string()
                     aria-describedby="composer-error"
                     prop:value=draft
-                    on:input=move |ev| draft.set(event_target_value(&ev))
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        if !text.trim().is_empty() && !matches!(mode.get_untracked(), Mode::Edit(_)) {
+                            typed.run(());
+                        }
+                        draft.set(text);
+                    }
                     on:keydown=move |ev| {
                         match ev.key().as_str() {
                             "Enter" if !ev.shift_key() && !ev.is_composing() => {

@@ -23,8 +23,8 @@ use crate::components::notice::{ErrorNote, Loading};
 use crate::components::room_header::RoomHeader;
 use crate::components::room_list::RoomList;
 use crate::error::{AppError, ErrorCode};
-use crate::model::{LeaveReason, Message};
-use crate::protocol::{Change, ClientFrame};
+use crate::model::{Author, LeaveReason, Message};
+use crate::protocol::{Change, ClientFrame, TYPING_EVERY_MS, TYPING_SHOWN_MS};
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
 use crate::unread::{ReadMarker, Unread};
@@ -133,6 +133,19 @@ fn RoomView(
         Memo::new(move |_| messages.with(|m| first_unread(m, read_to?, opened_at, me)));
     // Shown until the line has been in view (or jumped to).
     let divider_seen = RwSignal::new(unread_at_open == 0);
+    // Who else is typing, and until when (ms since the page opened).
+    let typing = RwSignal::new(Vec::<(Author, f64)>::new());
+    let typing_sent = StoredValue::new(None::<f64>);
+    let typed = Callback::new(move |()| {
+        let now = now_ms();
+        let due = typing_sent
+            .get_value()
+            .is_none_or(|sent| now - sent >= TYPING_EVERY_MS as f64);
+        if due {
+            typing_sent.set_value(Some(now));
+            socket.signal(ClientFrame::Typing { room_id });
+        }
+    });
     // A count that moved while the reader looked away: read the list again
     // (once a second at most) so the title shows it.
     let recount_due = StoredValue::new(false);
@@ -183,7 +196,24 @@ fn RoomView(
     crate::unread::when_page_seen(look);
 
     let on_event = move |event: RoomEvent| match event {
+        RoomEvent::Typing(user) if user.id != me => {
+            let until = now_ms() + TYPING_SHOWN_MS as f64;
+            typing.update(|typing| {
+                typing.retain(|(who, _)| who.id != user.id);
+                typing.push((user, until));
+            });
+            set_timeout(
+                move || {
+                    let now = now_ms();
+                    typing.try_update(|typing| typing.retain(|(_, until)| *until > now));
+                },
+                std::time::Duration::from_millis(TYPING_SHOWN_MS + 50),
+            );
+        }
+        RoomEvent::Typing(_) => {}
         RoomEvent::Message(message) => {
+            // Their message is what they were typing.
+            typing.update(|typing| typing.retain(|(who, _)| who.id != message.author.id));
             let follow = near_bottom() || message.author.id == me;
             if let Some(client_id) = &message.client_id {
                 pending.update(|p| p.retain(|p| &p.client_id != client_id));
@@ -556,7 +586,13 @@ fn RoomView(
                     children=move |p| view! { <PendingItem pending=p retry discard /> }
                 />
             </div>
-            <Composer mode send=Callback::new(send) save_edit edit_last />
+            <p class="min-h-5 px-4 text-xs italic text-slate-600 sm:px-6">
+                {move || typing.with(|typing| {
+                    let names: Vec<&str> = typing.iter().map(|(who, _)| who.username.as_str()).collect();
+                    typing_line(&names)
+                })}
+            </p>
+            <Composer mode send=Callback::new(send) save_edit edit_last typed />
         </section>
     }
 }
@@ -699,6 +735,25 @@ fn first_unread(
         .map(|(&seq, _)| seq)
 }
 
+/// "Ann is typing…", "Ann and Bo are typing…", "Several people are
+/// typing…"; nothing when nobody is.
+fn typing_line(names: &[&str]) -> Option<String> {
+    match names {
+        [] => None,
+        [one] => Some(format!("{one} is typing…")),
+        [one, two] => Some(format!("{one} and {two} are typing…")),
+        _ => Some("Several people are typing…".to_owned()),
+    }
+}
+
+/// Milliseconds on the page's clock (0 on the server, where nobody types).
+fn now_ms() -> f64 {
+    #[cfg(feature = "hydrate")]
+    return js_sys::Date::now();
+    #[cfg(not(feature = "hydrate"))]
+    0.0
+}
+
 const NEW_MESSAGES_LINE: &str = "new-messages";
 
 /// The line above the first message the reader had not read when the room
@@ -821,6 +876,17 @@ mod tests {
             mentions_room: false,
         };
         (seq, message)
+    }
+
+    #[test]
+    fn who_is_typing_reads_naturally() {
+        assert_eq!(typing_line(&[]), None);
+        assert_eq!(typing_line(&["ann"]).unwrap(), "ann is typing…");
+        assert_eq!(typing_line(&["ann", "bo"]).unwrap(), "ann and bo are typing…");
+        assert_eq!(
+            typing_line(&["ann", "bo", "cy"]).unwrap(),
+            "Several people are typing…"
+        );
     }
 
     #[test]

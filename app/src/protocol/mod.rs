@@ -26,6 +26,12 @@ use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room, RoomAct
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// How often a client says the user is typing, at most; more often is
+/// ignored by the server.
+pub const TYPING_EVERY_MS: u64 = 3_000;
+/// How long a client shows that someone is typing after the last signal.
+pub const TYPING_SHOWN_MS: u64 = 5_000;
+
 /// Close code sent when the user's session ends (logout or expiry).
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
 /// Close code sent to a subscriber that fell too far behind; it should
@@ -77,6 +83,11 @@ pub enum ClientFrame {
         client_id: String,
     },
     Ping,
+    /// The user is typing in a room this socket watches: sent at most
+    /// every few seconds while they type; never stored.
+    Typing {
+        room_id: i64,
+    },
 }
 
 impl ClientFrame {
@@ -89,9 +100,10 @@ impl ClientFrame {
             | ClientFrame::Delete { client_id, .. }
             | ClientFrame::React { client_id, .. }
             | ClientFrame::Unreact { client_id, .. } => Some(client_id),
-            ClientFrame::Subscribe { .. } | ClientFrame::Unsubscribe { .. } | ClientFrame::Ping => {
-                None
-            }
+            ClientFrame::Subscribe { .. }
+            | ClientFrame::Unsubscribe { .. }
+            | ClientFrame::Ping
+            | ClientFrame::Typing { .. } => None,
         }
     }
 
@@ -103,14 +115,15 @@ impl ClientFrame {
             | ClientFrame::Edit { room_id, .. }
             | ClientFrame::Delete { room_id, .. }
             | ClientFrame::React { room_id, .. }
-            | ClientFrame::Unreact { room_id, .. } => Some(*room_id),
+            | ClientFrame::Unreact { room_id, .. }
+            | ClientFrame::Typing { room_id } => Some(*room_id),
             ClientFrame::Ping => None,
         }
     }
 }
 
 /// The `type` of every client frame, for the parser's error messages.
-pub const CLIENT_FRAME_TYPES: [&str; 8] = [
+pub const CLIENT_FRAME_TYPES: [&str; 9] = [
     "subscribe",
     "unsubscribe",
     "send",
@@ -119,6 +132,7 @@ pub const CLIENT_FRAME_TYPES: [&str; 8] = [
     "react",
     "unreact",
     "ping",
+    "typing",
 ];
 
 /// A durable change to a room other than a post, as the `event` frame
@@ -238,6 +252,13 @@ pub enum ServerFrame {
         message: Message,
     },
     Pong,
+    /// Someone else in a room this socket watches is typing; show it for
+    /// a few seconds after the last one ([`TYPING_SHOWN_MS`]). Not stored,
+    /// not numbered: a socket that was not watching just missed it.
+    Typing {
+        room_id: i64,
+        user: Author,
+    },
     /// The socket no longer receives the room: the user was removed from
     /// it (`reason: "removed"`) or it was deleted (`"deleted"`). (A user
     /// who left is told `not_a_member`.)

@@ -25,6 +25,7 @@ enum Type {
     Subscribed,
     Ack,
     Pong,
+    Typing,
     Unsubscribed,
     Invited,
     InvitationClosed,
@@ -150,6 +151,10 @@ impl Fields {
                 last_seq: need(last_seq, "last_seq")?,
             },
             Type::Pong => ServerFrame::Pong,
+            Type::Typing => ServerFrame::Typing {
+                room_id: need(room_id, "room_id")?,
+                user: need(user, "user")?,
+            },
             Type::Unsubscribed => ServerFrame::Unsubscribed {
                 room_id: need(room_id, "room_id")?,
                 reason: need(reason, "reason")?,
@@ -358,6 +363,10 @@ mod tests {
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
+            ServerFrame::Typing {
+                room_id: 2,
+                user: author(3),
+            },
             ServerFrame::Activity {
                 rooms: vec![RoomActivity {
                     room_id: 3,

@@ -14,6 +14,7 @@ use super::live::writer::Writer;
 use super::services::login_limiter::{LoginLimiter, LoginLimits};
 use super::services::rules::Rules;
 use super::services::send_rate::{SendLimiter, SendLimits};
+use super::services::typing::TypingLimiter;
 use super::storage::db::{Backend, Db};
 
 /// Everything an operator can tune, each read from the environment variable
@@ -98,6 +99,7 @@ pub struct AppState {
     pub settings: Settings,
     pub login_limiter: LoginLimiter,
     pub send_limiter: SendLimiter,
+    pub typing: TypingLimiter,
     /// The node's long-running tasks and their stop signal.
     pub background: Background,
 }
@@ -119,6 +121,7 @@ impl AppState {
             hub,
             login_limiter: LoginLimiter::new(settings.login.clone()),
             send_limiter: SendLimiter::new(settings.sends.clone()),
+            typing: TypingLimiter::default(),
             settings,
         })
     }

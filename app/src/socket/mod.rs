@@ -56,6 +56,8 @@ pub enum RoomEvent {
     Changed(Event),
     /// The server stored one of our sends (the message carries its client_id).
     Ack(Message),
+    /// Someone else in the room is typing (a signal, not an event).
+    Typing(crate::model::Author),
     /// The server stopped sending the room: the user was removed from it.
     Unsubscribed(crate::model::LeaveReason),
     /// A refused send (with its client_id) or a room-level problem (without).
@@ -150,6 +152,15 @@ impl ChatSocket {
     pub fn request(&self, frame: ClientFrame) {
         #[cfg(feature = "hydrate")]
         rooms::request(frame);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = frame;
+    }
+
+    /// Sends a signal that is true only now (the user is typing), if the
+    /// socket is open; dropped otherwise.
+    pub fn signal(&self, frame: ClientFrame) {
+        #[cfg(feature = "hydrate")]
+        rooms::signal(frame);
         #[cfg(not(feature = "hydrate"))]
         let _ = frame;
     }

@@ -84,6 +84,12 @@ pub fn request(request: ClientFrame) {
     });
 }
 
+/// Sends a signal (someone is typing) if the socket is open; it is not
+/// kept for later, since later it would be false.
+pub fn signal(signal: ClientFrame) {
+    with(|inner| send_now(inner, &frame(&signal)));
+}
+
 /// Runs on every open, reconnects included, once the new socket is current.
 pub(super) fn resume(inner: &Inner) {
     // Resume every room after the last seq the page has, then resend
@@ -169,6 +175,10 @@ pub(super) fn dispatch(frame: ServerFrame) {
                 Some(room.handler.clone())
             });
             handler.map(|h| (h, RoomEvent::Unsubscribed(reason)))
+        }
+        ServerFrame::Typing { room_id, user } => {
+            let handler = with(|inner| inner.rooms.get(&room_id).map(|r| r.handler.clone()));
+            handler.map(|h| (h, RoomEvent::Typing(user)))
         }
         // For the user, not a room (`notices`).
         ServerFrame::Pong

@@ -32,6 +32,10 @@
 //! a node that was not listening misses it, and the client reads the same
 //! state again when it reconnects.
 //!
+//! A signal for a room's watchers rather than its log (someone is typing)
+//! goes on a fourth channel, to the sockets watching the room on every
+//! node; like a user's frames, it is never stored.
+//!
 //! Every loop here stops when the node's [`Background`] says so: the
 //! publisher after publishing everything committed, the listener at once
 //! (what it has not heard is in the database).
@@ -122,6 +126,44 @@ pub async fn tell_user(db: &Db, hub: &Hub, user_id: i64, frame: &ServerFrame) ->
         db.notify(&mut conn, USERS_CHANNEL, &told).await?;
     } else {
         hub.tell_user(user_id, &frame.into());
+    }
+    Ok(())
+}
+
+/// The channel of signals for a room's watchers (someone is typing).
+pub const ROOMS_CHANNEL: &str = "chat_rooms";
+
+/// What the rooms channel carries: the room, who not to tell (the one who
+/// signalled), and the frame as its JSON.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Signal {
+    room_id: i64,
+    except: i64,
+    frame: String,
+}
+
+/// Sends `frame` to the sockets watching the room, on every node, except
+/// those of `except`. Not stored: a socket not watching now misses it.
+pub async fn tell_room(
+    db: &Db,
+    hub: &Hub,
+    room_id: i64,
+    except: i64,
+    frame: &ServerFrame,
+) -> Result<()> {
+    let frame = serde_json::to_string(frame)
+        .map_err(|e| Error::Internal(format!("encoding a frame for a room: {e}")))?;
+    if db.backend() == Backend::Postgres {
+        let signal = serde_json::to_string(&Signal {
+            room_id,
+            except,
+            frame,
+        })
+        .map_err(|e| Error::Internal(format!("encoding a frame for a room: {e}")))?;
+        let mut conn = db.acquire().await?;
+        db.notify(&mut conn, ROOMS_CHANNEL, &signal).await?;
+    } else {
+        hub.tell_room(room_id, except, &frame.into());
     }
     Ok(())
 }
@@ -225,6 +267,15 @@ pub async fn listen(node: Node, url: DatabaseUrl, stop: CancellationToken) {
                 Ok(Some(notification)) if notification.channel() == SESSIONS_CHANNEL => {
                     super::session_ended(&node.sessions, &node.hub, notification.payload());
                 }
+                Ok(Some(notification)) if notification.channel() == ROOMS_CHANNEL => {
+                    match serde_json::from_str::<Signal>(notification.payload()) {
+                        Ok(signal) => {
+                            node.hub
+                                .tell_room(signal.room_id, signal.except, &signal.frame.into())
+                        }
+                        Err(e) => tracing::warn!(error = %e, "unreadable room signal ignored"),
+                    }
+                }
                 Ok(Some(notification)) if notification.channel() == USERS_CHANNEL => {
                     match serde_json::from_str::<Told>(notification.payload()) {
                         Ok(told) => node.hub.tell_user(told.user_id, &told.frame.into()),
@@ -254,7 +305,7 @@ pub async fn listen(node: Node, url: DatabaseUrl, stop: CancellationToken) {
 async fn connect(url: &str) -> std::result::Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect(url).await?;
     listener
-        .listen_all([CHANNEL, SESSIONS_CHANNEL, USERS_CHANNEL])
+        .listen_all([CHANNEL, SESSIONS_CHANNEL, USERS_CHANNEL, ROOMS_CHANNEL])
         .await?;
     Ok(listener)
 }

@@ -526,6 +526,26 @@ impl Hub {
         }
     }
 
+    /// Hands `frame` to the sockets here watching the room, but those of
+    /// `except` (who it is about). A socket whose control queue is full
+    /// misses it: it is a signal, and the next one will do.
+    pub fn tell_room(&self, room_id: i64, except: i64, frame: &Utf8Bytes) {
+        let watching: Vec<ConnId> = lock(&self.inner.rooms)
+            .get(&room_id)
+            .map(|subscribers| {
+                subscribers
+                    .iter()
+                    .filter(|s| s.user != except)
+                    .map(|s| s.conn)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let conns = lock(&self.inner.conns);
+        for conn in watching.iter().filter_map(|id| conns.by_id.get(id)) {
+            let _ = conn.control.try_send(Control::Notice(frame.clone()));
+        }
+    }
+
     /// Asks every socket to close; part of graceful shutdown.
     pub fn shutdown_all(&self) {
         self.notify(|_| true, Control::ServerShutdown);

@@ -13,3 +13,4 @@ pub mod rooms;
 pub mod rules;
 pub mod send_rate;
 pub mod subscriptions;
+pub mod typing;
