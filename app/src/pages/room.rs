@@ -882,7 +882,10 @@ mod tests {
     fn who_is_typing_reads_naturally() {
         assert_eq!(typing_line(&[]), None);
         assert_eq!(typing_line(&["ann"]).unwrap(), "ann is typing…");
-        assert_eq!(typing_line(&["ann", "bo"]).unwrap(), "ann and bo are typing…");
+        assert_eq!(
+            typing_line(&["ann", "bo"]).unwrap(),
+            "ann and bo are typing…"
+        );
         assert_eq!(
             typing_line(&["ann", "bo", "cy"]).unwrap(),
             "Several people are typing…"
