@@ -42,7 +42,12 @@ impl Config {
         check_hash_file(&leptos)?;
         let env = Env(&var);
         let defaults = Settings::default();
-        let (login, sends, sockets) = (&defaults.login, &defaults.sends, &defaults.sockets);
+        let (login, sends, sockets, presence) = (
+            &defaults.login,
+            &defaults.sends,
+            &defaults.sockets,
+            &defaults.presence,
+        );
         let settings = Settings {
             cookie_secure: env.parse("COOKIE_SECURE", false, "true or false")?,
             session_ttl: days(env.positive("SESSION_TTL_DAYS", 30)?),
@@ -71,6 +76,12 @@ impl Config {
                 max_subscriptions: env
                     .positive("WS_MAX_SUBSCRIPTIONS", sockets.max_subscriptions)?,
                 max_per_user: env.positive("WS_MAX_SOCKETS_PER_USER", sockets.max_per_user)?,
+            },
+            presence: app::server::live::presence::PresenceTimes {
+                beat: secs(env.positive("PRESENCE_BEAT_SECS", presence.beat.as_secs())?),
+                away_after: secs(
+                    env.positive("PRESENCE_AWAY_SECS", presence.away_after.as_secs())?,
+                ),
             },
         };
         if settings.sockets.idle_timeout <= settings.sockets.ping_every {

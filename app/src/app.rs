@@ -10,6 +10,7 @@ use crate::pages::{
     home::Home, invite::InvitePage, login::LoginPage, not_found::NotFound, room::RoomPage,
     rooms::RoomsPage,
 };
+use crate::presence::{Here, report_use};
 use crate::session::Session;
 use crate::socket::ChatSocket;
 use crate::unread::{Unread, titled};
@@ -43,6 +44,8 @@ pub fn App() -> impl IntoView {
     Session::provide();
     ChatSocket::provide();
     Unread::provide();
+    Here::provide();
+    report_use();
     let unread = Unread::get();
 
     view! {

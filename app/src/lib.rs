@@ -13,6 +13,7 @@ mod app;
 mod components;
 mod island;
 mod pages;
+mod presence;
 mod session;
 mod socket;
 mod time;

@@ -118,6 +118,10 @@ pub struct Room {
     /// Of those, the ones that mention the asking user (by name or
     /// `@room`).
     pub mention_count: i64,
+    /// In a direct conversation, the other people in it and whether they
+    /// are here, as of the answer; empty (and left out) otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<UserPresence>,
 }
 
 /// What a member's room list shows of one room, as of the room's event
@@ -188,6 +192,49 @@ pub struct Member {
     pub user: Author,
     pub role: Role,
     pub joined_at: String,
+    /// Whether they are here, as of the answer (`presence` frames follow).
+    #[serde(default)]
+    pub presence: Presence,
+}
+
+/// Whether someone is here: `online` with a tab open and used in the last
+/// few minutes, `away` with one open but unused, `offline` with none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Online,
+    Away,
+    #[default]
+    Offline,
+}
+
+impl Presence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Presence::Online => "online",
+            Presence::Away => "away",
+            Presence::Offline => "offline",
+        }
+    }
+
+    /// As a person reads it beside a name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Presence::Online => "Online",
+            Presence::Away => "Away",
+            Presence::Offline => "Offline",
+        }
+    }
+}
+
+/// One person's presence, as a `presence` frame and a direct conversation
+/// carry it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct UserPresence {
+    pub user_id: i64,
+    pub status: Presence,
 }
 
 /// A pending invitation of the caller to a room. `room` is the room as the

@@ -66,12 +66,28 @@ test("a room opened far below its first unread message offers a jump there", asy
   await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
 });
 
-test("A mentions B by name: B's list marks the mention apart, and the message says it is for B", async ({ browser }) => {
+test("A mentions B through the autocomplete: B's list marks the mention apart, and the message says it is for B", async ({ browser }) => {
   const { pageA, pageB, ben, room } = await twoUsersInOneRoom(browser);
   await pageB.goto("/rooms");
   const listed = pageB.getByRole("link", { name: new RegExp(`^${room}`) });
   await say(pageA, "lunch, anyone?");
-  await say(pageA, `@${ben} are you coming?`);
+
+  // "@" and the start of B's name offer B; Escape closes the list, typing
+  // on opens it again, and Enter takes the highlighted name.
+  const composer = pageA.getByRole("textbox", { name: "Message" });
+  const offered = pageA.getByRole("listbox", { name: "People to mention" });
+  await composer.pressSequentially(`@${ben.slice(0, 3)}`);
+  await expect(offered.getByRole("option", { name: `@${ben}` })).toBeVisible();
+  await expect(offered.getByRole("option")).toHaveCount(1);
+  await composer.press("Escape");
+  await expect(offered).toBeHidden();
+  await composer.press("Backspace");
+  await expect(offered.getByRole("option", { name: `@${ben}` })).toHaveAttribute("aria-selected", "true");
+  await composer.press("Enter");
+  await expect(offered).toBeHidden();
+  await expect(composer).toHaveValue(`@${ben} `);
+  await composer.pressSequentially("are you coming?");
+  await composer.press("Enter");
   await expect(listed).toHaveAccessibleName(new RegExp(`^${room} \\(1 mention\\)\\s*\\(2 unread\\)$`));
 
   await listed.click();
@@ -95,4 +111,14 @@ test("A types and B sees who is typing, until a few seconds after A stops", asyn
   await pageA.getByRole("textbox", { name: "Message" }).press("Enter");
   await expect(pageB.getByRole("article").filter({ hasText: "lunch?" })).toBeVisible();
   await expect(indicator).toBeHidden();
+});
+
+test("A sees B online in the member list, and offline once B closes their tab", async ({ browser }) => {
+  const { pageA, pageB, ben, room } = await twoUsersInOneRoom(browser);
+  await pageA.getByRole("region", { name: room }).getByRole("button", { name: "2 members" }).click();
+  const benListed = pageA.getByRole("region", { name: "Members" }).getByRole("listitem").filter({ hasText: ben });
+  await expect(benListed).toContainText("Online");
+  await pageB.close();
+  // Live, without reopening the list.
+  await expect(benListed).toContainText("Offline", { timeout: 15_000 });
 });

@@ -12,6 +12,7 @@ use app::protocol::{CLOSE_SESSION_ENDED, CLOSE_TOO_SLOW, ServerFrame};
 use app::server::live::hub::{ConnId, Control, Delivery, LeftRooms, Subscriber};
 use app::server::services::auth::AuthUser;
 use app::server::services::{rooms, subscriptions};
+use app::server::storage::db::now_ms;
 use app::server::{AppState, Error, SocketLimits};
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket};
 use tokio::sync::{Notify, mpsc};
@@ -69,9 +70,10 @@ impl Connection {
     /// as many sockets as allowed; dropping it unregisters.
     pub(super) fn new(state: AppState, auth: AuthUser) -> Option<(Self, Inbox)> {
         let limits = state.settings.sockets.clone();
-        let registration = state
-            .hub
-            .register(auth.user.id, &auth.session, limits.max_per_user)?;
+        let registration =
+            state
+                .hub
+                .register(auth.user.id, &auth.session, limits.max_per_user, now_ms())?;
         let (conn_id, control) = (registration.id, registration.control);
         let (outbox, outbox_rx) = mpsc::channel(limits.queue);
         let connection = Self {

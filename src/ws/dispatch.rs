@@ -12,7 +12,7 @@ use app::model::Message;
 use app::protocol::{ClientFrame, ServerFrame};
 use app::server::Error;
 use app::server::live::hub::Delivery;
-use app::server::services::{messages, typing};
+use app::server::services::{messages, presence, typing};
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures::FutureExt;
 use futures::SinkExt;
@@ -112,6 +112,10 @@ impl Connection {
     ) -> Result<Vec<ServerFrame>, Exit> {
         Ok(match frame {
             ClientFrame::Ping => vec![ServerFrame::Pong],
+            ClientFrame::Active => {
+                presence::used(&self.state, self.conn_id);
+                vec![]
+            }
             // Watching the room is what proves the user is in it.
             ClientFrame::Typing { room_id } if !self.subscriptions.contains_key(&room_id) => {
                 vec![error_frame(

@@ -458,3 +458,65 @@ async fn typing_on_one_node_reaches_a_watcher_on_the_other() {
     assert_eq!(heard["type"], "typing", "{heard}");
     assert_eq!(heard["user"]["id"], bob.id, "{heard}");
 }
+
+#[tokio::test]
+async fn people_on_a_node_killed_with_kill_9_go_offline_on_the_other() {
+    let database = TestDatabase::postgres().await;
+    // A beat a second: a node is dead after three silent ones.
+    let quick = [("PRESENCE_BEAT_SECS", "1")];
+    let start = |name: &'static str| {
+        let logs = database.dir().join(name);
+        std::fs::create_dir_all(&logs).expect("log dir");
+        let url = database.url.clone();
+        async move { ServerProcess::start(&logs, &url, &quick).await }
+    };
+    let mut one = start("node1").await;
+    let two = start("node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let ann = api1.register("ann").await;
+    let bob = api1.register("bob").await;
+    let room = api1.create_room(&bob, "both nodes").await;
+    api1.join(&ann, room).await;
+    let mut bobs = api2.socket(&bob).await.hear_presence();
+    let _anns = api1.socket(&ann).await;
+    assert_eq!(presence_of(&mut bobs, ann.id).await, "online");
+
+    one.kill_9().await;
+    // Nobody said goodbye for node 1: node 2 finds its beat stale.
+    assert_eq!(presence_of(&mut bobs, ann.id).await, "offline");
+    let (_, body) = api2
+        .get(&format!("/api/rooms/{room}/members"), &bob.token)
+        .await;
+    let listed = body["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .find(|m| m["user"]["id"] == ann.id)
+        .cloned()
+        .expect("ann listed");
+    assert_eq!(listed["presence"], "offline", "{body}");
+}
+
+/// The next status `socket` hears of `user_id`, within the wait.
+async fn presence_of(socket: &mut TestSocket, user_id: i64) -> String {
+    let wait = async {
+        loop {
+            let frame = socket.frame().await;
+            if frame["type"] != "presence" {
+                continue;
+            }
+            if let Some(user) = frame["users"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|u| u["user_id"] == user_id)
+            {
+                return user["status"].as_str().expect("status").to_owned();
+            }
+        }
+    };
+    tokio::time::timeout(WAIT, wait)
+        .await
+        .expect("a presence frame within the wait")
+}

@@ -18,6 +18,8 @@ pub struct TestSocket {
     /// something else, and their timing would make them flaky, so they
     /// are skipped unless a test asks for them (`hear_activity`).
     pub activity: bool,
+    /// The same for `presence` frames (`hear_presence`).
+    pub presence: bool,
 }
 
 #[derive(Debug)]
@@ -32,12 +34,19 @@ impl TestSocket {
         Self {
             stream,
             activity: false,
+            presence: false,
         }
     }
 
     /// From now on, `activity` frames are handed over like any other.
     pub fn hear_activity(mut self) -> Self {
         self.activity = true;
+        self
+    }
+
+    /// From now on, `presence` frames are handed over like any other.
+    pub fn hear_presence(mut self) -> Self {
+        self.presence = true;
         self
     }
 
@@ -77,7 +86,9 @@ impl TestSocket {
             return Some(match item {
                 Some(Ok(WsMessage::Text(text))) => {
                     let frame: Value = serde_json::from_str(&text).expect("JSON frame");
-                    if frame["type"] == "activity" && !self.activity {
+                    if frame["type"] == "activity" && !self.activity
+                        || frame["type"] == "presence" && !self.presence
+                    {
                         continue;
                     }
                     Next::Frame(frame)

@@ -1,10 +1,13 @@
 //! Where the reader writes: a new message, a reply, or an edit of one of
 //! their own. Enter sends, Shift+Enter adds a line, Up in an empty box
 //! edits the last message they sent, Escape leaves a reply or an edit.
+//! `@` offers the room's members (`mention_picker`).
 
 use leptos::prelude::*;
+use web_sys::HtmlTextAreaElement;
 
 // The server's own limit, checked here too to answer before sending.
+use crate::components::mention_picker::{Key, MentionList, Mentionable, Picker, option_id};
 use crate::limits::{BODY_TOO_LONG, MAX_BODY_CHARS};
 use crate::model::Message;
 
@@ -27,7 +30,10 @@ pub fn Composer(
     edit_last: Callback<()>,
     /// The reader typed something (not an edit): the room may say so.
     typed: Callback<()>,
+    /// Whom `@` offers.
+    mentionable: Mentionable,
 ) -> impl IntoView {
+    let picker = Picker::new(mentionable);
     let draft = RwSignal::new(String::new());
     // What was being written when an edit began, given back when it ends.
     let set_aside = StoredValue::new(String::new());
@@ -81,6 +87,21 @@ pub fn Composer(
         mode.set(Mode::New);
     };
     let too_long = move || draft.with(|d| d.chars().count() > MAX_BODY_CHARS);
+    // The picker follows the cursor as well as the text.
+    let follow = move |el: &HtmlTextAreaElement| {
+        let cursor = el.selection_start().ok().flatten().unwrap_or(0);
+        picker.follow(&el.value(), cursor);
+    };
+    let take = move |chosen: String| {
+        let Some(el) = textarea.get_untracked() else {
+            return;
+        };
+        if let Some((text, cursor)) = picker.take(&el.value(), &chosen) {
+            el.set_value(&text);
+            let _ = el.set_selection_range(cursor, cursor);
+            draft.set(text);
+        }
+    };
     let banner = move || match mode.get() {
         Mode::New => None,
         Mode::Reply(message) => Some((
@@ -112,7 +133,10 @@ pub fn Composer(
                         aria-label=cancel_label on:click=move |_| cancel()>"×"</button>
                 </div>
             })}
-            <div class="flex items-end gap-2">
+            <div class="relative flex items-end gap-2">
+                <div class="absolute bottom-full left-0 z-10 mb-1 w-72 max-w-full">
+                    <MentionList names=picker.names highlighted=picker.highlighted choose=Callback::new(take) />
+                </div>
                 <label for="composer" class="sr-only">"Message"</label>
                 <textarea
                     id="composer"
@@ -124,15 +148,36 @@ pub fn Composer(
                     class="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-white px-3 py-2 placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                     aria-invalid=move || too_long().to_string()
                     aria-describedby="composer-error"
+                    aria-autocomplete="list"
+                    aria-controls=move || picker.is_open().then_some("mention-list")
+                    aria-activedescendant=move || picker.is_open().then(|| option_id(picker.highlighted.get()))
                     prop:value=draft
                     on:input=move |ev| {
-                        let text = event_target_value(&ev);
+                        let el = event_target::<HtmlTextAreaElement>(&ev);
+                        let text = el.value();
                         if !text.trim().is_empty() && !matches!(mode.get_untracked(), Mode::Edit(_)) {
                             typed.run(());
                         }
+                        follow(&el);
                         draft.set(text);
                     }
+                    on:click=move |ev| follow(&event_target::<HtmlTextAreaElement>(&ev))
+                    on:keyup=move |ev| {
+                        if matches!(ev.key().as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End") {
+                            follow(&event_target::<HtmlTextAreaElement>(&ev));
+                        }
+                    }
+                    on:blur=move |_| picker.close()
                     on:keydown=move |ev| {
+                        if !ev.is_composing()
+                            && let Some(key) = picker.key(&ev.key())
+                        {
+                            ev.prevent_default();
+                            if let Key::Take(chosen) = key {
+                                take(chosen);
+                            }
+                            return;
+                        }
                         match ev.key().as_str() {
                             "Enter" if !ev.shift_key() && !ev.is_composing() => {
                                 ev.prevent_default();

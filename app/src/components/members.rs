@@ -15,7 +15,8 @@ use crate::api::{remove_member, room_members, set_member_role};
 use crate::components::delete_room::DeleteRoom;
 use crate::components::invite::InvitePanel;
 use crate::components::notice::{ErrorNote, Loading};
-use crate::model::{Member, Role};
+use crate::model::{Member, Role, UserPresence};
+use crate::presence::{Here, PresenceBadge};
 
 #[component]
 pub fn MembersPanel(
@@ -31,6 +32,7 @@ pub fn MembersPanel(
     changed: Signal<u32>,
 ) -> impl IntoView {
     let acted = RwSignal::new(0u32);
+    let here = Here::get();
     // A change of the reader's own role arrives as an event too, so the
     // list is drawn again with the actions it now allows.
     let members = Resource::new(
@@ -64,7 +66,9 @@ pub fn MembersPanel(
                         Ok(list) if list.is_empty() => EitherOf3::A(view! {
                             <p class="text-sm text-slate-600">"Nobody is in this room."</p>
                         }),
-                        Ok(list) => EitherOf3::B(view! {
+                        Ok(list) => EitherOf3::B({
+                            here.learn(list.iter().map(|m| UserPresence { user_id: m.user.id, status: m.presence }));
+                            view! {
                             <ul class="flex max-h-64 flex-col gap-1 overflow-y-auto">
                                 {list
                                     .into_iter()
@@ -74,7 +78,7 @@ pub fn MembersPanel(
                                     })
                                     .collect_view()}
                             </ul>
-                        }),
+                        }}),
                         Err(error) => EitherOf3::C(view! { <ErrorNote error /> }),
                     }
                 })}
@@ -123,6 +127,8 @@ fn MemberItem(
     act: impl Fn(Change) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let name = member.user.username.clone();
+    let here = Here::get();
+    let id = member.user.id;
     let badge = match member.role {
         Role::Owner => Some("Owner"),
         Role::Admin => Some("Admin"),
@@ -131,6 +137,7 @@ fn MemberItem(
     view! {
         <li class="flex flex-wrap items-center gap-2 rounded-md bg-white px-3 py-1.5 text-sm">
             <span class="min-w-0 flex-1 truncate font-medium text-slate-900">{name.clone()}</span>
+            <PresenceBadge status=Signal::derive(move || here.of(id)) />
             {badge.map(|badge| view! {
                 <span class="rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-medium text-indigo-800">{badge}</span>
             })}
@@ -167,6 +174,7 @@ mod tests {
             },
             role,
             joined_at: String::new(),
+            presence: Default::default(),
         }
     }
 

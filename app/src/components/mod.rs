@@ -6,6 +6,7 @@ pub mod header;
 pub mod invitations;
 pub mod invite;
 pub mod members;
+pub mod mention_picker;
 pub mod message;
 pub mod new_message;
 pub mod notice;

@@ -22,6 +22,7 @@ use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
 use crate::model::{Room, RoomKind};
+use crate::presence::{Here, PresenceBadge};
 use crate::socket::{ChatSocket, UserEvent};
 use crate::time::Timestamp;
 use crate::unread::Unread;
@@ -43,6 +44,7 @@ pub fn RoomList(
     // Re-read when another room opens, when the open room says it
     // changed, and when the summaries held cannot say what changed.
     let unread = Unread::get();
+    let here = Here::get();
     let invitations_version = RwSignal::new(0u32);
     let bump = |version: RwSignal<u32>| version.update(|n| *n = n.wrapping_add(1));
     let socket = ChatSocket::get();
@@ -54,6 +56,7 @@ pub fn RoomList(
         UserEvent::InvitationsChanged => bump(invitations_version),
         UserEvent::RoomsChanged => unread.refresh(),
         UserEvent::Activity { rooms, left } => unread.heard(rooms, &left),
+        UserEvent::Presence(users) => here.learn(users),
     });
     on_cleanup(move || socket.stop_user_events(following));
     let rooms = Resource::new(
@@ -78,6 +81,7 @@ pub fn RoomList(
                         }),
                         Ok(list) => {
                             unread.listed(&list);
+                            here.learn(list.iter().flat_map(|room| room.others.iter().copied()));
                             let of = |kind: RoomKind| -> Vec<Room> {
                                 list.iter().filter(|room| room.kind == kind).cloned().collect()
                             };
@@ -178,6 +182,16 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let is_current = move || current.get() == Some(id);
     let join_label = format!("Join {}", room.name);
     let members = members_label(room.member_count);
+    // A direct conversation shows whether its other people are here.
+    let others: Vec<i64> = room.others.iter().map(|other| other.user_id).collect();
+    let presence = (kind == RoomKind::Direct && !others.is_empty()).then(|| {
+        let here = Here::get();
+        let status = Signal::derive(move || here.most_present(&others));
+        view! {
+            <PresenceBadge status />
+            <span aria-hidden="true">"·"</span>
+        }
+    });
     // The newest summary heard, else the room as listed.
     let unread = Unread::get();
     let listed = room.activity();
@@ -235,6 +249,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                     </span>
                 </A>
                 <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">
+                    {presence}
                     <span>{members}</span>
                     <span aria-hidden="true">"·"</span>
                     <span>"active " {move || view! { <Timestamp iso=last_activity() /> }}</span>

@@ -18,12 +18,13 @@ use leptos_router::hooks::use_params_map;
 use crate::api::{OpenedRoom, older_messages, open_room};
 use crate::components::composer::{Composer, Mode};
 use crate::components::members::MembersPanel;
+use crate::components::mention_picker::Mentionable;
 use crate::components::message::{MessageActions, MessageItem};
 use crate::components::notice::{ErrorNote, Loading};
 use crate::components::room_header::RoomHeader;
 use crate::components::room_list::RoomList;
 use crate::error::{AppError, ErrorCode};
-use crate::model::{Author, LeaveReason, Message};
+use crate::model::{Author, LeaveReason, Message, RoomKind};
 use crate::protocol::{Change, ClientFrame, TYPING_EVERY_MS, TYPING_SHOWN_MS};
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
@@ -517,6 +518,13 @@ fn RoomView(
         }
     });
 
+    let mentionable = Mentionable {
+        room_id,
+        me,
+        room_too: Signal::derive(move || kind != RoomKind::Direct && moderator.get()),
+        changed: changed.into(),
+    };
+
     view! {
         <Title text=move || format!("{} · Chat", name.get()) />
         <section class="flex min-w-0 flex-1 flex-col bg-white" aria-labelledby="room-title">
@@ -592,7 +600,7 @@ fn RoomView(
                     typing_line(&names)
                 })}
             </p>
-            <Composer mode send=Callback::new(send) save_edit edit_last typed />
+            <Composer mode send=Callback::new(send) save_edit edit_last typed mentionable />
         </section>
     }
 }

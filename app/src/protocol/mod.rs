@@ -21,7 +21,9 @@ mod server_frame_de;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
-use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity};
+use crate::model::{
+    Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity, UserPresence,
+};
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -31,6 +33,11 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 pub const TYPING_EVERY_MS: u64 = 3_000;
 /// How long a client shows that someone is typing after the last signal.
 pub const TYPING_SHOWN_MS: u64 = 5_000;
+
+/// How often a client says its tab is in use, at most (`active`): a
+/// person is shown away after minutes without one, so once a minute is
+/// plenty.
+pub const ACTIVE_EVERY_MS: u64 = 60_000;
 
 /// Close code sent when the user's session ends (logout or expiry).
 pub const CLOSE_SESSION_ENDED: u16 = 4001;
@@ -88,6 +95,10 @@ pub enum ClientFrame {
     Typing {
         room_id: i64,
     },
+    /// The person used the tab (a key, a click, the tab shown again): they
+    /// are online rather than away. At most once a minute
+    /// ([`ACTIVE_EVERY_MS`]); never answered.
+    Active,
 }
 
 impl ClientFrame {
@@ -103,7 +114,8 @@ impl ClientFrame {
             ClientFrame::Subscribe { .. }
             | ClientFrame::Unsubscribe { .. }
             | ClientFrame::Ping
-            | ClientFrame::Typing { .. } => None,
+            | ClientFrame::Typing { .. }
+            | ClientFrame::Active => None,
         }
     }
 
@@ -117,13 +129,13 @@ impl ClientFrame {
             | ClientFrame::React { room_id, .. }
             | ClientFrame::Unreact { room_id, .. }
             | ClientFrame::Typing { room_id } => Some(*room_id),
-            ClientFrame::Ping => None,
+            ClientFrame::Ping | ClientFrame::Active => None,
         }
     }
 }
 
 /// The `type` of every client frame, for the parser's error messages.
-pub const CLIENT_FRAME_TYPES: [&str; 9] = [
+pub const CLIENT_FRAME_TYPES: [&str; 10] = [
     "subscribe",
     "unsubscribe",
     "send",
@@ -133,6 +145,7 @@ pub const CLIENT_FRAME_TYPES: [&str; 9] = [
     "unreact",
     "ping",
     "typing",
+    "active",
 ];
 
 /// A durable change to a room other than a post, as the `event` frame
@@ -291,6 +304,13 @@ pub enum ServerFrame {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         left: Vec<i64>,
     },
+    /// People who share a room with the user came, went or went idle (sent
+    /// to the user's sockets, a few seconds after, however often they
+    /// flapped in between). Not stored: the member list and a direct
+    /// conversation say how things are when they are read.
+    Presence {
+        users: Vec<UserPresence>,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -312,6 +332,7 @@ impl ServerFrame {
                 | ServerFrame::InvitationClosed { .. }
                 | ServerFrame::DirectStarted { .. }
                 | ServerFrame::Activity { .. }
+                | ServerFrame::Presence { .. }
         )
     }
 }

@@ -15,7 +15,9 @@ use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserial
 
 use super::{Change, Event, ServerFrame};
 use crate::error::ErrorCode;
-use crate::model::{Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity};
+use crate::model::{
+    Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity, UserPresence,
+};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +33,7 @@ enum Type {
     InvitationClosed,
     DirectStarted,
     Activity,
+    Presence,
     Error,
 }
 
@@ -71,6 +74,7 @@ struct Fields {
     invitation_id: Option<i64>,
     rooms: Option<Vec<RoomActivity>>,
     left: Option<Vec<i64>>,
+    users: Option<Vec<UserPresence>>,
 }
 
 enum MessageField {
@@ -130,6 +134,7 @@ impl Fields {
             invitation_id,
             rooms,
             left,
+            users,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
             value.ok_or_else(|| format!("missing field `{field}`"))
@@ -171,6 +176,9 @@ impl Fields {
             Type::Activity => ServerFrame::Activity {
                 rooms: need(rooms, "rooms")?,
                 left: left.unwrap_or_default(),
+            },
+            Type::Presence => ServerFrame::Presence {
+                users: need(users, "users")?,
             },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
@@ -357,12 +365,19 @@ mod tests {
                         last_read_seq: None,
                         unread_count: 0,
                         mention_count: 0,
+                        others: Vec::new(),
                     },
                     inviter: author(1),
                     created_at: "2026-11-30T10:03:00.000Z".into(),
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
+            ServerFrame::Presence {
+                users: vec![UserPresence {
+                    user_id: 4,
+                    status: crate::model::Presence::Online,
+                }],
+            },
             ServerFrame::Typing {
                 room_id: 2,
                 user: author(3),
@@ -398,6 +413,10 @@ mod tests {
                     last_read_seq: None,
                     unread_count: 0,
                     mention_count: 0,
+                    others: vec![UserPresence {
+                        user_id: 2,
+                        status: crate::model::Presence::Away,
+                    }],
                 },
             },
             ServerFrame::Unsubscribed {
@@ -423,6 +442,7 @@ mod tests {
                         last_read_seq: None,
                         unread_count: 0,
                         mention_count: 0,
+                        others: Vec::new(),
                     },
                 },
             ),

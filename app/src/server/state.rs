@@ -9,6 +9,7 @@ use super::background::Background;
 use super::error::Error;
 use super::live::activity;
 use super::live::hub::Hub;
+use super::live::presence::{self, PresenceTimes};
 use super::live::session_cache::SessionCache;
 use super::live::writer::Writer;
 use super::services::login_limiter::{LoginLimiter, LoginLimits};
@@ -37,6 +38,7 @@ pub struct Settings {
     pub login: LoginLimits,
     pub sends: SendLimits,
     pub sockets: SocketLimits,
+    pub presence: PresenceTimes,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             login: LoginLimits::default(),
             sends: SendLimits::default(),
             sockets: SocketLimits::default(),
+            presence: PresenceTimes::default(),
         }
     }
 }
@@ -105,14 +108,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Starts the message writer (on a thread of its own), its publisher
-    /// and the activity task, so it must run inside the tokio runtime.
+    /// Starts the message writer (on a thread of its own), its publisher,
+    /// the activity and the presence tasks, so it must run inside the
+    /// tokio runtime.
     pub fn new(db: Db, settings: Settings) -> Result<Self, Error> {
         let hub = Hub::default();
         let background = Background::default();
         let writer = Writer::start(db.clone(), hub.clone(), Arc::new(Rules), &background)
             .map_err(|e| Error::Internal(format!("cannot start the room writer: {e}")))?;
         activity::start(db.clone(), hub.clone(), &background);
+        presence::start(
+            db.clone(),
+            hub.clone(),
+            settings.presence.clone(),
+            &background,
+        );
         Ok(Self {
             writer,
             background,

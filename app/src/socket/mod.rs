@@ -87,6 +87,8 @@ pub enum UserEvent {
         rooms: Vec<crate::model::RoomActivity>,
         left: Vec<i64>,
     },
+    /// People who share a room with the user came, went or went idle.
+    Presence(Vec<crate::model::UserPresence>),
 }
 
 #[derive(Clone, Copy)]

@@ -56,6 +56,7 @@ pub(super) fn dispatch(frame: ServerFrame) {
         }
         ServerFrame::DirectStarted { .. } => UserEvent::RoomsChanged,
         ServerFrame::Activity { rooms, left } => UserEvent::Activity { rooms, left },
+        ServerFrame::Presence { users } => UserEvent::Presence(users),
         _ => return,
     };
     // Called after the shared state is released: handlers may send.

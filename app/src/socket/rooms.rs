@@ -185,7 +185,8 @@ pub(super) fn dispatch(frame: ServerFrame) {
         | ServerFrame::Invited { .. }
         | ServerFrame::InvitationClosed { .. }
         | ServerFrame::DirectStarted { .. }
-        | ServerFrame::Activity { .. } => None,
+        | ServerFrame::Activity { .. }
+        | ServerFrame::Presence { .. } => None,
     };
     if let Some((handler, event)) = delivery {
         handler(event);

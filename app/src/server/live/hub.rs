@@ -82,6 +82,9 @@ struct Inner {
     touched: Mutex<Touched>,
     /// Woken when `touched` gains a room.
     touched_wake: Notify,
+    /// Woken when someone's presence here may have changed (a socket
+    /// opened or closed, a person used their tab).
+    here_changed: Notify,
 }
 
 impl Default for Inner {
@@ -94,6 +97,7 @@ impl Default for Inner {
             published: Mutex::default(),
             touched: Mutex::default(),
             touched_wake: Notify::new(),
+            here_changed: Notify::new(),
         }
     }
 }
@@ -147,6 +151,8 @@ struct Conn {
     session: String,
     control: mpsc::Sender<Control>,
     left: LeftRooms,
+    /// When its person last used the tab (ms since the epoch).
+    active_at: i64,
 }
 
 /// What was published since the activity task last looked
@@ -398,11 +404,13 @@ impl Hub {
 
     /// Registers a live socket, unless its user already holds `max_per_user`;
     /// services reach it through the returned channel.
+    /// `now` is when the socket opened: opening a tab is using it.
     pub fn register(
         &self,
         user_id: i64,
         session: &str,
         max_per_user: usize,
+        now: i64,
     ) -> Option<Registration> {
         let mut conns = lock(&self.inner.conns);
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -421,9 +429,11 @@ impl Hub {
                 session: session.to_owned(),
                 control,
                 left: left.clone(),
+                active_at: now,
             },
         );
         self.inner.open.send_replace(conns.by_id.len());
+        self.inner.here_changed.notify_one();
         Some(Registration {
             id,
             control: rx,
@@ -442,6 +452,32 @@ impl Hub {
             }
         }
         self.inner.open.send_replace(conns.by_id.len());
+        self.inner.here_changed.notify_one();
+    }
+
+    /// The connection's person used their tab at `now`.
+    pub fn used(&self, id: ConnId, now: i64) {
+        if let Some(conn) = lock(&self.inner.conns).by_id.get_mut(&id) {
+            conn.active_at = conn.active_at.max(now);
+        }
+        self.inner.here_changed.notify_one();
+    }
+
+    /// Everyone with a socket here, and when they last used one of them.
+    pub fn here(&self) -> HashMap<i64, i64> {
+        let conns = lock(&self.inner.conns);
+        let mut here = HashMap::with_capacity(conns.per_user.len());
+        for conn in conns.by_id.values() {
+            let active_at = here.entry(conn.user_id).or_insert(conn.active_at);
+            *active_at = (*active_at).max(conn.active_at);
+        }
+        here
+    }
+
+    /// Resolves when someone's presence here may have changed since the
+    /// last call (at once if it has).
+    pub async fn here_changed(&self) {
+        self.inner.here_changed.notified().await;
     }
 
     /// Resolves once no connection is registered.
@@ -676,8 +712,8 @@ mod tests {
     #[tokio::test]
     async fn ending_a_session_reaches_only_its_sockets() {
         let hub = Hub::default();
-        let mut a = hub.register(1, "s1", 10).unwrap();
-        let mut b = hub.register(1, "s2", 10).unwrap();
+        let mut a = hub.register(1, "s1", 10, 0).unwrap();
+        let mut b = hub.register(1, "s2", 10, 0).unwrap();
         hub.end_session("s1");
         assert_eq!(a.control.try_recv().unwrap(), Control::SessionEnded);
         assert!(b.control.try_recv().is_err());
@@ -686,8 +722,8 @@ mod tests {
     #[tokio::test]
     async fn many_leaves_make_one_request_and_lose_no_room() {
         let hub = Hub::default();
-        let mut ann = hub.register(1, "s1", 10).unwrap();
-        let mut bob = hub.register(2, "s2", 10).unwrap();
+        let mut ann = hub.register(1, "s1", 10, 0).unwrap();
+        let mut bob = hub.register(2, "s2", 10, 0).unwrap();
         for room in 0..100 {
             hub.left_room(1, room);
         }
@@ -728,7 +764,7 @@ mod tests {
     #[tokio::test]
     async fn a_leave_ends_the_leavers_subscriptions_at_its_seq_and_asks_their_sockets_to_check() {
         let hub = Hub::default();
-        let mut bob = hub.register(2, "s2", 10).unwrap();
+        let mut bob = hub.register(2, "s2", 10, 0).unwrap();
         let (anns, mut ann_rx) = subscriber_of(1, 10, 8);
         let (bobs, mut bob_rx) = subscriber_of(2, bob.id, 8);
         let (bobs_other_room, mut bob_other_rx) = subscriber_of(2, bob.id, 8);
@@ -749,8 +785,8 @@ mod tests {
     #[tokio::test]
     async fn a_deletion_ends_every_subscription_to_the_room() {
         let hub = Hub::default();
-        let mut ann = hub.register(1, "s1", 10).unwrap();
-        let mut bob = hub.register(2, "s2", 10).unwrap();
+        let mut ann = hub.register(1, "s1", 10, 0).unwrap();
+        let mut bob = hub.register(2, "s2", 10, 0).unwrap();
         let (anns, mut ann_rx) = subscriber_of(1, ann.id, 8);
         let (bobs, mut bob_rx) = subscriber_of(2, bob.id, 8);
         hub.subscribe(1, anns);
@@ -778,9 +814,9 @@ mod tests {
     #[tokio::test]
     async fn activity_goes_only_to_a_users_sockets_that_do_not_watch_the_room() {
         let hub = Hub::default();
-        let mut watching = hub.register(1, "s1", 10).unwrap();
-        let mut listing = hub.register(1, "s2", 10).unwrap();
-        let bob = hub.register(2, "s3", 10).unwrap();
+        let mut watching = hub.register(1, "s1", 10, 0).unwrap();
+        let mut listing = hub.register(1, "s2", 10, 0).unwrap();
+        let bob = hub.register(2, "s3", 10, 0).unwrap();
         let (anns, _ann_rx) = subscriber_of(1, watching.id, 8);
         let (bobs, _bob_rx) = subscriber_of(2, bob.id, 8);
         hub.subscribe(7, anns);
@@ -833,8 +869,8 @@ mod tests {
     #[tokio::test]
     async fn waiting_for_no_connections_ends_when_the_last_one_goes() {
         let hub = Hub::default();
-        let a = hub.register(1, "s1", 10).unwrap().id;
-        let b = hub.register(2, "s2", 10).unwrap().id;
+        let a = hub.register(1, "s1", 10, 0).unwrap().id;
+        let b = hub.register(2, "s2", 10, 0).unwrap().id;
         let waiter = tokio::spawn({
             let hub = hub.clone();
             async move { hub.no_connections().await }
@@ -849,15 +885,36 @@ mod tests {
     #[test]
     fn each_user_holds_at_most_the_cap_and_closing_frees_a_place() {
         let hub = Hub::default();
-        let first = hub.register(1, "s1", 2).unwrap().id;
-        let _second = hub.register(1, "s2", 2).unwrap();
-        assert!(hub.register(1, "s3", 2).is_none());
+        let first = hub.register(1, "s1", 2, 0).unwrap().id;
+        let _second = hub.register(1, "s2", 2, 0).unwrap();
+        assert!(hub.register(1, "s3", 2, 0).is_none());
         assert!(
-            hub.register(2, "s4", 2).is_some(),
+            hub.register(2, "s4", 2, 0).is_some(),
             "another user is not affected"
         );
         hub.unregister(first);
-        assert!(hub.register(1, "s3", 2).is_some());
+        assert!(hub.register(1, "s3", 2, 0).is_some());
         assert_eq!(hub.connection_count(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_person_is_here_as_of_their_most_recently_used_socket() {
+        let hub = Hub::default();
+        let old = hub.register(1, "s1", 10, 100).unwrap().id;
+        let new = hub.register(1, "s2", 10, 200).unwrap().id;
+        let _bob = hub.register(2, "s3", 10, 50).unwrap();
+        assert_eq!(hub.here(), HashMap::from([(1, 200), (2, 50)]));
+        hub.used(old, 300);
+        // A late report never moves a socket back in time.
+        hub.used(new, 150);
+        assert_eq!(hub.here()[&1], 300);
+        hub.unregister(old);
+        assert_eq!(hub.here()[&1], 200);
+        hub.unregister(new);
+        assert_eq!(hub.here(), HashMap::from([(2, 50)]));
+        // Each change woke the presence task (one wake-up stands for all).
+        tokio::time::timeout(std::time::Duration::from_secs(1), hub.here_changed())
+            .await
+            .expect("woken");
     }
 }

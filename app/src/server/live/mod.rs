@@ -12,6 +12,8 @@
 //!   and join it to the live stream without a gap.
 //! - [`activity`] sums up, per user, what was published in rooms their
 //!   sockets do not watch: the per-user stream their room list follows.
+//! - [`presence`] keeps who is here, across nodes, and tells those who
+//!   share a room with them.
 //! - [`session_cache`] is what a node remembers of sessions, kept honest by
 //!   the fan-out of ended sessions.
 //!
@@ -21,6 +23,7 @@ pub mod activity;
 pub mod backlog;
 pub mod fanout;
 pub mod hub;
+pub mod presence;
 pub mod session_cache;
 pub mod subscription;
 pub mod writer;

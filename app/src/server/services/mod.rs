@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod login_limiter;
 pub mod messages;
 pub mod people;
+pub mod presence;
 pub mod rooms;
 pub mod rules;
 pub mod send_rate;

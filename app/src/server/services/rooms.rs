@@ -12,7 +12,7 @@ use crate::protocol::ServerFrame;
 use crate::server::error::{Error, Result};
 use crate::server::live::fanout;
 use crate::server::live::writer::Request;
-use crate::server::services::rules;
+use crate::server::services::{presence, rules};
 use crate::server::state::AppState;
 use crate::server::storage::db::{now_ms, to_rfc3339};
 use crate::server::storage::rooms::{self, NewRoom, Settings};
@@ -58,11 +58,14 @@ fn validate_kind(kind: RoomKind) -> Result<()> {
 pub async fn list(state: &AppState, auth: &AuthUser) -> Result<Vec<Room>> {
     let mut conn = state.db.acquire().await?;
     let rooms = rooms::list(&state.db, &mut conn, auth.user.id).await?;
+    drop(conn);
     // The query already narrows to these; the rule decides.
-    Ok(rooms
+    let mut rooms: Vec<Room> = rooms
         .into_iter()
         .filter(|room| rules::may_see(room.kind, room.my_role).is_ok())
-        .collect())
+        .collect();
+    presence::with_others(state, auth.user.id, &mut rooms).await?;
+    Ok(rooms)
 }
 
 /// One room, if the user can see it (`room_not_found` otherwise, as for a
@@ -70,7 +73,11 @@ pub async fn list(state: &AppState, auth: &AuthUser) -> Result<Vec<Room>> {
 pub async fn get(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
     let mut conn = state.db.acquire().await?;
     let room = rooms::get(&state.db, &mut conn, auth.user.id, room_id).await?;
+    drop(conn);
     rules::may_see(room.kind, room.my_role)?;
+    let mut rooms = [room];
+    presence::with_others(state, auth.user.id, &mut rooms).await?;
+    let [room] = rooms;
     Ok(room)
 }
 
@@ -283,10 +290,14 @@ pub async fn members(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<
 /// A room's members, for a caller already known to be one.
 async fn member_list(state: &AppState, room_id: i64) -> Result<Vec<Member>> {
     let mut conn = state.db.acquire().await?;
-    Ok(rooms::members(&state.db, &mut conn, room_id)
-        .await?
+    let members = rooms::members(&state.db, &mut conn, room_id).await?;
+    drop(conn);
+    let ids: Vec<i64> = members.iter().map(|(user, ..)| user.id).collect();
+    let statuses = presence::of(state, &ids).await?;
+    Ok(members
         .into_iter()
         .map(|(user, role, joined_at)| Member {
+            presence: statuses.get(&user.id).copied().unwrap_or_default(),
             user,
             role,
             joined_at: to_rfc3339(joined_at),

@@ -8,6 +8,7 @@ pub mod db;
 pub mod events;
 pub mod invitations;
 pub mod messages;
+pub mod presence;
 pub mod rooms;
 pub mod schema;
 pub mod sessions;

@@ -54,6 +54,7 @@ impl From<RoomRow> for Room {
             last_read_seq: row.last_read_seq,
             unread_count: row.unread_count,
             mention_count: row.mention_count,
+            others: Vec::new(),
         }
     }
 }
@@ -560,6 +561,23 @@ pub async fn member_ids(db: &Db, conn: &mut AnyConnection, room_id: i64) -> Resu
         .to_owned();
     let rows: Vec<(i64,)> = db.fetch_all(conn, &select).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// `(room, user)` for every member of these rooms.
+pub async fn members_of(
+    db: &Db,
+    conn: &mut AnyConnection,
+    room_ids: &[i64],
+) -> Result<Vec<(i64, i64)>> {
+    if room_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let select = Query::select()
+        .columns([Memberships::RoomId, Memberships::UserId])
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::RoomId).is_in(room_ids.iter().copied()))
+        .to_owned();
+    Ok(db.fetch_all(conn, &select).await?)
 }
 
 #[derive(sqlx::FromRow)]

@@ -117,3 +117,18 @@ pub enum InviteLinks {
     Uses,
     RevokedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Nodes {
+    Table,
+    Id,
+    BeatAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Presence {
+    Table,
+    NodeId,
+    UserId,
+    ActiveAt,
+}
