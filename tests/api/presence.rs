@@ -82,6 +82,9 @@ async fn presence_follows_tabs_and_their_use_and_reaches_only_those_who_share_a_
     let cyd = app.register("cyd").await;
     let room = app.create_room(&bob, "general").await;
     app.join(&ann, room).await;
+    // Cyd is in a room too, without Ann.
+    let elsewhere = app.create_room(&cyd, "elsewhere").await;
+    app.join(&bob, elsewhere).await;
     let seq_before = app.last_seq(&bob, room).await;
     let mut bobs = app.socket(&bob).await.hear_presence();
     let mut cyds = app.socket(&cyd).await.hear_presence();
