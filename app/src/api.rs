@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::model::{
-    Author, Invitation, InviteLink, Member, MessagePage, Role, Room, RoomKind, User,
+    Author, Invitation, InviteLink, Member, MessagePage, NotifyLevel, Role, Room, RoomKind, User,
 };
 
 #[cfg(feature = "ssr")]
@@ -80,6 +80,17 @@ pub async fn delete_room(room_id: i64) -> Result<(), AppError> {
 }
 
 /// Moves the caller's read marker in the room forward to `seq`.
+/// Sets what the caller is notified of in a room, and whether it is muted.
+#[server(prefix = "/api/fn", endpoint = "set_notifications")]
+pub async fn set_notifications(
+    room_id: i64,
+    level: Option<NotifyLevel>,
+    muted: Option<bool>,
+) -> Result<Room, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(rooms::set_notifications(&state, &auth, room_id, level, muted).await?)
+}
+
 #[server(prefix = "/api/fn", endpoint = "mark_read")]
 pub async fn mark_read(room_id: i64, seq: i64) -> Result<(), AppError> {
     let (state, auth) = context::caller().await?;

@@ -12,6 +12,7 @@ pub mod protocol;
 mod app;
 mod components;
 mod island;
+mod notify;
 mod pages;
 mod presence;
 mod session;

@@ -122,6 +122,53 @@ pub struct Room {
     /// are here, as of the answer; empty (and left out) otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub others: Vec<UserPresence>,
+    /// What the asking user is notified of here (`mentions` when not a
+    /// member, and in events).
+    #[serde(default)]
+    pub notify: NotifyLevel,
+    /// Whether the asking user muted the room: no notifications, and its
+    /// unread messages are not called out.
+    #[serde(default)]
+    pub muted: bool,
+}
+
+/// What a member is notified of in a room: every message, or only those
+/// that mention them (and, in a direct conversation, every message: the
+/// default), or nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NotifyLevel {
+    All,
+    #[default]
+    Mentions,
+    None,
+}
+
+impl NotifyLevel {
+    pub const EVERY: [NotifyLevel; 3] =
+        [NotifyLevel::All, NotifyLevel::Mentions, NotifyLevel::None];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyLevel::All => "all",
+            NotifyLevel::Mentions => "mentions",
+            NotifyLevel::None => "none",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::EVERY.into_iter().find(|level| level.as_str() == name)
+    }
+
+    /// As a person picks it.
+    pub fn label(self) -> &'static str {
+        match self {
+            NotifyLevel::All => "All messages",
+            NotifyLevel::Mentions => "Mentions and direct messages",
+            NotifyLevel::None => "Nothing",
+        }
+    }
 }
 
 /// What a member's room list shows of one room, as of the room's event

@@ -9,7 +9,7 @@
 //! one, whichever arrived first, so a list read that raced an activity
 //! frame cannot bring back an old count.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
@@ -22,6 +22,8 @@ pub struct Unread {
     /// summarized, one left it, or the open room's count moved where no
     /// frame says so).
     version: RwSignal<u32>,
+    /// Rooms the user muted: their unread messages are not in the total.
+    muted: RwSignal<HashSet<i64>>,
 }
 
 impl Unread {
@@ -29,6 +31,7 @@ impl Unread {
         provide_context(Unread {
             rooms: RwSignal::new(HashMap::new()),
             version: RwSignal::new(0),
+            muted: RwSignal::new(HashSet::new()),
         });
     }
 
@@ -48,6 +51,10 @@ impl Unread {
     /// A read of the whole list: its rooms' summaries, unless newer ones
     /// are held; rooms no longer listed are forgotten.
     pub fn listed(&self, rooms: &[Room]) {
+        let muted: HashSet<i64> = rooms.iter().filter(|r| r.muted).map(|r| r.id).collect();
+        if self.muted.with_untracked(|held| *held != muted) {
+            self.muted.set(muted);
+        }
         self.rooms.update(|held| {
             let mut fresh: HashMap<i64, RoomActivity> = rooms
                 .iter()
@@ -92,10 +99,17 @@ impl Unread {
         self.rooms.with(|held| held.get(&room_id).cloned())
     }
 
-    /// Unread messages in all the user's rooms (tracked): the title's count.
+    /// Unread messages in all the user's rooms but those they muted
+    /// (tracked): the title's count.
     pub fn total(&self) -> i64 {
-        self.rooms
-            .with(|held| held.values().map(|a| a.unread_count).sum())
+        self.muted.with(|muted| {
+            self.rooms.with(|held| {
+                held.values()
+                    .filter(|a| !muted.contains(&a.room_id))
+                    .map(|a| a.unread_count)
+                    .sum()
+            })
+        })
     }
 }
 

@@ -16,6 +16,7 @@ use super::{auth, direct, invitations, messages, rooms, users};
         auth::register, auth::login, auth::logout, auth::logout_everywhere, auth::me,
         rooms::list, rooms::create, rooms::update, rooms::delete_room, rooms::join, rooms::leave,
         rooms::mark_read,
+        rooms::set_notifications,
         rooms::members,
         rooms::set_role, rooms::remove,
         direct::start, users::search,

@@ -2,14 +2,14 @@
 //! list.
 
 use app::error::ErrorBody;
-use app::model::{Member, Role, Room, RoomKind};
+use app::model::{Member, NotifyLevel, Role, Room, RoomKind};
 use app::server::services::rooms;
 use app::server::storage::rooms::Settings;
 use app::server::{AppState, Result};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, patch, post, put};
 use serde::{Deserialize, Serialize};
 
 use super::extract::{Caller, Json, MemberPath, RoomId, whole};
@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/rooms/{id}/join", post(join))
         .route("/api/rooms/{id}/leave", post(leave))
         .route("/api/rooms/{id}/read", post(mark_read))
+        .route("/api/rooms/{id}/notifications", put(set_notifications))
         .route("/api/rooms/{id}/members", get(members))
         .route("/api/rooms/{id}/members/{user_id}", delete(remove))
         .route("/api/rooms/{id}/members/{user_id}/role", post(set_role))
@@ -95,6 +96,17 @@ pub struct ReadUpTo {
     #[serde(deserialize_with = "whole")]
     #[schema(minimum = 0)]
     pub seq: i64,
+}
+
+/// What the caller is notified of in a room; a field left out stays.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct NotificationSettings {
+    #[serde(default)]
+    pub level: Option<NotifyLevel>,
+    /// A muted room notifies of nothing, and its unread messages are not
+    /// called out (its count still shows).
+    #[serde(default)]
+    pub muted: Option<bool>,
 }
 
 /// What `PATCH /api/rooms/{id}` may change; a field left out stays.
@@ -240,7 +252,7 @@ pub async fn join(
 /// Move the caller's read marker forward to `seq`: the room's messages up
 /// to it are read, and `unread_count` counts those after it. A marker
 /// already there or further stays; one that moves is sent to the caller's
-/// open sockets on every node as a `read_marker` frame. Members only.
+/// open sockets on every node as an `activity` frame. Members only.
 #[utoipa::path(post, path = "/api/rooms/{id}/read", tag = "rooms", request_body = ReadUpTo,
     params(("id" = i64, Path, description = "Room id")),
     responses(
@@ -260,6 +272,33 @@ pub async fn mark_read(
 ) -> Result<StatusCode> {
     rooms::mark_read(&state, &caller, id, read.seq).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set what the caller is notified of in a room (`all` messages,
+/// `mentions` and direct messages, or `none`) and whether they muted it.
+/// Their own setting: nobody else sees it, and it is no event of the room.
+/// Members only.
+#[utoipa::path(put, path = "/api/rooms/{id}/notifications", tag = "rooms",
+    request_body = NotificationSettings,
+    params(("id" = i64, Path, description = "Room id")),
+    responses(
+        (status = 200, body = RoomResponse, description = "The room as the caller now sees it"),
+        (status = 400, body = ErrorBody, description = "validation_error (an unknown level)"),
+        (status = 401, body = ErrorBody, description = "unauthorized"),
+        (status = 403, body = ErrorBody, description = "not_a_member"),
+        (status = 404, body = ErrorBody, description = "room_not_found"),
+        (status = 413, body = ErrorBody, description = "payload_too_large"),
+    ),
+    security(("bearer" = [])))]
+pub async fn set_notifications(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    RoomId(id): RoomId,
+    Json(settings): Json<NotificationSettings>,
+) -> Result<axum::Json<RoomResponse>> {
+    let room =
+        rooms::set_notifications(&state, &caller, id, settings.level, settings.muted).await?;
+    Ok(axum::Json(RoomResponse { room }))
 }
 
 /// Leave a room; open sockets stop receiving it. Nobody leaves a direct

@@ -17,6 +17,7 @@ mod invitations;
 mod limits;
 mod mentions;
 mod messages;
+mod notifications;
 mod presence;
 mod private_rooms;
 mod read_markers;

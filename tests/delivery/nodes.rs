@@ -520,3 +520,34 @@ async fn presence_of(socket: &mut TestSocket, user_id: i64) -> String {
         .await
         .expect("a presence frame within the wait")
 }
+
+#[tokio::test]
+async fn a_mention_on_one_node_notifies_its_person_on_the_other_once() {
+    let database = TestDatabase::postgres().await;
+    let one = node(&database, "node1").await;
+    let two = node(&database, "node2").await;
+    let (api1, api2) = (Api::new(one.addr), Api::new(two.addr));
+
+    let ann = api1.register("ann").await;
+    let bob = api1.register("bob").await;
+    let room = api1.create_room(&ann, "both nodes").await;
+    api1.join(&bob, room).await;
+    let mut on_two = api2.socket(&bob).await.hear_notifications();
+    let mut on_one = api1.socket(&bob).await.hear_notifications();
+    api1.post_message(&ann, room, "@bob over here").await;
+    for socket in [&mut on_two, &mut on_one] {
+        let told = tokio::time::timeout(WAIT, socket.frame())
+            .await
+            .expect("a notification within the wait");
+        assert_eq!(told["type"], "notification", "{told}");
+        assert_eq!(told["body"], "@bob over here", "{told}");
+        // Once: only the node that stored the message tells of it.
+        assert!(
+            socket
+                .next_within(Duration::from_millis(800))
+                .await
+                .is_none(),
+            "told twice"
+        );
+    }
+}

@@ -20,6 +20,8 @@ pub struct TestSocket {
     pub activity: bool,
     /// The same for `presence` frames (`hear_presence`).
     pub presence: bool,
+    /// The same for `notification` frames (`hear_notifications`).
+    pub notifications: bool,
 }
 
 #[derive(Debug)]
@@ -35,12 +37,19 @@ impl TestSocket {
             stream,
             activity: false,
             presence: false,
+            notifications: false,
         }
     }
 
     /// From now on, `activity` frames are handed over like any other.
     pub fn hear_activity(mut self) -> Self {
         self.activity = true;
+        self
+    }
+
+    /// From now on, `notification` frames are handed over like any other.
+    pub fn hear_notifications(mut self) -> Self {
+        self.notifications = true;
         self
     }
 
@@ -88,6 +97,7 @@ impl TestSocket {
                     let frame: Value = serde_json::from_str(&text).expect("JSON frame");
                     if frame["type"] == "activity" && !self.activity
                         || frame["type"] == "presence" && !self.presence
+                        || frame["type"] == "notification" && !self.notifications
                     {
                         continue;
                     }

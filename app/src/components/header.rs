@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::logout;
+use crate::notify::EnableNotifications;
 use crate::session::Session;
 use crate::socket::ChatSocket;
 
@@ -51,6 +52,7 @@ fn UserMenu(username: String) -> impl IntoView {
     view! {
         <div class="flex items-center gap-3 text-sm">
             <span class="hidden text-slate-600 sm:inline">"Signed in as " <strong class="text-slate-900">{username}</strong></span>
+            <EnableNotifications />
             <button
                 type="button"
                 class="rounded-md px-2 py-1.5 text-slate-600 underline-offset-2 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50"

@@ -39,6 +39,16 @@ pub fn MembersPanel(
         move || (changed.get(), acted.get()),
         move |_| room_members(room_id),
     );
+    // What the list says of who is here, learnt outside the render (the
+    // items being replaced follow the store).
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = members.get() {
+            here.learn(list.iter().map(|m| UserPresence {
+                user_id: m.user.id,
+                status: m.presence,
+            }));
+        }
+    });
     let error = RwSignal::new(None::<String>);
     let act = move |change: Change| {
         error.set(None);
@@ -67,7 +77,6 @@ pub fn MembersPanel(
                             <p class="text-sm text-slate-600">"Nobody is in this room."</p>
                         }),
                         Ok(list) => EitherOf3::B({
-                            here.learn(list.iter().map(|m| UserPresence { user_id: m.user.id, status: m.presence }));
                             view! {
                             <ul class="flex max-h-64 flex-col gap-1 overflow-y-auto">
                                 {list

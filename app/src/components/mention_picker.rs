@@ -117,8 +117,9 @@ pub struct Picker {
     loading: StoredValue<bool>,
     /// `(at, cursor, typed)`, bytes of the text.
     query: RwSignal<Option<(usize, usize, String)>>,
-    /// The `@` whose list Escape closed: not offered again until another.
-    dismissed: StoredValue<Option<usize>>,
+    /// The `@name` whose list Escape closed: not offered again until the
+    /// name changes.
+    dismissed: StoredValue<Option<(usize, String)>>,
     pub highlighted: RwSignal<usize>,
     pub names: Memo<Vec<String>>,
 }
@@ -183,12 +184,19 @@ impl Picker {
     /// The text changed or the cursor moved (`cursor` in UTF-16 units).
     pub fn follow(self, text: &str, cursor: u32) {
         let cursor = utf16_to_byte(text, cursor);
-        let found =
-            query_at(text, cursor).filter(|(at, _)| self.dismissed.get_value() != Some(*at));
-        if found.is_none() {
+        let found = query_at(text, cursor);
+        let dismissed = self.dismissed.with_value(|dismissed| {
+            dismissed
+                .as_ref()
+                .zip(found)
+                .is_some_and(|((d_at, d_typed), (at, typed))| *d_at == at && d_typed == typed)
+        });
+        if !dismissed {
             self.dismissed.set_value(None);
         }
-        let found = found.map(|(at, typed)| (at, cursor, typed.to_owned()));
+        let found = found
+            .filter(|_| !dismissed)
+            .map(|(at, typed)| (at, cursor, typed.to_owned()));
         if found.is_some() && self.members.with_untracked(Option::is_none) {
             self.load();
         }
@@ -238,7 +246,8 @@ impl Picker {
             }
             "Escape" => {
                 let query = self.query.get_untracked();
-                self.dismissed.set_value(query.map(|(at, ..)| at));
+                self.dismissed
+                    .set_value(query.map(|(at, _, typed)| (at, typed)));
                 self.close();
             }
             _ => return None,

@@ -10,5 +10,6 @@ pub mod mention_picker;
 pub mod message;
 pub mod new_message;
 pub mod notice;
+pub mod notify_settings;
 pub mod room_header;
 pub mod room_list;

@@ -29,6 +29,12 @@ pub fn RoomHeader(
     moderator: Signal<bool>,
     /// Whether the member list is open.
     members_open: RwSignal<bool>,
+    /// Whether the notification settings are open; `None` for a reader
+    /// who is not a member (nothing to set).
+    notify_open: Option<RwSignal<bool>>,
+    /// Whether the reader muted the room.
+    #[prop(into)]
+    muted: Signal<bool>,
 ) -> impl IntoView {
     let renaming = RwSignal::new(false);
     view! {
@@ -59,15 +65,30 @@ pub fn RoomHeader(
             </Show>
             // Out of the way while renaming: a phone needs the width.
             <Show when=move || !renaming.get()>
+                <div class="ml-auto flex shrink-0 items-center gap-1">
+                {notify_open.map(|open| view! {
+                    <button
+                        type="button"
+                        class="shrink-0 rounded-md p-1.5 text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                        aria-label=move || if muted.get() { "Notifications (muted)" } else { "Notifications" }
+                        title=move || if muted.get() { "Notifications (muted)" } else { "Notifications" }
+                        aria-expanded=move || open.get().to_string()
+                        aria-controls="notify-panel"
+                        on:click=move |_| open.update(|open| *open = !*open)
+                    >
+                        <BellIcon muted />
+                    </button>
+                })}
                 <button
                     type="button"
-                    class="ml-auto shrink-0 rounded-md px-2 py-1 text-xs text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                    class="shrink-0 rounded-md px-2 py-1 text-xs text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                     aria-expanded=move || members_open.get().to_string()
                     aria-controls="members-panel"
                     on:click=move |_| members_open.update(|open| *open = !*open)
                 >
                     {move || members_label(member_count.get())}
                 </button>
+                </div>
             </Show>
         </div>
     }
@@ -151,5 +172,18 @@ fn RenameForm(room_id: i64, name: RwSignal<String>, done: Callback<()>) -> impl 
                 {move || error.get()}
             </p>
         </form>
+    }
+}
+
+/// A bell, struck through when the room is muted.
+#[component]
+fn BellIcon(muted: Signal<bool>) -> impl IntoView {
+    view! {
+        <svg aria-hidden="true" viewBox="0 0 20 20" class="h-4 w-4 fill-current">
+            <path d="M10 2a5 5 0 0 0-5 5v2.6l-1.4 2.8A1 1 0 0 0 4.5 14h11a1 1 0 0 0 .9-1.6L15 9.6V7a5 5 0 0 0-5-5Zm-2 13a2 2 0 0 0 4 0H8Z" />
+            <Show when=move || muted.get()>
+                <path d="M3 3l14 14" stroke="currentColor" stroke-width="2" stroke-linecap="round" />
+            </Show>
+        </svg>
     }
 }

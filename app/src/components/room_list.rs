@@ -22,10 +22,11 @@ use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
 use crate::model::{Room, RoomKind};
+use crate::notify;
 use crate::presence::{Here, PresenceBadge};
 use crate::socket::{ChatSocket, UserEvent};
 use crate::time::Timestamp;
-use crate::unread::Unread;
+use crate::unread::{Unread, page_is_seen};
 
 #[component]
 pub fn RoomList(
@@ -45,6 +46,7 @@ pub fn RoomList(
     // changed, and when the summaries held cannot say what changed.
     let unread = Unread::get();
     let here = Here::get();
+    let navigate = use_navigate();
     let invitations_version = RwSignal::new(0u32);
     let bump = |version: RwSignal<u32>| version.update(|n| *n = n.wrapping_add(1));
     let socket = ChatSocket::get();
@@ -57,12 +59,31 @@ pub fn RoomList(
         UserEvent::RoomsChanged => unread.refresh(),
         UserEvent::Activity { rooms, left } => unread.heard(rooms, &left),
         UserEvent::Presence(users) => here.learn(users),
+        UserEvent::Notification {
+            room_id,
+            message_id,
+            title,
+            body,
+        } => {
+            let in_view = current.get_untracked() == Some(room_id) && page_is_seen();
+            let navigate = navigate.clone();
+            notify::show(message_id, &title, &body, in_view, move || {
+                navigate(&format!("/rooms/{room_id}"), Default::default())
+            });
+        }
     });
     on_cleanup(move || socket.stop_user_events(following));
     let rooms = Resource::new(
         move || (current.get(), changed.get(), unread.version()),
         |_| list_rooms(),
     );
+    // Who is in the direct conversations listed, learnt outside the render
+    // (the items being replaced follow the store).
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = rooms.get() {
+            here.learn(list.iter().flat_map(|room| room.others.iter().copied()));
+        }
+    });
     view! {
         <section aria-labelledby="rooms-heading" class="flex min-h-0 flex-col gap-4">
             {if whole_page {
@@ -81,7 +102,6 @@ pub fn RoomList(
                         }),
                         Ok(list) => {
                             unread.listed(&list);
-                            here.learn(list.iter().flat_map(|room| room.others.iter().copied()));
                             let of = |kind: RoomKind| -> Vec<Room> {
                                 list.iter().filter(|room| room.kind == kind).cloned().collect()
                             };
@@ -182,6 +202,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let is_current = move || current.get() == Some(id);
     let join_label = format!("Join {}", room.name);
     let members = members_label(room.member_count);
+    let muted = room.muted;
     // A direct conversation shows whether its other people are here.
     let others: Vec<i64> = room.others.iter().map(|other| other.user_id).collect();
     let presence = (kind == RoomKind::Direct && !others.is_empty()).then(|| {
@@ -238,14 +259,20 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
         }>
             <div class="min-w-0 flex-1">
                 <A href=href.clone() attr:class=move || format!(
-                    "flex items-center gap-1.5 truncate text-slate-900 hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 {}",
-                    if unread_count() > 0 { "font-bold" } else { "font-medium" },
+                    "flex items-center gap-1.5 truncate hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 {}",
+                    match (muted, unread_count() > 0) {
+                        (true, _) => "font-medium text-slate-600",
+                        (false, true) => "font-bold text-slate-900",
+                        (false, false) => "font-medium text-slate-900",
+                    },
                 )>
                     <KindMark kind />
                     <span class="truncate">{room.name.clone()}</span>
+                    {muted.then(|| view! { <span class="sr-only">" (muted)"</span> })}
                     <span class="ml-auto flex shrink-0 gap-1">
                         <MentionBadge count=Signal::derive(mention_count) />
-                        <UnreadBadge count=Signal::derive(unread_count) />
+                        // A muted room's count is not called out.
+                        <UnreadBadge count=Signal::derive(move || if muted { 0 } else { unread_count() }) />
                     </span>
                 </A>
                 <p class="flex flex-wrap gap-x-2 text-xs text-slate-600">

@@ -21,6 +21,7 @@ use crate::components::members::MembersPanel;
 use crate::components::mention_picker::Mentionable;
 use crate::components::message::{MessageActions, MessageItem};
 use crate::components::notice::{ErrorNote, Loading};
+use crate::components::notify_settings::NotifySettings;
 use crate::components::room_header::RoomHeader;
 use crate::components::room_list::RoomList;
 use crate::error::{AppError, ErrorCode};
@@ -99,6 +100,9 @@ fn RoomView(
     let kind = room.kind;
     let topic = RwSignal::new(room.topic.clone());
     let members_open = RwSignal::new(false);
+    let notify_open = RwSignal::new(false);
+    let notify_level = RwSignal::new(room.notify);
+    let notify_muted = RwSignal::new(room.muted);
     let counted_at = room.last_seq;
     let names = RwSignal::new(HashMap::new());
     names.update(|names| opened.page.messages.iter().for_each(|m| learn(names, m)));
@@ -528,7 +532,11 @@ fn RoomView(
     view! {
         <Title text=move || format!("{} · Chat", name.get()) />
         <section class="flex min-w-0 flex-1 flex-col bg-white" aria-labelledby="room-title">
-            <RoomHeader room_id name topic member_count=member_count.into() kind moderator members_open />
+            <RoomHeader room_id name topic member_count=member_count.into() kind moderator members_open
+                notify_open=room.my_role.is_some().then_some(notify_open) muted=notify_muted />
+            <Show when=move || notify_open.get()>
+                <NotifySettings room_id level=notify_level muted=notify_muted />
+            </Show>
             <Show when=move || members_open.get()>
                 <MembersPanel room_id me my_role name changed />
             </Show>

@@ -311,6 +311,19 @@ pub enum ServerFrame {
     Presence {
         users: Vec<UserPresence>,
     },
+    /// A message the user is to hear of (it names them, it is in a direct
+    /// conversation, or they follow every message of the room: their
+    /// `notify` level, unless they muted it), sent to all their sockets.
+    /// A tab shows it as a notification unless that room is open and in
+    /// view there. `title` says who wrote it and where; `body` is the
+    /// start of its text.
+    Notification {
+        room_id: i64,
+        message_id: i64,
+        seq: i64,
+        title: String,
+        body: String,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -333,6 +346,7 @@ impl ServerFrame {
                 | ServerFrame::DirectStarted { .. }
                 | ServerFrame::Activity { .. }
                 | ServerFrame::Presence { .. }
+                | ServerFrame::Notification { .. }
         )
     }
 }

@@ -34,6 +34,7 @@ enum Type {
     DirectStarted,
     Activity,
     Presence,
+    Notification,
     Error,
 }
 
@@ -75,6 +76,8 @@ struct Fields {
     rooms: Option<Vec<RoomActivity>>,
     left: Option<Vec<i64>>,
     users: Option<Vec<UserPresence>>,
+    title: Option<String>,
+    body: Option<String>,
 }
 
 enum MessageField {
@@ -135,6 +138,8 @@ impl Fields {
             rooms,
             left,
             users,
+            title,
+            body,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
             value.ok_or_else(|| format!("missing field `{field}`"))
@@ -179,6 +184,13 @@ impl Fields {
             },
             Type::Presence => ServerFrame::Presence {
                 users: need(users, "users")?,
+            },
+            Type::Notification => ServerFrame::Notification {
+                room_id: need(room_id, "room_id")?,
+                message_id: need(message_id, "message_id")?,
+                seq: need(seq, "seq")?,
+                title: need(title, "title")?,
+                body: need(body, "body")?,
             },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
@@ -366,12 +378,21 @@ mod tests {
                         unread_count: 0,
                         mention_count: 0,
                         others: Vec::new(),
+                        notify: crate::model::NotifyLevel::Mentions,
+                        muted: false,
                     },
                     inviter: author(1),
                     created_at: "2026-11-30T10:03:00.000Z".into(),
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
+            ServerFrame::Notification {
+                room_id: 2,
+                message_id: 40,
+                seq: 17,
+                title: "ann in plans".into(),
+                body: "@bo are you coming?".into(),
+            },
             ServerFrame::Presence {
                 users: vec![UserPresence {
                     user_id: 4,
@@ -417,6 +438,8 @@ mod tests {
                         user_id: 2,
                         status: crate::model::Presence::Away,
                     }],
+                    notify: crate::model::NotifyLevel::All,
+                    muted: true,
                 },
             },
             ServerFrame::Unsubscribed {
@@ -443,6 +466,8 @@ mod tests {
                         unread_count: 0,
                         mention_count: 0,
                         others: Vec::new(),
+                        notify: crate::model::NotifyLevel::Mentions,
+                        muted: false,
                     },
                 },
             ),

@@ -13,6 +13,7 @@ use super::live::presence::{self, PresenceTimes};
 use super::live::session_cache::SessionCache;
 use super::live::writer::Writer;
 use super::services::login_limiter::{LoginLimiter, LoginLimits};
+use super::services::notifications;
 use super::services::rules::Rules;
 use super::services::send_rate::{SendLimiter, SendLimits};
 use super::services::typing::TypingLimiter;
@@ -109,13 +110,20 @@ pub struct AppState {
 
 impl AppState {
     /// Starts the message writer (on a thread of its own), its publisher,
-    /// the activity and the presence tasks, so it must run inside the
-    /// tokio runtime.
+    /// the activity, presence and notification tasks, so it must run
+    /// inside the tokio runtime.
     pub fn new(db: Db, settings: Settings) -> Result<Self, Error> {
         let hub = Hub::default();
         let background = Background::default();
-        let writer = Writer::start(db.clone(), hub.clone(), Arc::new(Rules), &background)
-            .map_err(|e| Error::Internal(format!("cannot start the room writer: {e}")))?;
+        let (posted, to_notify) = tokio::sync::mpsc::channel(notifications::QUEUE);
+        let writer = Writer::start(
+            db.clone(),
+            hub.clone(),
+            Arc::new(Rules),
+            posted,
+            &background,
+        )
+        .map_err(|e| Error::Internal(format!("cannot start the room writer: {e}")))?;
         activity::start(db.clone(), hub.clone(), &background);
         presence::start(
             db.clone(),
@@ -123,7 +131,7 @@ impl AppState {
             settings.presence.clone(),
             &background,
         );
-        Ok(Self {
+        let state = Self {
             writer,
             background,
             sessions: SessionCache::new(db.backend() == Backend::Sqlite),
@@ -133,6 +141,8 @@ impl AppState {
             send_limiter: SendLimiter::new(settings.sends.clone()),
             typing: TypingLimiter::default(),
             settings,
-        })
+        };
+        notifications::start(state.clone(), to_notify);
+        Ok(state)
     }
 }

@@ -89,6 +89,13 @@ pub enum UserEvent {
     },
     /// People who share a room with the user came, went or went idle.
     Presence(Vec<crate::model::UserPresence>),
+    /// A message the user is to hear of (`ServerFrame::Notification`).
+    Notification {
+        room_id: i64,
+        message_id: i64,
+        title: String,
+        body: String,
+    },
 }
 
 #[derive(Clone, Copy)]

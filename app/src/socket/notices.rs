@@ -57,6 +57,18 @@ pub(super) fn dispatch(frame: ServerFrame) {
         ServerFrame::DirectStarted { .. } => UserEvent::RoomsChanged,
         ServerFrame::Activity { rooms, left } => UserEvent::Activity { rooms, left },
         ServerFrame::Presence { users } => UserEvent::Presence(users),
+        ServerFrame::Notification {
+            room_id,
+            message_id,
+            title,
+            body,
+            ..
+        } => UserEvent::Notification {
+            room_id,
+            message_id,
+            title,
+            body,
+        },
         _ => return,
     };
     // Called after the shared state is released: handlers may send.

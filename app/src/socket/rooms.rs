@@ -186,7 +186,8 @@ pub(super) fn dispatch(frame: ServerFrame) {
         | ServerFrame::InvitationClosed { .. }
         | ServerFrame::DirectStarted { .. }
         | ServerFrame::Activity { .. }
-        | ServerFrame::Presence { .. } => None,
+        | ServerFrame::Presence { .. }
+        | ServerFrame::Notification { .. } => None,
     };
     if let Some((handler, event)) = delivery {
         handler(event);

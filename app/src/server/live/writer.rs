@@ -282,10 +282,15 @@ impl Writer {
     /// Starts the node's writer on its thread. It ends when the node stops
     /// (after storing every post already handed to it) or when the last
     /// `Writer` is dropped. Fails only if the thread cannot be started.
+    ///
+    /// Each message posted here goes to `posted` once committed, for the
+    /// services to tell whom it concerns; when that queue is full, they
+    /// miss it (the writer never waits on them).
     pub fn start(
         db: Db,
         hub: Hub,
         policy: Arc<dyn Policy>,
+        posted: mpsc::Sender<Message>,
         background: &Background,
     ) -> std::io::Result<Self> {
         let (requests, queue) = mpsc::channel(QUEUE);
@@ -294,6 +299,7 @@ impl Writer {
             db,
             publisher,
             policy,
+            posted,
         };
         background.spawn_on_own_thread("writer", run(settler, queue, background.stopping()))?;
         Ok(Self { requests })
@@ -344,6 +350,7 @@ struct Settler {
     db: Db,
     publisher: Publisher,
     policy: Arc<dyn Policy>,
+    posted: mpsc::Sender<Message>,
 }
 
 async fn run(settler: Settler, mut queue: mpsc::Receiver<Ask>, stop: CancellationToken) {
@@ -718,6 +725,14 @@ impl Settler {
         tx.commit().await.map_err(|e| Failure::Unknown(e.into()))?;
         // Committed: from here on nothing may fail the batch.
         for entry in entries {
+            if let Entry::Posted(message) = &entry
+                && self.posted.try_send(message.clone()).is_err()
+            {
+                tracing::warn!(
+                    room_id = message.room_id,
+                    "the notifier is behind; a message notified nobody"
+                );
+            }
             self.publisher.committed(entry).await;
         }
 

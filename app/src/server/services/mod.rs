@@ -8,6 +8,7 @@ pub mod direct;
 pub mod invitations;
 pub mod login_limiter;
 pub mod messages;
+pub mod notifications;
 pub mod people;
 pub mod presence;
 pub mod rooms;

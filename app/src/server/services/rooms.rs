@@ -7,7 +7,7 @@
 use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
-use crate::model::{LeaveReason, Member, Role, Room, RoomKind};
+use crate::model::{LeaveReason, Member, NotifyLevel, Role, Room, RoomKind};
 use crate::protocol::ServerFrame;
 use crate::server::error::{Error, Result};
 use crate::server::live::fanout;
@@ -189,6 +189,20 @@ pub async fn mark_read(state: &AppState, auth: &AuthUser, room_id: i64, seq: i64
         tracing::warn!(room_id, user_id = auth.user.id, %error, "activity not sent");
     }
     Ok(())
+}
+
+/// Sets what the caller is notified of in a room and whether they muted it
+/// (members only; a field left out stays); the room as they now see it.
+pub async fn set_notifications(
+    state: &AppState,
+    auth: &AuthUser,
+    room_id: i64,
+    level: Option<NotifyLevel>,
+    muted: Option<bool>,
+) -> Result<Room> {
+    require_member(state, auth.user.id, room_id).await?;
+    rooms::set_notify(&state.db, room_id, auth.user.id, level, muted).await?;
+    get(state, auth, room_id).await
 }
 
 /// Changes a room's name, topic or kind (owners and admins; the kind,

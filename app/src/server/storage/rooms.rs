@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use super::db::{Db, is_unique_violation, to_rfc3339};
 use super::schema::{Memberships, Mentions, Messages, Rooms, Users};
 use crate::limits::MAX_COUNTED;
-use crate::model::{Role, Room, RoomActivity, RoomKind};
+use crate::model::{NotifyLevel, Role, Room, RoomActivity, RoomKind};
 use crate::server::error::{Error, Result};
 
 #[derive(sqlx::FromRow)]
@@ -34,6 +34,8 @@ struct RoomRow {
     last_read_seq: Option<i64>,
     unread_count: i64,
     mention_count: i64,
+    notify: Option<String>,
+    muted: Option<i64>,
 }
 
 impl From<RoomRow> for Room {
@@ -55,6 +57,12 @@ impl From<RoomRow> for Room {
             unread_count: row.unread_count,
             mention_count: row.mention_count,
             others: Vec::new(),
+            notify: row
+                .notify
+                .as_deref()
+                .and_then(NotifyLevel::parse)
+                .unwrap_or_default(),
+            muted: row.muted.is_some_and(|muted| muted != 0),
         }
     }
 }
@@ -187,6 +195,14 @@ fn select_rooms(user_id: i64) -> SelectStatement {
         .expr_as(
             unread_of(user_id, Unread::Mentions),
             Alias::new("mention_count"),
+        )
+        .expr_as(
+            membership_of(user_id, Memberships::Notify),
+            Alias::new("notify"),
+        )
+        .expr_as(
+            membership_of(user_id, Memberships::Muted),
+            Alias::new("muted"),
         )
         .from(Rooms::Table)
         .to_owned()
@@ -678,6 +694,82 @@ pub async fn mark_read(db: &Db, room_id: i64, user_id: i64, seq: i64) -> Result<
         .to_owned();
     let mut conn = db.acquire().await?;
     Ok(db.execute(&mut conn, &update).await? > 0)
+}
+
+/// Sets what the member is notified of in the room, and whether they muted
+/// it (`None` leaves each as it is).
+pub async fn set_notify(
+    db: &Db,
+    room_id: i64,
+    user_id: i64,
+    level: Option<NotifyLevel>,
+    muted: Option<bool>,
+) -> Result<()> {
+    let mut values = Vec::new();
+    if let Some(level) = level {
+        values.push((Memberships::Notify, level.as_str().into()));
+    }
+    if let Some(muted) = muted {
+        values.push((Memberships::Muted, i64::from(muted).into()));
+    }
+    if values.is_empty() {
+        return Ok(());
+    }
+    let update = Query::update()
+        .table(Memberships::Table)
+        .values(values)
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .and_where(Expr::col(Memberships::UserId).eq(user_id))
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    db.execute(&mut conn, &update).await?;
+    Ok(())
+}
+
+/// Who is to be told of a new message in the room, and why: members other
+/// than its author who did not mute it, with level `all`, or named in it
+/// (`mentioned`, everyone for `@room`) with level `mentions`, or in a
+/// direct conversation with a level other than `none`. The usual post (no
+/// mention, nobody at `all`) costs one look at an empty partial index.
+pub async fn to_notify(
+    db: &Db,
+    conn: &mut AnyConnection,
+    room_id: i64,
+    author_id: i64,
+    named: Named<'_>,
+) -> Result<Vec<i64>> {
+    let levels: Vec<&str> = match named {
+        Named::Everyone => vec!["all", "mentions"],
+        Named::Some(_) => vec!["all"],
+    };
+    let mut wanted = Cond::any().add(Expr::col(Memberships::Notify).is_in(levels));
+    if let Named::Some(people) = named
+        && !people.is_empty()
+    {
+        wanted = wanted.add(
+            Cond::all()
+                .add(Expr::col(Memberships::Notify).eq("mentions"))
+                .add(Expr::col(Memberships::UserId).is_in(people.iter().copied())),
+        );
+    }
+    let select = Query::select()
+        .column(Memberships::UserId)
+        .from(Memberships::Table)
+        .and_where(Expr::col(Memberships::RoomId).eq(room_id))
+        .and_where(Expr::col(Memberships::UserId).ne(author_id))
+        .and_where(Expr::col(Memberships::Muted).eq(0))
+        .cond_where(wanted)
+        .to_owned();
+    let rows: Vec<(i64,)> = db.fetch_all(conn, &select).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Whom a message names, for [`to_notify`].
+#[derive(Clone, Copy, Debug)]
+pub enum Named<'a> {
+    /// `@room`, or a direct conversation: every member.
+    Everyone,
+    Some(&'a [i64]),
 }
 
 /// Removes the membership; `false` if there was none.

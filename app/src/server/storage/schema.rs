@@ -45,6 +45,8 @@ pub enum Memberships {
     JoinedAt,
     Role,
     LastReadSeq,
+    Notify,
+    Muted,
 }
 
 #[derive(Iden, Clone, Copy)]
