@@ -23,7 +23,7 @@ cleanup() {
 trap cleanup EXIT
 
 cd end2end
-if ! npx playwright test; then
+if ! npx playwright test "$@"; then
   echo "--- server log ($log) ---" >&2
   cat "../$log" >&2
   exit 1

@@ -25,9 +25,16 @@ impl Here {
         expect_context::<Here>()
     }
 
+    /// What a list or a frame says; nothing is redrawn when it says what
+    /// was known.
     pub fn learn(&self, users: impl IntoIterator<Item = UserPresence>) {
         let users: Vec<UserPresence> = users.into_iter().collect();
-        if users.is_empty() {
+        let news = self.people.with_untracked(|people| {
+            users
+                .iter()
+                .any(|u| people.get(&u.user_id) != Some(&u.status))
+        });
+        if !news {
             return;
         }
         self.people.update(|people| {
@@ -88,11 +95,16 @@ pub fn report_use() {
 
 /// Presence beside a name: a dot (filled green when online, amber when
 /// away, an empty ring when offline) and the word, so colour is never the
-/// only sign.
+/// only sign. `status` reads the store: a plain closure, not a signal owned
+/// by the item, so a list redrawn while the store changes never reads one
+/// already disposed.
 #[component]
-pub fn PresenceBadge(#[prop(into)] status: Signal<Presence>) -> impl IntoView {
+pub fn PresenceBadge(
+    status: impl Fn() -> Presence + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let (word, look) = (status.clone(), status.clone());
     let dot = move || {
-        let look = match status.get() {
+        let look = match look() {
             Presence::Online => "bg-emerald-600",
             Presence::Away => "bg-amber-500",
             Presence::Offline => "border-2 border-slate-500",
@@ -100,9 +112,9 @@ pub fn PresenceBadge(#[prop(into)] status: Signal<Presence>) -> impl IntoView {
         format!("inline-block size-2 shrink-0 rounded-full {look}")
     };
     view! {
-        <span class="inline-flex items-center gap-1 text-xs text-slate-600" data-presence=move || status.get().as_str()>
+        <span class="inline-flex items-center gap-1 text-xs text-slate-600" data-presence=move || status().as_str()>
             <span class=dot aria-hidden="true"></span>
-            {move || status.get().label()}
+            {move || word().label()}
         </span>
     }
 }

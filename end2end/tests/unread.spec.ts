@@ -66,9 +66,28 @@ test("a room opened far below its first unread message offers a jump there", asy
   await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
 });
 
-test("A mentions B through the autocomplete: B's list marks the mention apart, and the message says it is for B", async ({ browser }) => {
-  const { pageA, pageB, ben, room } = await twoUsersInOneRoom(browser);
+/** Records the notifications the page shows, as the browser would show them. */
+function recordNotifications(): void {
+  const shown: { title: string; body?: string }[] = [];
+  (window as unknown as { shown: typeof shown }).shown = shown;
+  const Real = window.Notification;
+  const Recorded = function (title: string, options?: NotificationOptions) {
+    shown.push({ title, body: options?.body });
+    return new Real(title, options);
+  } as unknown as typeof Notification;
+  Object.defineProperty(Recorded, "permission", { get: () => Real.permission });
+  Recorded.requestPermission = Real.requestPermission.bind(Real);
+  window.Notification = Recorded;
+}
+
+test("A mentions B through the autocomplete: B's list marks the mention apart, a notification tells B, and the message says it is for B", async ({ browser }) => {
+  const { contextB, pageA, pageB, ben, room } = await twoUsersInOneRoom(browser);
+  // A has not been asked yet: the control to ask is there. B said yes.
+  await expect(pageA.getByRole("button", { name: "Enable notifications" })).toBeVisible();
+  await contextB.grantPermissions(["notifications"]);
+  await contextB.addInitScript(recordNotifications);
   await pageB.goto("/rooms");
+  await expect(pageB.getByRole("button", { name: "Enable notifications" })).toHaveCount(0);
   const listed = pageB.getByRole("link", { name: new RegExp(`^${room}`) });
   await say(pageA, "lunch, anyone?");
 
@@ -89,6 +108,10 @@ test("A mentions B through the autocomplete: B's list marks the mention apart, a
   await composer.pressSequentially("are you coming?");
   await composer.press("Enter");
   await expect(listed).toHaveAccessibleName(new RegExp(`^${room} \\(1 mention\\)\\s*\\(2 unread\\)$`));
+  // Told of the mention only (B's level is the default), though the room
+  // is not open in B's tab.
+  const shown = () => pageB.evaluate(() => (window as unknown as { shown: unknown[] }).shown);
+  await expect.poll(shown).toEqual([{ title: expect.stringMatching(new RegExp(` in ${room}$`)), body: `@${ben} are you coming?` }]);
 
   await listed.click();
   const forBen = pageB.getByRole("article").filter({ hasText: "are you coming?" });

@@ -146,7 +146,7 @@ fn MemberItem(
     view! {
         <li class="flex flex-wrap items-center gap-2 rounded-md bg-white px-3 py-1.5 text-sm">
             <span class="min-w-0 flex-1 truncate font-medium text-slate-900">{name.clone()}</span>
-            <PresenceBadge status=Signal::derive(move || here.of(id)) />
+            <PresenceBadge status=move || here.of(id) />
             {badge.map(|badge| view! {
                 <span class="rounded bg-indigo-100 px-1.5 py-0.5 text-xs font-medium text-indigo-800">{badge}</span>
             })}

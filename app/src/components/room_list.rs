@@ -207,9 +207,8 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
     let others: Vec<i64> = room.others.iter().map(|other| other.user_id).collect();
     let presence = (kind == RoomKind::Direct && !others.is_empty()).then(|| {
         let here = Here::get();
-        let status = Signal::derive(move || here.most_present(&others));
         view! {
-            <PresenceBadge status />
+            <PresenceBadge status=move || here.most_present(&others) />
             <span aria-hidden="true">"·"</span>
         }
     });
