@@ -70,8 +70,8 @@ pub fn RoomHeader(
                     <button
                         type="button"
                         class="shrink-0 rounded-md p-1.5 text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
-                        aria-label=move || if muted.get() { "Notifications (muted)" } else { "Notifications" }
-                        title=move || if muted.get() { "Notifications (muted)" } else { "Notifications" }
+                        aria-label=move || if muted.get() { "Notification settings (muted)" } else { "Notification settings" }
+                        title=move || if muted.get() { "Notification settings (muted)" } else { "Notification settings" }
                         aria-expanded=move || open.get().to_string()
                         aria-controls="notify-panel"
                         on:click=move |_| open.update(|open| *open = !*open)

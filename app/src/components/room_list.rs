@@ -279,6 +279,10 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                     <span>{members}</span>
                     <span aria-hidden="true">"·"</span>
                     <span>"active " {move || view! { <Timestamp iso=last_activity() /> }}</span>
+                    {muted.then(|| view! {
+                        <span aria-hidden="true">"·"</span>
+                        <span aria-hidden="true">"muted"</span>
+                    })}
                 </p>
             </div>
             // A direct conversation is always one's own: nothing to say.

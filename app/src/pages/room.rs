@@ -552,7 +552,11 @@ fn RoomView(
             })}
             <div
                 node_ref=scroller
-                class="flex min-h-0 flex-1 flex-col gap-3 overflow-y-auto px-3 pb-4 pt-6 sm:px-6"
+                // Scrolled by keyboard too: focusable, and named for it.
+                role="region"
+                aria-label="Messages"
+                tabindex="0"
+                class="flex min-h-0 flex-1 flex-col gap-3 overflow-y-auto px-3 pb-4 pt-6 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500 sm:px-6"
                 on:scroll=move |_| {
                     if scroller.get_untracked().is_some_and(|el| el.scroll_top() < 80) {
                         load_older();
