@@ -144,6 +144,10 @@ async fn notification_settings_are_a_members_own_and_checked() {
     assert_eq!(body["error"]["code"], "validation_error", "{body}");
     let (status, body) = set(&app, &ann, room, json!({"muted": "yes"})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // The fields in order, as an array: no body means that.
+    let (status, body) = set(&app, &ann, room, json!([null, null])).await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+    assert_eq!(body["error"]["field"], "body", "{body}");
     // Not a member: of a public room, told so; of a private one, no such room.
     let (status, body) = set(&app, &bob, room, json!({"level": "all"})).await;
     assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
