@@ -66,6 +66,23 @@ test("a room opened far below its first unread message offers a jump there", asy
   await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
 });
 
+test("a link to a message (a notification's) opens the room there, pages back if need be", async ({ browser }) => {
+  const { pageA, pageB, room, roomId } = await twoUsersInOneRoom(browser);
+  const post = async (body: string) => {
+    const answer = await pageA.request.post(`/api/rooms/${roomId}/messages`, { data: { body } });
+    expect(answer.status()).toBe(201);
+    return (await answer.json()).message.seq as number;
+  };
+  const seq = await post("the one the notification was about");
+  for (let n = 1; n <= 55; n++) await post(`later ${n}`);
+
+  await pageB.goto(`/rooms/${roomId}?seq=${seq}`);
+  await expect(pageB.getByRole("heading", { name: room })).toBeVisible();
+  const wanted = pageB.getByRole("article").filter({ hasText: "the one the notification was about" });
+  await expect(wanted).toBeInViewport();
+  await expect(wanted).toBeFocused();
+});
+
 /** Records the notifications the page shows, as the browser would show them. */
 function recordNotifications(): void {
   const shown: { title: string; body?: string }[] = [];

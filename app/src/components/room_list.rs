@@ -62,13 +62,15 @@ pub fn RoomList(
         UserEvent::Notification {
             room_id,
             message_id,
+            seq,
             title,
             body,
         } => {
             let in_view = current.get_untracked() == Some(room_id) && page_is_seen();
             let navigate = navigate.clone();
+            // Clicked: the room, at the message.
             notify::show(message_id, &title, &body, in_view, move || {
-                navigate(&format!("/rooms/{room_id}"), Default::default())
+                navigate(&format!("/rooms/{room_id}?seq={seq}"), Default::default())
             });
         }
     });

@@ -13,7 +13,7 @@ use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{OpenedRoom, older_messages, open_room};
 use crate::components::composer::{Composer, Mode};
@@ -401,6 +401,19 @@ fn RoomView(
             );
         });
     };
+
+    // `?seq=S` (a notification clicked): that message, loaded, scrolled to
+    // and marked, as a reply's original is; again whenever it changes.
+    let query = use_query_map();
+    Effect::new(move |previous: Option<Option<i64>>| {
+        let wanted = query.with(|q| q.get("seq").and_then(|seq| seq.parse::<i64>().ok()));
+        if let Some(seq) = wanted
+            && previous != Some(wanted)
+        {
+            jump(seq);
+        }
+        wanted
+    });
 
     // The first unread message: older pages are loaded until it is there
     // (or the room has no more), then it is scrolled to.

@@ -93,6 +93,7 @@ pub enum UserEvent {
     Notification {
         room_id: i64,
         message_id: i64,
+        seq: i64,
         title: String,
         body: String,
     },

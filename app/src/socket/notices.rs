@@ -60,12 +60,13 @@ pub(super) fn dispatch(frame: ServerFrame) {
         ServerFrame::Notification {
             room_id,
             message_id,
+            seq,
             title,
             body,
-            ..
         } => UserEvent::Notification {
             room_id,
             message_id,
+            seq,
             title,
             body,
         },
