@@ -567,7 +567,7 @@ fn RoomView(
                 node_ref=scroller
                 // Scrolled by keyboard too: focusable, and named for it.
                 role="region"
-                aria-label="Messages"
+                aria-label="History"
                 tabindex="0"
                 class="flex min-h-0 flex-1 flex-col gap-3 overflow-y-auto px-3 pb-4 pt-6 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500 sm:px-6"
                 on:scroll=move |_| {
