@@ -79,11 +79,9 @@ pub async fn start(
 /// for them; returns the room as sent.
 async fn announce(state: &AppState, user_id: i64, room_id: i64) -> Result<Room> {
     let mut conn = state.db.acquire().await?;
-    let room = rooms::get(&state.db, &mut conn, user_id, room_id).await?;
+    let mut room = rooms::get(&state.db, &mut conn, user_id, room_id).await?;
     drop(conn);
-    let mut rooms = [room];
-    super::presence::with_others(state, user_id, &mut rooms).await?;
-    let [room] = rooms;
+    super::presence::with_others(state, std::slice::from_mut(&mut room)).await?;
     let frame = ServerFrame::DirectStarted { room: room.clone() };
     fanout::tell_user(&state.db, &state.hub, user_id, &frame).await?;
     Ok(room)

@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Presence, Room, RoomKind, UserPresence};
+use crate::model::{Presence, Room};
 use crate::server::error::Result;
 use crate::server::live::hub::ConnId;
 use crate::server::state::AppState;
 use crate::server::storage::db::now_ms;
-use crate::server::storage::{presence, rooms};
+use crate::server::storage::presence;
 
 /// The connection's person used their tab: online again, if they were away.
 pub fn used(state: &AppState, conn: ConnId) {
@@ -27,40 +27,22 @@ pub async fn of(state: &AppState, users: &[i64]) -> Result<HashMap<i64, Presence
         .collect())
 }
 
-/// Gives each direct conversation among `rooms` its other people, as
-/// `reader` sees them, with their presence.
-pub async fn with_others(state: &AppState, reader: i64, rooms: &mut [Room]) -> Result<()> {
-    let direct: Vec<i64> = rooms
+/// Gives the other people of each direct conversation among `rooms`
+/// (listed by storage, which titles the conversation from the same read)
+/// their presence.
+pub async fn with_others(state: &AppState, rooms: &mut [Room]) -> Result<()> {
+    let mut people: Vec<i64> = rooms
         .iter()
-        .filter(|room| room.kind == RoomKind::Direct)
-        .map(|room| room.id)
+        .flat_map(|room| room.others.iter().map(|other| other.user_id))
         .collect();
-    if direct.is_empty() {
+    if people.is_empty() {
         return Ok(());
     }
-    let members = {
-        let mut conn = state.db.acquire().await?;
-        rooms::members_of(&state.db, &mut conn, &direct).await?
-    };
-    let mut people: Vec<i64> = members.iter().map(|&(_, user)| user).collect();
     people.sort_unstable();
     people.dedup();
     let statuses = of(state, &people).await?;
-    let mut others: HashMap<i64, Vec<UserPresence>> = HashMap::new();
-    for (room_id, user_id) in members {
-        if user_id != reader {
-            let status = statuses.get(&user_id).copied().unwrap_or_default();
-            others
-                .entry(room_id)
-                .or_default()
-                .push(UserPresence { user_id, status });
-        }
-    }
-    for room in rooms.iter_mut() {
-        if let Some(mut found) = others.remove(&room.id) {
-            found.sort_by_key(|other| other.user_id);
-            room.others = found;
-        }
+    for other in rooms.iter_mut().flat_map(|room| room.others.iter_mut()) {
+        other.status = statuses.get(&other.user_id).copied().unwrap_or_default();
     }
     Ok(())
 }

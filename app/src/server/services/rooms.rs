@@ -64,7 +64,7 @@ pub async fn list(state: &AppState, auth: &AuthUser) -> Result<Vec<Room>> {
         .into_iter()
         .filter(|room| rules::may_see(room.kind, room.my_role).is_ok())
         .collect();
-    presence::with_others(state, auth.user.id, &mut rooms).await?;
+    presence::with_others(state, &mut rooms).await?;
     Ok(rooms)
 }
 
@@ -72,12 +72,10 @@ pub async fn list(state: &AppState, auth: &AuthUser) -> Result<Vec<Room>> {
 /// room that does not exist).
 pub async fn get(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
     let mut conn = state.db.acquire().await?;
-    let room = rooms::get(&state.db, &mut conn, auth.user.id, room_id).await?;
+    let mut room = rooms::get(&state.db, &mut conn, auth.user.id, room_id).await?;
     drop(conn);
     rules::may_see(room.kind, room.my_role)?;
-    let mut rooms = [room];
-    presence::with_others(state, auth.user.id, &mut rooms).await?;
-    let [room] = rooms;
+    presence::with_others(state, std::slice::from_mut(&mut room)).await?;
     Ok(room)
 }
 
@@ -125,9 +123,10 @@ pub async fn create(state: &AppState, auth: &AuthUser, draft: RoomDraft) -> Resu
 /// again costs one read, not a trip through the writer.
 pub async fn join(state: &AppState, auth: &AuthUser, room_id: i64) -> Result<Room> {
     let mut conn = state.db.acquire().await?;
-    let room = rooms::get(&state.db, &mut conn, auth.user.id, room_id).await?;
+    let mut room = rooms::get(&state.db, &mut conn, auth.user.id, room_id).await?;
     drop(conn);
     if room.joined {
+        presence::with_others(state, std::slice::from_mut(&mut room)).await?;
         return Ok(room);
     }
     let join = Request::Join {

@@ -16,7 +16,7 @@ use sqlx::AnyConnection;
 use super::db::{Db, is_unique_violation, to_rfc3339};
 use super::schema::{Memberships, Mentions, Messages, Rooms, Users};
 use crate::limits::MAX_COUNTED;
-use crate::model::{NotifyLevel, Role, Room, RoomActivity, RoomKind};
+use crate::model::{NotifyLevel, Presence, Role, Room, RoomActivity, RoomKind, UserPresence};
 use crate::server::error::{Error, Result};
 
 #[derive(sqlx::FromRow)]
@@ -253,8 +253,9 @@ pub async fn get(db: &Db, conn: &mut AnyConnection, user_id: i64, room_id: i64) 
 
 /// Names each direct conversation among `rooms` for `viewer`: by the other
 /// people in it, alphabetically ("ann, ben"); by the viewer alone once
-/// nobody else is left. One query, and none when there is no direct
-/// conversation.
+/// nobody else is left. A viewer (not `0`, nobody's view) is also given the
+/// others' ids in `others`, offline until the services say otherwise. One
+/// query, and none when there is no direct conversation.
 async fn title_direct(
     db: &Db,
     conn: &mut AnyConnection,
@@ -302,6 +303,21 @@ async fn title_direct(
             room.name = others.join(", ");
         } else if let Some((_, me)) = people.first() {
             room.name = me.clone();
+        }
+        if viewer != 0 {
+            let mut ids: Vec<i64> = people
+                .iter()
+                .map(|&(id, _)| id)
+                .filter(|&id| id != viewer)
+                .collect();
+            ids.sort_unstable();
+            room.others = ids
+                .into_iter()
+                .map(|user_id| UserPresence {
+                    user_id,
+                    status: Presence::Offline,
+                })
+                .collect();
         }
     }
     Ok(())
@@ -577,23 +593,6 @@ pub async fn member_ids(db: &Db, conn: &mut AnyConnection, room_id: i64) -> Resu
         .to_owned();
     let rows: Vec<(i64,)> = db.fetch_all(conn, &select).await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
-}
-
-/// `(room, user)` for every member of these rooms.
-pub async fn members_of(
-    db: &Db,
-    conn: &mut AnyConnection,
-    room_ids: &[i64],
-) -> Result<Vec<(i64, i64)>> {
-    if room_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let select = Query::select()
-        .columns([Memberships::RoomId, Memberships::UserId])
-        .from(Memberships::Table)
-        .and_where(Expr::col(Memberships::RoomId).is_in(room_ids.iter().copied()))
-        .to_owned();
-    Ok(db.fetch_all(conn, &select).await?)
 }
 
 #[derive(sqlx::FromRow)]
