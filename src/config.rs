@@ -42,11 +42,12 @@ impl Config {
         check_hash_file(&leptos)?;
         let env = Env(&var);
         let defaults = Settings::default();
-        let (login, sends, sockets, presence) = (
+        let (login, sends, sockets, presence, push) = (
             &defaults.login,
             &defaults.sends,
             &defaults.sockets,
             &defaults.presence,
+            &defaults.push,
         );
         let settings = Settings {
             cookie_secure: env.parse("COOKIE_SECURE", false, "true or false")?,
@@ -82,6 +83,14 @@ impl Config {
                 away_after: secs(
                     env.positive("PRESENCE_AWAY_SECS", presence.away_after.as_secs())?,
                 ),
+            },
+            push: app::server::services::push::PushSettings {
+                services: env
+                    .hosts("PUSH_SERVICES")?
+                    .unwrap_or_else(|| push.services.clone()),
+                contact: env
+                    .contact("PUSH_CONTACT")?
+                    .unwrap_or_else(|| push.contact.clone()),
             },
         };
         if settings.sockets.idle_timeout <= settings.sockets.ping_every {
@@ -174,6 +183,60 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
                 }
             })
             .collect()
+    }
+
+    /// Comma-separated host names, each exact or `*.domain` for the hosts
+    /// under it; set but empty is none at all.
+    fn hosts(&self, name: &'static str) -> Result<Option<Vec<String>>, ConfigError> {
+        let Some(value) = (self.0)(name) else {
+            return Ok(None);
+        };
+        value
+            .split(',')
+            .map(str::trim)
+            .filter(|host| !host.is_empty())
+            .map(|host| {
+                let name_part = host.strip_prefix("*.").unwrap_or(host);
+                let valid = !name_part.is_empty()
+                    && name_part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+                if valid {
+                    Ok(host.to_ascii_lowercase())
+                } else {
+                    Err(ConfigError {
+                        name,
+                        value: host.to_owned(),
+                        expected: "host names like fcm.googleapis.com or *.push.apple.com, \
+                                   separated by commas",
+                    })
+                }
+            })
+            .collect::<Result<_, _>>()
+            .map(Some)
+    }
+
+    /// A `mailto:` or `https:` URL someone reads.
+    fn contact(&self, name: &'static str) -> Result<Option<String>, ConfigError> {
+        match (self.0)(name) {
+            None => Ok(None),
+            Some(value) => {
+                let contact = value.trim();
+                let valid = ["mailto:", "https://"]
+                    .iter()
+                    .any(|scheme| contact.len() > scheme.len() && contact.starts_with(scheme))
+                    && !contact.contains(char::is_whitespace);
+                if valid {
+                    Ok(Some(contact.to_owned()))
+                } else {
+                    Err(ConfigError {
+                        name,
+                        value,
+                        expected: "mailto:you@example.com or an https:// URL",
+                    })
+                }
+            }
+        }
     }
 
     fn header_name(&self, name: &'static str) -> Result<Option<HeaderName>, ConfigError> {
@@ -285,6 +348,8 @@ mod tests {
             ("SEND_BURST", "50"),
             ("WS_MAX_SOCKETS_PER_USER", "3"),
             ("WS_IDLE_TIMEOUT_SECS", "90"),
+            ("PUSH_SERVICES", "Push.Example, *.push.example.net"),
+            ("PUSH_CONTACT", "mailto:ops@chat.example"),
         ])
         .unwrap()
         .settings;
@@ -298,6 +363,14 @@ mod tests {
         assert_eq!(settings.sends.burst, 50);
         assert_eq!(settings.sockets.max_per_user, 3);
         assert_eq!(settings.sockets.idle_timeout, secs(90));
+        assert_eq!(
+            settings.push.services,
+            ["push.example", "*.push.example.net"]
+        );
+        assert_eq!(settings.push.contact, "mailto:ops@chat.example");
+        // Set but empty: pushed to no service at all.
+        let none = config(&[("PUSH_SERVICES", "")]).unwrap().settings;
+        assert!(none.push.services.is_empty());
     }
 
     #[test]
@@ -311,6 +384,10 @@ mod tests {
             ("CLIENT_IP_HEADER", "not a header"),
             ("WS_IDLE_TIMEOUT_SECS", "10"),
             ("COOKIE_SECURE", "yes please"),
+            ("PUSH_SERVICES", "https://fcm.googleapis.com"),
+            ("PUSH_SERVICES", "*."),
+            ("PUSH_CONTACT", "ops@chat.example"),
+            ("PUSH_CONTACT", "http://chat.example"),
         ] {
             let error = config(&[(name, value)]).unwrap_err().to_string();
             assert!(error.starts_with(name), "{name}={value}: {error}");

@@ -35,7 +35,7 @@ pub struct ServerState {
 
 pub async fn build(config: &Config) -> Result<(Router, AppState), app::server::Error> {
     let db = Db::connect(&config.database_url).await?;
-    let state = AppState::new(db, config.settings.clone())?;
+    let state = AppState::new(db, config.settings.clone()).await?;
     if state.db.backend() == Backend::Postgres {
         let stop = state.background.stopping();
         let node = fanout::Node {

@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::model::{
-    Author, Invitation, InviteLink, Member, MessagePage, NotifyLevel, Role, Room, RoomKind, User,
+    Author, Invitation, InviteLink, Member, MessagePage, NewPushSubscription, NotifyLevel,
+    PushSubscription, Role, Room, RoomKind, User,
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::services::{direct, invitations, messages, people, rooms};
+use crate::server::services::{direct, invitations, messages, people, push, rooms};
 #[cfg(feature = "ssr")]
 use crate::server::web::context;
 
@@ -79,7 +80,6 @@ pub async fn delete_room(room_id: i64) -> Result<(), AppError> {
     Ok(rooms::delete(&state, &auth, room_id).await?)
 }
 
-/// Moves the caller's read marker in the room forward to `seq`.
 /// Sets what the caller is notified of in a room, and whether it is muted.
 #[server(prefix = "/api/fn", endpoint = "set_notifications")]
 pub async fn set_notifications(
@@ -91,6 +91,7 @@ pub async fn set_notifications(
     Ok(rooms::set_notifications(&state, &auth, room_id, level, muted).await?)
 }
 
+/// Moves the caller's read marker in the room forward to `seq`.
 #[server(prefix = "/api/fn", endpoint = "mark_read")]
 pub async fn mark_read(room_id: i64, seq: i64) -> Result<(), AppError> {
     let (state, auth) = context::caller().await?;
@@ -226,4 +227,20 @@ pub async fn logout(#[server(default)] everywhere: bool) -> Result<(), AppError>
         }
     }
     Ok(())
+}
+
+/// The key this browser subscribes to pushes with.
+#[server(prefix = "/api/fn", endpoint = "push_key")]
+pub async fn push_key() -> Result<String, AppError> {
+    let (state, _) = context::caller().await?;
+    Ok(push::key(&state).to_owned())
+}
+
+/// Pushes to this browser, for this session, while no tab is open.
+#[server(prefix = "/api/fn", endpoint = "push_subscribe")]
+pub async fn push_subscribe(
+    subscription: NewPushSubscription,
+) -> Result<PushSubscription, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(push::subscribe(&state, &auth, &subscription).await?)
 }

@@ -356,6 +356,50 @@ impl Message {
 /// Characters of the answered message a reply carries.
 pub const EXCERPT_CHARS: usize = 140;
 
+/// Where a notification of a message leads: its room, at the message.
+pub fn message_link(room_id: i64, seq: i64) -> String {
+    format!("/rooms/{room_id}?seq={seq}")
+}
+
+/// The tag of a notification of the message. A tab's notification and a
+/// push of the same message carry it, as every tab does, so the browser
+/// shows one.
+pub fn notification_tag(message_id: i64) -> String {
+    format!("chat-message-{message_id}")
+}
+
+/// A browser's push subscription, as `PushSubscription.toJSON()` gives it
+/// (its `expirationTime` is not used).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewPushSubscription {
+    /// The push service's URL for this browser (https).
+    pub endpoint: String,
+    pub keys: PushKeys,
+}
+
+/// What a push payload is encrypted to, base64url as the browser gives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PushKeys {
+    /// The browser's P-256 public key (65 bytes).
+    pub p256dh: String,
+    /// The browser's authentication secret (16 bytes).
+    pub auth: String,
+}
+
+/// One of the user's push subscriptions: a browser that is pushed
+/// notifications while no tab of it is open.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PushSubscription {
+    pub id: i64,
+    /// The push service's host (`fcm.googleapis.com`); the endpoint itself
+    /// is a secret of the browser's.
+    pub service: String,
+    pub created_at: String,
+}
+
 /// What a reply shows of the message it answers: the start of its body.
 pub fn excerpt(body: &str) -> String {
     body.chars().take(EXCERPT_CHARS).collect()

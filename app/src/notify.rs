@@ -5,6 +5,10 @@
 //! Every open tab of the user hears the same frame; each notification is
 //! tagged with its message, so the browser shows it once however many
 //! tabs raise it.
+//!
+//! Once notifications are allowed, the browser is also subscribed to Web
+//! Push, so what would notify its user reaches it while no tab is open:
+//! the service worker (`public/sw.js`) shows those.
 
 use leptos::prelude::*;
 
@@ -67,7 +71,7 @@ pub fn show(message_id: i64, title: &str, body: &str, in_view: bool, open: impl 
         use wasm_bindgen::closure::Closure;
         let options = web_sys::NotificationOptions::new();
         options.set_body(body);
-        options.set_tag(&format!("chat-message-{message_id}"));
+        options.set_tag(&crate::model::notification_tag(message_id));
         let Ok(notification) = web_sys::Notification::new_with_options(title, &options) else {
             return;
         };
@@ -91,6 +95,13 @@ pub fn EnableNotifications() -> impl IntoView {
     // so the two renderings agree.
     let state = RwSignal::new(Permission::Unsupported);
     Effect::new(move |_| state.set(permission()));
+    // Allowed, now or earlier: (re)subscribed on every start, as a
+    // subscription belongs to the session that made it.
+    Effect::new(move |_| {
+        if state.get() == Permission::Granted {
+            subscribe_to_pushes();
+        }
+    });
     view! {
         <Show when=move || state.get() == Permission::Ask>
             <button
@@ -102,5 +113,102 @@ pub fn EnableNotifications() -> impl IntoView {
                 "Enable notifications"
             </button>
         </Show>
+    }
+}
+
+/// Registers the service worker, subscribes this browser to pushes with the
+/// server's key (once; the browser keeps it) and gives the subscription to
+/// the server. Without push, or with its push service out of reach, the
+/// tab's own notifications are all there is: said on the console only.
+fn subscribe_to_pushes() {
+    #[cfg(feature = "hydrate")]
+    leptos::task::spawn_local(async {
+        if let Err(error) = push_subscription().await {
+            web_sys::console::warn_2(&"Push notifications are not available:".into(), &error);
+        }
+    });
+}
+
+#[cfg(feature = "hydrate")]
+async fn push_subscription() -> Result<(), wasm_bindgen::JsValue> {
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    let fails = |e: crate::error::AppError| JsValue::from_str(&e.to_string());
+    let navigator = window().navigator();
+    if !js_sys::Reflect::has(&navigator, &"serviceWorker".into())?
+        || !js_sys::Reflect::has(&window(), &"PushManager".into())?
+    {
+        return Ok(());
+    }
+    let workers = navigator.service_worker();
+    JsFuture::from(workers.register("/sw.js")).await?;
+    let registration: web_sys::ServiceWorkerRegistration =
+        JsFuture::from(workers.ready()?).await?.unchecked_into();
+    let manager = registration.push_manager()?;
+    let key = crate::api::push_key().await.map_err(fails)?;
+    let mut subscription = JsFuture::from(manager.get_subscription()?).await?;
+    if let Some(old) = subscription.clone().dyn_ref::<web_sys::PushSubscription>() {
+        // Made with another key (the server's database was replaced): it
+        // would be refused, so it is replaced too.
+        let made_with = old
+            .options()
+            .application_server_key()?
+            .map(|k| base64url(&js_sys::Uint8Array::new(&k).to_vec()));
+        if made_with.is_some_and(|made_with| made_with != key.trim_end_matches('=')) {
+            JsFuture::from(old.unsubscribe()?).await?;
+            subscription = JsValue::NULL;
+        }
+    }
+    if subscription.is_null() || subscription.is_undefined() {
+        let options = web_sys::PushSubscriptionOptionsInit::new();
+        options.set_user_visible_only(true);
+        // The base64url string, as the Push API takes it.
+        options.set_application_server_key(&JsValue::from_str(&key));
+        subscription = JsFuture::from(manager.subscribe_with_options(&options)?).await?;
+    }
+    // `toJSON()`: the endpoint and the keys, base64url.
+    let json: String = js_sys::JSON::stringify(&subscription)?.into();
+    let new: crate::model::NewPushSubscription =
+        serde_json::from_str(&json).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    crate::api::push_subscribe(new).await.map_err(fails)?;
+    Ok(())
+}
+
+/// Bytes in URL-safe base64 without padding, as the Push API writes keys.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64url;
+
+    #[test]
+    fn base64url_is_rfc_4648_section_5_without_padding() {
+        for (bytes, encoded) in [
+            (&b""[..], ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+            (&[0xfb, 0xff, 0xbf], "-_-_"),
+        ] {
+            assert_eq!(base64url(bytes), encoded);
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use leptos::prelude::*;
 
-use crate::model::{Room, RoomActivity};
+use crate::model::{NotifyLevel, Room, RoomActivity};
 
 #[derive(Clone, Copy)]
 pub struct Unread {
@@ -24,6 +24,9 @@ pub struct Unread {
     version: RwSignal<u32>,
     /// Rooms the user muted: their unread messages are not in the total.
     muted: RwSignal<HashSet<i64>>,
+    /// Notification settings changed since the page opened (in any of
+    /// the user's tabs), for an open room to show.
+    settings: RwSignal<HashMap<i64, (NotifyLevel, bool)>>,
 }
 
 impl Unread {
@@ -32,6 +35,7 @@ impl Unread {
             rooms: RwSignal::new(HashMap::new()),
             version: RwSignal::new(0),
             muted: RwSignal::new(HashSet::new()),
+            settings: RwSignal::new(HashMap::new()),
         });
     }
 
@@ -92,6 +96,34 @@ impl Unread {
         if unknown {
             self.refresh();
         }
+    }
+
+    /// A `notify_settings` frame: the user changed a room's settings, here
+    /// or in another tab.
+    pub fn settings_changed(&self, room_id: i64, level: NotifyLevel, muted: bool) {
+        self.settings.update(|held| {
+            held.insert(room_id, (level, muted));
+        });
+        if self
+            .muted
+            .with_untracked(|held| held.contains(&room_id) != muted)
+        {
+            self.muted.update(|held| {
+                if muted {
+                    held.insert(room_id);
+                } else {
+                    held.remove(&room_id);
+                }
+            });
+        }
+        // The list says "muted" from its own read.
+        self.refresh();
+    }
+
+    /// The room's settings as last changed, if they were since the page
+    /// opened (tracked).
+    pub fn settings_of(&self, room_id: i64) -> Option<(NotifyLevel, bool)> {
+        self.settings.with(|held| held.get(&room_id).copied())
     }
 
     /// The room's newest summary (tracked).

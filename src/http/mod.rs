@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod messages;
 pub mod openapi;
 pub mod origin;
+pub mod push;
 pub mod rooms;
 pub mod users;
 
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(direct::router())
         .merge(users::router())
         .merge(messages::router())
+        .merge(push::router())
         .merge(openapi::router())
         // Unknown API paths answer in the API's error shape, not with a page.
         .route("/api/{*rest}", any(|| async { Error::NotFound }))

@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, direct, invitations, messages, rooms, users};
+use super::{auth, direct, invitations, messages, push, rooms, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,6 +24,7 @@ use super::{auth, direct, invitations, messages, rooms, users};
         invitations::create_link, invitations::revoke_link, invitations::accept_link,
         messages::list, messages::create, messages::edit, messages::delete,
         messages::react, messages::unreact,
+        push::key, push::subscribe, push::list, push::unsubscribe,
     ),
     components(schemas(app::error::AppError)),
     modifiers(&BearerAuth),

@@ -20,6 +20,7 @@ mod messages;
 mod notifications;
 mod presence;
 mod private_rooms;
+mod push;
 mod read_markers;
 mod rooms;
 mod security;

@@ -131,6 +131,34 @@ async fn every_message_of_a_direct_conversation_is_told_unless_asked_otherwise()
 }
 
 #[tokio::test]
+async fn a_change_of_settings_reaches_the_members_every_tab_and_nobody_else() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann, "general").await;
+    app.join(&bob, room).await;
+    let mut other_tab = app.socket(&ann).await;
+    let mut bobs = app.socket(&bob).await;
+    set(&app, &ann, room, json!({"level": "all", "muted": true})).await;
+    loop {
+        let frame = other_tab.frame().await;
+        if frame["type"] == "notify_settings" {
+            assert_eq!(
+                frame,
+                json!({"type": "notify_settings", "room_id": room, "notify": "all", "muted": true})
+            );
+            break;
+        }
+    }
+    while let Some(Next::Frame(frame)) = bobs.next_within(Duration::from_millis(500)).await {
+        assert_ne!(
+            frame["type"], "notify_settings",
+            "another member heard of it"
+        );
+    }
+}
+
+#[tokio::test]
 async fn notification_settings_are_a_members_own_and_checked() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;

@@ -21,7 +21,7 @@ use crate::components::notice::{ErrorNote, Loading};
 use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
-use crate::model::{Room, RoomKind};
+use crate::model::{Room, RoomKind, message_link};
 use crate::notify;
 use crate::presence::{Here, PresenceBadge};
 use crate::socket::{ChatSocket, UserEvent};
@@ -59,6 +59,11 @@ pub fn RoomList(
         UserEvent::RoomsChanged => unread.refresh(),
         UserEvent::Activity { rooms, left } => unread.heard(rooms, &left),
         UserEvent::Presence(users) => here.learn(users),
+        UserEvent::NotifySettings {
+            room_id,
+            notify,
+            muted,
+        } => unread.settings_changed(room_id, notify, muted),
         UserEvent::Notification {
             room_id,
             message_id,
@@ -70,7 +75,7 @@ pub fn RoomList(
             let navigate = navigate.clone();
             // Clicked: the room, at the message.
             notify::show(message_id, &title, &body, in_view, move || {
-                navigate(&format!("/rooms/{room_id}?seq={seq}"), Default::default())
+                navigate(&message_link(room_id, seq), Default::default())
             });
         }
     });

@@ -103,6 +103,14 @@ fn RoomView(
     let notify_open = RwSignal::new(false);
     let notify_level = RwSignal::new(room.notify);
     let notify_muted = RwSignal::new(room.muted);
+    // Changed in another tab (or this one): shown here too.
+    let heard = Unread::get();
+    Effect::new(move |_| {
+        if let Some((level, muted)) = heard.settings_of(room_id) {
+            notify_level.set(level);
+            notify_muted.set(muted);
+        }
+    });
     let counted_at = room.last_seq;
     let names = RwSignal::new(HashMap::new());
     names.update(|names| opened.page.messages.iter().for_each(|m| learn(names, m)));

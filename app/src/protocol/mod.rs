@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorCode;
 use crate::model::{
-    Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity, UserPresence,
+    Author, Invitation, LeaveReason, Message, NotifyLevel, Role, Room, RoomActivity, UserPresence,
 };
 
 /// Largest text frame the server reads; bigger frames close the socket (1009).
@@ -324,6 +324,13 @@ pub enum ServerFrame {
         title: String,
         body: String,
     },
+    /// The user changed what they are notified of in a room, or muted or
+    /// unmuted it (sent to all their sockets, so every tab shows it).
+    NotifySettings {
+        room_id: i64,
+        notify: NotifyLevel,
+        muted: bool,
+    },
     Error {
         code: ErrorCode,
         message: String,
@@ -347,6 +354,7 @@ impl ServerFrame {
                 | ServerFrame::Activity { .. }
                 | ServerFrame::Presence { .. }
                 | ServerFrame::Notification { .. }
+                | ServerFrame::NotifySettings { .. }
         )
     }
 }

@@ -16,7 +16,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor, value::MapAccessDeserial
 use super::{Change, Event, ServerFrame};
 use crate::error::ErrorCode;
 use crate::model::{
-    Author, Invitation, LeaveReason, Message, Role, Room, RoomActivity, UserPresence,
+    Author, Invitation, LeaveReason, Message, NotifyLevel, Role, Room, RoomActivity, UserPresence,
 };
 
 #[derive(Deserialize)]
@@ -35,6 +35,7 @@ enum Type {
     Activity,
     Presence,
     Notification,
+    NotifySettings,
     Error,
 }
 
@@ -78,6 +79,8 @@ struct Fields {
     users: Option<Vec<UserPresence>>,
     title: Option<String>,
     body: Option<String>,
+    notify: Option<NotifyLevel>,
+    muted: Option<bool>,
 }
 
 enum MessageField {
@@ -140,6 +143,8 @@ impl Fields {
             users,
             title,
             body,
+            notify,
+            muted,
         } = self;
         fn need<T>(value: Option<T>, field: &str) -> Result<T, String> {
             value.ok_or_else(|| format!("missing field `{field}`"))
@@ -191,6 +196,11 @@ impl Fields {
                 seq: need(seq, "seq")?,
                 title: need(title, "title")?,
                 body: need(body, "body")?,
+            },
+            Type::NotifySettings => ServerFrame::NotifySettings {
+                room_id: need(room_id, "room_id")?,
+                notify: need(notify, "notify")?,
+                muted: need(muted, "muted")?,
             },
             Type::Error => ServerFrame::Error {
                 code: need(code, "code")?,
@@ -386,6 +396,11 @@ mod tests {
                 },
             },
             ServerFrame::InvitationClosed { invitation_id: 5 },
+            ServerFrame::NotifySettings {
+                room_id: 2,
+                notify: NotifyLevel::All,
+                muted: true,
+            },
             ServerFrame::Notification {
                 room_id: 2,
                 message_id: 40,

@@ -10,10 +10,12 @@ use super::error::Error;
 use super::live::activity;
 use super::live::hub::Hub;
 use super::live::presence::{self, PresenceTimes};
+use super::live::push::Pusher;
 use super::live::session_cache::SessionCache;
 use super::live::writer::Writer;
 use super::services::login_limiter::{LoginLimiter, LoginLimits};
 use super::services::notifications;
+use super::services::push::{self, PushSettings};
 use super::services::rules::Rules;
 use super::services::send_rate::{SendLimiter, SendLimits};
 use super::services::typing::TypingLimiter;
@@ -40,6 +42,7 @@ pub struct Settings {
     pub sends: SendLimits,
     pub sockets: SocketLimits,
     pub presence: PresenceTimes,
+    pub push: PushSettings,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             sends: SendLimits::default(),
             sockets: SocketLimits::default(),
             presence: PresenceTimes::default(),
+            push: PushSettings::default(),
         }
     }
 }
@@ -104,6 +108,8 @@ pub struct AppState {
     pub login_limiter: LoginLimiter,
     pub send_limiter: SendLimiter,
     pub typing: TypingLimiter,
+    /// Web Push, signed with the key the database keeps.
+    pub pusher: Pusher,
     /// The node's long-running tasks and their stop signal.
     pub background: Background,
 }
@@ -111,8 +117,9 @@ pub struct AppState {
 impl AppState {
     /// Starts the message writer (on a thread of its own), its publisher,
     /// the activity, presence and notification tasks, so it must run
-    /// inside the tokio runtime.
-    pub fn new(db: Db, settings: Settings) -> Result<Self, Error> {
+    /// inside the tokio runtime. Makes the Web Push key on a first start.
+    pub async fn new(db: Db, settings: Settings) -> Result<Self, Error> {
+        let pusher = push::pusher(&db, &settings.push).await?;
         let hub = Hub::default();
         let background = Background::default();
         let (posted, to_notify) = tokio::sync::mpsc::channel(notifications::QUEUE);
@@ -140,6 +147,7 @@ impl AppState {
             login_limiter: LoginLimiter::new(settings.login.clone()),
             send_limiter: SendLimiter::new(settings.sends.clone()),
             typing: TypingLimiter::default(),
+            pusher,
             settings,
         };
         notifications::start(state.clone(), to_notify);

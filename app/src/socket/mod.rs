@@ -97,6 +97,13 @@ pub enum UserEvent {
         title: String,
         body: String,
     },
+    /// The user's notification settings of a room changed, maybe in
+    /// another tab.
+    NotifySettings {
+        room_id: i64,
+        notify: crate::model::NotifyLevel,
+        muted: bool,
+    },
 }
 
 #[derive(Clone, Copy)]

@@ -70,6 +70,15 @@ pub(super) fn dispatch(frame: ServerFrame) {
             title,
             body,
         },
+        ServerFrame::NotifySettings {
+            room_id,
+            notify,
+            muted,
+        } => UserEvent::NotifySettings {
+            room_id,
+            notify,
+            muted,
+        },
         _ => return,
     };
     // Called after the shared state is released: handlers may send.

@@ -187,7 +187,8 @@ pub(super) fn dispatch(frame: ServerFrame) {
         | ServerFrame::DirectStarted { .. }
         | ServerFrame::Activity { .. }
         | ServerFrame::Presence { .. }
-        | ServerFrame::Notification { .. } => None,
+        | ServerFrame::Notification { .. }
+        | ServerFrame::NotifySettings { .. } => None,
     };
     if let Some((handler, event)) = delivery {
         handler(event);

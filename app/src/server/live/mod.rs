@@ -14,6 +14,7 @@
 //!   sockets do not watch: the per-user stream their room list follows.
 //! - [`presence`] keeps who is here, across nodes, and tells those who
 //!   share a room with them.
+//! - [`push`] sends Web Push notifications to browsers with no tab open.
 //! - [`session_cache`] is what a node remembers of sessions, kept honest by
 //!   the fan-out of ended sessions.
 //!
@@ -24,6 +25,7 @@ pub mod backlog;
 pub mod fanout;
 pub mod hub;
 pub mod presence;
+pub mod push;
 pub mod session_cache;
 pub mod subscription;
 pub mod writer;

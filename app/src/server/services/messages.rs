@@ -308,7 +308,7 @@ mod seq_tests {
         let mut settings = Settings::default();
         // These tests post in bursts; the allowance has its own tests.
         settings.sends.burst = 1_000_000;
-        (AppState::new(db, settings).unwrap(), dir)
+        (AppState::new(db, settings).await.unwrap(), dir)
     }
 
     /// A post, answered once committed.

@@ -11,6 +11,7 @@ pub mod messages;
 pub mod notifications;
 pub mod people;
 pub mod presence;
+pub mod push;
 pub mod rooms;
 pub mod rules;
 pub mod send_rate;

@@ -4,6 +4,9 @@
 //! (`storage::rooms::to_notify`: everything, or what names them, or every
 //! message of a direct conversation; nothing in a room they muted). Their
 //! tabs decide whether to show it: not where the room is open and in view.
+//! Those with no tab open anywhere (offline, as presence has it) are also
+//! pushed it, on every browser they subscribed (`push`), with the same
+//! title, text, link and tag.
 //!
 //! Only the node that stored a message notifies of it, so several nodes
 //! never tell anyone twice. A message the queue had no room for notifies
@@ -15,10 +18,11 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
-use crate::model::{Message, RoomKind, excerpt};
+use crate::model::{Message, Presence, RoomKind, excerpt, message_link, notification_tag};
 use crate::protocol::ServerFrame;
-use crate::server::error::Result;
+use crate::server::error::{Error, Result};
 use crate::server::live::fanout;
+use crate::server::services::{presence, push};
 use crate::server::state::AppState;
 use crate::server::storage::rooms::{self, Named};
 
@@ -77,15 +81,50 @@ async fn notify(
         }
     };
     drop(conn);
+    // Told on their sockets, everyone: presence learns of a socket opened
+    // on another node a moment late, and a second notification of the same
+    // message replaces the first. Pushed, those with no socket here and
+    // none on another node as presence has it.
+    let elsewhere: Vec<i64> = people
+        .iter()
+        .copied()
+        .filter(|&person| !state.hub.is_here(person))
+        .collect();
+    let here = presence::of(state, &elsewhere).await?;
+    let away: Vec<i64> = elsewhere
+        .into_iter()
+        .filter(|person| here.get(person).is_none_or(|p| *p == Presence::Offline))
+        .collect();
+    let body = excerpt(&message.body);
+    if !away.is_empty() {
+        let shown = Shown {
+            title: &title,
+            body: &body,
+            url: message_link(message.room_id, message.seq),
+            tag: notification_tag(message.id),
+        };
+        let payload = serde_json::to_vec(&shown).map_err(|e| Error::Internal(e.to_string()))?;
+        push::push_to(state, &away, payload, format!("room-{}", message.room_id)).await?;
+    }
     let frame = ServerFrame::Notification {
         room_id: message.room_id,
         message_id: message.id,
         seq: message.seq,
         title,
-        body: excerpt(&message.body),
+        body,
     };
     for person in people {
         fanout::tell_user(db, &state.hub, person, &frame).await?;
     }
     Ok(())
+}
+
+/// What a push asks the service worker to show (`public/sw.js`).
+#[derive(serde::Serialize)]
+struct Shown<'a> {
+    title: &'a str,
+    body: &'a str,
+    /// Opened when the notification is clicked: the room at the message.
+    url: String,
+    tag: String,
 }

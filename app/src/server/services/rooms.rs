@@ -201,7 +201,15 @@ pub async fn set_notifications(
 ) -> Result<Room> {
     require_member(state, auth.user.id, room_id).await?;
     rooms::set_notify(&state.db, room_id, auth.user.id, level, muted).await?;
-    get(state, auth, room_id).await
+    let room = get(state, auth, room_id).await?;
+    // Every tab of theirs shows the settings as they now are.
+    let frame = ServerFrame::NotifySettings {
+        room_id,
+        notify: room.notify,
+        muted: room.muted,
+    };
+    fanout::tell_user(&state.db, &state.hub, auth.user.id, &frame).await?;
+    Ok(room)
 }
 
 /// Changes a room's name, topic or kind (owners and admins; the kind,

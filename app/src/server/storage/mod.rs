@@ -9,6 +9,7 @@ pub mod events;
 pub mod invitations;
 pub mod messages;
 pub mod presence;
+pub mod push;
 pub mod rooms;
 pub mod schema;
 pub mod sessions;

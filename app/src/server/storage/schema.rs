@@ -134,3 +134,23 @@ pub enum Presence {
     UserId,
     ActiveAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum ServerKeys {
+    Table,
+    Name,
+    Value,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum PushSubscriptions {
+    Table,
+    Id,
+    UserId,
+    SessionHash,
+    Endpoint,
+    P256dh,
+    Auth,
+    CreatedAt,
+}
