@@ -49,8 +49,9 @@ self.addEventListener("notificationclick", (event) => {
 function sameOrigin(url) {
   try {
     const parsed = new URL(url, self.location.origin);
-    return parsed.origin === self.location.origin ? parsed.href : "/";
+    if (parsed.origin === self.location.origin) return parsed.href;
   } catch (_) {
-    return "/";
+    // Not a URL: the front page.
   }
+  return new URL("/", self.location.origin).href;
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { twoUsersInOneRoom } from "./helpers";
+import { register, twoUsersInOneRoom, uniqueName } from "./helpers";
 
 async function say(page: Page, text: string): Promise<void> {
   await page.getByRole("textbox", { name: "Message" }).fill(text);
@@ -161,4 +161,51 @@ test("A sees B online in the member list, and offline once B closes their tab", 
   await pageB.close();
   // Live, without reopening the list.
   await expect(benListed).toContainText("Offline", { timeout: 15_000 });
+});
+
+// With no tab open, the server pushes (tests/api/push.rs checks what it
+// sends); here the browser's side: allowing notifications installs the
+// service worker, which shows a push under the message's tag, to be opened
+// at the room it names, and never at another site.
+test("allowing notifications installs the service worker, which shows what is pushed, linked to this site only", async ({ browser }) => {
+  const context = await browser.newContext();
+  await context.grantPermissions(["notifications"]);
+  const page = await context.newPage();
+  await register(page, uniqueName("pia"));
+  const worker = await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL);
+  expect(worker).toMatch(/\/sw\.js$/);
+
+  // A push as the browser's push service delivers it.
+  const cdp = await context.newCDPSession(page);
+  const registered = new Promise<string>((resolve) => {
+    cdp.on("ServiceWorker.workerRegistrationUpdated", ({ registrations }) => {
+      const ours = registrations.find((r) => !r.isDeleted && r.scopeURL.startsWith(new URL(page.url()).origin));
+      if (ours) resolve(ours.registrationId);
+    });
+  });
+  await cdp.send("ServiceWorker.enable");
+  const registrationId = await registered;
+  const origin = new URL(page.url()).origin;
+  const push = async (shown: object) =>
+    cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify(shown) });
+  const notifications = () =>
+    page.evaluate(async () =>
+      (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+        title: n.title,
+        body: n.body,
+        tag: n.tag,
+        url: n.data?.url,
+      })),
+    );
+  await push({ title: "ann in plans", body: "@pia lunch?", url: "/rooms/7?seq=3", tag: "chat-message-40" });
+  await expect.poll(notifications).toEqual([
+    { title: "ann in plans", body: "@pia lunch?", tag: "chat-message-40", url: `${origin}/rooms/7?seq=3` },
+  ]);
+  // The same message pushed again replaces its notification; a link to
+  // another site opens this one's front page instead.
+  await push({ title: "ann in plans", body: "@pia lunch? (again)", url: "https://evil.example/", tag: "chat-message-40" });
+  await expect.poll(notifications).toEqual([
+    { title: "ann in plans", body: "@pia lunch? (again)", tag: "chat-message-40", url: `${origin}/` },
+  ]);
+  await context.close();
 });
