@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::AppError;
 use crate::model::{
     Author, Invitation, InviteLink, Member, MessagePage, NewPushSubscription, NotifyLevel,
-    PushSubscription, Role, Room, RoomKind, User,
+    PushSubscription, Role, Room, RoomKind, SearchPage, SearchParams, User,
 };
 
 #[cfg(feature = "ssr")]
-use crate::server::services::{direct, invitations, messages, people, push, rooms};
+use crate::server::services::{direct, invitations, messages, people, push, rooms, search};
 #[cfg(feature = "ssr")]
 use crate::server::web::context;
 
@@ -243,4 +243,11 @@ pub async fn push_subscribe(
 ) -> Result<PushSubscription, AppError> {
     let (state, auth) = context::caller().await?;
     Ok(push::subscribe(&state, &auth, &subscription).await?)
+}
+
+/// Searches the messages of the caller's rooms (`GET /api/search`).
+#[server(prefix = "/api/fn", endpoint = "search")]
+pub async fn search_messages(params: SearchParams) -> Result<SearchPage, AppError> {
+    let (state, auth) = context::caller().await?;
+    Ok(search::search(&state, &auth, params).await?)
 }

@@ -374,6 +374,7 @@ pub fn notification_tag(message_id: i64) -> String {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewPushSubscription {
     /// The push service's URL for this browser (https).
+    #[cfg_attr(feature = "ssr", schema(pattern = "^https?://", max_length = 2000))]
     pub endpoint: String,
     pub keys: PushKeys,
 }
@@ -383,8 +384,10 @@ pub struct NewPushSubscription {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PushKeys {
     /// The browser's P-256 public key (65 bytes).
+    #[cfg_attr(feature = "ssr", schema(pattern = "^[A-Za-z0-9_-]{87}$"))]
     pub p256dh: String,
     /// The browser's authentication secret (16 bytes).
+    #[cfg_attr(feature = "ssr", schema(pattern = "^[A-Za-z0-9_-]{22}$"))]
     pub auth: String,
 }
 
@@ -494,13 +497,19 @@ pub struct AuthResponse {
 pub struct MessagePage {
     /// Oldest first.
     pub messages: Vec<Message>,
-    /// True when more messages exist beyond this page in the direction asked.
+    /// True when more messages exist beyond this page in the direction asked
+    /// (older ones for a page around a seq).
     pub has_more: bool,
+    /// For a page around a seq: true when newer messages exist past it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub has_newer: bool,
 }
 
 /// Which slice of a room's history to read. `before_seq` pages backwards
 /// (scrolling up), `after_seq` pages forwards (catching up); with both, the
 /// messages between them, forwards; with neither, the newest page.
+/// `around_seq` (alone) reads the page centred on that seq: a search
+/// result or a link opens the room there.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
 pub struct PageQuery {
@@ -508,9 +517,70 @@ pub struct PageQuery {
     pub before_seq: Option<i64>,
     /// Only messages with a greater seq.
     pub after_seq: Option<i64>,
+    /// The page with this seq in its middle: half the page at or before it,
+    /// the rest after it.
+    pub around_seq: Option<i64>,
     /// Messages per page (default 50).
     #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 200))]
     pub limit: Option<i64>,
+}
+
+/// What to search for (`GET /api/search`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams))]
+pub struct SearchParams {
+    /// Words (the last one may be unfinished: it matches as a prefix),
+    /// "quoted phrases", and `from:username`. At most 200 characters.
+    #[cfg_attr(feature = "ssr", param(max_length = 200))]
+    pub q: String,
+    /// Only this room.
+    pub room_id: Option<i64>,
+    /// Only this user's messages (a username, any case).
+    pub author: Option<String>,
+    /// Only messages sent before this day (`2026-12-01`, UTC; an RFC 3339
+    /// time is taken too).
+    #[cfg_attr(feature = "ssr", param(format = Date))]
+    pub before: Option<String>,
+    /// Only messages sent on or after this day (or at or after a time).
+    #[cfg_attr(feature = "ssr", param(format = Date))]
+    pub after: Option<String>,
+    /// Results per page (default 20).
+    #[cfg_attr(feature = "ssr", param(minimum = 1, maximum = 50))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the page before.
+    #[cfg_attr(feature = "ssr", param(pattern = "^[0-9]{1,9}$"))]
+    pub cursor: Option<String>,
+}
+
+/// A room as a search result names it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoomRef {
+    pub id: i64,
+    /// As the searcher sees it (a direct conversation: the others' names).
+    pub name: String,
+    pub kind: RoomKind,
+}
+
+/// A message found, where it is, and the part of it that matched.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SearchResult {
+    pub message: Message,
+    pub room: RoomRef,
+    /// The text around the first match, escaped, with each matching word
+    /// in `<mark>`: safe to show as HTML.
+    pub snippet_html: String,
+}
+
+/// A page of search results, best first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SearchPage {
+    pub results: Vec<SearchResult>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 #[cfg(test)]

@@ -166,6 +166,31 @@ impl Api {
     }
 
     /// The seqs of a history page and its `has_more`.
+    /// The bodies `GET /api/search` finds for `q`.
+    pub async fn search(&self, user: &User, q: &str) -> anyhow::Result<Vec<String>> {
+        let response = self
+            .http
+            .get(format!("{}/api/search", self.base))
+            .query(&[("q", q)])
+            .bearer_auth(&user.token)
+            .send()
+            .await?;
+        let status = response.status();
+        if !status.is_success() {
+            bail!("search answered {status}: {}", response.text().await?);
+        }
+        let page: Value = response.json().await?;
+        Ok(page["results"]
+            .as_array()
+            .map(|results| {
+                results
+                    .iter()
+                    .filter_map(|r| r["message"]["body"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     pub async fn page(
         &self,
         user: &User,

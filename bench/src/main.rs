@@ -23,7 +23,7 @@ use clap::{Args, Parser, Subcommand};
 
 use api::Api;
 use report::{MaxRate, NodesOutcome, Report, Results};
-use scenarios::{burst, connections, fanout, first_load, history, mixed};
+use scenarios::{burst, connections, fanout, first_load, history, mixed, search};
 use target::Target;
 
 #[derive(Parser)]
@@ -62,6 +62,8 @@ enum Command {
     Mixed(MixedArgs),
     /// History page reads from a room with many stored messages.
     History(HistoryArgs),
+    /// Full-text searches over a room with many stored messages.
+    Search(SearchArgs),
     /// Bytes a browser downloads to show the login and room pages.
     FirstLoad,
     /// Runs the bare broadcast server (started by `ceiling` itself).
@@ -196,6 +198,16 @@ struct HistoryArgs {
     page: i64,
 }
 
+#[derive(Args, Clone)]
+struct SearchArgs {
+    #[arg(long, default_value_t = 1_000_000)]
+    messages: i64,
+    #[arg(long, default_value_t = 100.0)]
+    rate: f64,
+    #[arg(long, default_value_t = 10.0)]
+    seconds: f64,
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -282,6 +294,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
             results.burst = run_burst(cli, &burst).await?;
             results.mixed = Some(run_mixed(cli, &MixedArgs::default()).await?);
             results.history = Some(run_history(cli, &HistoryArgs::default()).await?);
+            results.search = Some(run_search(cli, &SearchArgs::default()).await?);
             results.first_load = Some(run_first_load(cli).await?);
         }
         Command::Connections(args) => results.connections = Some(run_connections(cli, args).await?),
@@ -295,6 +308,7 @@ async fn run(cli: &Cli, results: &mut Results) -> anyhow::Result<()> {
         Command::Burst(args) => results.burst = run_burst(cli, args).await?,
         Command::Mixed(args) => results.mixed = Some(run_mixed(cli, args).await?),
         Command::History(args) => results.history = Some(run_history(cli, args).await?),
+        Command::Search(args) => results.search = Some(run_search(cli, args).await?),
         Command::FirstLoad => results.first_load = Some(run_first_load(cli).await?),
         Command::CeilingServer { .. } => unreachable!("handled in main"),
     }
@@ -587,6 +601,34 @@ async fn run_history(cli: &Cli, args: &HistoryArgs) -> anyhow::Result<history::O
     Ok(outcome)
 }
 
+async fn run_search(cli: &Cli, args: &SearchArgs) -> anyhow::Result<search::Outcome> {
+    let target = Target::product(&cli.server, &cli.site).await?;
+    println!(
+        "== search: {} messages, {} req/s ==",
+        args.messages, args.rate
+    );
+    let params = search::Params {
+        messages: args.messages,
+        rate: args.rate,
+        seconds: args.seconds,
+    };
+    let outcome = search::run(&target, &Api::new(target.addr), &params).await;
+    report_failure(&target, outcome.is_err());
+    let outcome = outcome?;
+    println!(
+        "seeded in {:.1} s; {:.0} req/s; all {}; word {}; phrase {}; prefix {}; {:?}",
+        outcome.seed_seconds,
+        outcome.requests_per_second,
+        outcome.latency,
+        outcome.word,
+        outcome.phrase,
+        outcome.prefix,
+        outcome.problems
+    );
+    target.stop().await;
+    Ok(outcome)
+}
+
 async fn run_first_load(cli: &Cli) -> anyhow::Result<first_load::Outcome> {
     let target = Target::product(&cli.server, &cli.site).await?;
     println!("== first load: {} ==", cli.site.display());
@@ -647,6 +689,12 @@ impl Default for MixedArgs {
 }
 
 impl Default for HistoryArgs {
+    fn default() -> Self {
+        Self::parse_defaults()
+    }
+}
+
+impl Default for SearchArgs {
     fn default() -> Self {
         Self::parse_defaults()
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::scenarios::{burst, connections, fanout, first_load, history, mixed};
+use crate::scenarios::{burst, connections, fanout, first_load, history, mixed, search};
 use crate::target::PRODUCT_SETTINGS;
 
 #[derive(Default, Serialize)]
@@ -26,6 +26,7 @@ pub struct Results {
     pub burst: Vec<burst::Outcome>,
     pub mixed: Option<mixed::Outcome>,
     pub history: Option<history::Outcome>,
+    pub search: Option<search::Outcome>,
     pub first_load: Option<first_load::Outcome>,
 }
 
@@ -178,6 +179,9 @@ pub fn problems(results: &Results) -> Vec<String> {
     if let Some(o) = &results.history {
         add("history", &o.problems);
     }
+    if let Some(o) = &results.search {
+        add("search", &o.problems);
+    }
     if let Some(o) = &results.first_load {
         add("first load", &o.problems);
     }
@@ -293,6 +297,17 @@ pub fn budget(results: &Results) -> Vec<Budget> {
                 h.latency.p99_ms, h.requests_per_second, h.params.messages
             ),
             met: h.latency.p99_ms < 2.0 && h.requests_per_second >= 1900.0 && h.problems.is_empty(),
+        });
+    }
+    if let Some(s) = &results.search {
+        out.push(Budget {
+            what: "search: a word a thousand messages have, in a 1M-message room",
+            target: "p99 < 50 ms at 100 searches/s".into(),
+            measured: format!(
+                "word p50 {:.2} ms, p99 {:.2} ms (phrase p99 {:.2}, prefix p99 {:.2}) at {:.0} req/s over {} messages",
+                s.word.p50_ms, s.word.p99_ms, s.phrase.p99_ms, s.prefix.p99_ms, s.requests_per_second, s.params.messages
+            ),
+            met: s.word.p99_ms < 50.0 && s.requests_per_second >= 95.0 && s.problems.is_empty(),
         });
     }
     if let Some(room) = results

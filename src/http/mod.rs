@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod origin;
 pub mod push;
 pub mod rooms;
+pub mod search;
 pub mod users;
 
 use app::server::{AppState, Error};
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(messages::router())
         .merge(push::router())
+        .merge(search::router())
         .merge(openapi::router())
         // Unknown API paths answer in the API's error shape, not with a page.
         .route("/api/{*rest}", any(|| async { Error::NotFound }))

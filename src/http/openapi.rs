@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, direct, invitations, messages, push, rooms, users};
+use super::{auth, direct, invitations, messages, push, rooms, search, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -25,6 +25,7 @@ use super::{auth, direct, invitations, messages, push, rooms, users};
         messages::list, messages::create, messages::edit, messages::delete,
         messages::react, messages::unreact,
         push::key, push::subscribe, push::list, push::unsubscribe,
+        search::find,
     ),
     components(schemas(app::error::AppError)),
     modifiers(&BearerAuth),

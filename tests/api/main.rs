@@ -23,6 +23,7 @@ mod private_rooms;
 mod push;
 mod read_markers;
 mod rooms;
+mod search;
 mod security;
 mod shutdown;
 mod typing;

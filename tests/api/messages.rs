@@ -264,3 +264,63 @@ async fn concurrent_writers_get_every_seq_exactly_once() {
         .await;
     assert_eq!(seqs(&page), (6..=105).collect::<Vec<_>>());
 }
+
+#[tokio::test]
+async fn a_page_around_a_seq_has_it_in_the_middle_and_says_what_lies_either_side() {
+    let app = spawn_app().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    let room = app.create_room(&ann, "general").await;
+    let mut seqs = Vec::new();
+    for i in 0..30 {
+        let message = app.post_message(&ann, room, &format!("line {i}")).await;
+        seqs.push(message["seq"].as_i64().unwrap());
+    }
+    let around = |seq: i64, limit: i64| {
+        let path = format!("/api/rooms/{room}/messages?around_seq={seq}&limit={limit}");
+        let token = ann.token.clone();
+        let app = &app;
+        async move { app.get(&path, &token).await }
+    };
+    let page_seqs = |page: &Value| -> Vec<i64> {
+        page["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["seq"].as_i64().unwrap())
+            .collect()
+    };
+    let (status, page) = around(seqs[15], 10).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page_seqs(&page), seqs[11..21]);
+    assert_eq!(
+        (page["has_more"].clone(), page["has_newer"].clone()),
+        (json!(true), json!(true))
+    );
+    let (_, page) = around(seqs[29], 10).await;
+    assert_eq!(page_seqs(&page), seqs[25..30]);
+    assert_eq!(page["has_newer"], Value::Null, "nothing newer: left out");
+    let (_, page) = around(seqs[1], 10).await;
+    assert_eq!(
+        page_seqs(&page),
+        seqs[..7],
+        "the room's start, and what follows"
+    );
+    assert_eq!(page["has_more"], false);
+
+    let (status, body) = app
+        .get(
+            &format!("/api/rooms/{room}/messages?around_seq=3&before_seq=9"),
+            &ann.token,
+        )
+        .await;
+    assert_error(status, &body, StatusCode::BAD_REQUEST, "validation_error");
+    assert_eq!(body["error"]["field"], "around_seq");
+    let (status, body) = app
+        .get(
+            &format!("/api/rooms/{room}/messages?around_seq={}", seqs[3]),
+            &bob.token,
+        )
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "not_a_member");
+}

@@ -1,6 +1,6 @@
-//! The top bar: the app name, who is logged in, "Log out", and "Log out
-//! everywhere" (every session of this user, for a lost phone or a shared
-//! computer left signed in).
+//! The top bar: the app name, the search box, who is logged in, "Log out",
+//! and "Log out everywhere" (every session of this user, for a lost phone
+//! or a shared computer left signed in).
 
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::logout;
+use crate::components::search_box::SearchBox;
 use crate::notify::EnableNotifications;
 use crate::session::Session;
 use crate::socket::ChatSocket;
@@ -22,7 +23,10 @@ pub fn Header() -> impl IntoView {
             <Transition>
                 {move || Suspend::new(async move {
                     match session.me.await {
-                        Ok(Some(user)) => Either::Left(view! { <UserMenu username=user.username /> }),
+                        Ok(Some(user)) => Either::Left(view! {
+                            <SearchBox />
+                            <UserMenu username=user.username />
+                        }),
                         _ => Either::Right(()),
                     }
                 })}

@@ -13,3 +13,4 @@ pub mod notice;
 pub mod notify_settings;
 pub mod room_header;
 pub mod room_list;
+pub mod search_box;

@@ -192,10 +192,16 @@ fn shape(seq: i64) -> PageEntry {
     }
 }
 
+/// Topics the seeded messages are about: message `seq` is about
+/// `topic{seq % TOPICS}`, so a search for one topic finds about
+/// `count / TOPICS` messages (the `search` scenario).
+pub const TOPICS: i64 = 997;
+
 /// Writes `count` messages into the room in one statement, edits, replies
 /// and reactions as [`shape`] says, and moves the room's seq counter past
-/// them, as if they had been posted.
-async fn seed(target: &Target, room_id: i64, author_id: i64, count: i64) -> anyhow::Result<()> {
+/// them, as if they had been posted. Message `seq` says
+/// "history message number {seq} about topic{seq % TOPICS}".
+pub async fn seed(target: &Target, room_id: i64, author_id: i64, count: i64) -> anyhow::Result<()> {
     let path = target
         .database
         .as_ref()
@@ -208,14 +214,15 @@ async fn seed(target: &Target, room_id: i64, author_id: i64, count: i64) -> anyh
     sqlx::query(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?1) \
          INSERT INTO messages (room_id, seq, author_id, body, body_html, client_id, created_at) \
-         SELECT ?2, i, ?3, 'history message number ' || i, \
-                '<p>history message number ' || i || '</p>
+         SELECT ?2, i, ?3, 'history message number ' || i || ' about topic' || (i % ?5), \
+                '<p>history message number ' || i || ' about topic' || (i % ?5) || '</p>
 ', NULL, ?4 + i FROM n",
     )
     .bind(count)
     .bind(room_id)
     .bind(author_id)
     .bind(start_ms)
+    .bind(TOPICS)
     .execute(&mut conn)
     .await
     .context("seeding messages")?;

@@ -8,3 +8,4 @@ pub mod fanout;
 pub mod first_load;
 pub mod history;
 pub mod mixed;
+pub mod search;

@@ -66,9 +66,16 @@ fn window(query: PageQuery) -> Result<Window> {
             ));
         }
     };
+    if query.around_seq.is_some() && (query.before_seq.is_some() || query.after_seq.is_some()) {
+        return Err(Error::validation(
+            "around_seq",
+            "around_seq reads a page of its own: leave out before_seq and after_seq.",
+        ));
+    }
     Ok(Window {
         after_seq: query.after_seq,
         before_seq: query.before_seq,
+        around_seq: query.around_seq,
         limit,
     })
 }

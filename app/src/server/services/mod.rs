@@ -14,6 +14,7 @@ pub mod presence;
 pub mod push;
 pub mod rooms;
 pub mod rules;
+pub mod search;
 pub mod send_rate;
 pub mod subscriptions;
 pub mod typing;

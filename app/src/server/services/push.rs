@@ -9,7 +9,7 @@
 //! the push service.
 
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
 
 use crate::model::{NewPushSubscription, PushSubscription};
 use crate::server::error::{Error, Result};
@@ -239,9 +239,19 @@ fn allowed_endpoint(endpoint: &str, services: &[String]) -> Result<String> {
     Ok(host)
 }
 
+/// base64url without padding, as browsers write keys, taking any last
+/// character (its unused bits are not the browser's to get right).
+const KEYS: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
+
 /// Checks that `key` is base64url for `bytes` bytes.
 fn key_of_length(key: &str, field: &'static str, bytes: usize) -> Result<()> {
-    let decoded = URL_SAFE_NO_PAD.decode(key.trim_end_matches('='));
+    let decoded = KEYS.decode(key);
     if decoded.is_ok_and(|k| k.len() == bytes) {
         Ok(())
     } else {
@@ -301,8 +311,13 @@ mod tests {
 
     #[test]
     fn keys_must_decode_to_their_length() {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let p256dh = URL_SAFE_NO_PAD.encode([4u8; 65]);
         assert!(key_of_length(&p256dh, "keys.p256dh", 65).is_ok());
+        assert!(key_of_length(&format!("{p256dh}="), "keys.p256dh", 65).is_err());
+        // Any last character of the right length is taken.
+        assert!(key_of_length(&"_".repeat(87), "keys.p256dh", 65).is_ok());
+        assert!(key_of_length(&"_".repeat(22), "keys.auth", 16).is_ok());
         assert!(key_of_length(&URL_SAFE_NO_PAD.encode([4u8; 64]), "keys.p256dh", 65).is_err());
         assert!(key_of_length("!!!", "keys.auth", 16).is_err());
         assert!(key_of_length("", "keys.auth", 16).is_err());

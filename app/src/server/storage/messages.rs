@@ -315,6 +315,8 @@ pub async fn find_by_client_id(
 pub struct Window {
     pub after_seq: Option<i64>,
     pub before_seq: Option<i64>,
+    /// Alone: the page around this seq (see `PageQuery`).
+    pub around_seq: Option<i64>,
     /// Already validated by the service.
     pub limit: i64,
 }
@@ -327,10 +329,14 @@ pub async fn page(
     member: Option<i64>,
     window: Window,
 ) -> Result<MessagePage> {
+    if let Some(seq) = window.around_seq {
+        return around(db, room_id, member, seq, window.limit).await;
+    }
     let Window {
         after_seq,
         before_seq,
         limit,
+        ..
     } = window;
     let mut select = select_messages(db.backend())
         .and_where(Expr::col((Messages::Table, Messages::RoomId)).eq(room_id))
@@ -368,6 +374,50 @@ pub async fn page(
     Ok(MessagePage {
         messages,
         has_more: extra > 0,
+        has_newer: false,
+    })
+}
+
+/// The page around `seq`: the older half (ending at `seq`) read backwards,
+/// the newer half forwards, each as a page of its own.
+async fn around(
+    db: &Db,
+    room_id: i64,
+    member: Option<i64>,
+    seq: i64,
+    limit: i64,
+) -> Result<MessagePage> {
+    let older_limit = (limit + 1) / 2;
+    let older = Box::pin(page(
+        db,
+        room_id,
+        member,
+        Window {
+            after_seq: None,
+            before_seq: Some(seq.saturating_add(1)),
+            around_seq: None,
+            limit: older_limit,
+        },
+    ))
+    .await?;
+    let newer = Box::pin(page(
+        db,
+        room_id,
+        member,
+        Window {
+            after_seq: Some(seq),
+            before_seq: None,
+            around_seq: None,
+            limit: limit - older_limit,
+        },
+    ))
+    .await?;
+    let mut messages = older.messages;
+    messages.extend(newer.messages);
+    Ok(MessagePage {
+        messages,
+        has_more: older.has_more,
+        has_newer: newer.has_more,
     })
 }
 

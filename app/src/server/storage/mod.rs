@@ -12,5 +12,6 @@ pub mod presence;
 pub mod push;
 pub mod rooms;
 pub mod schema;
+pub mod search;
 pub mod sessions;
 pub mod users;

@@ -331,6 +331,18 @@ pub async fn as_members_see(
     conn: &mut AnyConnection,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, Room>> {
+    // Nobody's view: a direct conversation is titled by all its people.
+    titled_for(db, conn, 0, ids).await
+}
+
+/// Rooms by id, with direct conversations titled for `viewer` (by the
+/// others in them), as [`as_members_see`] has them otherwise.
+pub async fn titled_for(
+    db: &Db,
+    conn: &mut AnyConnection,
+    viewer: i64,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, Room>> {
     let ids: BTreeSet<i64> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -347,8 +359,7 @@ pub async fn as_members_see(
             ..Room::from(row)
         })
         .collect();
-    // Nobody's view: a direct conversation is titled by all its people.
-    title_direct(db, conn, 0, &mut rooms).await?;
+    title_direct(db, conn, viewer, &mut rooms).await?;
     Ok(rooms.into_iter().map(|room| (room.id, room)).collect())
 }
 
