@@ -200,15 +200,15 @@ async fn results_are_ranked_filtered_and_paged() {
     app.join(&bob, general).await;
     app.join(&bob, random).await;
 
-    // More of the word, in fewer others, is more relevant; among equals
-    // the newest comes first.
+    // More of the word, in fewer others, is more relevant, older or not;
+    // among equals the newest comes first.
+    app.post_message(&ann, general, "apple apple apple").await;
     app.post_message(
         &ann,
         general,
         "apple and a great many other words that are not about it at all",
     )
     .await;
-    app.post_message(&ann, general, "apple apple apple").await;
     assert_eq!(
         found(&app, &bob, "apple ").await,
         [
