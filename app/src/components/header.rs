@@ -18,7 +18,8 @@ use crate::socket::ChatSocket;
 pub fn Header() -> impl IntoView {
     let session = Session::get();
     view! {
-        <header class="flex items-center justify-between gap-4 border-b border-slate-200 bg-white px-4 py-2">
+        // On a phone the search box takes a row of its own, below.
+        <header class="flex flex-wrap items-center justify-between gap-x-4 gap-y-2 border-b border-slate-200 bg-white px-4 py-2">
             <A href="/" attr:class="text-lg font-bold tracking-tight text-indigo-700">"Chat"</A>
             <Transition>
                 {move || Suspend::new(async move {

@@ -142,6 +142,18 @@ pub fn SearchBox() -> impl IntoView {
                     (*i + n - 1) % n
                 }
             });
+            // The highlighted result, scrolled into a long list's view.
+            #[cfg(feature = "hydrate")]
+            {
+                let id = option_id(highlighted.get_untracked());
+                request_animation_frame(move || {
+                    if let Some(option) = document().get_element_by_id(&id) {
+                        let options = web_sys::ScrollIntoViewOptions::new();
+                        options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                        option.scroll_into_view_with_scroll_into_view_options(&options);
+                    }
+                });
+            }
         }
         "Enter" => {
             ev.prevent_default();
@@ -154,7 +166,7 @@ pub fn SearchBox() -> impl IntoView {
     };
 
     view! {
-        <form role="search" class="relative min-w-0 max-w-md flex-1" on:submit=|ev| ev.prevent_default()>
+        <form role="search" class="relative order-last w-full sm:order-none sm:w-auto sm:min-w-0 sm:max-w-md sm:flex-1" on:submit=|ev| ev.prevent_default()>
             <label for="search" class="sr-only">"Search messages"</label>
             <input
                 id="search"
@@ -180,7 +192,7 @@ pub fn SearchBox() -> impl IntoView {
             />
             <p class="sr-only" role="status" aria-live="polite">{move || status.get()}</p>
             <Show when=move || open.get() && !query.with(|q| q.trim().is_empty()) && !status.with(String::is_empty)>
-                <div class="absolute inset-x-0 top-full z-30 mt-1 max-h-[70vh] overflow-y-auto rounded-lg border border-slate-200 bg-white py-1 text-sm shadow-lg sm:min-w-[28rem]">
+                <div tabindex="-1" class="absolute inset-x-0 top-full z-30 mt-1 max-h-[70vh] overflow-y-auto rounded-lg border border-slate-200 bg-white py-1 text-sm shadow-lg sm:min-w-[28rem]">
                     <Show
                         when=move || { count() > 0 }
                         fallback=move || view! { <p class="px-3 py-2 text-slate-600">{move || status.get()}</p> }
