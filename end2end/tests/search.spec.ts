@@ -13,7 +13,7 @@ test("B searches for a word from an old message and lands on it, highlighted, in
 
   // Ctrl+K reaches the box from anywhere; results come as B types.
   await pageB.keyboard.press("Control+k");
-  const box = pageB.getByRole("combobox", { name: "Search messages" });
+  const box = pageB.getByRole("combobox", { name: "Search", exact: true });
   await expect(box).toBeFocused();
   await box.pressSequentially("quarter");
   const results = pageB.getByRole("listbox", { name: "Search results" });

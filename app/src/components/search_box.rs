@@ -167,7 +167,8 @@ pub fn SearchBox() -> impl IntoView {
 
     view! {
         <form role="search" class="relative order-last w-full sm:order-none sm:w-auto sm:min-w-0 sm:max-w-md sm:flex-1" on:submit=|ev| ev.prevent_default()>
-            <label for="search" class="sr-only">"Search messages"</label>
+            // "Search", not "Search messages": the composer is the page's "Message".
+            <label for="search" class="sr-only">"Search"</label>
             <input
                 id="search"
                 node_ref=input
