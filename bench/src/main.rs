@@ -202,7 +202,7 @@ struct HistoryArgs {
 struct SearchArgs {
     #[arg(long, default_value_t = 1_000_000)]
     messages: i64,
-    #[arg(long, default_value_t = 100.0)]
+    #[arg(long, default_value_t = 50.0)]
     rate: f64,
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,

@@ -301,13 +301,13 @@ pub fn budget(results: &Results) -> Vec<Budget> {
     }
     if let Some(s) = &results.search {
         out.push(Budget {
-            what: "search: a word a thousand messages have, in a 1M-message room",
-            target: "p99 < 50 ms at 100 searches/s".into(),
+            what: "search in a 1M-message room: a word, a phrase, a prefix",
+            target: "p99 < 50 ms at 50 searches/s".into(),
             measured: format!(
-                "word p50 {:.2} ms, p99 {:.2} ms (phrase p99 {:.2}, prefix p99 {:.2}) at {:.0} req/s over {} messages",
-                s.word.p50_ms, s.word.p99_ms, s.phrase.p99_ms, s.prefix.p99_ms, s.requests_per_second, s.params.messages
+                "p99 {:.2} ms (word p50 {:.2}, p99 {:.2}; phrase p99 {:.2}; prefix p99 {:.2}) at {:.0} req/s over {} messages",
+                s.latency.p99_ms, s.word.p50_ms, s.word.p99_ms, s.phrase.p99_ms, s.prefix.p99_ms, s.requests_per_second, s.params.messages
             ),
-            met: s.word.p99_ms < 50.0 && s.requests_per_second >= 95.0 && s.problems.is_empty(),
+            met: s.latency.p99_ms < 50.0 && s.requests_per_second >= 47.5 && s.problems.is_empty(),
         });
     }
     if let Some(room) = results
