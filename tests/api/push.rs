@@ -368,3 +368,26 @@ async fn subscriptions_are_checked() {
     assert_error(status, &answer, StatusCode::UNAUTHORIZED, "unauthorized");
     assert!(subscriptions(&app, &bob).await.is_empty());
 }
+
+#[tokio::test]
+async fn past_the_limit_the_oldest_go_never_the_one_just_subscribed() {
+    let app = app_pushing_locally().await;
+    let service = PushService::start().await;
+    let ann = app.register("ann").await;
+    let bob = app.register("bob").await;
+    // Ann's browser subscribed first: the lowest id.
+    let shared = Browser::new(&service, "shared");
+    let moved = subscribe(&app, &ann, &shared).await;
+    let mut bobs = Vec::new();
+    for i in 0..app::server::services::push::MAX_SUBSCRIPTIONS {
+        bobs.push(subscribe(&app, &bob, &Browser::new(&service, &format!("bob{i}"))).await);
+    }
+    // Bob logs in on Ann's browser: it is his now, and his oldest goes.
+    assert_eq!(subscribe(&app, &bob, &shared).await, moved);
+    let mut kept = subscriptions(&app, &bob).await;
+    kept.sort();
+    let mut expected: Vec<i64> = bobs[1..].to_vec();
+    expected.push(moved);
+    expected.sort();
+    assert_eq!(kept, expected);
+}

@@ -63,7 +63,8 @@ pub fn SearchBox() -> impl IntoView {
         }
         set_timeout(
             move || {
-                if asked.get_value() != mine {
+                // The box may be gone (logged out, or the page left).
+                if asked.try_get_value() != Some(mine) {
                     return;
                 }
                 status.set("Searching…".into());
@@ -74,7 +75,7 @@ pub fn SearchBox() -> impl IntoView {
                         ..SearchParams::default()
                     };
                     let answer = search_messages(params).await;
-                    if asked.get_value() != mine {
+                    if asked.try_get_value() != Some(mine) {
                         return;
                     }
                     match answer {

@@ -113,7 +113,11 @@ impl Pusher {
                 404 | 410 => Outcome::Gone,
                 status => Outcome::Failed(format!("the push service answered {status}")),
             },
-            Err(error) => Outcome::Failed(format!("the push service did not answer: {error}")),
+            // Without the URL: an endpoint is a capability, never logged.
+            Err(error) => Outcome::Failed(format!(
+                "the push service did not answer: {}",
+                error.without_url()
+            )),
         }
     }
 

@@ -90,22 +90,13 @@ async fn notify(
         .copied()
         .filter(|&person| !state.hub.is_here(person))
         .collect();
-    let here = presence::of(state, &elsewhere).await?;
-    let away: Vec<i64> = elsewhere
-        .into_iter()
-        .filter(|person| here.get(person).is_none_or(|p| *p == Presence::Offline))
-        .collect();
     let body = excerpt(&message.body);
-    if !away.is_empty() {
-        let shown = Shown {
-            title: &title,
-            body: &body,
-            url: message_link(message.room_id, message.seq),
-            tag: notification_tag(message.id),
-        };
-        let payload = serde_json::to_vec(&shown).map_err(|e| Error::Internal(e.to_string()))?;
-        push::push_to(state, &away, payload, format!("room-{}", message.room_id)).await?;
-    }
+    let shown = Shown {
+        title: title.clone(),
+        body: body.clone(),
+        url: message_link(message.room_id, message.seq),
+        tag: notification_tag(message.id),
+    };
     let frame = ServerFrame::Notification {
         room_id: message.room_id,
         message_id: message.id,
@@ -116,14 +107,45 @@ async fn notify(
     for person in people {
         fanout::tell_user(db, &state.hub, person, &frame).await?;
     }
+    if !elsewhere.is_empty() {
+        // Pushing waits on push services (seconds, when one is slow): in
+        // a task of its own, so the next message's frames never wait.
+        let state = state.clone();
+        let topic = format!("room-{}", message.room_id);
+        tokio::spawn(async move {
+            if let Err(error) = push_if_away(&state, elsewhere, &shown, topic).await {
+                tracing::warn!(%error, "a message was pushed to nobody");
+            }
+        });
+    }
     Ok(())
+}
+
+/// Pushes `shown` to those of `people` that presence says have no tab
+/// open on any node.
+async fn push_if_away(
+    state: &AppState,
+    people: Vec<i64>,
+    shown: &Shown,
+    topic: String,
+) -> Result<()> {
+    let here = presence::of(state, &people).await?;
+    let away: Vec<i64> = people
+        .into_iter()
+        .filter(|person| here.get(person).is_none_or(|p| *p == Presence::Offline))
+        .collect();
+    if away.is_empty() {
+        return Ok(());
+    }
+    let payload = serde_json::to_vec(shown).map_err(|e| Error::Internal(e.to_string()))?;
+    push::push_to(state, &away, payload, topic).await
 }
 
 /// What a push asks the service worker to show (`public/sw.js`).
 #[derive(serde::Serialize)]
-struct Shown<'a> {
-    title: &'a str,
-    body: &'a str,
+struct Shown {
+    title: String,
+    body: String,
     /// Opened when the notification is clicked: the room at the message.
     url: String,
     tag: String,

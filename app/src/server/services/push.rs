@@ -92,11 +92,17 @@ pub async fn subscribe(
     let mut tx = db.begin().await?;
     let row = push::subscribe(db, &mut tx, auth.user.id, &auth.session, &new, now_ms()).await?;
     let kept = push::of_user(db, &mut tx, auth.user.id).await?;
-    for old in kept
+    // The oldest beyond the limit, never the one just made or moved here.
+    let older: Vec<i64> = kept
         .iter()
-        .take(kept.len().saturating_sub(MAX_SUBSCRIPTIONS))
+        .map(|k| k.id)
+        .filter(|&id| id != row.id)
+        .collect();
+    for &old in older
+        .iter()
+        .take((older.len() + 1).saturating_sub(MAX_SUBSCRIPTIONS))
     {
-        push::delete(db, &mut tx, auth.user.id, old.id).await?;
+        push::delete(db, &mut tx, auth.user.id, old).await?;
     }
     tx.commit().await?;
     Ok(shown(&row, service))
@@ -239,14 +245,13 @@ fn allowed_endpoint(endpoint: &str, services: &[String]) -> Result<String> {
     Ok(host)
 }
 
-/// base64url without padding, as browsers write keys, taking any last
-/// character (its unused bits are not the browser's to get right).
+/// base64url without padding, as browsers write keys, and canonical (no
+/// stray bits in the last character), as the encryption reads them.
 const KEYS: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::URL_SAFE,
     GeneralPurposeConfig::new()
         .with_encode_padding(false)
-        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(true),
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireNone),
 );
 
 /// Checks that `key` is base64url for `bytes` bytes.
@@ -315,9 +320,9 @@ mod tests {
         let p256dh = URL_SAFE_NO_PAD.encode([4u8; 65]);
         assert!(key_of_length(&p256dh, "keys.p256dh", 65).is_ok());
         assert!(key_of_length(&format!("{p256dh}="), "keys.p256dh", 65).is_err());
-        // Any last character of the right length is taken.
-        assert!(key_of_length(&"_".repeat(87), "keys.p256dh", 65).is_ok());
-        assert!(key_of_length(&"_".repeat(22), "keys.auth", 16).is_ok());
+        // A last character with stray bits is no key's encoding.
+        assert!(key_of_length(&"_".repeat(87), "keys.p256dh", 65).is_err());
+        assert!(key_of_length(&"_".repeat(22), "keys.auth", 16).is_err());
         assert!(key_of_length(&URL_SAFE_NO_PAD.encode([4u8; 64]), "keys.p256dh", 65).is_err());
         assert!(key_of_length("!!!", "keys.auth", 16).is_err());
         assert!(key_of_length("", "keys.auth", 16).is_err());
