@@ -3,7 +3,7 @@
 //! member's mention count is the unread messages naming them.
 
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::helpers::{TestApp, answer, spawn_app};
 use crate::support::api::{TestUser, assert_error};
@@ -15,19 +15,6 @@ async fn counts(app: &TestApp, who: &TestUser, room: i64) -> (i64, i64) {
         listed["unread_count"].as_i64().unwrap(),
         listed["mention_count"].as_i64().unwrap(),
     )
-}
-
-async fn edit(app: &TestApp, who: &TestUser, room: i64, message: &Value, body: &str) -> Value {
-    let (status, body) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/rooms/{room}/messages/{}", message["id"]),
-            Some(&who.token),
-            Some(json!({ "body": body })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["message"].clone()
 }
 
 #[tokio::test]
@@ -80,12 +67,15 @@ async fn mentions_name_members_only_and_count_once_until_read_whatever_is_edited
     assert_eq!(history.last().unwrap()["mentions"], json!([bob.id]));
 
     // An edit that adds dee counts once, however often it is edited again.
-    let edited = edit(&app, &ann, room, &message, "hi @bob and @dee").await;
+    let edited = app
+        .edit_message(&ann, room, &message, "hi @bob and @dee")
+        .await;
     assert_eq!(edited["mentions"], json!([bob.id, dee.id]), "{edited}");
-    edit(&app, &ann, room, &message, "hi @bob and @dee!").await;
+    app.edit_message(&ann, room, &message, "hi @bob and @dee!")
+        .await;
     assert_eq!(counts(&app, &dee, room).await, (1, 1));
     // An edit that drops bob takes his mention away.
-    edit(&app, &ann, room, &message, "hi @dee").await;
+    app.edit_message(&ann, room, &message, "hi @dee").await;
     assert_eq!(counts(&app, &bob, room).await, (1, 0));
 
     // Read, a mention is no longer counted; a deleted message neither.

@@ -49,18 +49,6 @@ fn bodies(page: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn edit(app: &TestApp, who: &TestUser, room: i64, message: &Value, body: &str) {
-    let (status, answer) = app
-        .call(
-            Method::PATCH,
-            &format!("/api/rooms/{room}/messages/{}", message["id"]),
-            Some(&who.token),
-            Some(json!({ "body": body })),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{answer}");
-}
-
 #[tokio::test]
 async fn words_phrases_and_prefixes_are_found_only_in_rooms_the_searcher_is_in() {
     let app = spawn_app().await;
@@ -141,7 +129,8 @@ async fn edits_deletes_leaving_and_deleted_rooms_change_what_is_found() {
     app.join(&bob, room).await;
     let typo = app.post_message(&ann, room, "a typo in the wrod").await;
     assert_eq!(found(&app, &bob, "wrod ").await.len(), 1);
-    edit(&app, &ann, room, &typo, "a typo in the word, fixed").await;
+    app.edit_message(&ann, room, &typo, "a typo in the word, fixed")
+        .await;
     assert!(
         found(&app, &bob, "wrod ").await.is_empty(),
         "the old text still matched"

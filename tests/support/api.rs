@@ -141,6 +141,26 @@ impl Api {
         json["message"].clone()
     }
 
+    /// Edits `message` (as its author); the message as edited.
+    pub async fn edit_message(
+        &self,
+        user: &TestUser,
+        room_id: i64,
+        message: &Value,
+        body: &str,
+    ) -> Value {
+        let (status, json) = self
+            .call(
+                Method::PATCH,
+                &format!("/api/rooms/{room_id}/messages/{}", message["id"]),
+                Some(&user.token),
+                Some(json!({ "body": body })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json["message"].clone()
+    }
+
     /// Every stored message of the room, oldest first, read page by page.
     pub async fn history(&self, user: &TestUser, room_id: i64) -> Vec<Value> {
         let mut all: Vec<Value> = Vec::new();
