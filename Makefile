@@ -62,12 +62,15 @@ lint:
 	cargo clippy --workspace --all-targets --features ssr -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
-# The integration suites run twice: on SQLite files, then on fresh PostgreSQL
-# databases (CHAT_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres).
+# The integration suites run twice: on SQLite files with uploads in a
+# directory, then as several nodes run, on fresh PostgreSQL databases
+# (CHAT_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)
+# with uploads in S3 buckets on a local S3-compatible server that
+# tests/s3/with-s3.sh installs (pinned, from PyPI) and starts.
 unit:
 	npm run --silent test:island
 	cargo test --workspace --features ssr
-	CHAT_TEST_BACKEND=postgres cargo test --features ssr --test api --test delivery
+	CHAT_TEST_BACKEND=postgres bash tests/s3/with-s3.sh cargo test --features ssr --test api --test delivery
 
 # Schemathesis over /api/openapi.json (end2end/api-fuzz.sh; pinned in a venv).
 api-fuzz:

@@ -42,12 +42,13 @@ impl Config {
         check_hash_file(&leptos)?;
         let env = Env(&var);
         let defaults = Settings::default();
-        let (login, sends, sockets, presence, push) = (
+        let (login, sends, sockets, presence, push, uploads) = (
             &defaults.login,
             &defaults.sends,
             &defaults.sockets,
             &defaults.presence,
             &defaults.push,
+            &defaults.uploads,
         );
         let settings = Settings {
             cookie_secure: env.parse("COOKIE_SECURE", false, "true or false")?,
@@ -91,6 +92,19 @@ impl Config {
                 contact: env
                     .contact("PUSH_CONTACT")?
                     .unwrap_or_else(|| push.contact.clone()),
+            },
+            uploads: app::server::services::uploads::UploadSettings {
+                storage_url: env
+                    .storage_url("STORAGE_URL")?
+                    .unwrap_or_else(|| uploads.storage_url.clone()),
+                max_bytes: env.positive("UPLOAD_MAX_BYTES", uploads.max_bytes)?,
+                quota_bytes: env.positive("UPLOAD_QUOTA_BYTES", uploads.quota_bytes)?,
+                types: env
+                    .media_types("UPLOAD_TYPES")?
+                    .unwrap_or_else(|| uploads.types.clone()),
+                sweep_every: secs(
+                    env.positive("UPLOAD_SWEEP_SECS", uploads.sweep_every.as_secs())?,
+                ),
             },
         };
         if settings.sockets.idle_timeout <= settings.sockets.ping_every {
@@ -216,6 +230,61 @@ impl<F: Fn(&str) -> Option<String>> Env<'_, F> {
             .map(Some)
     }
 
+    /// Where files are kept: `file://<dir>`, `s3://<bucket>` or `memory://`.
+    fn storage_url(&self, name: &'static str) -> Result<Option<String>, ConfigError> {
+        let Some(value) = (self.0)(name) else {
+            return Ok(None);
+        };
+        let url = value.trim();
+        let valid = ["file://", "s3://", "memory://"]
+            .iter()
+            .any(|scheme| url.starts_with(scheme))
+            && !(url.starts_with("s3://") && url.len() == "s3://".len());
+        if valid {
+            Ok(Some(url.to_owned()))
+        } else {
+            Err(ConfigError {
+                name,
+                value,
+                expected: "file://<directory> or s3://<bucket>",
+            })
+        }
+    }
+
+    /// Comma-separated media types, each exact (`application/pdf`) or a
+    /// family (`image/*`); `*` or empty for any.
+    fn media_types(&self, name: &'static str) -> Result<Option<Vec<String>>, ConfigError> {
+        let Some(value) = (self.0)(name) else {
+            return Ok(None);
+        };
+        let token = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        };
+        let mut types = Vec::new();
+        for listed in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            let listed = listed.to_ascii_lowercase();
+            let valid = listed == "*"
+                || listed
+                    .split_once('/')
+                    .is_some_and(|(family, kind)| token(family) && (kind == "*" || token(kind)));
+            if !valid {
+                return Err(ConfigError {
+                    name,
+                    value: listed,
+                    expected: "media types like image/* or application/pdf, separated by commas",
+                });
+            }
+            if listed != "*" {
+                types.push(listed);
+            } else {
+                return Ok(Some(Vec::new()));
+            }
+        }
+        Ok(Some(types))
+    }
+
     /// A `mailto:` or `https:` URL someone reads.
     fn contact(&self, name: &'static str) -> Result<Option<String>, ConfigError> {
         match (self.0)(name) {
@@ -333,6 +402,9 @@ mod tests {
         assert_eq!(settings.login.per_account, 10);
         assert!(settings.allowed_origins.is_empty());
         assert!(settings.client_ip_header.is_none());
+        assert_eq!(settings.uploads.storage_url, "file://uploads");
+        assert_eq!(settings.uploads.max_bytes, 25 << 20);
+        assert!(settings.uploads.types.is_empty());
     }
 
     #[test]
@@ -350,6 +422,10 @@ mod tests {
             ("WS_IDLE_TIMEOUT_SECS", "90"),
             ("PUSH_SERVICES", "Push.Example, *.push.example.net"),
             ("PUSH_CONTACT", "mailto:ops@chat.example"),
+            ("STORAGE_URL", "s3://chat-files"),
+            ("UPLOAD_MAX_BYTES", "1048576"),
+            ("UPLOAD_QUOTA_BYTES", "10485760"),
+            ("UPLOAD_TYPES", "Image/*, application/pdf"),
         ])
         .unwrap()
         .settings;
@@ -368,6 +444,12 @@ mod tests {
             ["push.example", "*.push.example.net"]
         );
         assert_eq!(settings.push.contact, "mailto:ops@chat.example");
+        assert_eq!(settings.uploads.storage_url, "s3://chat-files");
+        assert_eq!(settings.uploads.max_bytes, 1 << 20);
+        assert_eq!(settings.uploads.quota_bytes, 10 << 20);
+        assert_eq!(settings.uploads.types, ["image/*", "application/pdf"]);
+        let any = config(&[("UPLOAD_TYPES", "*")]).unwrap().settings;
+        assert!(any.uploads.types.is_empty());
         // Set but empty: pushed to no service at all.
         let none = config(&[("PUSH_SERVICES", "")]).unwrap().settings;
         assert!(none.push.services.is_empty());
@@ -388,6 +470,11 @@ mod tests {
             ("PUSH_SERVICES", "*."),
             ("PUSH_CONTACT", "ops@chat.example"),
             ("PUSH_CONTACT", "http://chat.example"),
+            ("STORAGE_URL", "/var/lib/chat"),
+            ("STORAGE_URL", "s3://"),
+            ("UPLOAD_MAX_BYTES", "0"),
+            ("UPLOAD_TYPES", "images"),
+            ("UPLOAD_TYPES", "image/*;q=1"),
         ] {
             let error = config(&[(name, value)]).unwrap_err().to_string();
             assert!(error.starts_with(name), "{name}={value}: {error}");

@@ -72,6 +72,14 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         .route("/ws", get(crate::ws::upgrade))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
+    // Files: no 64 KiB body limit and no compression (src/http/uploads.rs).
+    let files = crate::http::uploads::router()
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::http::origin::refuse_cross_site,
+        ))
+        .with_state(state.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &ServerState {
@@ -102,6 +110,7 @@ fn router(state: AppState, leptos: LeptosOptions) -> Router {
         // compressed (precompressed files carry their Content-Encoding).
         .layer(CompressionLayer::new())
         .merge(sockets)
+        .merge(files)
         // Pages set their own policy (`app::server::web::csp`); anything else
         // may run nothing. No MIME sniffing, no framing by other sites
         // (clickjacking), no full URLs leaked to other origins.

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     TooManySockets,
     TooManySubscriptions,
     PayloadTooLarge,
+    QuotaExceeded,
+    UnsupportedFileType,
     CrossSiteRequest,
     MethodNotAllowed,
     WebsocketUpgradeRequired,
@@ -55,7 +57,7 @@ pub enum ErrorCode {
     Unknown,
 }
 
-const CODES: [(ErrorCode, &str); 35] = [
+const CODES: [(ErrorCode, &str); 37] = [
     (ErrorCode::ValidationError, "validation_error"),
     (ErrorCode::UsernameTaken, "username_taken"),
     (ErrorCode::InvalidCredentials, "invalid_credentials"),
@@ -80,6 +82,8 @@ const CODES: [(ErrorCode, &str); 35] = [
     (ErrorCode::TooManySockets, "too_many_sockets"),
     (ErrorCode::TooManySubscriptions, "too_many_subscriptions"),
     (ErrorCode::PayloadTooLarge, "payload_too_large"),
+    (ErrorCode::QuotaExceeded, "quota_exceeded"),
+    (ErrorCode::UnsupportedFileType, "unsupported_file_type"),
     (ErrorCode::CrossSiteRequest, "cross_site_request"),
     (ErrorCode::MethodNotAllowed, "method_not_allowed"),
     (

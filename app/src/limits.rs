@@ -64,6 +64,22 @@ pub const INVITE_LINK_MAX_USES: RangeInclusive<i64> = 1..=10_000;
 pub const DIRECT_OTHERS: RangeInclusive<usize> = 1..=8;
 pub const DIRECT_OTHERS_OUT_OF_RANGE: &str = "A direct conversation is with 1 to 8 other people.";
 
+/// Files one message may carry.
+pub const MAX_ATTACHMENTS: usize = 10;
+pub const TOO_MANY_ATTACHMENTS: &str = "A message can carry at most 10 files.";
+
+pub const ATTACHMENT_UNAVAILABLE: &str = "An attachment must be one of your own uploads, not yet sent (or it was deleted after a day unsent).";
+
+/// Characters kept of an uploaded file's name.
+pub const MAX_FILE_NAME_CHARS: usize = 200;
+
+/// The image types shown inline (and given a thumbnail); any other file is
+/// a download.
+pub const INLINE_IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// A thumbnail's longest side, in pixels.
+pub const THUMBNAIL_SIDE: u32 = 400;
+
 /// People a username search answers with, at most.
 pub const USER_SEARCH_RESULTS: u64 = 8;
 
@@ -76,6 +92,7 @@ mod tests {
         assert!(BODY_TOO_LONG.contains(&MAX_BODY_CHARS.to_string()));
         assert!(ROOM_NAME_TOO_LONG.contains(&MAX_ROOM_NAME_CHARS.to_string()));
         assert!(ROOM_TOPIC_TOO_LONG.contains(&MAX_ROOM_TOPIC_CHARS.to_string()));
+        assert!(TOO_MANY_ATTACHMENTS.contains(&MAX_ATTACHMENTS.to_string()));
         assert!(DIRECT_OTHERS_OUT_OF_RANGE.contains(&DIRECT_OTHERS.start().to_string()));
         assert!(DIRECT_OTHERS_OUT_OF_RANGE.contains(&DIRECT_OTHERS.end().to_string()));
         assert!(USERNAME_LENGTH.contains(&USERNAME_CHARS.start().to_string()));

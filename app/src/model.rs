@@ -344,6 +344,68 @@ pub struct Message {
     /// admins only).
     #[serde(default)]
     pub mentions_room: bool,
+    /// The files sent with it, in the order they were attached; empty once
+    /// deleted (the files are deleted with it).
+    #[serde(default)]
+    pub attachments: Vec<Upload>,
+}
+
+/// A size in bytes as people read it: "512 bytes", "1.5 KB", "25 MB"
+/// (binary multiples, as file managers count them).
+pub fn file_size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut size = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while size >= 1024.0 && unit + 1 < UNITS.len() {
+        size /= 1024.0;
+        unit += 1;
+    }
+    if size < 10.0 && size.fract() >= 0.05 {
+        format!("{size:.1} {}", UNITS[unit])
+    } else {
+        format!("{size:.0} {}", UNITS[unit])
+    }
+}
+
+/// A file uploaded to be sent with a message (`POST /api/uploads`), and,
+/// once sent, one of the message's `attachments`. Served at `url` to the
+/// members of its message's room (before it is sent: to its uploader).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Upload {
+    /// Random and unguessable; what a message's `attachments` names.
+    pub id: String,
+    /// The file's name as uploaded (without any directory).
+    pub name: String,
+    /// In bytes.
+    pub size: i64,
+    /// Read from the file's bytes, never taken from the client.
+    pub content_type: String,
+    /// An image's size in pixels, so a page can reserve its place.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub url: String,
+    /// A small copy of an image (at most 400 pixels a side), if it is one.
+    pub thumbnail_url: Option<String>,
+}
+
+impl Upload {
+    /// Whether it is an image a page may show inline.
+    pub fn is_image(&self) -> bool {
+        crate::limits::INLINE_IMAGE_TYPES.contains(&self.content_type.as_str())
+    }
+
+    /// Where its bytes are served, and its thumbnail's.
+    pub fn url_of(id: &str) -> String {
+        format!("/api/uploads/{id}/content")
+    }
+
+    pub fn thumbnail_url_of(id: &str) -> String {
+        format!("/api/uploads/{id}/thumbnail")
+    }
 }
 
 impl Message {
@@ -587,6 +649,16 @@ pub struct SearchPage {
 mod tests {
     use super::*;
 
+    #[test]
+    fn file_sizes_read_as_people_say_them() {
+        assert_eq!(file_size(0), "0 bytes");
+        assert_eq!(file_size(1023), "1023 bytes");
+        assert_eq!(file_size(1536), "1.5 KB");
+        assert_eq!(file_size(10 * 1024), "10 KB");
+        assert_eq!(file_size(25 * 1024 * 1024), "25 MB");
+        assert_eq!(file_size(3 * 1024 * 1024 * 1024), "3 GB");
+    }
+
     fn message() -> Message {
         Message {
             id: 1,
@@ -606,6 +678,7 @@ mod tests {
             reactions: Vec::new(),
             mentions: Vec::new(),
             mentions_room: false,
+            attachments: Vec::new(),
         }
     }
 

@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct NewMessage {
     /// Not blank; newline and tab are the only control characters allowed.
+    /// May be left out when `attachments` are sent.
+    #[serde(default)]
     #[schema(
         min_length = 1,
         max_length = 4000,
@@ -46,6 +48,12 @@ pub struct NewMessage {
     /// The id of a message in the same room that this one answers.
     #[serde(default, deserialize_with = "integral")]
     pub reply_to: Option<i64>,
+    /// Files to send with it: ids of the caller's uploads, not yet sent
+    /// and made in the last 23 hours (`POST /api/uploads`), in the order
+    /// they are shown.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub attachments: Vec<String>,
 }
 
 /// An id as JSON may write it ([`whole_number`]); `7.5` is refused.
@@ -103,7 +111,7 @@ pub async fn list(
     responses(
         (status = 201, body = MessageResponse, description = "Stored and broadcast"),
         (status = 200, body = MessageResponse, description = "Repeated client_id: the original"),
-        (status = 400, body = ErrorBody, description = "validation_error"),
+        (status = 400, body = ErrorBody, description = "validation_error (field `attachments`: an upload that is not the caller's, already sent, or too old)"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 403, body = ErrorBody, description = "not_a_member"),
         (status = 404, body = ErrorBody, description = "room_not_found, or message_not_found: reply_to names no message of the room"),
@@ -119,10 +127,13 @@ pub async fn create(
     RoomId(id): RoomId,
     Json(new): Json<NewMessage>,
 ) -> Result<(StatusCode, axum::Json<MessageResponse>)> {
-    let (message, created) =
-        messages::post(&state, &caller, id, new.body, new.client_id, new.reply_to)
-            .await?
-            .await?;
+    let new = messages::NewPost {
+        body: new.body,
+        client_id: new.client_id,
+        reply_to: new.reply_to,
+        attachments: new.attachments,
+    };
+    let (message, created) = messages::post(&state, &caller, id, new).await?.await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -12,6 +12,7 @@ pub mod origin;
 pub mod push;
 pub mod rooms;
 pub mod search;
+pub mod uploads;
 pub mod users;
 
 use app::server::{AppState, Error};

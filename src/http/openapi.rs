@@ -7,7 +7,7 @@ use axum::{Json, Router};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{auth, direct, invitations, messages, push, rooms, search, users};
+use super::{auth, direct, invitations, messages, push, rooms, search, uploads, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,7 @@ use super::{auth, direct, invitations, messages, push, rooms, search, users};
         messages::react, messages::unreact,
         push::key, push::subscribe, push::list, push::unsubscribe,
         search::find,
+        uploads::create, uploads::content, uploads::thumbnail,
     ),
     components(schemas(app::error::AppError)),
     modifiers(&BearerAuth),

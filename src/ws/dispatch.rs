@@ -142,17 +142,17 @@ impl Connection {
                 body,
                 client_id,
                 reply_to,
+                attachments,
             } => {
-                let posted = messages::post(
-                    &self.state,
-                    &self.auth,
-                    room_id,
+                let new = messages::NewPost {
                     body,
-                    Some(client_id.clone()),
+                    client_id: Some(client_id.clone()),
                     reply_to,
-                )
-                .await
-                .map(|posted| posted.map(|answer| answer.map(|(message, _)| message)));
+                    attachments,
+                };
+                let posted = messages::post(&self.state, &self.auth, room_id, new)
+                    .await
+                    .map(|posted| posted.map(|answer| answer.map(|(message, _)| message)));
                 self.submitted(in_flight, posted, client_id, room_id)?
             }
             ClientFrame::Edit {

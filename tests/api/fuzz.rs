@@ -130,13 +130,17 @@ fn client_frame() -> impl Strategy<Value = ClientFrame> {
             any::<i64>(),
             any::<String>(),
             any::<String>(),
-            any::<Option<i64>>()
+            any::<Option<i64>>(),
+            proptest::collection::vec(any::<String>(), 0..3)
         )
-            .prop_map(|(room_id, body, client_id, reply_to)| ClientFrame::Send {
-                room_id,
-                body,
-                client_id,
-                reply_to,
+            .prop_map(|(room_id, body, client_id, reply_to, attachments)| {
+                ClientFrame::Send {
+                    room_id,
+                    body,
+                    client_id,
+                    reply_to,
+                    attachments,
+                }
             }),
         (any::<i64>(), any::<i64>(), any::<String>(), any::<String>()).prop_map(
             |(room_id, message_id, body, client_id)| ClientFrame::Edit {

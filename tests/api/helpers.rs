@@ -12,11 +12,14 @@ use serde_json::Value;
 use crate::support::api::{Api, TestUser};
 pub use crate::support::api::{PASSWORD, assert_error};
 use crate::support::database::TestDatabase;
+use crate::support::files::TestFiles;
 pub use crate::support::socket::Next;
 
 pub struct TestApp {
     pub server: Spawned,
     api: Api,
+    /// Where its uploads are kept.
+    pub files: TestFiles,
     _database: TestDatabase,
 }
 
@@ -30,8 +33,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 /// [`spawn_app`] with other settings, for the tests of a limit.
-pub async fn spawn_app_with(settings: Settings) -> TestApp {
+pub async fn spawn_app_with(mut settings: Settings) -> TestApp {
     let database = TestDatabase::create().await;
+    let files = TestFiles::create(database.dir()).await;
+    settings.uploads.storage_url = files.storage_url();
     let server = spawn_config(Config {
         database_url: database.url.clone().into(),
         settings,
@@ -41,6 +46,7 @@ pub async fn spawn_app_with(settings: Settings) -> TestApp {
     TestApp {
         api: Api::new(server.addr),
         server,
+        files,
         _database: database,
     }
 }

@@ -27,4 +27,5 @@ mod search;
 mod security;
 mod shutdown;
 mod typing;
+mod uploads;
 mod websocket;

@@ -141,6 +141,30 @@ impl Api {
         json["message"].clone()
     }
 
+    /// Uploads `bytes` as a file called `name`: the status and the answer.
+    pub async fn upload(&self, user: &TestUser, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+        let form = reqwest::multipart::Form::new().part("file", part);
+        let response = self
+            .http
+            .post(self.url("/api/uploads"))
+            .bearer_auth(&user.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload sent");
+        let status = response.status();
+        let json = response.json().await.expect("a JSON answer");
+        (status, json)
+    }
+
+    /// [`Api::upload`] that must succeed: the upload.
+    pub async fn uploaded(&self, user: &TestUser, name: &str, bytes: Vec<u8>) -> Value {
+        let (status, json) = self.upload(user, name, bytes).await;
+        assert_eq!(status, StatusCode::CREATED, "{json}");
+        json["upload"].clone()
+    }
+
     /// Edits `message` (as its author); the message as edited.
     pub async fn edit_message(
         &self,

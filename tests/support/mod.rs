@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod database;
+pub mod files;
 pub mod process;
 pub mod socket;
 pub mod view;

@@ -110,6 +110,11 @@ async fn launch(
             .env("SEND_BURST", "1000000")
             .env("REGISTER_MAX_PER_ADDRESS", "1000000")
             .env("WS_MAX_SOCKETS_PER_USER", "10000")
+            // Files beside the database, not in the working directory.
+            .env(
+                "STORAGE_URL",
+                format!("file://{}", dir.join("files").display()),
+            )
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::from(log.try_clone().expect("log handle")))
             .stderr(Stdio::from(log))

@@ -1,15 +1,20 @@
 //! Where the reader writes: a new message, a reply, or an edit of one of
 //! their own. Enter sends, Shift+Enter adds a line, Up in an empty box
 //! edits the last message they sent, Escape leaves a reply or an edit.
-//! `@` offers the room's members (`mention_picker`).
+//! `@` offers the room's members (`mention_picker`). Files come by the
+//! attach button, by dropping them on the composer or by pasting them
+//! (`upload_tray`), and go with the next message, or alone.
 
 use leptos::prelude::*;
 use web_sys::HtmlTextAreaElement;
 
 // The server's own limit, checked here too to answer before sending.
 use crate::components::mention_picker::{Key, MentionList, Mentionable, Picker, option_id};
+use crate::components::upload_tray::{Tray, UploadTray};
 use crate::limits::{BODY_TOO_LONG, MAX_BODY_CHARS};
-use crate::model::Message;
+use crate::model::{Message, Upload};
+
+const STILL_UPLOADING: &str = "Wait for your files to finish uploading, or remove them.";
 
 /// What the composer is writing besides a plain new message.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,8 +27,8 @@ pub enum Mode {
 #[component]
 pub fn Composer(
     mode: RwSignal<Mode>,
-    /// A new message (a reply when the mode says so).
-    send: Callback<String>,
+    /// A new message (a reply when the mode says so), with its files.
+    send: Callback<(String, Vec<Upload>)>,
     /// `(message, new body)`.
     save_edit: Callback<(Message, String)>,
     /// Up in an empty composer: start editing the reader's last message.
@@ -38,6 +43,10 @@ pub fn Composer(
     // What was being written when an edit began, given back when it ends.
     let set_aside = StoredValue::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
+    let tray = Tray::default();
+    // A file is being dragged over the composer.
+    let dragging = RwSignal::new(false);
+    let file_input = NodeRef::<leptos::html::Input>::new();
     let textarea = NodeRef::<leptos::html::Textarea>::new();
     // Entering a mode puts the cursor here, with the text to edit; leaving
     // an edit gives back the draft it set aside.
@@ -69,7 +78,13 @@ pub fn Composer(
     };
     let submit = move || {
         let body = draft.get_untracked();
-        if body.trim().is_empty() {
+        let editing = matches!(mode.get_untracked(), Mode::Edit(_));
+        let files = if editing { Vec::new() } else { tray.ready() };
+        if !editing && tray.uploading() {
+            error.set(Some(STILL_UPLOADING));
+            return;
+        }
+        if body.trim().is_empty() && files.is_empty() {
             return;
         }
         if body.chars().count() > MAX_BODY_CHARS {
@@ -81,7 +96,14 @@ pub fn Composer(
             Mode::Edit(message) => save_edit.run((message, body)),
             Mode::New | Mode::Reply(_) => {
                 draft.set(String::new());
-                send.run(body);
+                tray.clear();
+                // Files alone go without text, not with blank text.
+                let body = if body.trim().is_empty() {
+                    String::new()
+                } else {
+                    body
+                };
+                send.run((body, files));
             }
         }
         mode.set(Mode::New);
@@ -117,10 +139,30 @@ pub fn Composer(
     };
     view! {
         <form
-            class="flex flex-col gap-1 border-t border-slate-200 bg-slate-50 p-3"
+            class=move || format!(
+                "flex flex-col gap-1 border-t p-3 {}",
+                if dragging.get() { "border-indigo-400 bg-indigo-50 ring-2 ring-inset ring-indigo-400" } else { "border-slate-200 bg-slate-50" },
+            )
             on:submit=move |ev| {
                 ev.prevent_default();
                 submit();
+            }
+            on:dragover=move |ev: web_sys::DragEvent| {
+                let carries_files = ev.data_transfer().is_some_and(|data| data.types().includes(&"Files".into(), 0));
+                if carries_files {
+                    ev.prevent_default();
+                    dragging.set(true);
+                }
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=move |ev: web_sys::DragEvent| {
+                dragging.set(false);
+                if let Some(files) = ev.data_transfer().and_then(|data| data.files())
+                    && files.length() > 0
+                {
+                    ev.prevent_default();
+                    tray.add_all(&files);
+                }
             }
         >
             {move || banner().map(|(title, detail, cancel_label)| view! {
@@ -133,7 +175,36 @@ pub fn Composer(
                         aria-label=cancel_label on:click=move |_| cancel()>"×"</button>
                 </div>
             })}
+            <UploadTray tray />
             <div class="relative flex items-end gap-2">
+                <input
+                    type="file"
+                    multiple
+                    class="sr-only"
+                    tabindex="-1"
+                    aria-hidden="true"
+                    id="composer-files"
+                    node_ref=file_input
+                    on:change=move |ev| {
+                        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+                        if let Some(files) = input.files() {
+                            tray.add_all(&files);
+                        }
+                        // Choosing the same file again is a change too.
+                        input.set_value("");
+                    }
+                />
+                <button
+                    type="button"
+                    class="rounded-xl px-3 py-2 text-lg text-slate-700 hover:bg-slate-200 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                    aria-label="Attach files"
+                    title="Attach files (or drop or paste them here)"
+                    on:click=move |_| {
+                        if let Some(input) = file_input.get_untracked() {
+                            input.click();
+                        }
+                    }
+                >"📎"</button>
                 <div class="absolute bottom-full left-0 z-10 mb-1 w-72 max-w-full">
                     <MentionList names=picker.names highlighted=picker.highlighted choose=Callback::new(take) />
                 </div>
@@ -168,6 +239,15 @@ pub fn Composer(
                         }
                     }
                     on:blur=move |_| picker.close()
+                    on:paste=move |ev: web_sys::ClipboardEvent| {
+                        if let Some(files) = ev.clipboard_data().and_then(|data| data.files())
+                            && files.length() > 0
+                            && !matches!(mode.get_untracked(), Mode::Edit(_))
+                        {
+                            ev.prevent_default();
+                            tray.add_all(&files);
+                        }
+                    }
                     on:keydown=move |ev| {
                         if !ev.is_composing()
                             && let Some(key) = picker.key(&ev.key())

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use leptos::either::Either;
 use leptos::prelude::*;
 
+use crate::components::attachments::Attachments;
 use crate::model::{Message, Reaction};
 use crate::time::{EditedMark, Timestamp};
 
@@ -25,6 +26,8 @@ pub struct MessageActions {
     pub delete: Callback<i64>,
     /// Show the message with this seq, loading older history if needed.
     pub jump: Callback<i64>,
+    /// Open the image viewer on this upload.
+    pub view_image: Callback<String>,
 }
 
 /// The emoji offered first, in the picker and nowhere else.
@@ -151,6 +154,7 @@ pub fn MessageItem(
         Memo::new(move |_| message.with(|m| m.edited_at.clone().filter(|_| !m.deleted)));
     let quoted = Memo::new(move |_| message.with(|m| m.reply_to.clone()));
     let reactions = Memo::new(move |_| message.with(|m| m.reactions.clone()));
+    let attachments = Memo::new(move |_| message.with(|m| m.attachments.clone()));
     let flash = move || highlighted.get() == Some(seq);
     // Someone else's message that names the reader (an edit may add or
     // drop the name): tinted, and said first to a screen reader.
@@ -219,6 +223,7 @@ pub fn MessageItem(
                     // Rendered and cleaned on the server (server/format.rs).
                     Either::Right(view! { <div class=FORMATTED inner_html=move || body_html.get()></div> })
                 }}
+                <Attachments attachments=attachments.into() view_image=actions.view_image />
                 <Reactions message_id=id reactions=reactions.into() me names react=actions.react />
                 <Show when=move || !deleted.get()>
                     <div

@@ -1,5 +1,6 @@
 //! Pieces shared by several pages.
 
+pub mod attachments;
 pub mod composer;
 pub mod delete_room;
 pub mod header;
@@ -14,3 +15,4 @@ pub mod notify_settings;
 pub mod room_header;
 pub mod room_list;
 pub mod search_box;
+pub mod upload_tray;

@@ -279,6 +279,7 @@ mod tests {
                 reactions: Vec::new(),
                 mentions: Vec::new(),
                 mentions_room: false,
+                attachments: Vec::new(),
             },
             room: RoomRef {
                 id: room,

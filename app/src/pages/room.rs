@@ -16,6 +16,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{OpenedRoom, older_messages, open_room};
+use crate::components::attachments::ImageViewer;
 use crate::components::composer::{Composer, Mode};
 use crate::components::members::MembersPanel;
 use crate::components::mention_picker::Mentionable;
@@ -25,7 +26,7 @@ use crate::components::notify_settings::NotifySettings;
 use crate::components::room_header::RoomHeader;
 use crate::components::room_list::RoomList;
 use crate::error::{AppError, ErrorCode};
-use crate::model::{Author, LeaveReason, Message, RoomKind};
+use crate::model::{Author, LeaveReason, Message, RoomKind, Upload};
 use crate::protocol::{Change, ClientFrame, TYPING_EVERY_MS, TYPING_SHOWN_MS};
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
@@ -75,6 +76,7 @@ struct Pending {
     client_id: String,
     body: String,
     reply_to: Option<i64>,
+    attachments: Vec<Upload>,
     /// Why the server refused it, if it did.
     failed: Option<String>,
 }
@@ -444,7 +446,7 @@ fn RoomView(
         socket.request(frame);
     };
     let client_id = || uuid::Uuid::new_v4().to_string();
-    let send = move |body: String| {
+    let send = move |(body, attachments): (String, Vec<Upload>)| {
         let reply_to = match mode.get_untracked() {
             Mode::Reply(message) => Some(message.id),
             Mode::New | Mode::Edit(_) => None,
@@ -455,6 +457,7 @@ fn RoomView(
                 client_id: client_id.clone(),
                 body: body.clone(),
                 reply_to,
+                attachments: attachments.clone(),
                 failed: None,
             })
         });
@@ -463,6 +466,7 @@ fn RoomView(
             body,
             client_id,
             reply_to,
+            attachments: attachments.into_iter().map(|a| a.id).collect(),
         });
         scroll_to_bottom();
     };
@@ -487,10 +491,13 @@ fn RoomView(
             body: again.body,
             client_id,
             reply_to: again.reply_to,
+            attachments: again.attachments.into_iter().map(|a| a.id).collect(),
         });
     };
     let discard =
         move |client_id: String| pending.update(|p| p.retain(|p| p.client_id != client_id));
+    // The image the viewer shows, if it is open.
+    let viewing = RwSignal::new(None::<String>);
     let actions = MessageActions {
         react: Callback::new(move |(message_id, emoji, add): (i64, String, bool)| {
             let client_id = client_id();
@@ -520,7 +527,18 @@ fn RoomView(
             })
         }),
         jump: Callback::new(jump),
+        view_image: Callback::new(move |id: String| viewing.set(Some(id))),
     };
+    // The room's images, oldest first: what the viewer steps through.
+    let images = Signal::derive(move || {
+        messages.with(|m| {
+            m.values()
+                .flat_map(|message| message.attachments.iter())
+                .filter(|upload| upload.is_image())
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
     let save_edit = Callback::new(move |(message, body): (Message, String)| {
         if body != message.body {
             request(ClientFrame::Edit {
@@ -634,6 +652,7 @@ fn RoomView(
                 })}
             </p>
             <Composer mode send=Callback::new(send) save_edit edit_last typed mentionable />
+            <ImageViewer images open=viewing />
         </section>
     }
 }
@@ -740,6 +759,11 @@ fn PendingItem(
         <div class="flex justify-end">
             <div class="max-w-[85%] rounded-2xl border border-dashed border-indigo-300 px-3 py-2 text-slate-700 sm:max-w-[70%]">
                 <p class="whitespace-pre-wrap break-words">{pending.body}</p>
+                {(!pending.attachments.is_empty()).then(|| view! {
+                    <ul class="mt-1 text-xs text-slate-600" aria-label="Files">
+                        {pending.attachments.iter().map(|upload| view! { <li>"📎 " {upload.name.clone()}</li> }).collect_view()}
+                    </ul>
+                })}
                 {match failed {
                     None => Either::Left(view! {
                         <p class="text-xs text-slate-600" role="status">
@@ -915,6 +939,7 @@ mod tests {
             reactions: Vec::new(),
             mentions: Vec::new(),
             mentions_room: false,
+            attachments: Vec::new(),
         };
         (seq, message)
     }

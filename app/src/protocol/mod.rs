@@ -63,6 +63,9 @@ pub enum ClientFrame {
         /// The id of a message in the same room that this one answers.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i64>,
+        /// Upload ids sent with it (`body` may then be empty).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
     },
     /// Only the author may edit; answered with `ack` (the edited message).
     Edit {

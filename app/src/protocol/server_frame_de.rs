@@ -298,6 +298,7 @@ mod tests {
             }],
             mentions: vec![2],
             mentions_room: true,
+            attachments: Vec::new(),
         }
     }
 

@@ -85,6 +85,13 @@ pub enum Error {
     TooManySubscriptions,
     #[error("The request is too large (at most {limit} bytes).")]
     TooLarge { limit: usize },
+    #[error("This file is too large: files may be at most {}.", crate::model::file_size(*limit))]
+    FileTooLarge { limit: u64 },
+    #[error("Your files would take more than your {} of storage. Delete some messages with files, or send fewer.", crate::model::file_size(*quota))]
+    QuotaExceeded { quota: u64 },
+    /// A file whose sniffed type `UPLOAD_TYPES` does not list.
+    #[error("Files of this type ({0}) are not accepted here.")]
+    UnsupportedFileType(String),
     #[error("This request came from another site and was refused.")]
     CrossSite,
     #[error("This path does not accept that method.")]
@@ -144,7 +151,9 @@ impl Error {
             Error::RateLimited { .. } | Error::KeptSending { .. } => ErrorCode::RateLimited,
             Error::TooManySockets => ErrorCode::TooManySockets,
             Error::TooManySubscriptions => ErrorCode::TooManySubscriptions,
-            Error::TooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Error::TooLarge { .. } | Error::FileTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            Error::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            Error::UnsupportedFileType(_) => ErrorCode::UnsupportedFileType,
             Error::CrossSite => ErrorCode::CrossSiteRequest,
             Error::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             Error::NotAWebSocket(_) => ErrorCode::WebsocketUpgradeRequired,
@@ -178,7 +187,10 @@ impl Error {
             | Error::KeptSending { .. }
             | Error::TooManySockets
             | Error::TooManySubscriptions => StatusCode::TOO_MANY_REQUESTS,
-            Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::TooLarge { .. } | Error::FileTooLarge { .. } | Error::QuotaExceeded { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Error::UnsupportedFileType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Error::NotAWebSocket(_) => StatusCode::BAD_REQUEST,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -19,7 +19,9 @@ use super::services::push::{self, PushSettings};
 use super::services::rules::Rules;
 use super::services::send_rate::{SendLimiter, SendLimits};
 use super::services::typing::TypingLimiter;
+use super::services::uploads::{self, UploadSettings};
 use super::storage::db::{Backend, Db};
+use super::storage::files::Files;
 
 /// Everything an operator can tune, each read from the environment variable
 /// named on its field (README "Configuration"). The defaults are safe for a
@@ -43,6 +45,7 @@ pub struct Settings {
     pub sockets: SocketLimits,
     pub presence: PresenceTimes,
     pub push: PushSettings,
+    pub uploads: UploadSettings,
 }
 
 impl Default for Settings {
@@ -57,6 +60,7 @@ impl Default for Settings {
             sockets: SocketLimits::default(),
             presence: PresenceTimes::default(),
             push: PushSettings::default(),
+            uploads: UploadSettings::default(),
         }
     }
 }
@@ -110,6 +114,8 @@ pub struct AppState {
     pub typing: TypingLimiter,
     /// Web Push, signed with the key the database keeps.
     pub pusher: Pusher,
+    /// Where uploads' bytes are kept.
+    pub files: Files,
     /// The node's long-running tasks and their stop signal.
     pub background: Background,
 }
@@ -119,6 +125,7 @@ impl AppState {
     /// the activity, presence and notification tasks, so it must run
     /// inside the tokio runtime. Makes the Web Push key on a first start.
     pub async fn new(db: Db, settings: Settings) -> Result<Self, Error> {
+        let files = Files::open(&settings.uploads.storage_url)?;
         let pusher = push::pusher(&db, &settings.push).await?;
         let hub = Hub::default();
         let background = Background::default();
@@ -138,6 +145,12 @@ impl AppState {
             settings.presence.clone(),
             &background,
         );
+        uploads::start_sweeper(
+            db.clone(),
+            files.clone(),
+            settings.uploads.sweep_every,
+            &background,
+        );
         let state = Self {
             writer,
             background,
@@ -148,6 +161,7 @@ impl AppState {
             send_limiter: SendLimiter::new(settings.sends.clone()),
             typing: TypingLimiter::default(),
             pusher,
+            files,
             settings,
         };
         notifications::start(state.clone(), to_notify);

@@ -393,6 +393,7 @@ mod tests {
             reactions: Vec::new(),
             mentions: Vec::new(),
             mentions_room: false,
+            attachments: Vec::new(),
         })
     }
 

@@ -624,6 +624,7 @@ mod tests {
             reactions: Vec::new(),
             mentions: Vec::new(),
             mentions_room: false,
+            attachments: Vec::new(),
         })
     }
 

@@ -54,6 +54,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::fanout::{self, Publisher};
 use super::hub::Hub;
+use crate::limits::ATTACHMENT_UNAVAILABLE;
 use crate::model::{Author, LeaveReason, Message, ReplyTo, Role, RoomKind};
 use crate::protocol::Entry;
 use crate::server::background::Background;
@@ -61,6 +62,7 @@ use crate::server::error::{Error, Result};
 use crate::server::storage::db::{Db, is_unique_violation, now_ms, to_rfc3339};
 use crate::server::storage::events::{self, Kind, Logged};
 use crate::server::storage::messages::{self, Current, NewMessage, NewReaction};
+use crate::server::storage::uploads::{self, UploadRow};
 use crate::server::storage::{invitations, rooms};
 
 /// Posts stored in one transaction at most.
@@ -80,6 +82,8 @@ pub struct Draft {
     /// A message id, which must be in the same room.
     pub reply_to: Option<i64>,
     pub named: Named,
+    /// Uploads sent with it, in order: each must be the author's and unsent.
+    pub attachments: Vec<String>,
 }
 
 /// Whom a text names: the people its `@name`s resolved to (anyone with the
@@ -258,6 +262,10 @@ pub struct Facts<'a> {
     pub replied: Option<&'a Message>,
     /// For a join with a [`Pass`]: what the pass is worth.
     pub ticket: Option<Ticket>,
+    /// For a post: whether each of its attachments is the author's to
+    /// send (unsent, and not sent by an earlier post of the batch), or the
+    /// post repeats a `client_id` whose message took them.
+    pub attachments: bool,
 }
 
 /// What a request did.
@@ -502,6 +510,9 @@ impl Settler {
         // Posts with their seq and the members they name.
         let mut posts: Vec<(usize, i64, Vec<i64>)> = Vec::new();
         let mut replied: HashMap<i64, Message> = HashMap::new();
+        // The uploads the batch's posts attach, and those a post took.
+        let mut files: HashMap<String, UploadRow> = HashMap::new();
+        let mut taken: HashSet<String> = HashSet::new();
         // Rooms this batch deleted: their messages are emptied last.
         let mut deleted: Vec<i64> = Vec::new();
         for (&room_id, indexes) in &by_room {
@@ -530,6 +541,11 @@ impl Settler {
                 _ => None,
             });
             replied.extend(messages::by_ids(db, &mut tx, replies).await?);
+            let attached = indexes.iter().flat_map(|&i| match requests[i] {
+                Request::Post(draft) => draft.attachments.clone(),
+                _ => Vec::new(),
+            });
+            files.extend(uploads::by_ids(db, &mut tx, attached).await?);
             // The messages the batch changes, read together; a message a
             // request of this batch has already changed is read again.
             let changed: BTreeSet<i64> = indexes
@@ -583,6 +599,12 @@ impl Settler {
                     } => Some(ticket(db, &mut tx, room_id, user_id, pass, now).await?),
                     _ => None,
                 };
+                let attachments = match request {
+                    Request::Post(draft) => {
+                        sendable(db, &mut tx, draft, &files, &taken, now).await?
+                    }
+                    _ => true,
+                };
                 let facts = Facts {
                     kind,
                     role: roles.get(&user_id).copied(),
@@ -591,10 +613,14 @@ impl Settler {
                     message: current.as_ref(),
                     replied: answered.filter(|m| m.room_id == room_id),
                     ticket,
+                    attachments,
                 };
                 if let Err(refused) = self.policy.judge(request, &facts) {
                     answers[i] = Some(Err(refused));
                     continue;
+                }
+                if let Request::Post(draft) = request {
+                    taken.extend(draft.attachments.iter().cloned());
                 }
                 // Only members are named: the others cannot read it.
                 let named: Vec<i64> = request
@@ -661,7 +687,7 @@ impl Settler {
             }
         }
 
-        let stored = insert_posts(db, &mut tx, requests, &posts, &replied, now).await?;
+        let stored = insert_posts(db, &mut tx, requests, &posts, &replied, &files, now).await?;
         // After the posts: one judged before a deletion in this batch is
         // emptied with the rest (its event still carries it as posted).
         for &room_id in &deleted {
@@ -935,14 +961,51 @@ async fn apply_one(
     })
 }
 
-/// Stores the batch's posts, with the seqs given, in one insert; returns
-/// them as messages in the same order.
+/// Whether each upload `draft` attaches is its author's to send: unsent,
+/// and not taken by an earlier post of this batch. A post repeating a
+/// `client_id` whose message took them is let through: its insert fails
+/// on the `client_id`, and the retry is answered with that message.
+async fn sendable(
+    db: &Db,
+    tx: &mut AnyConnection,
+    draft: &Draft,
+    files: &HashMap<String, UploadRow>,
+    taken: &HashSet<String>,
+    now: i64,
+) -> Result<bool> {
+    let author = draft.author.id;
+    let free = |id: &String| {
+        !taken.contains(id)
+            && files
+                .get(id)
+                .is_some_and(|row| row.sendable_by(author, now))
+    };
+    if draft.attachments.iter().all(free) {
+        return Ok(true);
+    }
+    let Some(client_id) = draft.client_id.as_deref() else {
+        return Ok(false);
+    };
+    let original = messages::find_by_client_id(db, tx, author, client_id).await?;
+    Ok(original.is_some_and(|message| {
+        let sent: Vec<&str> = message.attachments.iter().map(|a| a.id.as_str()).collect();
+        sent == draft
+            .attachments
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// Stores the batch's posts, with the seqs given, in one insert, and gives
+/// them their attachments; returns them as messages in the same order.
 async fn insert_posts(
     db: &Db,
     tx: &mut AnyConnection,
     requests: &[&Request],
     posts: &[(usize, i64, Vec<i64>)],
     replied: &HashMap<i64, Message>,
+    files: &HashMap<String, UploadRow>,
     now: i64,
 ) -> Result<Vec<Message>> {
     let drafts: Vec<(&Draft, i64, &[i64])> = posts
@@ -967,6 +1030,25 @@ async fn insert_posts(
         })
         .collect();
     let ids = messages::insert(db, tx, &rows, now).await?;
+    for (&(draft, _, _), &id) in drafts.iter().zip(&ids) {
+        if draft.attachments.is_empty() {
+            continue;
+        }
+        let claimed = uploads::claim(
+            db,
+            tx,
+            &draft.attachments,
+            draft.author.id,
+            (draft.room_id, id),
+            now,
+        )
+        .await?;
+        // Another node's post took one since it was judged: the batch
+        // fails, and this post, tried again alone, is refused.
+        if claimed != draft.attachments.len() as u64 {
+            return Err(Error::validation("attachments", ATTACHMENT_UNAVAILABLE));
+        }
+    }
     Ok(drafts
         .into_iter()
         .zip(ids)
@@ -993,6 +1075,12 @@ async fn insert_posts(
             reactions: Vec::new(),
             mentions: named.to_vec(),
             mentions_room: draft.named.room,
+            attachments: draft
+                .attachments
+                .iter()
+                .filter_map(|id| files.get(id))
+                .map(UploadRow::to_upload)
+                .collect(),
         })
         .collect())
 }

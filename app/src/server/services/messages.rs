@@ -17,8 +17,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::limits::{
-    BODY_TOO_LONG, DEFAULT_PAGE, MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS, MAX_MENTIONS, MAX_PAGE,
-    TOO_MANY_MENTIONS,
+    BODY_TOO_LONG, DEFAULT_PAGE, MAX_ATTACHMENTS, MAX_BODY_CHARS, MAX_CLIENT_ID_CHARS,
+    MAX_MENTIONS, MAX_PAGE, TOO_MANY_ATTACHMENTS, TOO_MANY_MENTIONS,
 };
 use crate::model::{Message, MessagePage, PageQuery};
 use crate::server::error::{Error, Result};
@@ -80,20 +80,64 @@ fn window(query: PageQuery) -> Result<Window> {
     })
 }
 
+/// A message to post, as its sender gave it.
+#[derive(Clone, Debug, Default)]
+pub struct NewPost {
+    pub body: String,
+    pub client_id: Option<String>,
+    pub reply_to: Option<i64>,
+    /// Upload ids, in the order shown.
+    pub attachments: Vec<String>,
+}
+
+impl NewPost {
+    pub fn text(body: impl Into<String>) -> Self {
+        Self {
+            body: body.into(),
+            ..Self::default()
+        }
+    }
+}
+
+/// Up to [`MAX_ATTACHMENTS`] uploads, none twice. Whether each is the
+/// sender's to send is the writer's to say, under the room's lock.
+fn validate_attachments(attachments: &[String]) -> Result<()> {
+    if attachments.len() > MAX_ATTACHMENTS {
+        return Err(Error::validation("attachments", TOO_MANY_ATTACHMENTS));
+    }
+    let distinct: std::collections::HashSet<&String> = attachments.iter().collect();
+    if distinct.len() < attachments.len() {
+        return Err(Error::validation(
+            "attachments",
+            "The same file is attached twice.",
+        ));
+    }
+    Ok(())
+}
+
 /// Stores and publishes a message. Returns it and whether it is new (`false`
 /// when `client_id` repeats an earlier send by the same author).
 pub async fn post(
     state: &AppState,
     auth: &AuthUser,
     room_id: i64,
-    body: String,
-    client_id: Option<String>,
-    reply_to: Option<i64>,
+    new: NewPost,
 ) -> Result<Submitted<(Message, bool)>> {
+    let NewPost {
+        body,
+        client_id,
+        reply_to,
+        attachments,
+    } = new;
     if let Some(client_id) = &client_id {
         validate_client_id(client_id)?;
     }
-    validate_body(&body)?;
+    validate_attachments(&attachments)?;
+    // Files may go alone, with no text at all (but not blank text).
+    let files_alone = body.is_empty() && !attachments.is_empty();
+    if !files_alone {
+        validate_body(&body)?;
+    }
     state.send_limiter.take(auth.user.id)?;
     // Rendered here, on the poster's task, not in the one writer.
     let (body_html, named) = rendered(state, room_id, &body).await?;
@@ -109,6 +153,7 @@ pub async fn post(
             client_id,
             reply_to,
             named,
+            attachments,
         }))
         .await?;
     Ok(Submitted {
@@ -327,9 +372,13 @@ mod seq_tests {
         client_id: Option<String>,
         reply_to: Option<i64>,
     ) -> Result<(Message, bool)> {
-        super::post(state, auth, room_id, body, client_id, reply_to)
-            .await?
-            .await
+        let new = NewPost {
+            body,
+            client_id,
+            reply_to,
+            attachments: Vec::new(),
+        };
+        super::post(state, auth, room_id, new).await?.await
     }
 
     async fn user(state: &AppState, name: &str) -> AuthUser {
@@ -402,7 +451,7 @@ mod seq_tests {
         // one post while the changes queue up behind it as one batch.
         let mut holder = state.db.acquire().await.unwrap();
         holder.execute("BEGIN IMMEDIATE").await.unwrap();
-        let held = super::post(&state, &ann, room, "held".into(), None, None)
+        let held = super::post(&state, &ann, room, NewPost::text("held"))
             .await
             .unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -18,3 +18,4 @@ pub mod search;
 pub mod send_rate;
 pub mod subscriptions;
 pub mod typing;
+pub mod uploads;

@@ -10,7 +10,7 @@
 //! private room, which says an invitation is needed. A public room's
 //! non-members see it and are told they are not members.
 
-use crate::limits::MAX_REACTIONS;
+use crate::limits::{ATTACHMENT_UNAVAILABLE, MAX_REACTIONS};
 use crate::model::{Role, RoomKind};
 use crate::server::error::{Error, Result};
 use crate::server::live::writer::{Facts, Named, Policy, Request, Ticket};
@@ -38,6 +38,9 @@ impl Policy for Rules {
             Request::Post(draft) => {
                 let role = may_read(facts.kind, facts.role)?;
                 may_name(facts.kind, role, &draft.named)?;
+                if !facts.attachments {
+                    return Err(Error::validation("attachments", ATTACHMENT_UNAVAILABLE));
+                }
                 // A reply answers a message of this room; any other is not
                 // there to answer, as for a change to it.
                 match (draft.reply_to, facts.replied) {

@@ -14,6 +14,7 @@ use sqlx::AnyConnection;
 
 use super::db::{Backend, Db, to_rfc3339};
 use super::schema::{Memberships, Mentions, Messages, Reactions, Users};
+use super::uploads;
 use crate::model::{Author, Message, MessagePage, Reaction, ReplyTo};
 use crate::server::error::{Error, Result};
 use crate::server::format;
@@ -41,6 +42,8 @@ struct MessageRow {
     /// `[user_id, …]` as JSON text.
     mentions: Option<String>,
     mentions_room: i64,
+    /// `[[id, name, size, …], …]` as JSON text ([`uploads::attachments_json`]).
+    attachments: Option<String>,
 }
 
 /// The columns of [`select_messages`], as [`MessageRow`] names them.
@@ -64,6 +67,7 @@ const MESSAGE_COLUMNS: &[&str] = &[
     "reactions",
     "mentions",
     "mentions_room",
+    "attachments",
 ];
 
 impl TryFrom<MessageRow> for Message {
@@ -82,6 +86,11 @@ impl TryFrom<MessageRow> for Message {
         let mentions = match row.mentions.as_deref() {
             Some(json) if !deleted => serde_json::from_str(json)
                 .map_err(|e| Error::Internal(format!("reading mentions: {e}")))?,
+            _ => Vec::new(),
+        };
+        let attachments = match row.attachments.as_deref() {
+            Some(json) if !deleted => uploads::attachments_from_json(json)
+                .map_err(|e| Error::Internal(format!("reading attachments: {e}")))?,
             _ => Vec::new(),
         };
         let reply_to = match (row.reply_id, row.reply_seq, row.reply_author_id) {
@@ -115,6 +124,7 @@ impl TryFrom<MessageRow> for Message {
             reactions,
             mentions,
             mentions_room: row.mentions_room != 0 && !deleted,
+            attachments,
         })
     }
 }
@@ -214,6 +224,10 @@ fn select_messages(backend: Backend) -> SelectStatement {
         )
         .expr_as(reactions_json(backend), Alias::new("reactions"))
         .expr_as(mentions_json(backend), Alias::new("mentions"))
+        .expr_as(
+            uploads::attachments_json(backend),
+            Alias::new("attachments"),
+        )
         .from(Messages::Table)
         .inner_join(
             Users::Table,
@@ -632,8 +646,9 @@ pub async fn set_body(
     add_mentions(db, tx, &mentions).await
 }
 
-/// Empties a message and removes its reactions and mentions: what was said
-/// is gone, and so is what people answered it with. Its id, seq, author and time stay.
+/// Empties a message and removes its reactions and mentions, and discards
+/// its files: what was said is gone, and so is what people answered it
+/// with. Its id, seq, author and time stay.
 pub async fn mark_deleted(db: &Db, tx: &mut AnyConnection, message_id: i64) -> Result<()> {
     let update = Query::update()
         .table(Messages::Table)
@@ -650,11 +665,12 @@ pub async fn mark_deleted(db: &Db, tx: &mut AnyConnection, message_id: i64) -> R
         .and_where(Expr::col(Reactions::MessageId).eq(message_id))
         .to_owned();
     db.execute(tx, &reactions).await?;
-    Ok(())
+    uploads::discard_message(db, tx, message_id).await
 }
 
-/// Empties every message of a deleted room and removes their reactions,
-/// as [`mark_deleted`] does one message's (`messages_room_seq` finds them).
+/// Empties every message of a deleted room, removes their reactions and
+/// discards their files, as [`mark_deleted`] does one message's
+/// (`messages_room_seq` finds them).
 pub async fn purge_room(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result<()> {
     let of_room = Query::select()
         .column(Messages::Id)
@@ -679,7 +695,7 @@ pub async fn purge_room(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result
         .and_where(Expr::col(Messages::RoomId).eq(room_id))
         .to_owned();
     db.execute(tx, &update).await?;
-    Ok(())
+    uploads::discard_room(db, tx, room_id).await
 }
 
 /// A user's reaction, logged as event `seq`; `emoji_seq` is when its chip

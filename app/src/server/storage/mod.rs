@@ -6,6 +6,7 @@
 pub mod database_url;
 pub mod db;
 pub mod events;
+pub mod files;
 pub mod invitations;
 pub mod messages;
 pub mod presence;
@@ -14,4 +15,5 @@ pub mod rooms;
 pub mod schema;
 pub mod search;
 pub mod sessions;
+pub mod uploads;
 pub mod users;

@@ -154,3 +154,21 @@ pub enum PushSubscriptions {
     Auth,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Uploads {
+    Table,
+    Id,
+    OwnerId,
+    Name,
+    Size,
+    ContentType,
+    Width,
+    Height,
+    Thumbnail,
+    MessageId,
+    RoomId,
+    Position,
+    Discarded,
+    CreatedAt,
+}

@@ -73,6 +73,8 @@ pub struct Search {
     /// Created before this time (ms), and at or after this one.
     pub before: Option<i64>,
     pub after: Option<i64>,
+    /// Only messages that carry a file.
+    pub has_file: bool,
     pub limit: u64,
     pub offset: u64,
 }
@@ -117,6 +119,13 @@ pub async fn find(
     }
     if let Some(after) = search.after {
         select.and_where(Expr::col(created).gte(after));
+    }
+    if search.has_file {
+        // A lookup of `uploads_message` per candidate.
+        select.and_where(Expr::cust(
+            "EXISTS (SELECT 1 FROM uploads WHERE uploads.message_id = messages.id \
+             AND uploads.discarded = 0)",
+        ));
     }
     if !search.terms.is_empty() {
         matching(db.backend(), &mut select, &search.terms);

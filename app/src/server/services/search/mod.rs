@@ -65,8 +65,11 @@ pub async fn search(state: &AppState, auth: &AuthUser, params: SearchParams) -> 
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .collect();
-    let filtered =
-        params.room_id.is_some() || !authors.is_empty() || before.is_some() || after.is_some();
+    let filtered = params.room_id.is_some()
+        || !authors.is_empty()
+        || before.is_some()
+        || after.is_some()
+        || parsed.has_file;
     if parsed.terms.is_empty() && !filtered {
         return Ok(empty());
     }
@@ -86,6 +89,7 @@ pub async fn search(state: &AppState, auth: &AuthUser, params: SearchParams) -> 
         author_id,
         before,
         after,
+        has_file: parsed.has_file,
         // One more, to know whether there is a next page.
         limit: limit as u64 + 1,
         offset,

@@ -1,5 +1,6 @@
 //! Reading what someone typed into the search box: words, "quoted
-//! phrases", `from:name`, and the word still being typed (a prefix).
+//! phrases", `from:name`, `has:file`, and the word still being typed (a
+//! prefix).
 //!
 //! Words are split exactly as both indexes split text (runs of letters and
 //! digits; see the search migrations), so `example.com` is the phrase
@@ -18,6 +19,8 @@ pub struct Parsed {
     pub terms: Terms,
     /// `from:name`: only messages of the user called `name`.
     pub from: Option<String>,
+    /// `has:file`: only messages that carry a file.
+    pub has_file: bool,
 }
 
 /// The runs of letters and digits in `text`.
@@ -54,6 +57,14 @@ pub fn parse(query: &str) -> Parsed {
         rest = after;
         if let Some(name) = strip_prefix_ignore_case(token, "from:").filter(|n| !n.is_empty()) {
             parsed.from = Some(name.trim_start_matches('@').to_owned());
+            continue;
+        }
+        if let Some(kind) = strip_prefix_ignore_case(token, "has:")
+            && ["file", "files", "attachment"]
+                .iter()
+                .any(|k| kind.eq_ignore_ascii_case(k))
+        {
+            parsed.has_file = true;
             continue;
         }
         let token_words = words(token);
@@ -121,6 +132,16 @@ mod tests {
         assert_eq!(phrases(&p), ["lunch"]);
         assert_eq!(parse("FROM:@bo").from.as_deref(), Some("bo"));
         assert!(parse("from:").from.is_none());
+    }
+
+    #[test]
+    fn has_file_keeps_messages_with_files_and_is_no_word() {
+        let p = parse("has:file report ");
+        assert!(p.has_file);
+        assert_eq!(phrases(&p), ["report"]);
+        assert!(parse("HAS:Files").has_file);
+        assert!(!parse("has:nothing").has_file);
+        assert_eq!(phrases(&parse("has:nothing ")), ["has nothing"]);
     }
 
     #[test]
