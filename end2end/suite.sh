@@ -7,13 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 db=target/e2e.db
+files=target/e2e-files
 log=target/e2e-server.log
-rm -f "$db" "$db-wal" "$db-shm"
+rm -rf "$db" "$db-wal" "$db-shm" "$files"
 
 # Stories post more than a person would (sixty messages to page through);
 # the send allowance has its own tests. Presence beats every 3 s, so a
 # closed tab is offline within seconds rather than a story's timeout.
-DATABASE_URL=sqlite://$db RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 SEND_BURST=1000 PRESENCE_BEAT_SECS=3 \
+DATABASE_URL=sqlite://$db STORAGE_URL=file://$files RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 SEND_BURST=1000 PRESENCE_BEAT_SECS=3 \
   LEPTOS_SITE_ADDR=127.0.0.1:3000 target/release/chat >"$log" 2>&1 &
 server=$!
 cleanup() {

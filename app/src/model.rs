@@ -409,6 +409,21 @@ impl Upload {
 }
 
 impl Message {
+    /// Its start, as a reply or a notification quotes it: "" once deleted;
+    /// files sent alone are named.
+    pub fn excerpt(&self) -> String {
+        if self.deleted {
+            String::new()
+        } else if self.body.is_empty() {
+            files_excerpt(
+                self.attachments.len(),
+                self.attachments.first().map(|a| a.name.as_str()),
+            )
+        } else {
+            excerpt(&self.body)
+        }
+    }
+
     /// Whether it mentions this user, by name or as everyone.
     pub fn mentions_user(&self, user_id: i64) -> bool {
         self.mentions_room || self.mentions.contains(&user_id)
@@ -470,6 +485,17 @@ pub fn excerpt(body: &str) -> String {
     body.chars().take(EXCERPT_CHARS).collect()
 }
 
+/// What stands for a message's text when it is files alone: the file's
+/// name, or how many there are.
+pub fn files_excerpt(count: usize, first_name: Option<&str>) -> String {
+    match (count, first_name) {
+        (0, _) => String::new(),
+        (1, Some(name)) => excerpt(&format!("📎 {name}")),
+        (1, None) => "📎 1 file".to_owned(),
+        (n, _) => format!("📎 {n} files"),
+    }
+}
+
 /// What a reply shows of the message it answers.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -477,7 +503,8 @@ pub struct ReplyTo {
     pub id: i64,
     pub seq: i64,
     pub author: Author,
-    /// The first 140 characters of its current body ("" once deleted).
+    /// The first 140 characters of its current body ("" once deleted; for
+    /// files sent alone, "📎" and the file's name, or how many there are).
     pub excerpt: String,
 }
 

@@ -128,7 +128,7 @@ pub fn Composer(
         Mode::New => None,
         Mode::Reply(message) => Some((
             format!("Replying to {}", message.author.username),
-            crate::model::excerpt(&message.body),
+            message.excerpt(),
             "Cancel reply",
         )),
         Mode::Edit(_) => Some((

@@ -712,7 +712,7 @@ fn apply(messages: &mut BTreeMap<i64, Message>, change: Change, seq: i64) {
             // A reply quotes the start of its original as it is now.
             for reply in messages.values_mut() {
                 if let Some(quoted) = reply.reply_to.as_mut().filter(|q| q.id == message.id) {
-                    quoted.excerpt = crate::model::excerpt(&message.body);
+                    quoted.excerpt = message.excerpt();
                 }
             }
             if let Some(shown) = messages.get_mut(&message.seq) {

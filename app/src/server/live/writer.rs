@@ -1070,7 +1070,7 @@ async fn insert_posts(
                     id: target.id,
                     seq: target.seq,
                     author: target.author.clone(),
-                    excerpt: crate::model::excerpt(&target.body),
+                    excerpt: target.excerpt(),
                 }),
             reactions: Vec::new(),
             mentions: named.to_vec(),

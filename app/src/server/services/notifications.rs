@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use tokio::sync::mpsc;
 
-use crate::model::{Message, Presence, RoomKind, excerpt, message_link, notification_tag};
+use crate::model::{Message, Presence, RoomKind, message_link, notification_tag};
 use crate::protocol::ServerFrame;
 use crate::server::error::{Error, Result};
 use crate::server::live::fanout;
@@ -90,7 +90,7 @@ async fn notify(
         .copied()
         .filter(|&person| !state.hub.is_here(person))
         .collect();
-    let body = excerpt(&message.body);
+    let body = message.excerpt();
     let shown = Shown {
         title: title.clone(),
         body: body.clone(),

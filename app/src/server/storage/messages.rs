@@ -37,6 +37,9 @@ struct MessageRow {
     reply_author_id: Option<i64>,
     reply_username: Option<String>,
     reply_body: Option<String>,
+    /// How many files the replied message carries, and the first's name.
+    reply_files: Option<i64>,
+    reply_file: Option<String>,
     /// `[[emoji, user_id, emoji_seq], …]` as JSON text, in chip order.
     reactions: Option<String>,
     /// `[user_id, …]` as JSON text.
@@ -64,6 +67,8 @@ const MESSAGE_COLUMNS: &[&str] = &[
     "reply_author_id",
     "reply_username",
     "reply_body",
+    "reply_files",
+    "reply_file",
     "reactions",
     "mentions",
     "mentions_room",
@@ -101,7 +106,13 @@ impl TryFrom<MessageRow> for Message {
                     id: author_id,
                     username: row.reply_username.unwrap_or_default(),
                 },
-                excerpt: crate::model::excerpt(row.reply_body.as_deref().unwrap_or_default()),
+                excerpt: match row.reply_body.as_deref().unwrap_or_default() {
+                    "" => crate::model::files_excerpt(
+                        row.reply_files.unwrap_or(0) as usize,
+                        row.reply_file.as_deref(),
+                    ),
+                    body => crate::model::excerpt(body),
+                },
             }),
             _ => None,
         };
@@ -221,6 +232,21 @@ fn select_messages(backend: Backend) -> SelectStatement {
         .expr_as(
             Expr::col((reply.clone(), Messages::Body)),
             Alias::new("reply_body"),
+        )
+        // A deleted message has no files left, so these say nothing of it.
+        .expr_as(
+            Expr::cust(
+                "(SELECT COUNT(*) FROM uploads WHERE uploads.message_id = reply.id \
+                 AND uploads.discarded = 0)",
+            ),
+            Alias::new("reply_files"),
+        )
+        .expr_as(
+            Expr::cust(
+                "(SELECT uploads.name FROM uploads WHERE uploads.message_id = reply.id \
+                 AND uploads.discarded = 0 ORDER BY uploads.position LIMIT 1)",
+            ),
+            Alias::new("reply_file"),
         )
         .expr_as(reactions_json(backend), Alias::new("reactions"))
         .expr_as(mentions_json(backend), Alias::new("mentions"))

@@ -77,7 +77,12 @@ fn examine_now(path: &Path, format: ImageFormat) -> Result<Examined, Refusal> {
     // for the decoder's own buffers.
     limits.max_alloc = Some(MAX_PIXELS * 8 + 64 * 1024 * 1024);
     let image = reader(limits)?.decode().map_err(|_| Refusal::Unreadable)?;
-    let small = image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE);
+    // Shrunk to fit, never enlarged.
+    let small = if width.max(height) > THUMBNAIL_SIDE {
+        image.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE)
+    } else {
+        image
+    };
     let mut thumbnail = Cursor::new(Vec::new());
     let transparent = small.color().has_alpha();
     let written = if transparent {
@@ -157,6 +162,17 @@ mod tests {
         assert_eq!((examined.width, examined.height), (1200, 600));
         let thumbnail = image::load_from_memory(&examined.thumbnail).unwrap();
         assert_eq!((thumbnail.width(), thumbnail.height()), (400, 200));
+
+        // A small one keeps its size.
+        let mut png = Cursor::new(Vec::new());
+        image::RgbaImage::from_pixel(64, 48, image::Rgba([0, 0, 0, 0]))
+            .write_to(&mut png, ImageFormat::Png)
+            .unwrap();
+        let icon = file(png.get_ref());
+        let examined = examine(icon.path(), "image/png").await.unwrap();
+        assert!(examined.transparent);
+        let thumbnail = image::load_from_memory(&examined.thumbnail).unwrap();
+        assert_eq!((thumbnail.width(), thumbnail.height()), (64, 48));
     }
 
     #[tokio::test]
