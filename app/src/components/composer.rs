@@ -196,7 +196,7 @@ pub fn Composer(
                 />
                 <button
                     type="button"
-                    class="rounded-xl px-3 py-2 text-lg text-slate-700 hover:bg-slate-200 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                    class="self-center rounded-xl p-2.5 text-slate-700 hover:bg-slate-200 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                     aria-label="Attach files"
                     title="Attach files (or drop or paste them here)"
                     on:click=move |_| {
@@ -204,7 +204,11 @@ pub fn Composer(
                             input.click();
                         }
                     }
-                >"📎"</button>
+                >
+                    <svg aria-hidden="true" viewBox="0 0 24 24" class="h-5 w-5" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                        <path d="M21.4 11.05 12.2 20.24a6 6 0 0 1-8.49-8.49l9.2-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48" />
+                    </svg>
+                </button>
                 <div class="absolute bottom-full left-0 z-10 mb-1 w-72 max-w-full">
                     <MentionList names=picker.names highlighted=picker.highlighted choose=Callback::new(take) />
                 </div>
