@@ -112,8 +112,8 @@ pub struct UploadForm {
 #[utoipa::path(get, path = "/api/uploads/{id}/content", tag = "uploads",
     params(("id" = String, Path, description = "Upload id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
-        (status = 206, description = "The range asked for", content_type = "application/octet-stream"),
+        (status = 200, description = "The file, as its sniffed type", content_type = "*/*"),
+        (status = 206, description = "The range asked for", content_type = "*/*"),
         (status = 304, description = "Unchanged (If-None-Match)"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 404, body = ErrorBody, description = "not_found: no such file, or not the caller's to see"),
@@ -134,7 +134,7 @@ pub async fn content(
 #[utoipa::path(get, path = "/api/uploads/{id}/thumbnail", tag = "uploads",
     params(("id" = String, Path, description = "Upload id")),
     responses(
-        (status = 200, description = "The thumbnail (JPEG, or PNG when transparent)", content_type = "image/jpeg"),
+        (status = 200, description = "The thumbnail (JPEG, or PNG when transparent)", content_type = "image/*"),
         (status = 304, description = "Unchanged (If-None-Match)"),
         (status = 401, body = ErrorBody, description = "unauthorized"),
         (status = 404, body = ErrorBody, description = "not_found: no such file, not an image, or not the caller's to see"),
