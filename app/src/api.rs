@@ -195,12 +195,21 @@ pub async fn open_room(room_id: i64) -> Result<OpenedRoom, AppError> {
     Ok(OpenedRoom { room, page })
 }
 
-/// An older page of history: the messages before `before_seq`.
+/// A page of history: the messages before `before_seq` (scrolling up),
+/// after `after_seq` (filling a gap, up to `before_seq` when given), or
+/// around `around_seq` (opening the room at a message far back).
 #[server(prefix = "/api/fn", endpoint = "history")]
-pub async fn older_messages(room_id: i64, before_seq: i64) -> Result<MessagePage, AppError> {
+pub async fn history(
+    room_id: i64,
+    #[server(default)] before_seq: Option<i64>,
+    #[server(default)] after_seq: Option<i64>,
+    #[server(default)] around_seq: Option<i64>,
+) -> Result<MessagePage, AppError> {
     let (state, auth) = context::caller().await?;
     let query = crate::model::PageQuery {
-        before_seq: Some(before_seq),
+        before_seq,
+        after_seq,
+        around_seq,
         ..crate::model::PageQuery::default()
     };
     Ok(messages::page(&state, &auth, room_id, query).await?)

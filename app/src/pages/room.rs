@@ -15,7 +15,7 @@ use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{OpenedRoom, older_messages, open_room};
+use crate::api::{OpenedRoom, history, open_room};
 use crate::components::attachments::ImageViewer;
 use crate::components::composer::{Composer, Mode};
 use crate::components::members::MembersPanel;
@@ -126,6 +126,12 @@ fn RoomView(
     );
     let has_more = RwSignal::new(opened.page.has_more);
     let loading_older = RwSignal::new(false);
+    // Opened at a message far back, the page holds two runs of history:
+    // around that message, and the newest, which live events extend. The
+    // seqs between them, `(last of the older run, first of the newer)`,
+    // are not loaded; scrolling down to the gap loads them.
+    let gap = RwSignal::new(None::<(i64, i64)>);
+    let loading_newer = RwSignal::new(false);
     // Changes heard while an older page is on its way: that page may hold
     // the messages they change, read before them. Applied again once it
     // arrives (each says how things are now, so twice is harmless).
@@ -335,15 +341,13 @@ fn RoomView(
     });
     on_cleanup(move || socket.unsubscribe(room_id));
 
-    // The page before the oldest message held; false when there is none.
-    let fetch_older = move || async move {
-        let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else {
-            return false;
-        };
+    // A page of history, merged into what is shown with the changes heard
+    // while it was on its way; `None` (the notice says why) if it failed.
+    let fetch = move |before: Option<i64>, after: Option<i64>, around: Option<i64>| async move {
         // Counted, not flagged: a jump to a quote and a scroll up may both
         // be fetching, and each page needs what was heard during it.
         fetching.update_value(|n| *n += 1);
-        let fetched = older_messages(room_id, first).await;
+        let fetched = history(room_id, before, after, around).await;
         fetching.update_value(|n| *n -= 1);
         let heard = if fetching.get_value() == 0 {
             heard_while_fetching.try_update_value(std::mem::take)
@@ -353,21 +357,75 @@ fn RoomView(
         .unwrap_or_default();
         match fetched {
             Ok(page) => {
-                has_more.set(page.has_more);
                 names.update(|names| page.messages.iter().for_each(|m| learn(names, m)));
                 messages.update(|m| {
-                    m.extend(page.messages.into_iter().map(|m| (m.seq, m)));
+                    m.extend(page.messages.iter().map(|m| (m.seq, m.clone())));
                     for (change, seq) in heard {
                         apply(m, change, seq);
                     }
                 });
-                true
+                Some(page)
             }
             Err(e) => {
                 notice.set(Some(e.message));
-                false
+                None
             }
         }
+    };
+    // The page before the oldest message held; false when there is none.
+    let fetch_older = move || async move {
+        let Some(first) = messages.with_untracked(|m| m.keys().next().copied()) else {
+            return false;
+        };
+        match fetch(Some(first), None, None).await {
+            Some(page) => {
+                has_more.set(page.has_more);
+                true
+            }
+            None => false,
+        }
+    };
+    // The next page into the gap, from its older side.
+    let load_newer = move || {
+        let Some((after, before)) = gap.get_untracked() else {
+            return;
+        };
+        if loading_newer.get_untracked() {
+            return;
+        }
+        loading_newer.set(true);
+        spawn_local(async move {
+            if let Some(page) = fetch(Some(before), Some(after), None).await {
+                let reached = page.messages.last().map_or(before, |m| m.seq);
+                gap.set((page.has_more && reached < before).then_some((reached, before)));
+            }
+            loading_newer.set(false);
+        });
+    };
+    // Opens the history around `seq`, far behind what is shown: the run
+    // around it replaces any older run, and the gap up to the newest run
+    // is left to load as the reader scrolls down.
+    let open_around = move |seq: i64| async move {
+        let newest_from = gap
+            .get_untracked()
+            .map(|(_, newer)| newer)
+            .or_else(|| messages.with_untracked(|m| m.keys().next().copied()));
+        let Some(page) = fetch(None, None, Some(seq)).await else {
+            return;
+        };
+        let reached = page.messages.last().map(|m| m.seq);
+        messages.update(|m| {
+            if let Some(newer) = newest_from {
+                let window: std::collections::BTreeSet<i64> =
+                    page.messages.iter().map(|m| m.seq).collect();
+                m.retain(|seq, _| *seq >= newer || window.contains(seq));
+            }
+        });
+        has_more.set(page.has_more);
+        gap.set(match (reached, newest_from) {
+            (Some(reached), Some(newer)) if reached < newer => Some((reached, newer)),
+            _ => None,
+        });
     };
     let load_older = move || {
         if loading_older.get_untracked() || !has_more.get_untracked() {
@@ -391,6 +449,14 @@ fn RoomView(
     // scrolled to, focused and briefly marked.
     let jump = move |seq: i64| {
         spawn_local(async move {
+            let first = messages.with_untracked(|m| m.keys().next().copied());
+            let in_gap = gap
+                .get_untracked()
+                .is_some_and(|(older, newer)| older < seq && seq < newer);
+            let far = first.is_some_and(|first| seq < first - FAR_BACK);
+            if in_gap || far {
+                open_around(seq).await;
+            }
             while !messages.with_untracked(|m| m.contains_key(&seq))
                 && has_more.get_untracked()
                 && fetch_older().await
@@ -600,6 +666,9 @@ fn RoomView(
                     if scroller.get_untracked().is_some_and(|el| el.scroll_top() < 80) {
                         load_older();
                     }
+                    if gap.get_untracked().is_some() && gap_in_view(scroller) {
+                        load_newer();
+                    }
                     look();
                 }
             >
@@ -635,6 +704,17 @@ fn RoomView(
                                     <NewMessagesLine />
                                 </Show>
                                 <MessageItem me owner=moderator message names=names.into() actions highlighted=highlighted.into() />
+                                <Show when=move || gap.with(|g| g.is_some_and(|(older, _)| older == seq))>
+                                    <button
+                                        id=HISTORY_GAP
+                                        type="button"
+                                        class="self-center rounded-full border border-slate-300 px-3 py-1 text-xs text-slate-600 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                                        on:click=move |_| load_newer()
+                                        disabled=move || loading_newer.get()
+                                    >
+                                        {move || if loading_newer.get() { "Loading…" } else { "Load newer messages" }}
+                                    </button>
+                                </Show>
                             }
                         })
                     }
@@ -851,6 +931,32 @@ fn show_new_messages_line() {
 
 /// Whether the "new messages" line is on screen, or below what is shown
 /// (the reader scrolled up past it). False when it is not rendered.
+/// How far behind the messages shown (in seqs) a message must be for the
+/// room to open around it rather than page back to it.
+const FAR_BACK: i64 = 150;
+
+/// The id of the "Load newer messages" button at the gap.
+const HISTORY_GAP: &str = "history-gap";
+
+/// Whether the gap's button is on screen (or just below it).
+fn gap_in_view(scroller: NodeRef<leptos::html::Div>) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let (Some(el), Some(button)) = (
+            scroller.try_get_untracked().flatten(),
+            document().get_element_by_id(HISTORY_GAP),
+        ) else {
+            return false;
+        };
+        button.get_bounding_client_rect().top() < el.get_bounding_client_rect().bottom() + 200.0
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = scroller;
+        false
+    }
+}
+
 fn divider_in_view(scroller: NodeRef<leptos::html::Div>) -> bool {
     #[cfg(feature = "hydrate")]
     {
