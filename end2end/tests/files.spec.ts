@@ -38,11 +38,19 @@ test("A pastes an image and B sees it live, then opens it full size and steps th
     { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("remember the milk\n") },
   ]);
   await expect(tray.getByText("Ready to send")).toHaveCount(2);
+  // A third, thought better of: removed before sending.
+  await pageA.locator("#composer-files").setInputFiles([
+    { name: "oops.txt", mimeType: "text/plain", buffer: Buffer.from("not this one\n") },
+  ]);
+  await expect(tray.getByText("Ready to send")).toHaveCount(3);
+  await tray.getByRole("button", { name: "Remove oops.txt" }).click();
+  await expect(tray.getByRole("listitem")).toHaveCount(2);
   await composerA.press("Enter");
   const card = pageB.getByRole("link", { name: "Download notes.txt" });
   await expect(card).toBeVisible();
   await expect(card).toHaveAttribute("href", /\/api\/uploads\/[\w-]+\/content$/);
   await expect(pageB.getByRole("img", { name: "portrait.png" })).toBeVisible();
+  await expect(pageB.getByText("oops.txt")).toHaveCount(0);
 
   // The viewer: full size, arrows through the room's images, Escape back.
   const open = pageB.getByRole("button", { name: /^Open screenshot\.png/ });

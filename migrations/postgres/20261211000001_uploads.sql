@@ -4,12 +4,15 @@
 -- store (STORAGE_URL) under <id>, and its thumbnail, if it is an image,
 -- under <id>.thumb; this row is what the server knows of it.
 --
--- Unsent (message_id NULL), it is its owner's alone, and deleted with its
--- files after a day. Sent, it belongs to its message's room: served to the
--- room's members, deleted with the message or the room. A deleted one is
--- first marked discarded, in the transaction that deletes its message or
--- room, and its files and row go after the commit (services/uploads), so a
--- crash between the two leaves a row to retry, never a file nobody knows.
+-- The row comes first (state 2, storing), then the files, then state 0
+-- (ready): a file is never stored without a row that leads the sweeper to
+-- it. Unsent (message_id NULL), it is its owner's alone, and deleted with
+-- its files after a day. Sent, it belongs to its message's room: served
+-- to the room's members, deleted with the message or the room. A deleted
+-- one is first marked discarded (state 1), in the transaction that deletes
+-- its message or room, and its files and row go after the commit
+-- (services/uploads), so a crash between the two leaves a row to retry,
+-- never a file nobody knows.
 CREATE TABLE uploads (
     -- Random, 22 base64url characters: unguessable, and the files' key.
     id           TEXT    PRIMARY KEY,
@@ -26,7 +29,8 @@ CREATE TABLE uploads (
     room_id      BIGINT,
     -- Its place among its message's attachments.
     position     BIGINT  NOT NULL DEFAULT 0,
-    discarded    BIGINT  NOT NULL DEFAULT 0,
+    -- 0 ready, 1 discarded, 2 storing.
+    state        BIGINT  NOT NULL DEFAULT 2,
     created_at   BIGINT  NOT NULL
 );
 -- A message's attachments, in order (each page of history reads them).
@@ -37,4 +41,4 @@ CREATE INDEX uploads_room ON uploads (room_id);
 CREATE INDEX uploads_owner ON uploads (owner_id);
 -- What the sweeper deletes: unsent ones past a day, and discarded ones.
 CREATE INDEX uploads_unsent ON uploads (created_at) WHERE message_id IS NULL;
-CREATE INDEX uploads_discarded ON uploads (id) WHERE discarded = 1;
+CREATE INDEX uploads_discarded ON uploads (id) WHERE state = 1;

@@ -354,6 +354,27 @@ async fn size_quota_and_type_limits_refuse_a_file_and_keep_nothing() {
 }
 
 #[tokio::test]
+async fn uploads_made_at_once_cannot_pass_the_quota_together() {
+    let mut settings = quick_sweeps();
+    settings.uploads.quota_bytes = 10_000;
+    let app = spawn_app_with(settings).await;
+    let ann = app.register("ann").await;
+    let uploads = (0..6).map(|i| app.upload(&ann, "part.txt", vec![b'a' + i; 3000]));
+    let answers = futures::future::join_all(uploads).await;
+    let accepted = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::CREATED)
+        .count();
+    assert!((1..=3).contains(&accepted), "{accepted} of 6 accepted");
+    for (status, body) in &answers {
+        if *status != StatusCode::CREATED {
+            assert_error(*status, body, StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded");
+        }
+    }
+    assert_eq!(app.files.keys().await.len(), accepted);
+}
+
+#[tokio::test]
 async fn a_decompression_bomb_is_refused() {
     let app = spawn_app().await;
     let ann = app.register("ann").await;

@@ -44,6 +44,7 @@ pub fn Composer(
     let set_aside = StoredValue::new(String::new());
     let error = RwSignal::new(None::<&'static str>);
     let tray = Tray::default();
+    on_cleanup(move || tray.stop_all());
     // A file is being dragged over the composer.
     let dragging = RwSignal::new(false);
     let file_input = NodeRef::<leptos::html::Input>::new();

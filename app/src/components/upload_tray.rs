@@ -34,7 +34,14 @@ pub struct Staged {
     /// 0 to 1.
     pub progress: RwSignal<f64>,
     pub stage: RwSignal<Stage>,
-    request: Arc<SendWrapper<Option<web_sys::XmlHttpRequest>>>,
+    request: Arc<SendWrapper<Option<Sending>>>,
+}
+
+/// A file's request and the handlers it calls, which live as long as it.
+struct Sending {
+    xhr: web_sys::XmlHttpRequest,
+    _progress: Closure<dyn FnMut(web_sys::ProgressEvent)>,
+    _end: Closure<dyn FnMut()>,
 }
 
 /// The composer's files.
@@ -95,16 +102,21 @@ impl Tray {
         });
     }
 
-    /// Stops an upload (or forgets a finished one).
+    /// Stops an upload (or forgets a finished one; the server deletes an
+    /// upload never sent after a day).
     pub fn cancel(&self, key: u64) {
         self.items.update(|items| {
             if let Some(at) = items.iter().position(|item| item.key == key) {
-                let item = items.remove(at);
-                if item.stage.get_untracked() == Stage::Uploading
-                    && let Some(request) = (**item.request).as_ref()
-                {
-                    let _ = request.abort();
-                }
+                stop(&items.remove(at));
+            }
+        });
+    }
+
+    /// Stops every upload still on its way (the composer is going away).
+    pub fn stop_all(&self) {
+        let _ = self.items.try_update_untracked(|items| {
+            for item in items.drain(..) {
+                stop(&item);
             }
         });
     }
@@ -140,13 +152,19 @@ impl Tray {
     }
 }
 
+/// Aborts an item's request if it is still on its way (before its
+/// handlers are dropped with it: the abort calls them).
+fn stop(item: &Staged) {
+    if item.stage.try_get_untracked() == Some(Stage::Uploading)
+        && let Some(sending) = (**item.request).as_ref()
+    {
+        let _ = sending.xhr.abort();
+    }
+}
+
 /// Sends `file`, reporting into `progress` and `stage`; the request, to
 /// cancel it, or `None` if the browser would not make one.
-fn start(
-    file: &web_sys::File,
-    progress: RwSignal<f64>,
-    stage: RwSignal<Stage>,
-) -> Option<web_sys::XmlHttpRequest> {
+fn start(file: &web_sys::File, progress: RwSignal<f64>, stage: RwSignal<Stage>) -> Option<Sending> {
     let form = web_sys::FormData::new().ok()?;
     form.append_with_blob_and_filename("file", file, &file.name())
         .ok()?;
@@ -194,11 +212,11 @@ fn start(
     });
     request.set_onloadend(Some(on_end.as_ref().unchecked_ref()));
     request.send_with_opt_form_data(Some(&form)).ok()?;
-    // Both live as long as the request: until it ends, which frees them
-    // with it (the browser drops the request, and with it its handlers).
-    on_progress.forget();
-    on_end.forget();
-    Some(request)
+    Some(Sending {
+        xhr: request,
+        _progress: on_progress,
+        _end: on_end,
+    })
 }
 
 /// The tray under the composer: each file with its progress or its

@@ -132,6 +132,9 @@ fn RoomView(
     // are not loaded; scrolling down to the gap loads them.
     let gap = RwSignal::new(None::<(i64, i64)>);
     let loading_newer = RwSignal::new(false);
+    // Bumped when the room is opened around a message: a page asked for
+    // before that belongs to runs that are gone, and is dropped.
+    let epoch = StoredValue::new(0u32);
     // Changes heard while an older page is on its way: that page may hold
     // the messages they change, read before them. Applied again once it
     // arrives (each says how things are now, so twice is harmless).
@@ -258,8 +261,12 @@ fn RoomView(
             if let Some(client_id) = &message.client_id {
                 pending.update(|p| p.retain(|p| &p.client_id != client_id));
             }
+            // A change to a message not loaded (opened around another,
+            // the gap in between) is not added: it would stand alone there.
             messages.update(|m| {
-                m.insert(message.seq, message);
+                if posted || m.contains_key(&message.seq) {
+                    m.insert(message.seq, message);
+                }
             });
             if posted {
                 scroll_to_bottom();
@@ -347,14 +354,19 @@ fn RoomView(
         // Counted, not flagged: a jump to a quote and a scroll up may both
         // be fetching, and each page needs what was heard during it.
         fetching.update_value(|n| *n += 1);
+        let asked_in = epoch.get_value();
         let fetched = history(room_id, before, after, around).await;
-        fetching.update_value(|n| *n -= 1);
-        let heard = if fetching.get_value() == 0 {
+        // The room may have closed meanwhile.
+        fetching.try_update_value(|n| *n -= 1)?;
+        let heard = if fetching.try_get_value()? == 0 {
             heard_while_fetching.try_update_value(std::mem::take)
         } else {
-            heard_while_fetching.with_value(|h| Some(h.clone()))
+            heard_while_fetching.try_with_value(|h| h.clone())
         }
         .unwrap_or_default();
+        if epoch.try_get_value()? != asked_in {
+            return None;
+        }
         match fetched {
             Ok(page) => {
                 names.update(|names| page.messages.iter().for_each(|m| learn(names, m)));
@@ -399,13 +411,14 @@ fn RoomView(
                 let reached = page.messages.last().map_or(before, |m| m.seq);
                 gap.set((page.has_more && reached < before).then_some((reached, before)));
             }
-            loading_newer.set(false);
+            let _ = loading_newer.try_set(false);
         });
     };
     // Opens the history around `seq`, far behind what is shown: the run
     // around it replaces any older run, and the gap up to the newest run
     // is left to load as the reader scrolls down.
     let open_around = move |seq: i64| async move {
+        epoch.update_value(|n| *n = n.wrapping_add(1));
         let newest_from = gap
             .get_untracked()
             .map(|(_, newer)| newer)
@@ -457,11 +470,15 @@ fn RoomView(
             if in_gap || far {
                 open_around(seq).await;
             }
-            while !messages.with_untracked(|m| m.contains_key(&seq))
-                && has_more.get_untracked()
+            while messages.try_with_untracked(|m| !m.contains_key(&seq)) == Some(true)
+                && has_more.try_get_untracked() == Some(true)
                 && fetch_older().await
             {}
-            let Some(id) = messages.with_untracked(|m| m.get(&seq).map(|m| m.id)) else {
+            // The room may have closed meanwhile.
+            let Some(found) = messages.try_with_untracked(|m| m.get(&seq).map(|m| m.id)) else {
+                return;
+            };
+            let Some(id) = found else {
                 notice.set(Some("That message is no longer in this room.".into()));
                 return;
             };

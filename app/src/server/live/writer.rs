@@ -510,9 +510,7 @@ impl Settler {
         // Posts with their seq and the members they name.
         let mut posts: Vec<(usize, i64, Vec<i64>)> = Vec::new();
         let mut replied: HashMap<i64, Message> = HashMap::new();
-        // The uploads the batch's posts attach, and those a post took.
-        let mut files: HashMap<String, UploadRow> = HashMap::new();
-        let mut taken: HashSet<String> = HashSet::new();
+        let mut files = BatchFiles::default();
         // Rooms this batch deleted: their messages are emptied last.
         let mut deleted: Vec<i64> = Vec::new();
         for (&room_id, indexes) in &by_room {
@@ -545,7 +543,9 @@ impl Settler {
                 Request::Post(draft) => draft.attachments.clone(),
                 _ => Vec::new(),
             });
-            files.extend(uploads::by_ids(db, &mut tx, attached).await?);
+            files
+                .rows
+                .extend(uploads::by_ids(db, &mut tx, attached).await?);
             // The messages the batch changes, read together; a message a
             // request of this batch has already changed is read again.
             let changed: BTreeSet<i64> = indexes
@@ -600,9 +600,7 @@ impl Settler {
                     _ => None,
                 };
                 let attachments = match request {
-                    Request::Post(draft) => {
-                        sendable(db, &mut tx, draft, &files, &taken, now).await?
-                    }
+                    Request::Post(draft) => sendable(db, &mut tx, draft, &files, now).await?,
                     _ => true,
                 };
                 let facts = Facts {
@@ -620,7 +618,10 @@ impl Settler {
                     continue;
                 }
                 if let Request::Post(draft) = request {
-                    taken.extend(draft.attachments.iter().cloned());
+                    files.taken.extend(draft.attachments.iter().cloned());
+                    if let Some(client_id) = &draft.client_id {
+                        files.sent.insert((draft.author.id, client_id.clone()));
+                    }
                 }
                 // Only members are named: the others cannot read it.
                 let named: Vec<i64> = request
@@ -687,7 +688,8 @@ impl Settler {
             }
         }
 
-        let stored = insert_posts(db, &mut tx, requests, &posts, &replied, &files, now).await?;
+        let stored =
+            insert_posts(db, &mut tx, requests, &posts, &replied, &files.rows, now).await?;
         // After the posts: one judged before a deletion in this batch is
         // emptied with the rest (its event still carries it as posted).
         for &room_id in &deleted {
@@ -961,22 +963,33 @@ async fn apply_one(
     })
 }
 
+/// The uploads a batch's posts attach, and what its posts so far took.
+#[derive(Default)]
+struct BatchFiles {
+    rows: HashMap<String, UploadRow>,
+    /// Uploads attached by a post already judged.
+    taken: HashSet<String>,
+    /// `(author, client_id)` of the posts already judged.
+    sent: HashSet<(i64, String)>,
+}
+
 /// Whether each upload `draft` attaches is its author's to send: unsent,
 /// and not taken by an earlier post of this batch. A post repeating a
-/// `client_id` whose message took them is let through: its insert fails
-/// on the `client_id`, and the retry is answered with that message.
+/// `client_id` (of a stored message that took them, or of an earlier post
+/// of this batch) is let through: its insert fails on the `client_id`,
+/// and the retry, alone, is answered with the original.
 async fn sendable(
     db: &Db,
     tx: &mut AnyConnection,
     draft: &Draft,
-    files: &HashMap<String, UploadRow>,
-    taken: &HashSet<String>,
+    files: &BatchFiles,
     now: i64,
 ) -> Result<bool> {
     let author = draft.author.id;
     let free = |id: &String| {
-        !taken.contains(id)
+        !files.taken.contains(id)
             && files
+                .rows
                 .get(id)
                 .is_some_and(|row| row.sendable_by(author, now))
     };
@@ -986,6 +999,9 @@ async fn sendable(
     let Some(client_id) = draft.client_id.as_deref() else {
         return Ok(false);
     };
+    if files.sent.contains(&(author, client_id.to_owned())) {
+        return Ok(true);
+    }
     let original = messages::find_by_client_id(db, tx, author, client_id).await?;
     Ok(original.is_some_and(|message| {
         let sent: Vec<&str> = message.attachments.iter().map(|a| a.id.as_str()).collect();

@@ -133,6 +133,7 @@ impl Files {
             };
             // At most two parts in flight: memory stays bounded.
             if let Err(e) = writer.wait_for_capacity(2).await {
+                let _ = writer.abort().await;
                 return Err(store(e));
             }
             writer.write(&buffer[..read]);

@@ -237,14 +237,14 @@ fn select_messages(backend: Backend) -> SelectStatement {
         .expr_as(
             Expr::cust(
                 "(SELECT COUNT(*) FROM uploads WHERE uploads.message_id = reply.id \
-                 AND uploads.discarded = 0)",
+                 AND uploads.state = 0)",
             ),
             Alias::new("reply_files"),
         )
         .expr_as(
             Expr::cust(
                 "(SELECT uploads.name FROM uploads WHERE uploads.message_id = reply.id \
-                 AND uploads.discarded = 0 ORDER BY uploads.position LIMIT 1)",
+                 AND uploads.state = 0 ORDER BY uploads.position LIMIT 1)",
             ),
             Alias::new("reply_file"),
         )

@@ -169,6 +169,6 @@ pub enum Uploads {
     MessageId,
     RoomId,
     Position,
-    Discarded,
+    State,
     CreatedAt,
 }

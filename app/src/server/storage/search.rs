@@ -124,7 +124,7 @@ pub async fn find(
         // A lookup of `uploads_message` per candidate.
         select.and_where(Expr::cust(
             "EXISTS (SELECT 1 FROM uploads WHERE uploads.message_id = messages.id \
-             AND uploads.discarded = 0)",
+             AND uploads.state = 0)",
         ));
     }
     if !search.terms.is_empty() {

@@ -2,11 +2,13 @@
 //! are in the [`files`](super::files) store), whose it is, and which
 //! message carries it.
 //!
-//! An upload is claimed by the message it is sent with, in the writer's
-//! transaction, and only if it is still its owner's, unsent and not
-//! discarded: so a file is sent once, by its uploader. Deleting a message
-//! or a room marks its uploads discarded in the same transaction; the
-//! sweeper deletes their files and then their rows.
+//! A row is written before its files are stored ([`STORING`]) and made
+//! [`READY`] after, so every stored file has a row that leads the sweeper
+//! to it, however the request ended. An upload is claimed by the message
+//! it is sent with, in the writer's transaction, and only if it is still
+//! its owner's, ready and unsent: so a file is sent once, by its uploader.
+//! Deleting a message or a room marks its uploads [`DISCARDED`] in the same
+//! transaction; the sweeper deletes their files and then their rows.
 
 use std::collections::HashMap;
 
@@ -17,6 +19,13 @@ use super::db::{Backend, Db};
 use super::schema::Uploads;
 use crate::model::Upload;
 use crate::server::error::Result;
+
+/// `uploads.state`: stored, and served to whoever may see it.
+pub const READY: i64 = 0;
+/// Its message or room was deleted: its files are to go.
+pub const DISCARDED: i64 = 1;
+/// Its files are being stored (or were, by a request that never finished).
+pub const STORING: i64 = 2;
 
 /// How long an unsent upload is kept before the sweeper deletes it: a day.
 pub const KEEP_UNSENT_MS: i64 = 24 * 60 * 60 * 1000;
@@ -38,7 +47,8 @@ pub struct UploadRow {
     pub thumbnail: i64,
     pub message_id: Option<i64>,
     pub room_id: Option<i64>,
-    pub discarded: i64,
+    /// [`READY`], [`DISCARDED`] or [`STORING`].
+    pub state: i64,
     pub created_at: i64,
 }
 
@@ -69,7 +79,7 @@ impl UploadRow {
     pub fn sendable_by(&self, owner_id: i64, now: i64) -> bool {
         self.owner_id == owner_id
             && self.message_id.is_none()
-            && self.discarded == 0
+            && self.state == READY
             && self.created_at > now - SEND_WITHIN_MS
     }
 }
@@ -85,11 +95,11 @@ const COLUMNS: [Uploads; 12] = [
     Uploads::Thumbnail,
     Uploads::MessageId,
     Uploads::RoomId,
-    Uploads::Discarded,
+    Uploads::State,
     Uploads::CreatedAt,
 ];
 
-/// Stores a new, unsent upload.
+/// Records a new upload, as [`STORING`] until [`mark_ready`].
 pub async fn insert(db: &Db, conn: &mut AnyConnection, row: &UploadRow) -> Result<()> {
     let insert = Query::insert()
         .into_table(Uploads::Table)
@@ -102,6 +112,7 @@ pub async fn insert(db: &Db, conn: &mut AnyConnection, row: &UploadRow) -> Resul
             Uploads::Width,
             Uploads::Height,
             Uploads::Thumbnail,
+            Uploads::State,
             Uploads::CreatedAt,
         ])
         .values_panic([
@@ -113,6 +124,7 @@ pub async fn insert(db: &Db, conn: &mut AnyConnection, row: &UploadRow) -> Resul
             row.width.into(),
             row.height.into(),
             row.thumbnail.into(),
+            STORING.into(),
             row.created_at.into(),
         ])
         .to_owned();
@@ -120,18 +132,30 @@ pub async fn insert(db: &Db, conn: &mut AnyConnection, row: &UploadRow) -> Resul
     Ok(())
 }
 
-/// The upload `id`, unless it was discarded.
+/// Makes an upload whose files are stored [`READY`].
+pub async fn mark_ready(db: &Db, conn: &mut AnyConnection, id: &str) -> Result<()> {
+    let update = Query::update()
+        .table(Uploads::Table)
+        .value(Uploads::State, READY)
+        .and_where(Expr::col(Uploads::Id).eq(id))
+        .and_where(Expr::col(Uploads::State).eq(STORING))
+        .to_owned();
+    db.execute(conn, &update).await?;
+    Ok(())
+}
+
+/// The upload `id`, if it is [`READY`].
 pub async fn get(db: &Db, conn: &mut AnyConnection, id: &str) -> Result<Option<UploadRow>> {
     let select = Query::select()
         .columns(COLUMNS)
         .from(Uploads::Table)
         .and_where(Expr::col(Uploads::Id).eq(id))
-        .and_where(Expr::col(Uploads::Discarded).eq(0))
+        .and_where(Expr::col(Uploads::State).eq(READY))
         .to_owned();
     Ok(db.fetch_optional(conn, &select).await?)
 }
 
-/// These uploads, by id (discarded ones too: the caller judges).
+/// These uploads, by id, in any state (the caller judges).
 pub async fn by_ids(
     db: &Db,
     conn: &mut AnyConnection,
@@ -150,14 +174,15 @@ pub async fn by_ids(
     Ok(rows.into_iter().map(|row| (row.id.clone(), row)).collect())
 }
 
-/// The bytes `owner_id`'s files take (those not discarded).
+/// The bytes `owner_id`'s files take: those ready, and those being stored
+/// (so uploads made at once are counted together).
 pub async fn used_bytes(db: &Db, conn: &mut AnyConnection, owner_id: i64) -> Result<i64> {
     // PostgreSQL sums BIGINTs as NUMERIC: cast back, on both.
     let select = Query::select()
         .expr(Expr::cust("CAST(COALESCE(SUM(uploads.size), 0) AS BIGINT)"))
         .from(Uploads::Table)
         .and_where(Expr::col(Uploads::OwnerId).eq(owner_id))
-        .and_where(Expr::col(Uploads::Discarded).eq(0))
+        .and_where(Expr::col(Uploads::State).ne(DISCARDED))
         .to_owned();
     let (used,): (i64,) = db.fetch_one(conn, &select).await?;
     Ok(used)
@@ -186,7 +211,7 @@ pub async fn claim(
             .and_where(Expr::col(Uploads::Id).eq(id.as_str()))
             .and_where(Expr::col(Uploads::OwnerId).eq(owner_id))
             .and_where(Expr::col(Uploads::MessageId).is_null())
-            .and_where(Expr::col(Uploads::Discarded).eq(0))
+            .and_where(Expr::col(Uploads::State).eq(READY))
             .and_where(Expr::col(Uploads::CreatedAt).gt(now - SEND_WITHIN_MS))
             .to_owned();
         claimed += db.execute(tx, &update).await?;
@@ -198,7 +223,7 @@ pub async fn claim(
 pub async fn discard_message(db: &Db, tx: &mut AnyConnection, message_id: i64) -> Result<()> {
     let update = Query::update()
         .table(Uploads::Table)
-        .value(Uploads::Discarded, 1i64)
+        .value(Uploads::State, DISCARDED)
         .and_where(Expr::col(Uploads::MessageId).eq(message_id))
         .to_owned();
     db.execute(tx, &update).await?;
@@ -209,15 +234,16 @@ pub async fn discard_message(db: &Db, tx: &mut AnyConnection, message_id: i64) -
 pub async fn discard_room(db: &Db, tx: &mut AnyConnection, room_id: i64) -> Result<()> {
     let update = Query::update()
         .table(Uploads::Table)
-        .value(Uploads::Discarded, 1i64)
+        .value(Uploads::State, DISCARDED)
         .and_where(Expr::col(Uploads::RoomId).eq(room_id))
         .to_owned();
     db.execute(tx, &update).await?;
     Ok(())
 }
 
-/// Uploads whose files are to go: discarded ones, and unsent ones made
-/// before `unsent_before`; at most `limit`, as `(id, has_thumbnail)`.
+/// Uploads whose files are to go: discarded ones, and unsent ones (stored
+/// or never finished) made before `unsent_before`; at most `limit`, as
+/// `(id, has_thumbnail)`.
 pub async fn doomed(
     db: &Db,
     conn: &mut AnyConnection,
@@ -227,7 +253,7 @@ pub async fn doomed(
     let mut found: Vec<(String, i64)> = Vec::new();
     // Two queries, each served by its partial index.
     for condition in [
-        Expr::col(Uploads::Discarded).eq(1),
+        Expr::col(Uploads::State).eq(DISCARDED),
         Expr::col(Uploads::MessageId)
             .is_null()
             .and(Expr::col(Uploads::CreatedAt).lt(unsent_before)),
@@ -244,6 +270,17 @@ pub async fn doomed(
     Ok(found)
 }
 
+/// Forgets an upload refused before any of its files was stored.
+pub async fn remove_storing(db: &Db, conn: &mut AnyConnection, id: &str) -> Result<()> {
+    let delete = Query::delete()
+        .from_table(Uploads::Table)
+        .and_where(Expr::col(Uploads::Id).eq(id))
+        .and_where(Expr::col(Uploads::State).eq(STORING))
+        .to_owned();
+    db.execute(conn, &delete).await?;
+    Ok(())
+}
+
 /// Forgets uploads whose files are gone. An unsent one claimed since it
 /// was found doomed is kept (its message has it now).
 pub async fn remove(db: &Db, conn: &mut AnyConnection, ids: &[String]) -> Result<()> {
@@ -254,8 +291,8 @@ pub async fn remove(db: &Db, conn: &mut AnyConnection, ids: &[String]) -> Result
         .from_table(Uploads::Table)
         .and_where(Expr::col(Uploads::Id).is_in(ids.iter().cloned()))
         .and_where(
-            Expr::col(Uploads::Discarded)
-                .eq(1)
+            Expr::col(Uploads::State)
+                .eq(DISCARDED)
                 .or(Expr::col(Uploads::MessageId).is_null()),
         )
         .to_owned();
@@ -272,13 +309,13 @@ pub fn attachments_json(backend: Backend) -> SimpleExpr {
             "(SELECT json_group_array(json_array(uploads.id, uploads.name, uploads.size, \
              uploads.content_type, uploads.width, uploads.height, uploads.thumbnail) \
              ORDER BY uploads.position) \
-             FROM uploads WHERE uploads.message_id = messages.id AND uploads.discarded = 0)"
+             FROM uploads WHERE uploads.message_id = messages.id AND uploads.state = 0)"
         }
         Backend::Postgres => {
             "(SELECT json_agg(json_build_array(uploads.id, uploads.name, uploads.size, \
              uploads.content_type, uploads.width, uploads.height, uploads.thumbnail) \
              ORDER BY uploads.position)::text \
-             FROM uploads WHERE uploads.message_id = messages.id AND uploads.discarded = 0)"
+             FROM uploads WHERE uploads.message_id = messages.id AND uploads.state = 0)"
         }
     })
 }
@@ -303,7 +340,7 @@ pub fn attachments_from_json(json: &str) -> serde_json::Result<Vec<Upload>> {
                 thumbnail,
                 message_id: None,
                 room_id: None,
-                discarded: 0,
+                state: READY,
                 created_at: 0,
             },
         )

@@ -49,11 +49,16 @@ pub enum Refusal {
 /// blocking thread once one of the decoding places is free.
 pub async fn examine(path: &Path, content_type: &str) -> Result<Examined, Refusal> {
     let format = ImageFormat::from_mime_type(content_type).ok_or(Refusal::Unreadable)?;
-    let _place = DECODING.acquire().await.map_err(|_| Refusal::Unreadable)?;
+    let place = DECODING.acquire().await.map_err(|_| Refusal::Unreadable)?;
     let path = path.to_owned();
-    tokio::task::spawn_blocking(move || examine_now(&path, format))
-        .await
-        .map_err(|_| Refusal::Unreadable)?
+    // The place is the decoding's, not this future's: a request dropped
+    // meanwhile does not free it while the pixels are still being made.
+    tokio::task::spawn_blocking(move || {
+        let _place = place;
+        examine_now(&path, format)
+    })
+    .await
+    .map_err(|_| Refusal::Unreadable)?
 }
 
 fn examine_now(path: &Path, format: ImageFormat) -> Result<Examined, Refusal> {

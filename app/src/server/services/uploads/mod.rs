@@ -172,7 +172,6 @@ where
     };
 
     let id = random_token::<16>();
-    state.files.put_file(&id, spool.path()).await?;
     let row = UploadRow {
         id: id.clone(),
         owner_id,
@@ -188,9 +187,23 @@ where
         },
         message_id: None,
         room_id: None,
-        discarded: 0,
+        state: uploads::STORING,
         created_at: now_ms(),
     };
+    // The row first, counted against the quota with every other upload of
+    // theirs under way, so uploads made at once cannot pass it together.
+    let mut conn = state.db.acquire().await?;
+    uploads::insert(&state.db, &mut conn, &row).await?;
+    if uploads::used_bytes(&state.db, &mut conn, owner_id).await? as u64 > settings.quota_bytes {
+        uploads::remove_storing(&state.db, &mut conn, &id).await?;
+        return Err(Error::QuotaExceeded {
+            quota: settings.quota_bytes,
+        });
+    }
+    drop(conn);
+    // Then the files. Should this fail, or the request end, the row leads
+    // the sweeper to whatever was stored.
+    state.files.put_file(&id, spool.path()).await?;
     if let Some(examined) = examined {
         state
             .files
@@ -198,8 +211,12 @@ where
             .await?;
     }
     let mut conn = state.db.acquire().await?;
-    uploads::insert(&state.db, &mut conn, &row).await?;
-    Ok(row.to_upload())
+    uploads::mark_ready(&state.db, &mut conn, &id).await?;
+    Ok(UploadRow {
+        state: uploads::READY,
+        ..row
+    }
+    .to_upload())
 }
 
 /// The upload `id` if `auth` may read it: its uploader until it is sent,
@@ -243,7 +260,7 @@ pub async fn read(
 const SWEEP_BATCH: u64 = 100;
 
 /// Deletes the files of discarded uploads, and of unsent ones older than a
-/// day, then their rows. A file that cannot be deleted now keeps its row,
+/// day (stored, or never finished), then their rows. A file that cannot be deleted now keeps its row,
 /// to be tried again next time. Returns how many uploads went.
 pub async fn sweep(db: &Db, files: &Files, now: i64) -> Result<usize> {
     let mut conn = db.acquire().await?;
