@@ -368,7 +368,12 @@ async fn uploads_made_at_once_cannot_pass_the_quota_together() {
     assert!((1..=3).contains(&accepted), "{accepted} of 6 accepted");
     for (status, body) in &answers {
         if *status != StatusCode::CREATED {
-            assert_error(*status, body, StatusCode::PAYLOAD_TOO_LARGE, "quota_exceeded");
+            assert_error(
+                *status,
+                body,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "quota_exceeded",
+            );
         }
     }
     assert_eq!(app.files.keys().await.len(), accepted);
