@@ -142,6 +142,19 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
     let m = format!("{r}/messages/{message}");
     // Someone to invite.
     app.register("gus").await;
+    // A file sent in the room.
+    let upload = app
+        .uploaded(&ann, "plan.txt", b"the plan in full\n".to_vec())
+        .await;
+    let (status, body) = app
+        .post(
+            &format!("{r}/messages"),
+            &ann.token,
+            json!({"body": "the plan, attached", "attachments": [upload["id"]]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let file = upload["url"].as_str().unwrap().to_owned();
     let ok = (StatusCode::OK, String::new());
     let created = (StatusCode::CREATED, String::new());
     let forbidden = (StatusCode::FORBIDDEN, "forbidden".to_owned());
@@ -158,6 +171,14 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
             None,
             [ok.clone(), ok.clone(), ok.clone()],
             not_found.clone(),
+        ),
+        (
+            Method::GET,
+            file.clone(),
+            None,
+            [ok.clone(), ok.clone(), ok.clone()],
+            // As for a file that does not exist.
+            (StatusCode::NOT_FOUND, "not_found".to_owned()),
         ),
         (
             Method::GET,
@@ -275,6 +296,27 @@ async fn a_private_room_does_not_exist_for_anyone_outside_it() {
         let got = answer(&app, method.clone(), &path, None, body.clone()).await;
         assert_eq!(got, unauthorized, "{method} {path} logged out");
     }
+    // Search reads the room for its members only.
+    for (who, user, found) in [
+        ("owner", &ann, true),
+        ("admin", &dee, true),
+        ("member", &bob, true),
+        ("removed member", &eve, false),
+        ("invited, not accepted", &fay, false),
+        ("outsider", &cy, false),
+    ] {
+        let (status, body) = app.get("/api/search?q=plan", &user.token).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let results = body["results"].as_array().unwrap();
+        let in_room = results.iter().filter(|r| r["room"]["id"] == room).count();
+        assert_eq!(
+            in_room,
+            if found { 2 } else { 0 },
+            "search as the {who}: {body}"
+        );
+        assert_eq!(results.len(), in_room, "search as the {who}: {body}");
+    }
+
     // Deleting and leaving change the room, so they go last, outsiders
     // first (deleting the room itself: deleting_a_room_removes_it_…).
     for (method, path) in [
