@@ -32,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-DATABASE_URL=sqlite://$work/fuzz.db LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_OUTPUT_NAME=chat \
+DATABASE_URL=sqlite://$work/fuzz.db STORAGE_URL=file://$work/files LEPTOS_SITE_ADDR=127.0.0.1:$port LEPTOS_OUTPUT_NAME=chat \
   REGISTER_MAX_PER_ADDRESS=1000000 NO_COLOR=1 RUST_LOG=warn target/debug/chat >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do
