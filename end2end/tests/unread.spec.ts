@@ -61,7 +61,7 @@ test("a room opened far below its first unread message offers a jump there", asy
   await expect(pageB.getByText("61 new messages")).toBeVisible();
   await pageB.getByRole("button", { name: "Jump to first unread" }).click();
   await expect(pageB.getByRole("separator", { name: "New messages" })).toBeInViewport();
-  await expect(pageB.getByRole("separator", { name: "New messages" })).toBeFocused();
+  await expect(pageB.getByRole("article").filter({ hasText: "the first unread one" })).toBeFocused();
   await expect(pageB.getByText("the first unread one")).toBeInViewport();
   await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
 });

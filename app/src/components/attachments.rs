@@ -10,6 +10,7 @@
 //! gives the focus back to what had it.
 
 use leptos::prelude::*;
+use send_wrapper::SendWrapper;
 use wasm_bindgen::JsCast;
 
 use crate::limits::THUMBNAIL_SIDE;
@@ -106,8 +107,10 @@ fn attachment(upload: Upload, view_image: Callback<String>) -> AnyView {
 #[component]
 pub fn ImageViewer(images: Signal<Vec<Upload>>, open: RwSignal<Option<String>>) -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Div>::new();
-    // What had the focus when the viewer opened, to give it back.
-    let returns_to = StoredValue::new_local(None::<web_sys::HtmlElement>);
+    // What had the focus when the viewer opened, to give it back. Only
+    // ever set in the browser: a page rendered on the server may be
+    // dropped on another thread, which a wrapped element must not be.
+    let returns_to = StoredValue::new(None::<SendWrapper<web_sys::HtmlElement>>);
     let index = move || {
         let id = open.get()?;
         images.with(|all| all.iter().position(|image| image.id == id))
@@ -133,7 +136,8 @@ pub fn ImageViewer(images: Signal<Vec<Upload>>, open: RwSignal<Option<String>>) 
         if is_open && was_open != Some(true) {
             let focused = document()
                 .active_element()
-                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+                .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
+                .map(SendWrapper::new);
             returns_to.set_value(focused);
             request_animation_frame(move || {
                 if let Some(dialog) = dialog.get_untracked() {

@@ -923,7 +923,7 @@ const NEW_MESSAGES_LINE: &str = "new-messages";
 #[component]
 fn NewMessagesLine() -> impl IntoView {
     view! {
-        <div id=NEW_MESSAGES_LINE tabindex="-1" class="flex items-center gap-2 text-xs font-semibold text-red-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500" role="separator" aria-label="New messages">
+        <div id=NEW_MESSAGES_LINE class="flex items-center gap-2 text-xs font-semibold text-red-700" role="separator" aria-label="New messages">
             <span class="h-px flex-1 bg-red-300"></span>
             <span aria-hidden="true">"New messages"</span>
             <span class="h-px flex-1 bg-red-300"></span>
@@ -931,17 +931,23 @@ fn NewMessagesLine() -> impl IntoView {
     }
 }
 
-/// Scrolls the "new messages" line into view and gives it focus (the
-/// button that led there is gone), so a keyboard user lands there too.
+/// Gives the focus to the first unread message (the button that led there
+/// is gone), so a keyboard user lands there too, and scrolls the "new
+/// messages" line above it into view. The line itself takes no focus: a
+/// focusable separator is a slider to assistive technology.
 fn show_new_messages_line() {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
         if let Some(line) = document().get_element_by_id(NEW_MESSAGES_LINE) {
-            line.scroll_into_view();
-            if let Ok(line) = line.dyn_into::<web_sys::HtmlElement>() {
-                let _ = line.focus();
+            let first = line
+                .next_element_sibling()
+                .and_then(|row| row.query_selector("article").ok().flatten())
+                .and_then(|article| article.dyn_into::<web_sys::HtmlElement>().ok());
+            if let Some(first) = first {
+                let _ = first.focus();
             }
+            line.scroll_into_view();
         }
     }
 }
