@@ -11,6 +11,11 @@ files=target/e2e-files
 log=target/e2e-server.log
 rm -rf "$db" "$db-wal" "$db-shm" "$files"
 
+# The demo's history, as it stood at DEMO_AT: timeline.spec.ts reads it
+# with the browser's clock held there.
+export DEMO_AT=2026-11-30T16:00:00Z
+DATABASE_URL=sqlite://$db STORAGE_URL=file://$files RUST_LOG=warn target/release/chat demo --at "$DEMO_AT"
+
 # Stories post more than a person would (sixty messages to page through);
 # the send allowance has its own tests. Presence beats every 3 s, so a
 # closed tab is offline within seconds rather than a story's timeout.

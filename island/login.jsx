@@ -49,7 +49,7 @@ function LoginForm({ onLogin }) {
   const field = "w-full rounded-md border border-slate-300 px-3 py-2 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200";
   const invalid = (name) => (error?.field === name ? "true" : "false");
   return (
-    <form onSubmit={submit} noValidate className="flex flex-col gap-4 rounded-xl bg-white p-6 shadow-sm ring-1 ring-slate-200">
+    <form onSubmit={submit} noValidate className="flex flex-col gap-4 rounded-xl bg-surface p-6 shadow-sm ring-1 ring-slate-200">
       <div className="flex flex-col gap-1">
         <label htmlFor="login-username" className="text-sm font-medium">Username</label>
         <input id="login-username" name="username" autoComplete="username" autoCapitalize="none"
@@ -69,7 +69,7 @@ function LoginForm({ onLogin }) {
           {pending === "login" ? "Logging in…" : "Log in"}
         </button>
         <button type="submit" name="intent" value="register" disabled={pending !== null}
-          className="flex-1 whitespace-nowrap rounded-md border border-slate-300 bg-white px-4 py-2 font-semibold hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-60">
+          className="flex-1 whitespace-nowrap rounded-md border border-slate-300 bg-surface px-4 py-2 font-semibold hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-60">
           {pending === "register" ? "Creating account…" : "Create account"}
         </button>
       </div>

@@ -1,5 +1,6 @@
 //! Starts the server: `make run` or `cargo leptos watch`. Settings come from
-//! the environment; see README "Configuration".
+//! the environment; see README "Configuration". `chat demo [--at TIME]`
+//! instead writes the demo (`app::server::demo`) into an empty database.
 
 use chat::startup::{Config, build, serve, shutdown_signal};
 use tracing_subscriber::EnvFilter;
@@ -35,6 +36,24 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        [] => {}
+        ["demo"] => return demo(&config, app::server::storage::db::now_ms()).await,
+        ["demo", "--at", at] => match app::server::demo::parse_time(at) {
+            Some(at) => return demo(&config, at).await,
+            None => {
+                eprintln!("chat demo --at {at}: not an RFC 3339 time, such as 2026-11-30T16:00:00Z");
+                return std::process::ExitCode::FAILURE;
+            }
+        },
+        _ => {
+            eprintln!(
+                "usage: chat            serve (README \"Configuration\")\n       chat demo [--at RFC3339]   write the demo into an empty database"
+            );
+            return std::process::ExitCode::FAILURE;
+        }
+    }
     let (router, state) = match build(&config).await {
         Ok(built) => built,
         Err(e) => {
@@ -59,6 +78,43 @@ async fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "server failed");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes the demo history, as it stands at `at`, into the configured
+/// database, which must have no accounts.
+async fn demo(config: &Config, at: i64) -> std::process::ExitCode {
+    let mut settings = config.settings.clone();
+    // A week of conversation in a second, from one address.
+    settings.sends.burst = 10_000;
+    settings.login.registrations_per_address = 10_000;
+    let seeded = async {
+        let db = app::server::storage::db::Db::connect(&config.database_url)
+            .await
+            .map_err(|e| format!("cannot open the database: {e}"))?;
+        let state = app::server::state::AppState::new(db, settings)
+            .await
+            .map_err(|e| e.to_string())?;
+        let seeded = app::server::demo::seed(&state, at).await;
+        state
+            .background
+            .stop(std::time::Duration::from_secs(5))
+            .await;
+        seeded.map_err(|e| e.to_string())
+    };
+    match seeded.await {
+        Ok(()) => {
+            tracing::info!(
+                people = ?app::server::demo::PEOPLE,
+                "demo written; every account's password is \"{}\"",
+                app::server::demo::PASSWORD
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot write the demo");
             std::process::ExitCode::FAILURE
         }
     }

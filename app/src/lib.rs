@@ -17,6 +17,7 @@ mod pages;
 mod presence;
 mod session;
 mod socket;
+mod theme;
 mod time;
 mod unread;
 

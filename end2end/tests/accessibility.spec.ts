@@ -7,12 +7,26 @@ import { PASSWORD, register, twoUsersInOneRoom, uniqueName } from "./helpers";
 // or restyle cannot quietly lock anyone out. Each screen is checked in the
 // state a user sees it in, errors and empty states included.
 
+// Each screen is checked in both themes: the page's theme is switched in
+// place (the class app/src/theme.rs sets), with motion reduced so that no
+// colour is caught halfway through a transition.
 async function expectAccessible(page: Page, screen: string): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const found = violations.map(
-    (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`,
-  );
-  expect(found, `accessibility violations on ${screen}`).toEqual([]);
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  const chosen = await page.evaluate(() => document.documentElement.className);
+  for (const theme of ["light", "dark"]) {
+    await page.evaluate((theme) => {
+      document.documentElement.classList.remove("light", "dark");
+      document.documentElement.classList.add(theme);
+    }, theme);
+    const { violations } = await new AxeBuilder({ page }).analyze();
+    const found = violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(" ")).join("\n    ")}`,
+    );
+    expect(found, `accessibility violations on ${screen}, ${theme} theme`).toEqual([]);
+  }
+  await page.evaluate((chosen) => {
+    document.documentElement.className = chosen;
+  }, chosen);
 }
 
 async function say(page: Page, text: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { PASSWORD, register, uniqueName } from "./helpers";
+import { PASSWORD, logOut, register, uniqueName } from "./helpers";
 
 test("the login form explains each mistake", async ({ page }) => {
   const name = uniqueName("dave");
@@ -20,7 +20,7 @@ test("the login form explains each mistake", async ({ page }) => {
 test("a taken name is refused, and logging out and in again works", async ({ page }) => {
   const name = uniqueName("erin");
   await register(page, name);
-  await page.getByRole("button", { name: "Log out", exact: true }).click();
+  await logOut(page);
   await expect(page).toHaveURL(/\/login$/);
 
   await page.getByLabel("Username").fill(name.toUpperCase());
@@ -30,7 +30,12 @@ test("a taken name is refused, and logging out and in again works", async ({ pag
 
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/rooms$/);
+  await page.getByRole("button", { name: `Account: ${name}` }).click();
   await expect(page.getByText(`Signed in as ${name}`)).toBeVisible();
+  // Escape closes the account menu and gives the focus back to its button.
+  await page.keyboard.press("Escape");
+  await expect(page.getByText(`Signed in as ${name}`)).toHaveCount(0);
+  await expect(page.getByRole("button", { name: `Account: ${name}` })).toBeFocused();
 });
 
 test("visitors are sent to the login page", async ({ page }) => {
@@ -55,7 +60,7 @@ test("logging out everywhere ends the session in the other browser too", async (
   await phone.getByRole("button", { name: "Create room" }).click();
   await expect(phone.getByRole("heading", { name: room })).toBeVisible();
 
-  await laptop.getByRole("button", { name: "Log out everywhere" }).click();
+  await logOut(laptop, true);
   await expect(laptop).toHaveURL(/\/login$/);
   // The phone's open room hears at once that its session is over.
   await expect(phone.getByRole("alert").filter({ hasText: "You were logged out" })).toBeVisible();

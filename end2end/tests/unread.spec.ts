@@ -141,7 +141,8 @@ test("A mentions B through the autocomplete: B's list marks the mention apart, a
 
 test("A types and B sees who is typing, until a few seconds after A stops", async ({ browser }) => {
   const { pageA, pageB } = await twoUsersInOneRoom(browser);
-  const ann = (await pageA.getByText(/^Signed in as/).textContent())?.replace("Signed in as", "").trim() ?? "";
+  const account = await pageA.getByRole("button", { name: /^Account: / }).getAttribute("aria-label");
+  const ann = account?.replace("Account: ", "") ?? "";
   const indicator = pageB.getByText(`${ann} is typing…`);
   await pageA.getByRole("textbox", { name: "Message" }).pressSequentially("lunch?");
   await expect(indicator).toBeVisible();

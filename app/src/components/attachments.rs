@@ -79,7 +79,7 @@ fn attachment(upload: Upload, view_image: Callback<String>) -> AnyView {
             .into_any()
         }
         _ => view! {
-            <div class="flex max-w-full items-center gap-3 rounded-lg border border-slate-200 bg-white px-3 py-2 text-slate-900">
+            <div class="flex max-w-full items-center gap-3 rounded-lg border border-slate-200 bg-surface px-3 py-2 text-slate-900">
                 <svg aria-hidden="true" viewBox="0 0 24 24" class="h-7 w-7 shrink-0 text-slate-500" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round">
                     <path d="M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8z" />
                     <path d="M14 2v6h6M8 13h8M8 17h5" />
@@ -155,7 +155,7 @@ pub fn ImageViewer(images: Signal<Vec<Upload>>, open: RwSignal<Option<String>>) 
                 aria-modal="true"
                 aria-label="Image viewer"
                 tabindex="-1"
-                class="fixed inset-0 z-50 flex flex-col items-center justify-center gap-3 bg-slate-950/95 p-4 focus:outline-none"
+                class="fixed inset-0 z-50 flex flex-col items-center justify-center gap-3 bg-[#020617f2] p-4 focus:outline-none"
                 on:keydown=move |ev| match ev.key().as_str() {
                     "Escape" => {
                         ev.prevent_default();

@@ -167,7 +167,7 @@ pub fn Composer(
             }
         >
             {move || banner().map(|(title, detail, cancel_label)| view! {
-                <div class="flex items-start gap-2 rounded-lg border-l-4 border-indigo-500 bg-white px-3 py-1.5 text-sm" role="status">
+                <div class="flex items-start gap-2 rounded-lg border-l-4 border-indigo-500 bg-surface px-3 py-1.5 text-sm" role="status">
                     <div class="min-w-0 flex-1">
                         <p class="font-semibold text-indigo-800">{title}</p>
                         <p class="truncate text-xs text-slate-600">{detail}</p>
@@ -217,11 +217,11 @@ pub fn Composer(
                 <textarea
                     id="composer"
                     name="body"
-                    rows="2"
+                    rows="1"
                     node_ref=textarea
                     placeholder="Write a message…"
                     title="Enter sends, Shift+Enter adds a line, Up edits your last message"
-                    class="min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-white px-3 py-2 placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
+                    class="field-sizing-content max-h-48 min-h-11 flex-1 resize-none rounded-xl border border-slate-300 bg-surface px-3 py-2 placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200"
                     aria-invalid=move || too_long().to_string()
                     aria-describedby="composer-error"
                     aria-autocomplete="list"

@@ -52,7 +52,7 @@ pub fn DeleteRoom(room_id: i64, #[prop(into)] name: Signal<String>) -> impl Into
                     </p>
                     <button
                         type="button"
-                        class=format!("{button} bg-red-700 text-white hover:bg-red-600")
+                        class=format!("{button} bg-red-600 text-white hover:bg-red-500")
                         disabled=move || pending.get()
                         on:click=delete.clone()
                     >
@@ -60,7 +60,7 @@ pub fn DeleteRoom(room_id: i64, #[prop(into)] name: Signal<String>) -> impl Into
                     </button>
                     <button
                         type="button"
-                        class=format!("{button} text-slate-700 ring-1 ring-slate-300 hover:bg-white")
+                        class=format!("{button} text-slate-700 ring-1 ring-slate-300 hover:bg-surface")
                         on:click=move |_| confirming.set(false)
                     >
                         "Cancel"

@@ -101,7 +101,7 @@ fn InvitationItem(
     let decline_label = format!("Decline invitation to {}", room.name);
     let button = "rounded-md px-2.5 py-1 text-xs font-semibold focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50";
     view! {
-        <li class="flex flex-wrap items-center gap-2 rounded-md bg-white px-3 py-2 text-sm">
+        <li class="flex flex-wrap items-center gap-2 rounded-md bg-surface px-3 py-2 text-sm">
             <p id=label_id.clone() class="min-w-0 flex-1">
                 <span class="font-medium">{invitation.inviter.username.clone()}</span>
                 " invited you to "

@@ -11,7 +11,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{create_invite_link, invite, revoke_invite_link};
 use crate::model::InviteLink;
-use crate::time::Timestamp;
+use crate::time::{Shown, Timestamp};
 
 const INPUT: &str = "min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-1.5 text-sm placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-200";
 const PRIMARY: &str = "rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50";
@@ -203,7 +203,7 @@ fn InviteLinkMaker(room_id: i64) -> impl IntoView {
                         <button type="button" class=SECONDARY disabled=move || pending.get() on:click=revoke>"Revoke link"</button>
                     </div>
                     <p class="text-xs text-slate-600">
-                        "Works until " <Timestamp iso=made.expires_at.clone() dated=true />
+                        "Works until " <Timestamp iso=made.expires_at.clone() shown=Shown::Full />
                         {made.max_uses.map(|n| format!(", for {n} {}", if n == 1 { "join" } else { "joins" }))}
                         "."
                     </p>

@@ -14,7 +14,7 @@ use leptos::task::spawn_local;
 use crate::api::{remove_member, room_members, set_member_role};
 use crate::components::delete_room::DeleteRoom;
 use crate::components::invite::InvitePanel;
-use crate::components::notice::{ErrorNote, Loading};
+use crate::components::notice::{ErrorNote, LoadingList};
 use crate::model::{Member, Role, UserPresence};
 use crate::presence::{Here, PresenceBadge};
 
@@ -66,11 +66,11 @@ pub fn MembersPanel(
         });
     };
     view! {
-        <section id="members-panel" aria-labelledby="members-heading" class="border-b border-slate-200 bg-slate-50 px-4 py-3">
+        <section id="members-panel" aria-labelledby="members-heading" class="px-4 py-3">
             <h2 id="members-heading" class="mb-2 text-sm font-semibold text-slate-700">"Members"</h2>
             {move || my_role.get().is_some_and(Role::moderates).then(|| view! { <InvitePanel room_id /> })}
             <p role="alert" class="mb-2 text-xs text-red-700 empty:hidden">{move || error.get()}</p>
-            <Transition fallback=Loading>
+            <Transition fallback=|| view! { <LoadingList rows=3 /> }>
                 {move || Suspend::new(async move {
                     match members.await {
                         Ok(list) if list.is_empty() => EitherOf3::A(view! {
@@ -144,7 +144,7 @@ fn MemberItem(
         Role::Member => None,
     };
     view! {
-        <li class="flex flex-wrap items-center gap-2 rounded-md bg-white px-3 py-1.5 text-sm">
+        <li class="flex flex-wrap items-center gap-2 rounded-md bg-surface px-3 py-1.5 text-sm">
             <span class="min-w-0 flex-1 truncate font-medium text-slate-900">{name.clone()}</span>
             <PresenceBadge status=move || here.of(id) />
             {badge.map(|badge| view! {

@@ -282,7 +282,7 @@ pub fn MentionList(
                 id="mention-list"
                 role="listbox"
                 aria-label="People to mention"
-                class="flex max-h-56 flex-col overflow-y-auto rounded-lg border border-slate-200 bg-white py-1 text-sm shadow-lg"
+                class="flex max-h-56 flex-col overflow-y-auto rounded-lg border border-slate-200 bg-surface py-1 text-sm shadow-lg"
             >
                 {move || names
                     .get()

@@ -1,4 +1,4 @@
-//! One message as the room page shows it: the bubble, what it replies to,
+//! One message as the room page shows it: its row, what it replies to,
 //! its reactions, and the actions on it (react, reply, edit, delete).
 //!
 //! The actions appear on hover, on keyboard focus anywhere in the message,
@@ -13,8 +13,9 @@ use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::components::attachments::Attachments;
+use crate::components::avatar::Avatar;
 use crate::model::{Message, Reaction};
-use crate::time::{EditedMark, Timestamp};
+use crate::time::{EditedMark, Timestamp, clock, local_time};
 
 /// What the page does when the reader acts on a message.
 #[derive(Clone, Copy)]
@@ -85,7 +86,7 @@ const EMOJI: &[(&str, &str)] = &[
     ("🆗", "ok button"),
 ];
 
-/// How a rendered body's parts look, in either bubble.
+/// How a rendered body's parts look.
 const FORMATTED: &str = "break-words [&_.mention]:rounded [&_.mention]:bg-black/10 [&_.mention]:px-0.5 [&_.mention]:font-semibold [&_a]:underline [&_blockquote]:border-l-4 [&_blockquote]:border-current/40 [&_blockquote]:pl-2 [&_code]:rounded [&_code]:bg-black/10 [&_code]:px-1 [&_code]:font-mono [&_code]:text-[0.9em] [&_ol]:list-decimal [&_ol]:pl-5 [&>*+*]:mt-1.5 [&_pre]:my-1 [&_pre]:overflow-x-auto [&_pre]:rounded-md [&_pre]:bg-black/10 [&_pre]:p-2 [&_pre_code]:bg-transparent [&_pre_code]:p-0 [&_ul]:list-disc [&_ul]:pl-5";
 
 const ACTION: &str = "rounded-md px-2 py-1 text-xs font-medium text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
@@ -108,15 +109,15 @@ pub fn MessageItem(
     actions: MessageActions,
     /// The seq of the message to draw the eye to (a reply's original).
     highlighted: Signal<Option<i64>>,
+    /// Whether it goes under the previous message's name and avatar
+    /// (`timeline::place`); loading older history can change that.
+    #[prop(into)]
+    continued: Signal<bool>,
 ) -> impl IntoView {
     // What never changes: who wrote it, when, and where it sits.
     let first = message.get_untracked();
     let mine = first.author.id == me;
-    let (row, bubble) = if mine {
-        ("flex justify-end", "bg-indigo-600 text-white")
-    } else {
-        ("flex justify-start", "bg-slate-100 text-slate-900")
-    };
+    let local = local_time();
     // Open by a long press or the keyboard; hover shows them too.
     let open = RwSignal::new(false);
     let picking = RwSignal::new(false);
@@ -159,15 +160,25 @@ pub fn MessageItem(
     // Someone else's message that names the reader (an edit may add or
     // drop the name): tinted, and said first to a screen reader.
     let mentions_me = Memo::new(move |_| !mine && message.with(|m| m.mentions_user(me)));
+    let author = first.author.clone();
+    let created_at = first.created_at.clone();
     view! {
-        <div class=row>
             <article
                 node_ref=article
                 id=format!("message-{id}")
                 class=move || {
                     format!(
-                        "group relative max-w-[85%] rounded-2xl px-3 py-2 shadow-sm transition sm:max-w-[70%] {} {}",
-                        if mentions_me.get() { "bg-amber-50 text-slate-900 ring-1 ring-amber-300" } else { bubble },
+                        "group relative flex gap-3 rounded-lg border-l-2 py-0.5 pl-1.5 pr-2 transition-colors sm:pl-2.5 {} {} {}",
+                        if continued.get() { "" } else { "mt-3 pt-1" },
+                        // Someone naming the reader stands out; the
+                        // reader's own lines are marked, calmly.
+                        if mentions_me.get() {
+                            "border-amber-500 bg-amber-50"
+                        } else if mine {
+                            "border-indigo-300 hover:bg-slate-50"
+                        } else {
+                            "border-transparent hover:bg-slate-50"
+                        },
                         if flash() { "ring-4 ring-amber-300" } else { "" },
                     )
                 }
@@ -186,20 +197,43 @@ pub fn MessageItem(
                 on:touchend=move |_| end_press()
                 on:touchmove=move |_| end_press()
                 on:keydown=move |ev| {
-                    if ev.key() == "Escape" {
+                    // Closes what is open here, and only that: with nothing
+                    // open, Escape goes on to the room (a panel closes).
+                    if ev.key() == "Escape"
+                        && (open.get_untracked() || picking.get_untracked() || confirming.get_untracked())
+                    {
+                        ev.prevent_default();
                         open.set(false);
                         picking.set(false);
                         confirming.set(false);
                     }
                 }
             >
+                // The avatar begins a run; later lines show their time
+                // there on hover (the header says it to screen readers).
+                <div class="w-9 shrink-0">
+                    {
+                        let author = author.clone();
+                        let created_at = created_at.clone();
+                        move || if continued.get() {
+                            Either::Left(view! {
+                                <span aria-hidden="true" class="block pt-1 text-right text-[0.625rem] leading-4 text-slate-600 opacity-0 group-hover:opacity-100 group-focus-within:opacity-100">
+                                    {let created_at = created_at.clone(); move || clock(&created_at, local.get())}
+                                </span>
+                            })
+                        } else {
+                            Either::Right(view! { <Avatar user_id=author.id username=author.username.clone() /> })
+                        }
+                    }
+                </div>
+                <div class="min-w-0 flex-1 text-slate-900">
                 {move || quoted.get().map(|quoted| {
                     let excerpt = if quoted.excerpt.is_empty() { "message deleted".to_owned() } else { quoted.excerpt.clone() };
                     let label = format!("Replying to {}: {excerpt}. Show the original.", quoted.author.username);
                     view! {
                         <button
                             type="button"
-                            class="mb-1 block w-full rounded-lg border-l-4 border-current/50 bg-black/5 px-2 py-1 text-left text-xs opacity-90 hover:bg-black/10 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-300"
+                            class="mb-1 block w-full rounded-lg border-l-4 border-slate-300 bg-slate-50 px-2 py-1 text-left text-xs text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                             aria-label=label
                             on:click=move |_| actions.jump.run(quoted.seq)
                         >
@@ -209,20 +243,24 @@ pub fn MessageItem(
                         </button>
                     }
                 })}
-                <header class="flex items-baseline gap-2">
+                // A continued line keeps its header for screen readers, so
+                // every message says who wrote it and when.
+                <header class=move || if continued.get() { "sr-only" } else { "flex items-baseline gap-2" }>
                     {move || mentions_me.get().then(|| view! { <span class="sr-only">"Mentions you. "</span> })}
-                    <span class="text-sm font-semibold">{first.author.username.clone()}</span>
-                    <span class=if mine { "[&>time]:text-indigo-100" } else { "" }>
-                        <Timestamp iso=first.created_at.clone() />
-                    </span>
+                    <span class="text-sm font-semibold text-slate-900">{first.author.username.clone()}</span>
+                    <Timestamp iso=first.created_at.clone() />
                     {move || edited_at.get().map(|at| view! { <EditedMark iso=at /> })}
                 </header>
                 {move || if deleted.get() {
-                    Either::Left(view! { <p class="italic opacity-80">"message deleted"</p> })
+                    Either::Left(view! { <p class="italic text-slate-600">"message deleted"</p> })
                 } else {
                     // Rendered and cleaned on the server (server/format.rs).
                     Either::Right(view! { <div class=FORMATTED inner_html=move || body_html.get()></div> })
                 }}
+                // Seen, where the header is not; heard once, from the header.
+                {move || edited_at.get().filter(|_| continued.get()).map(|at| view! {
+                    <span aria-hidden="true"><EditedMark iso=at /></span>
+                })}
                 <Attachments attachments=attachments.into() view_image=actions.view_image />
                 <Reactions message_id=id reactions=reactions.into() me names react=actions.react />
                 <Show when=move || !deleted.get()>
@@ -230,8 +268,7 @@ pub fn MessageItem(
                         role="toolbar"
                         aria-label="Actions"
                         class=move || format!(
-                            "absolute -top-4 z-10 items-center gap-0.5 rounded-lg border border-slate-200 bg-white p-0.5 shadow-md {} {}",
-                            if mine { "right-2" } else { "left-2" },
+                            "absolute -top-4 right-2 z-10 items-center gap-0.5 rounded-lg border border-slate-200 bg-surface p-0.5 shadow-md {}",
                             // Out of sight, not out of the tab order: a
                             // keyboard user tabs into it and it shows.
                             if open.get() || picking.get() || confirming.get() {
@@ -284,7 +321,6 @@ pub fn MessageItem(
                 <Show when=move || picking.get()>
                     <EmojiPicker
                         id=format!("emoji-picker-{id}")
-                        align_right=mine
                         pick=Callback::new(move |emoji: String| {
                             picking.set(false);
                             open.set(false);
@@ -299,8 +335,8 @@ pub fn MessageItem(
                         })
                     />
                 </Show>
+                </div>
             </article>
-        </div>
     }
 }
 
@@ -378,7 +414,7 @@ fn Chip(
                 class=move || if mine() {
                     "rounded-full border border-indigo-400 bg-indigo-50 px-2 text-sm text-indigo-900 hover:bg-indigo-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                 } else {
-                    "rounded-full border border-slate-300 bg-white px-2 text-sm text-slate-800 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                    "rounded-full border border-slate-300 bg-surface px-2 text-sm text-slate-800 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                 }
                 aria-pressed=move || mine().to_string()
                 title=move || format!("Reacted by {}", who())
@@ -393,12 +429,7 @@ fn Chip(
 
 /// A few frequent emoji, and a search over the rest.
 #[component]
-fn EmojiPicker(
-    id: String,
-    align_right: bool,
-    pick: Callback<String>,
-    close: Callback<()>,
-) -> impl IntoView {
+fn EmojiPicker(id: String, pick: Callback<String>, close: Callback<()>) -> impl IntoView {
     let search_id = format!("{id}-search");
     let query = RwSignal::new(String::new());
     let search = NodeRef::<leptos::html::Input>::new();
@@ -424,10 +455,7 @@ fn EmojiPicker(
             id=id
             role="dialog"
             aria-label="Pick a reaction"
-            class=format!(
-                "absolute top-6 z-20 w-64 rounded-xl border border-slate-200 bg-white p-2 text-slate-900 shadow-lg {}",
-                if align_right { "right-2" } else { "left-2" },
-            )
+            class="absolute top-6 right-2 z-20 w-64 rounded-xl border border-slate-200 bg-surface p-2 text-slate-900 shadow-lg"
             on:keydown=move |ev| {
                 if ev.key() == "Escape" {
                     ev.stop_propagation();

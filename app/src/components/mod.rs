@@ -1,6 +1,7 @@
 //! Pieces shared by several pages.
 
 pub mod attachments;
+pub mod avatar;
 pub mod composer;
 pub mod delete_room;
 pub mod header;
@@ -15,4 +16,6 @@ pub mod notify_settings;
 pub mod room_header;
 pub mod room_list;
 pub mod search_box;
+pub mod shortcuts;
+pub mod timeline;
 pub mod upload_tray;

@@ -169,7 +169,7 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
             aria-labelledby="new-message-heading"
             on:submit=start
             novalidate
-            class="flex flex-col gap-2 rounded-lg bg-white p-3 ring-1 ring-slate-200"
+            class="flex flex-col gap-2 rounded-lg bg-surface p-3 ring-1 ring-slate-200"
         >
             {if whole_page {
                 leptos::either::Either::Left(view! { <h2 id="new-message-heading" class=heading_class>{heading}</h2> })

@@ -73,6 +73,7 @@ pub fn RoomHeader(
                         aria-label=move || if muted.get() { "Notification settings (muted)" } else { "Notification settings" }
                         title=move || if muted.get() { "Notification settings (muted)" } else { "Notification settings" }
                         aria-expanded=move || open.get().to_string()
+                        id="notify-toggle"
                         aria-controls="notify-panel"
                         on:click=move |_| open.update(|open| *open = !*open)
                     >
@@ -82,6 +83,7 @@ pub fn RoomHeader(
                 <button
                     type="button"
                     class="shrink-0 rounded-md px-2 py-1 text-xs text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                    id="members-toggle"
                     aria-expanded=move || members_open.get().to_string()
                     aria-controls="members-panel"
                     on:click=move |_| members_open.update(|open| *open = !*open)

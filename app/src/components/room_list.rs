@@ -17,7 +17,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::{create_room, join_room, list_rooms};
 use crate::components::invitations::InvitationsInbox;
 use crate::components::new_message::NewMessage;
-use crate::components::notice::{ErrorNote, Loading};
+use crate::components::notice::{ErrorNote, LoadingList};
 use crate::limits::{
     MAX_ROOM_NAME_CHARS, MAX_ROOM_TOPIC_CHARS, ROOM_NAME_TOO_LONG, ROOM_TOPIC_TOO_LONG,
 };
@@ -25,7 +25,7 @@ use crate::model::{Room, RoomKind, message_link};
 use crate::notify;
 use crate::presence::{Here, PresenceBadge};
 use crate::socket::{ChatSocket, UserEvent};
-use crate::time::Timestamp;
+use crate::time::{Shown, Timestamp};
 use crate::unread::{Unread, page_is_seen};
 
 #[component]
@@ -101,7 +101,7 @@ pub fn RoomList(
             <InvitationsInbox whole_page version=invitations_version />
             <CreateRoom />
             <NewMessage whole_page />
-            <Transition fallback=Loading>
+            <Transition fallback=|| view! { <LoadingList /> }>
                 {move || Suspend::new(async move {
                     match rooms.await {
                         Ok(list) if list.is_empty() => EitherOf3::A(view! {
@@ -260,11 +260,11 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
         <li class=move || {
             format!(
                 "flex flex-wrap items-center gap-x-3 rounded-lg px-3 py-2 {}",
-                if is_current() { "bg-indigo-50 ring-1 ring-indigo-200" } else { "bg-white hover:bg-slate-50" },
+                if is_current() { "bg-indigo-50 ring-1 ring-indigo-200" } else { "bg-surface hover:bg-slate-50" },
             )
         }>
             <div class="min-w-0 flex-1">
-                <A href=href.clone() attr:class=move || format!(
+                <A href=href.clone() attr:data-room-link="" attr:data-unread=move || (!muted && unread_count() > 0).to_string() attr:class=move || format!(
                     "flex items-center gap-1.5 truncate hover:underline focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 {}",
                     match (muted, unread_count() > 0) {
                         (true, _) => "font-medium text-slate-600",
@@ -285,7 +285,7 @@ fn RoomItem(room: Room, current: Signal<Option<i64>>) -> impl IntoView {
                     {presence}
                     <span>{members}</span>
                     <span aria-hidden="true">"·"</span>
-                    <span>"active " {move || view! { <Timestamp iso=last_activity() /> }}</span>
+                    <span>"active " {move || view! { <Timestamp iso=last_activity() shown=Shown::Brief /> }}</span>
                     {muted.then(|| view! {
                         <span aria-hidden="true">"·"</span>
                         <span aria-hidden="true">"muted"</span>

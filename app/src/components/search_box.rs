@@ -13,7 +13,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api::search_messages;
 use crate::model::{SearchParams, SearchResult, message_link};
-use crate::time::Timestamp;
+use crate::time::{Shown, Timestamp};
 
 /// Milliseconds after the last key before searching.
 const DEBOUNCE_MS: u64 = 200;
@@ -181,7 +181,7 @@ pub fn SearchBox() -> impl IntoView {
                 aria-expanded=move || (open.get() && count() > 0).to_string()
                 aria-activedescendant=move || (open.get() && count() > 0).then(|| option_id(highlighted.get()))
                 placeholder="Search messages (Ctrl+K)"
-                class="w-full rounded-md border border-slate-300 bg-slate-50 px-3 py-1.5 text-sm placeholder:text-slate-500 focus:border-indigo-500 focus:bg-white focus:outline-none focus:ring-2 focus:ring-indigo-500"
+                class="w-full rounded-md border border-slate-300 bg-slate-50 px-3 py-1.5 text-sm placeholder:text-slate-500 focus:border-indigo-500 focus:bg-surface focus:outline-none focus:ring-2 focus:ring-indigo-500"
                 prop:value=move || query.get()
                 on:input=move |ev| {
                     let q = event_target_value(&ev);
@@ -194,7 +194,7 @@ pub fn SearchBox() -> impl IntoView {
             />
             <p class="sr-only" role="status" aria-live="polite">{move || status.get()}</p>
             <Show when=move || open.get() && !query.with(|q| q.trim().is_empty()) && !status.with(String::is_empty)>
-                <div tabindex="-1" class="absolute inset-x-0 top-full z-30 mt-1 max-h-[70vh] overflow-y-auto rounded-lg border border-slate-200 bg-white py-1 text-sm shadow-lg sm:min-w-[28rem]">
+                <div tabindex="-1" class="absolute inset-x-0 top-full z-30 mt-1 max-h-[70vh] overflow-y-auto rounded-lg border border-slate-200 bg-surface py-1 text-sm shadow-lg sm:min-w-[28rem]">
                     <Show
                         when=move || { count() > 0 }
                         fallback=move || view! { <p class="px-3 py-2 text-slate-600">{move || status.get()}</p> }
@@ -229,7 +229,7 @@ pub fn SearchBox() -> impl IntoView {
                                                     >
                                                         <div class="flex items-baseline gap-2">
                                                             <span class="font-medium text-slate-900">{result.message.author.username.clone()}</span>
-                                                            <Timestamp iso=result.message.created_at.clone() dated=true />
+                                                            <Timestamp iso=result.message.created_at.clone() shown=Shown::Brief />
                                                         </div>
                                                         // Escaped by the server, our <mark>s only.
                                                         <p class="line-clamp-2 text-slate-700 [&_mark]:rounded [&_mark]:bg-amber-200 [&_mark]:px-0.5 [&_mark]:text-slate-900" inner_html=result.snippet_html.clone()></p>

@@ -238,7 +238,7 @@ pub fn UploadTray(tray: Tray) -> impl IntoView {
                             _ => format!("Remove {name}"),
                         };
                         view! {
-                            <li class="flex w-56 max-w-full flex-col gap-1 rounded-lg border border-slate-200 bg-white px-2 py-1.5 text-xs">
+                            <li class="flex w-56 max-w-full flex-col gap-1 rounded-lg border border-slate-200 bg-surface px-2 py-1.5 text-xs">
                                 <div class="flex items-center gap-2">
                                     <span class="min-w-0 flex-1 truncate font-medium text-slate-800" title=item.name.clone()>{item.name.clone()}</span>
                                     <span class="shrink-0 text-slate-600">{file_size(item.size)}</span>

@@ -21,15 +21,17 @@ use crate::components::composer::{Composer, Mode};
 use crate::components::members::MembersPanel;
 use crate::components::mention_picker::Mentionable;
 use crate::components::message::{MessageActions, MessageItem};
-use crate::components::notice::{ErrorNote, Loading};
+use crate::components::notice::{ErrorNote, LoadingRoom};
 use crate::components::notify_settings::NotifySettings;
 use crate::components::room_header::RoomHeader;
 use crate::components::room_list::RoomList;
+use crate::components::timeline::{DaySeparator, place};
 use crate::error::{AppError, ErrorCode};
 use crate::model::{Author, LeaveReason, Message, RoomKind, Upload};
 use crate::protocol::{Change, ClientFrame, TYPING_EVERY_MS, TYPING_SHOWN_MS};
 use crate::session::{RequireUser, Session};
 use crate::socket::{ChatSocket, RoomEvent, Status};
+use crate::time::local_time;
 use crate::unread::{ReadMarker, Unread};
 
 #[component]
@@ -58,7 +60,7 @@ pub fn RoomPage() -> impl IntoView {
                 <aside class="hidden w-72 shrink-0 flex-col border-r border-slate-200 bg-slate-50 p-4 md:flex">
                     <RoomList current=Signal::derive(room_id) changed />
                 </aside>
-                <Transition fallback=Loading>
+                <Transition fallback=LoadingRoom>
                     {move || Suspend::new(async move {
                         match opened.await {
                             Ok(opened) => Either::Left(view! { <RoomView opened changed /> }),
@@ -131,6 +133,8 @@ fn RoomView(
     // seqs between them, `(last of the older run, first of the newer)`,
     // are not loaded; scrolling down to the gap loads them.
     let gap = RwSignal::new(None::<(i64, i64)>);
+    // Days and runs follow the reader's zone once the page is hydrated.
+    let local = local_time();
     let loading_newer = RwSignal::new(false);
     // Bumped when the room is opened around a message: a page asked for
     // before that belongs to runs that are gone, and is dropped.
@@ -170,6 +174,12 @@ fn RoomView(
             socket.signal(ClientFrame::Typing { room_id });
         }
     });
+    // Messages from others that arrived below while the reader was up in
+    // the history: a pill offers the way down instead of a jump.
+    let arrived_below = RwSignal::new(0u32);
+    // What a screen reader is told, politely, of a message that arrives:
+    // who and what, not the whole history again.
+    let announced = RwSignal::new(String::new());
     // A count that moved while the reader looked away: read the list again
     // (once a second at most) so the title shows it.
     let recount_due = StoredValue::new(false);
@@ -191,8 +201,12 @@ fn RoomView(
     };
     // After anything that may have brought the end, or the line, into view.
     let look = move || {
+        let at_bottom = near_bottom();
         if let Some(marker) = marker {
-            marker.check(near_bottom());
+            marker.check(at_bottom);
+        }
+        if at_bottom && arrived_below.try_get_untracked().is_some_and(|n| n > 0) {
+            arrived_below.set(0);
         }
         if divider_seen.try_get_untracked() == Some(false) && divider_in_view(scroller) {
             divider_seen.set(true);
@@ -244,6 +258,16 @@ fn RoomView(
             }
             names.update(|names| learn(names, &message));
             saw(message.seq, Some(message.author.id));
+            if message.author.id != me {
+                announced.set(format!(
+                    "{}: {}",
+                    message.author.username,
+                    message.excerpt()
+                ));
+                if !follow {
+                    arrived_below.update(|n| *n += 1);
+                }
+            }
             messages.update(|m| {
                 m.insert(message.seq, message);
             });
@@ -653,14 +677,34 @@ fn RoomView(
 
     view! {
         <Title text=move || format!("{} · Chat", name.get()) />
-        <section class="flex min-w-0 flex-1 flex-col bg-white" aria-labelledby="room-title">
+        // The room, and beside it (over it, on a narrow screen) its members.
+        <section
+            class="relative flex min-w-0 flex-1 bg-surface"
+            aria-labelledby="room-title"
+            on:keydown=move |ev| {
+                // Escape closes a panel unless something inside used it.
+                if ev.key() == "Escape" && !ev.default_prevented() {
+                    let closed = if members_open.get_untracked() {
+                        members_open.set(false);
+                        Some("members-toggle")
+                    } else if notify_open.get_untracked() {
+                        notify_open.set(false);
+                        Some("notify-toggle")
+                    } else {
+                        None
+                    };
+                    if let Some(toggle) = closed {
+                        ev.prevent_default();
+                        focus_by_id(toggle);
+                    }
+                }
+            }
+        >
+            <div class="flex min-w-0 flex-1 flex-col">
             <RoomHeader room_id name topic member_count=member_count.into() kind moderator members_open
                 notify_open=room.my_role.is_some().then_some(notify_open) muted=notify_muted />
             <Show when=move || notify_open.get()>
                 <NotifySettings room_id level=notify_level muted=notify_muted />
-            </Show>
-            <Show when=move || members_open.get()>
-                <MembersPanel room_id me my_role name changed />
             </Show>
             <ConnectionBanner />
             <Show when=move || !divider_seen.get()>
@@ -672,13 +716,14 @@ fn RoomView(
             {move || notice.get().map(|text| view! {
                 <div role="alert" class="border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-800">{text}</div>
             })}
+            <div class="relative flex min-h-0 flex-1 flex-col">
             <div
                 node_ref=scroller
                 // Scrolled by keyboard too: focusable, and named for it.
                 role="region"
                 aria-label="History"
                 tabindex="0"
-                class="flex min-h-0 flex-1 flex-col gap-3 overflow-y-auto px-3 pb-4 pt-6 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500 sm:px-6"
+                class="flex min-h-0 flex-1 flex-col overflow-y-auto px-1 pb-4 pt-4 focus:outline-none focus-visible:ring-2 focus-visible:ring-inset focus-visible:ring-indigo-500 sm:px-6"
                 on:scroll=move |_| {
                     if scroller.get_untracked().is_some_and(|el| el.scroll_top() < 80) {
                         load_older();
@@ -692,7 +737,7 @@ fn RoomView(
                 <Show when=move || has_more.get()>
                     <button
                         type="button"
-                        class="self-center rounded-full border border-slate-300 px-3 py-1 text-xs text-slate-600 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                        class="my-2 self-center rounded-full border border-slate-300 px-3 py-1 text-xs text-slate-600 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                         on:click=move |_| load_older()
                         disabled=move || loading_older.get()
                     >
@@ -710,22 +755,40 @@ fn RoomView(
                         // one redraws only what changed in it.
                         let initial = messages.with_untracked(|m| m.get(&seq).cloned());
                         initial.map(|initial| {
+                            let created_at = initial.created_at.clone();
                             let message = Memo::new(move |previous: Option<&Message>| {
                                 messages
                                     .with(|m| m.get(&seq).cloned())
                                     .or_else(|| previous.cloned())
                                     .unwrap_or_else(|| initial.clone())
                             });
+                            // Against the message shown above it, unless a
+                            // gap in what is loaded lies between them.
+                            let placement = Memo::new(move |_| {
+                                let local = local.get();
+                                let after_gap = |above: i64| gap.with(|g| g.is_some_and(|(older, _)| older == above));
+                                messages.with(|m| {
+                                    let this = m.get(&seq)?;
+                                    let above = m.range(..seq).next_back().map(|(_, above)| above);
+                                    Some(place(above.filter(|above| !after_gap(above.seq)), this, local))
+                                })
+                                .unwrap_or_default()
+                            });
+                            let unread_line = move || first_unread.get() == Some(seq);
                             view! {
-                                <Show when=move || first_unread.get() == Some(seq)>
+                                <Show when=move || placement.get().new_day>
+                                    <DaySeparator iso=created_at.clone() local />
+                                </Show>
+                                <Show when=unread_line>
                                     <NewMessagesLine />
                                 </Show>
-                                <MessageItem me owner=moderator message names=names.into() actions highlighted=highlighted.into() />
+                                <MessageItem me owner=moderator message names=names.into() actions highlighted=highlighted.into()
+                                    continued=Signal::derive(move || placement.get().continued && !unread_line()) />
                                 <Show when=move || gap.with(|g| g.is_some_and(|(older, _)| older == seq))>
                                     <button
                                         id=HISTORY_GAP
                                         type="button"
-                                        class="self-center rounded-full border border-slate-300 px-3 py-1 text-xs text-slate-600 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                                        class="my-3 self-center rounded-full border border-slate-300 px-3 py-1 text-xs text-slate-600 hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                                         on:click=move |_| load_newer()
                                         disabled=move || loading_newer.get()
                                     >
@@ -742,6 +805,26 @@ fn RoomView(
                     children=move |p| view! { <PendingItem pending=p retry discard /> }
                 />
             </div>
+            <Show when=move || { arrived_below.get() > 0 }>
+                <button
+                    type="button"
+                    class="absolute bottom-3 left-1/2 z-10 -translate-x-1/2 rounded-full bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white shadow-lg hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
+                    on:click=move |_| {
+                        arrived_below.set(0);
+                        if let Some(el) = scroller.get_untracked() {
+                            el.set_scroll_top(el.scroll_height());
+                        }
+                    }
+                >
+                    {move || match arrived_below.get() {
+                        1 => "1 new message".to_owned(),
+                        n => format!("{n} new messages"),
+                    }}
+                    <span aria-hidden="true">" ↓"</span>
+                </button>
+            </Show>
+            </div>
+            <p class="sr-only" aria-live="polite" aria-atomic="true">{move || announced.get()}</p>
             <p class="min-h-5 px-4 text-xs italic text-slate-600 sm:px-6">
                 {move || typing.with(|typing| {
                     let names: Vec<&str> = typing.iter().map(|(who, _)| who.username.as_str()).collect();
@@ -749,6 +832,23 @@ fn RoomView(
                 })}
             </p>
             <Composer mode send=Callback::new(send) save_edit edit_last typed mentionable />
+            </div>
+            <Show when=move || members_open.get()>
+                <aside class="absolute inset-y-0 right-0 z-20 w-full max-w-sm overflow-y-auto border-l border-slate-200 bg-surface shadow-xl lg:static lg:z-auto lg:w-80 lg:shrink-0 lg:shadow-none">
+                    <button
+                        type="button"
+                        class="absolute right-2 top-2 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                        aria-label="Close members"
+                        on:click=move |_| {
+                            members_open.set(false);
+                            focus_by_id("members-toggle");
+                        }
+                    >
+                        "×"
+                    </button>
+                    <MembersPanel room_id me my_role name changed />
+                </aside>
+            </Show>
             <ImageViewer images open=viewing />
         </section>
     }
@@ -853,8 +953,9 @@ fn PendingItem(
     let id_retry = pending.client_id.clone();
     let id_discard = pending.client_id.clone();
     view! {
-        <div class="flex justify-end">
-            <div class="max-w-[85%] rounded-2xl border border-dashed border-indigo-300 px-3 py-2 text-slate-700 sm:max-w-[70%]">
+        <div class="mt-1 flex gap-3 rounded-lg border-l-2 border-dashed border-indigo-300 py-0.5 pl-1.5 pr-2 sm:pl-2.5">
+            <div class="w-9 shrink-0"></div>
+            <div class="min-w-0 flex-1 text-slate-700">
                 <p class="whitespace-pre-wrap break-words">{pending.body}</p>
                 {(!pending.attachments.is_empty()).then(|| view! {
                     <ul class="mt-1 text-xs text-slate-600" aria-label="Files">
@@ -923,12 +1024,29 @@ const NEW_MESSAGES_LINE: &str = "new-messages";
 #[component]
 fn NewMessagesLine() -> impl IntoView {
     view! {
-        <div id=NEW_MESSAGES_LINE class="flex items-center gap-2 text-xs font-semibold text-red-700" role="separator" aria-label="New messages">
+        <div id=NEW_MESSAGES_LINE class="mt-3 flex items-center gap-2 text-xs font-semibold text-red-700" role="separator" aria-label="New messages">
             <span class="h-px flex-1 bg-red-300"></span>
             <span aria-hidden="true">"New messages"</span>
             <span class="h-px flex-1 bg-red-300"></span>
         </div>
     }
+}
+
+/// Gives the keyboard's focus back to the element with this id (the
+/// button that opened what just closed).
+fn focus_by_id(id: &'static str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = document()
+            .get_element_by_id(id)
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
 }
 
 /// Gives the focus to the first unread message (the button that led there
@@ -942,7 +1060,7 @@ fn show_new_messages_line() {
         if let Some(line) = document().get_element_by_id(NEW_MESSAGES_LINE) {
             let first = line
                 .next_element_sibling()
-                .and_then(|row| row.query_selector("article").ok().flatten())
+                .filter(|next| next.tag_name().eq_ignore_ascii_case("article"))
                 .and_then(|article| article.dyn_into::<web_sys::HtmlElement>().ok());
             if let Some(first) = first {
                 let _ = first.focus();

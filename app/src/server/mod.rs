@@ -15,12 +15,14 @@
 //! Beside the layers, used by all of them and using none: [`error`] (one
 //! error type, turned into a response in one place), [`text`] (input
 //! checks), [`format`] (Markdown to safe HTML), [`background`] (the node's
-//! tasks and their stop signal). [`state`] builds the layers into one
+//! tasks and their stop signal). [`demo`] writes a demo history through
+//! the services, as an adapter would for people. [`state`] builds the layers into one
 //! [`AppState`]; the writer is handed the services' rules
 //! ([`services::rules::Rules`]) there, which is how live code applies rules
 //! without depending on the layer above it.
 
 pub mod background;
+pub mod demo;
 pub mod error;
 pub mod format;
 pub mod live;

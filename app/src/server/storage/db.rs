@@ -7,6 +7,7 @@
 //! seqs, times as milliseconds since the Unix epoch, UTC) and text.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder, Value, Values};
@@ -262,9 +263,21 @@ fn bind<'q>(
     query
 }
 
+/// How far this process's clock is set from the system's. Always zero in
+/// a server; the demo seeder (`server::demo`) sets it to write a week of
+/// history in a second, through the same code as live messages.
+static CLOCK_SHIFT_MS: AtomicI64 = AtomicI64::new(0);
+
 /// Milliseconds since the Unix epoch, UTC: how every time is stored.
 pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+    chrono::Utc::now().timestamp_millis() + CLOCK_SHIFT_MS.load(Ordering::Relaxed)
+}
+
+/// Makes [`now_ms`] answer `at` now (and later, as time passes from it).
+/// For the demo seeder only.
+pub fn set_clock(at: i64) {
+    let shift = at - chrono::Utc::now().timestamp_millis();
+    CLOCK_SHIFT_MS.store(shift, Ordering::Relaxed);
 }
 
 /// The wire form of a stored time: RFC 3339, UTC, milliseconds.

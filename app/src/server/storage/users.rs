@@ -54,6 +54,18 @@ pub async fn create(db: &Db, username: &str, password_hash: String, now: i64) ->
     })
 }
 
+/// Whether anyone has an account yet.
+pub async fn any(db: &Db) -> Result<bool> {
+    let select = Query::select()
+        .column(Users::Id)
+        .from(Users::Table)
+        .limit(1)
+        .to_owned();
+    let mut conn = db.acquire().await?;
+    let row: Option<(i64,)> = db.fetch_optional(&mut conn, &select).await?;
+    Ok(row.is_some())
+}
+
 /// The account whose username is `key` ignoring case.
 pub async fn by_username_key(db: &Db, key: &str) -> Result<Option<Account>> {
     let select = Query::select()
