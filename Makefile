@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 
-.PHONY: setup tools chromium island run dev test lint unit api-fuzz e2e bench clean
+.PHONY: setup tools chromium island run dev test lint unit api-fuzz e2e screenshots bench clean
 
 ## setup: install the toolchain pieces and npm packages, build the React island
 setup: tools node_modules/.installed island
@@ -31,6 +31,10 @@ island: node_modules/.installed
 
 chromium:
 	@command -v chromium >/dev/null || apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
+	@# The fonts the visual comparisons were taken with: Inter, and colour emoji.
+	@fc-list | grep -q "Noto Color Emoji" && fc-list | grep -q "Inter" \
+		|| apt-get install -y fonts-noto-color-emoji fonts-inter \
+		|| (apt-get update && apt-get install -y fonts-noto-color-emoji fonts-inter)
 
 ## run: build in release mode and serve at http://127.0.0.1:3000 (SQLite file chat.db)
 # --precompress writes brotli and gzip copies of the static files (src/assets.rs).
@@ -84,6 +88,12 @@ api-fuzz:
 e2e: setup chromium
 	bash end2end/nodes.sh
 	bash end2end/suite.sh
+	bash end2end/visual.sh
+
+## screenshots: take the visual comparisons' images anew (end2end/visual/screens/, shown in README)
+screenshots: setup chromium
+	cargo leptos build --release --precompress
+	bash end2end/visual.sh --update
 
 ## bench: the load benchmark in release mode against the real server (docs/benchmarks.md)
 # Arguments after BENCH= pick a scenario and size, e.g. `make bench BENCH="fanout --rate 2000"`.

@@ -43,7 +43,9 @@ async fn main() -> std::process::ExitCode {
         ["demo", "--at", at] => match app::server::demo::parse_time(at) {
             Some(at) => return demo(&config, at).await,
             None => {
-                eprintln!("chat demo --at {at}: not an RFC 3339 time, such as 2026-11-30T16:00:00Z");
+                eprintln!(
+                    "chat demo --at {at}: not an RFC 3339 time, such as 2026-11-30T16:00:00Z"
+                );
                 return std::process::ExitCode::FAILURE;
             }
         },

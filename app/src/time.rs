@@ -125,8 +125,18 @@ const MONTHS: [&str; 12] = [
 /// How a day reads above its messages: "Today", "Yesterday", a weekday in
 /// the past week, else the date (with the year when it is not this year's).
 /// `today` is the reader's day number now.
+///
+/// Before hydration it is always the full date: the server's "now" and the
+/// browser's may disagree (a clock that is off, a test that holds it), and
+/// hydration keeps what the server drew until a value changes, so both must
+/// draw the same thing without asking the time.
 pub fn day_label(ms: i64, today: i64, local: bool) -> String {
     let day = day_number(ms, local);
+    if !local {
+        let (year, month, date) = civil_from_days(day);
+        let weekday = WEEKDAYS[(day + 4).rem_euclid(7) as usize];
+        return format!("{weekday}, {date} {} {year}", MONTHS[(month - 1) as usize]);
+    }
     match today - day {
         0 => "Today".to_owned(),
         1 => "Yesterday".to_owned(),
@@ -236,12 +246,13 @@ pub fn full(iso: &str, local: bool) -> String {
 }
 
 /// A clock time for today, else the short date ("Nov 23"): when a room was
-/// last active, where a clock alone would mislead.
+/// last active, where a clock alone would mislead. Before hydration, the
+/// date (see [`day_label`] for why it cannot ask the time then).
 fn brief(iso: &str, local: bool) -> String {
     let Some(ms) = epoch_ms(iso) else {
         return iso.to_owned();
     };
-    if day_number(ms, local) == day_number(now_ms(), local) {
+    if local && day_number(ms, local) == day_number(now_ms(), local) {
         return clock(iso, local);
     }
     locale_date(ms, local, DateStyle::Short).unwrap_or_else(|| {
@@ -325,8 +336,9 @@ mod tests {
 
     #[test]
     fn days_are_named_from_today_back() {
-        let today = day_number(epoch_ms("2026-11-30T15:00:00.000Z").unwrap(), false);
-        let label = |iso: &str| day_label(epoch_ms(iso).unwrap(), today, false);
+        // Off the browser, "local" is UTC with English names.
+        let today = day_number(epoch_ms("2026-11-30T15:00:00.000Z").unwrap(), true);
+        let label = |iso: &str| day_label(epoch_ms(iso).unwrap(), today, true);
         assert_eq!(label("2026-11-30T00:00:00.000Z"), "Today");
         assert_eq!(label("2026-11-29T23:59:59.999Z"), "Yesterday");
         assert_eq!(label("2026-11-27T12:00:00.000Z"), "Friday");
@@ -336,6 +348,15 @@ mod tests {
             label("2025-12-31T12:00:00.000Z"),
             "Wednesday, 31 December 2025"
         );
+    }
+
+    #[test]
+    fn before_hydration_days_are_dates_whatever_the_time() {
+        let ms = epoch_ms("2026-11-29T16:45:00.000Z").unwrap();
+        for today in [0, day_number(ms, false), day_number(ms, false) + 1] {
+            assert_eq!(day_label(ms, today, false), "Sunday, 29 November 2026");
+        }
+        assert_eq!(brief("2026-11-29T16:45:00.000Z", false), "Nov 29");
     }
 
     #[test]

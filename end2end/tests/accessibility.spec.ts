@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PASSWORD, register, twoUsersInOneRoom, uniqueName } from "./helpers";
+import { PASSWORD, register, roomList, twoUsersInOneRoom, uniqueName } from "./helpers";
 
 // axe-core on every screen, with every rule it runs by default (WCAG 2.x A
 // and AA, and its best practices): zero violations, so that a later screen
@@ -103,6 +103,9 @@ test("a room with messages from two users passes the accessibility checks, for b
 
   // A private room beside the public one, in the sidebar and on its own.
   const secret = uniqueName("secret");
+  await ann.getByRole("button", { name: "New room" }).click();
+  await expect(ann.getByLabel("Room name")).toBeFocused();
+  await expectAccessible(ann, "the new room form beside a room");
   await ann.getByLabel("Room name").fill(secret);
   await ann.getByLabel("Topic (optional)").fill("just us");
   await ann.getByLabel("Private: only members see it").check();
@@ -129,7 +132,7 @@ test("a room with messages from two users passes the accessibility checks, for b
   await expect(ben.getByRole("heading", { name: room })).toBeVisible();
 
   await ann.goto("/rooms");
-  await expect(ann.getByRole("link", { name: room })).toBeVisible();
+  await expect(roomList(ann).getByRole("link", { name: room })).toBeVisible();
   await expect(ann.getByRole("group", { name: "Private rooms" })).toBeVisible();
   await expectAccessible(ann, "the rooms screen with rooms in it");
 

@@ -16,6 +16,11 @@ export async function register(page: Page, username: string): Promise<void> {
   await expect(page.getByRole("button", { name: `Account: ${username}` })).toBeVisible();
 }
 
+/** The list of rooms (on /rooms, beside the overview's cards). */
+export function roomList(page: Page) {
+  return page.getByRole("region", { name: "Rooms", exact: true });
+}
+
 /** Logs out (`everywhere`: every session of the account) from the account menu. */
 export async function logOut(page: Page, everywhere = false): Promise<void> {
   await page.getByRole("button", { name: /^Account: / }).click();

@@ -6,6 +6,7 @@ import { logInToDemo, twoUsersInOneRoom } from "./helpers";
 
 /** The rooms the list shows, in order, with whether each has unread messages. */
 async function listed(page: Page): Promise<{ href: string; unread: boolean }[]> {
+  await expect(page.locator("a[data-room-link]").first()).toBeVisible();
   return page.locator("a[data-room-link]").evaluateAll((links) =>
     links.map((link) => ({
       href: link.getAttribute("href") ?? "",
@@ -66,9 +67,15 @@ test("? lists the shortcuts in a dialog that Escape closes, giving the focus bac
   await button.click();
   await expect(dialog).toBeVisible();
   await expect(dialog.getByRole("button", { name: "Close" })).toBeFocused();
-  await page.keyboard.press("Tab");
-  // The focus stays in the dialog while it is open.
-  await expect(dialog.getByRole("button", { name: "Close" })).toBeFocused();
+  // The page behind is out of reach while it is open.
+  for (let n = 0; n < 3; n++) {
+    await page.keyboard.press("Tab");
+    const behind = await page.evaluate(() => {
+      const active = document.activeElement;
+      return active !== null && active !== document.body && !active.closest("dialog");
+    });
+    expect(behind).toBe(false);
+  }
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
   await expect(button).toBeFocused();
@@ -91,27 +98,27 @@ test("messages arriving while the reader is up in the history wait behind a pill
   const post = async (body: string) =>
     expect((await pageA.request.post(`/api/rooms/${roomId}/messages`, { data: { body } })).status()).toBe(201);
   for (let n = 1; n <= 40; n++) await post(`history line ${n}`);
-  await expect(pageB.getByText("history line 40")).toBeVisible();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("history line 40")).toBeVisible();
 
   // B scrolls up to read; two messages arrive.
   const history = pageB.getByRole("region", { name: "History" });
   await history.evaluate((el) => (el.scrollTop = 0));
-  await expect(pageB.getByText("history line 40")).not.toBeInViewport();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("history line 40")).not.toBeInViewport();
   await post("arrived while reading");
   await post("and another");
   const pill = pageB.getByRole("button", { name: "2 new messages" });
   await expect(pill).toBeVisible();
   // The reader stays where they were.
-  await expect(pageB.getByText("history line 1", { exact: true })).toBeInViewport();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("history line 1", { exact: true })).toBeInViewport();
   // Announced to a screen reader, politely, one at a time.
   await expect(pageB.locator("[aria-live=polite]").filter({ hasText: "and another" })).toHaveCount(1);
 
   await pill.click();
-  await expect(pageB.getByText("and another")).toBeInViewport();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("and another")).toBeInViewport();
   await expect(pill).toHaveCount(0);
 
   // At the bottom, a new message simply shows.
   await post("seen at once");
-  await expect(pageB.getByText("seen at once")).toBeInViewport();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("seen at once")).toBeInViewport();
   await expect(pageB.getByRole("button", { name: /new message/ })).toHaveCount(0);
 });

@@ -81,10 +81,10 @@ test("ann invites ben by name: he sees it live, accepts, and they talk; cy never
 
   await pageB.getByLabel("Message").fill("thanks for the invite");
   await pageB.getByLabel("Message").press("Enter");
-  await expect(pageA.getByText("thanks for the invite")).toBeVisible();
+  await expect(pageA.getByRole("region", { name: "History" }).getByText("thanks for the invite")).toBeVisible();
   await pageA.getByLabel("Message").fill("welcome, ben");
   await pageA.getByLabel("Message").press("Enter");
-  await expect(pageB.getByText("welcome, ben")).toBeVisible();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("welcome, ben")).toBeVisible();
 
   // Cy was never invited: not in his list, and its address shows nothing.
   await pageC.goto("/rooms");
@@ -173,10 +173,10 @@ test("ann and cy start a direct conversation from New message; it reaches cy's l
   // Cy's list shows it without a reload, under its own heading, by ann's name.
   const direct = pageC.getByRole("group", { name: "Direct messages" });
   await direct.getByRole("link", { name: `Direct conversation: ${ann}` }).click();
-  await expect(pageC.getByText("hello cy, just us")).toBeVisible();
+  await expect(pageC.getByRole("region", { name: "History" }).getByText("hello cy, just us")).toBeVisible();
   await pageC.getByRole("textbox", { name: "Message" }).fill("hi ann");
   await pageC.getByRole("textbox", { name: "Message" }).press("Enter");
-  await expect(pageA.getByText("hi ann")).toBeVisible();
+  await expect(pageA.getByRole("region", { name: "History" }).getByText("hi ann")).toBeVisible();
 
   // Starting it again lands in the same conversation.
   await pageA.goto("/rooms");
@@ -185,5 +185,5 @@ test("ann and cy start a direct conversation from New message; it reaches cy's l
   await pageA.getByRole("button", { name: `Add ${cy}` }).click();
   await pageA.getByRole("button", { name: "Start conversation" }).click();
   await expect(pageA).toHaveURL(url);
-  await expect(pageA.getByText("hi ann")).toBeVisible();
+  await expect(pageA.getByRole("region", { name: "History" }).getByText("hi ann")).toBeVisible();
 });

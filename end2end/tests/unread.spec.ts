@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { register, twoUsersInOneRoom, uniqueName } from "./helpers";
+import { register, roomList, twoUsersInOneRoom, uniqueName } from "./helpers";
 
 async function say(page: Page, text: string): Promise<void> {
   await page.getByRole("textbox", { name: "Message" }).fill(text);
@@ -11,7 +11,7 @@ test("B's count rises live while A posts in a room B is not viewing, and reading
   await pageB.goto("/rooms");
   const otherTab = await contextB.newPage();
   await otherTab.goto("/rooms");
-  const listed = (page: Page) => page.getByRole("link", { name: new RegExp(`^${room}`) });
+  const listed = (page: Page) => roomList(page).getByRole("link", { name: new RegExp(`^${room}`) });
   await expect(listed(pageB)).toHaveAccessibleName(room);
 
   await say(pageA, "are you there?");
@@ -35,7 +35,7 @@ test("B's count rises live while A posts in a room B is not viewing, and reading
   // A message that arrives while B watches the room is read at once: B's
   // marker reaches it.
   await say(pageA, "see you there");
-  await expect(pageB.getByText("see you there")).toBeVisible();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("see you there")).toBeVisible();
   const marker = async () => {
     const rooms = await (await pageB.request.get("/api/rooms")).json();
     const mine = rooms.rooms.find((r: { name: string }) => r.name === room);
@@ -56,13 +56,13 @@ test("a room opened far below its first unread message offers a jump there", asy
   await post("the first unread one");
   for (let n = 1; n <= 60; n++) await post(`filler ${n}`);
 
-  await pageB.getByRole("link", { name: new RegExp(`^${room}`) }).click();
-  await expect(pageB.getByText("filler 60")).toBeVisible();
+  await roomList(pageB).getByRole("link", { name: new RegExp(`^${room}`) }).click();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("filler 60")).toBeVisible();
   await expect(pageB.getByText("61 new messages")).toBeVisible();
   await pageB.getByRole("button", { name: "Jump to first unread" }).click();
   await expect(pageB.getByRole("separator", { name: "New messages" })).toBeInViewport();
   await expect(pageB.getByRole("article").filter({ hasText: "the first unread one" })).toBeFocused();
-  await expect(pageB.getByText("the first unread one")).toBeInViewport();
+  await expect(pageB.getByRole("region", { name: "History" }).getByText("the first unread one")).toBeInViewport();
   await expect(pageB.getByRole("button", { name: "Jump to first unread" })).toHaveCount(0);
 });
 
@@ -105,7 +105,7 @@ test("A mentions B through the autocomplete: B's list marks the mention apart, a
   await contextB.addInitScript(recordNotifications);
   await pageB.goto("/rooms");
   await expect(pageB.getByRole("button", { name: "Enable notifications" })).toHaveCount(0);
-  const listed = pageB.getByRole("link", { name: new RegExp(`^${room}`) });
+  const listed = roomList(pageB).getByRole("link", { name: new RegExp(`^${room}`) });
   await say(pageA, "lunch, anyone?");
 
   // "@" and the start of B's name offer B; Escape closes the list, typing

@@ -99,7 +99,9 @@ pub fn RoomList(
                 Either::Right(view! { <h2 id="rooms-heading" class="text-sm font-semibold uppercase tracking-wide text-slate-600">"Rooms"</h2> })
             }}
             <InvitationsInbox whole_page version=invitations_version />
-            <CreateRoom />
+            // Beside an open room the form waits behind a button: the
+            // list is what the sidebar is for.
+            <CreateRoom folded=!whole_page />
             <NewMessage whole_page />
             <Transition fallback=|| view! { <LoadingList /> }>
                 {move || Suspend::new(async move {
@@ -357,7 +359,11 @@ fn UnreadBadge(count: Signal<i64>) -> impl IntoView {
 }
 
 #[component]
-fn CreateRoom() -> impl IntoView {
+fn CreateRoom(
+    /// Shown only once "New room" is pressed.
+    folded: bool,
+) -> impl IntoView {
+    let unfolded = RwSignal::new(!folded);
     let navigate = use_navigate();
     let name = RwSignal::new(String::new());
     let topic = RwSignal::new(String::new());
@@ -391,6 +397,7 @@ fn CreateRoom() -> impl IntoView {
                     name.set(String::new());
                     topic.set(String::new());
                     private.set(false);
+                    unfolded.set(!folded);
                     navigate(&format!("/rooms/{}", room.id), Default::default());
                 }
                 Err(e) => error.set(Some(e.message)),
@@ -398,12 +405,36 @@ fn CreateRoom() -> impl IntoView {
             pending.set(false);
         });
     };
+    let input = NodeRef::<leptos::html::Input>::new();
+    // Unfolded by the button: the name is what comes next.
+    Effect::new(move |was_unfolded: Option<bool>| {
+        let now = unfolded.get();
+        if now
+            && was_unfolded == Some(false)
+            && let Some(input) = input.get()
+        {
+            let _ = input.focus();
+        }
+        now
+    });
     view! {
-        <form on:submit=submit class="flex flex-col gap-1" novalidate>
+        {folded.then(|| view! {
+            <button
+                type="button"
+                aria-expanded=move || unfolded.get().to_string()
+                aria-controls="new-room-form"
+                class="self-start rounded-md px-2.5 py-1 text-sm font-medium text-indigo-700 ring-1 ring-indigo-200 hover:bg-indigo-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
+                on:click=move |_| unfolded.update(|open| *open = !*open)
+            >
+                "New room"
+            </button>
+        })}
+        <form id="new-room-form" on:submit=submit class=move || if unfolded.get() { "flex flex-col gap-1" } else { "hidden" } novalidate>
             <label for="new-room-name" class="text-sm font-medium text-slate-700">"Room name"</label>
             <div class="flex gap-2">
                 <input
                     id="new-room-name"
+                    node_ref=input
                     name="name"
                     type="text"
                     maxlength="200"

@@ -162,7 +162,11 @@ pub fn SearchBox() -> impl IntoView {
                 go.run(highlighted.get_untracked());
             }
         }
-        "Escape" => open.set(false),
+        "Escape" if open.get_untracked() => {
+            // Used here: not also a room panel's.
+            ev.prevent_default();
+            open.set(false);
+        }
         _ => {}
     };
 

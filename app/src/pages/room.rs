@@ -668,6 +668,29 @@ fn RoomView(
         }
     });
 
+    // Escape closes the room's open panel, wherever the focus is, unless
+    // what had the focus used it (an open picker, a reply being written),
+    // and gives the focus back to the button that opened it.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() != "Escape" || ev.default_prevented() {
+            return;
+        }
+        let closed = if members_open.get_untracked() {
+            members_open.set(false);
+            Some("members-toggle")
+        } else if notify_open.get_untracked() {
+            notify_open.set(false);
+            Some("notify-toggle")
+        } else {
+            None
+        };
+        if let Some(toggle) = closed {
+            ev.prevent_default();
+            focus_by_id(toggle);
+        }
+    });
+    on_cleanup(move || escape.remove());
+
     let mentionable = Mentionable {
         room_id,
         me,
@@ -678,28 +701,7 @@ fn RoomView(
     view! {
         <Title text=move || format!("{} · Chat", name.get()) />
         // The room, and beside it (over it, on a narrow screen) its members.
-        <section
-            class="relative flex min-w-0 flex-1 bg-surface"
-            aria-labelledby="room-title"
-            on:keydown=move |ev| {
-                // Escape closes a panel unless something inside used it.
-                if ev.key() == "Escape" && !ev.default_prevented() {
-                    let closed = if members_open.get_untracked() {
-                        members_open.set(false);
-                        Some("members-toggle")
-                    } else if notify_open.get_untracked() {
-                        notify_open.set(false);
-                        Some("notify-toggle")
-                    } else {
-                        None
-                    };
-                    if let Some(toggle) = closed {
-                        ev.prevent_default();
-                        focus_by_id(toggle);
-                    }
-                }
-            }
-        >
+        <section class="relative flex min-w-0 flex-1 bg-surface" aria-labelledby="room-title">
             <div class="flex min-w-0 flex-1 flex-col">
             <RoomHeader room_id name topic member_count=member_count.into() kind moderator members_open
                 notify_open=room.my_role.is_some().then_some(notify_open) muted=notify_muted />
