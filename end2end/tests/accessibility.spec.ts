@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PASSWORD, register, roomList, twoUsersInOneRoom, uniqueName } from "./helpers";
+import { PASSWORD, logInToDemo, register, roomList, twoUsersInOneRoom, uniqueName } from "./helpers";
 
 // axe-core on every screen, with every rule it runs by default (WCAG 2.x A
 // and AA, and its best practices): zero violations, so that a later screen
@@ -61,6 +61,27 @@ test("the login screen and its errors pass the accessibility checks", async ({ p
   await page.goto("/no/such/page");
   await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
   await expectAccessible(page, "the not-found page");
+});
+
+test("the demo's rooms, the overview, the account menu and the shortcuts dialog pass the accessibility checks", async ({
+  page,
+}) => {
+  // A room with history: runs, day lines, a mention, reactions, a reply.
+  await logInToDemo(page);
+  await expect(roomList(page).getByRole("link", { name: /^general/ })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Recently active" })).toBeVisible();
+  await expectAccessible(page, "the rooms overview");
+  await page.getByRole("button", { name: /^Account: / }).click();
+  await expect(page.getByRole("button", { name: "Log out everywhere" })).toBeVisible();
+  await expectAccessible(page, "the account menu");
+  await page.keyboard.press("Escape");
+  await page.getByRole("button", { name: "Keyboard shortcuts" }).click();
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
+  await expectAccessible(page, "the keyboard shortcuts");
+  await page.keyboard.press("Escape");
+  await roomList(page).getByRole("link", { name: /^general/ }).click();
+  await expect(page.getByRole("heading", { level: 2, name: "Yesterday" })).toBeVisible();
+  await expectAccessible(page, "a room with ten days of history");
 });
 
 test("the rooms screen, its empty room and its errors pass the accessibility checks", async ({ browser }) => {

@@ -11,10 +11,13 @@ test("B searches for a word from an old message and lands on it, highlighted, in
   for (let n = 1; n <= 55; n++) await post(`later ${n}`);
   await pageB.goto("/rooms");
 
-  // Ctrl+K reaches the box from anywhere; results come as B types.
-  await pageB.keyboard.press("Control+k");
+  // Ctrl+K reaches the box from anywhere (once the page is hydrated: the
+  // key is pressed again until it is); results come as B types.
   const box = pageB.getByRole("combobox", { name: "Search", exact: true });
-  await expect(box).toBeFocused();
+  await expect(async () => {
+    await pageB.keyboard.press("Control+k");
+    await expect(box).toBeFocused({ timeout: 1000 });
+  }).toPass();
   await box.pressSequentially("quarter");
   const results = pageB.getByRole("listbox", { name: "Search results" });
   const found = results.getByRole("group", { name: room }).getByRole("option");

@@ -71,8 +71,9 @@ fn attachment(upload: Upload, view_image: Callback<String>) -> AnyView {
                         width=width
                         height=height
                         loading="lazy"
+                        // The width and height give the box its shape before
+                        // the image arrives (no style attribute: the CSP).
                         class="block h-auto max-h-72 w-auto max-w-full object-contain"
-                        style=format!("aspect-ratio: {width} / {height}")
                     />
                 </button>
             }
@@ -204,8 +205,7 @@ pub fn ImageViewer(images: Signal<Vec<Upload>>, open: RwSignal<Option<String>>) 
                             alt=image.name.clone()
                             width=image.width
                             height=image.height
-                            class="max-h-[80vh] max-w-full rounded object-contain"
-                            style=image.width.zip(image.height).map(|(w, h)| format!("aspect-ratio: {w} / {h}; height: auto"))
+                            class="h-auto max-h-[80vh] max-w-full rounded object-contain"
                         />
                         <div class="flex flex-wrap items-center justify-center gap-2 text-sm text-white">
                             <p class="max-w-[60vw] truncate font-medium">{image.name.clone()}</p>

@@ -317,8 +317,8 @@ pub async fn seed(state: &AppState, now: i64) -> std::result::Result<(), SeedErr
     Ok(())
 }
 
-/// A room's lines, each at its time, then its reactions a minute later;
-/// and how far the first person has read.
+/// A room's lines, each at its time, then its reactions half a minute
+/// later; and how far each person has read.
 async fn write(
     state: &AppState,
     people: &HashMap<&str, AuthUser>,
@@ -360,7 +360,18 @@ async fn write(
         }
         sent.push((message.id, message.seq));
     }
-    // Everyone has read what they wrote; the first person up to a point.
+    // Everyone has read up to their own last line; the first person up to
+    // a point of the room's own.
+    for name in PEOPLE {
+        let own = lines
+            .iter()
+            .zip(&sent)
+            .rev()
+            .find(|(line, _)| line.who == name);
+        if let Some((_, (_, seq))) = own {
+            rooms::mark_read(state, person(name)?, room_id, *seq).await?;
+        }
+    }
     let first = person(PEOPLE[0])?;
     let read = match read_by_first {
         Some(count) => sent[..count.min(sent.len())]
