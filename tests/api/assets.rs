@@ -222,5 +222,6 @@ async fn an_unknown_path_gets_the_not_found_page_with_the_user_still_signed_in()
         .unwrap();
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let page = response.text().await.unwrap();
-    assert!(page.contains("Signed in as"), "{page}");
+    // The account menu's button names who is signed in.
+    assert!(page.contains(r#"aria-label="Account: ann""#), "{page}");
 }
