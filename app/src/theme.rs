@@ -86,7 +86,9 @@ fn choose(theme: Theme) {
         return;
     };
     if let Some(html) = document.document_element() {
-        html.set_class_name(theme.class());
+        let classes = html.class_list();
+        let _ = classes.remove_2("light", "dark");
+        let _ = classes.add_1(theme.class());
     }
     if let Ok(document) = document.dyn_into::<web_sys::HtmlDocument>() {
         let cookie = format!(
@@ -124,8 +126,20 @@ fn follow_the_system(dark: RwSignal<bool>) {
 /// before the page is interactive.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    // Known only in the browser (the system's preference); false until then.
-    let dark = RwSignal::new(false);
+    // A choice is known on both sides; the system's preference only in the
+    // browser, after hydration.
+    #[cfg(feature = "ssr")]
+    let chosen = Theme::requested();
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    let chosen = document()
+        .document_element()
+        .map(|html| html.class_list().contains("dark"))
+        .map_or(Theme::System, |dark| {
+            if dark { Theme::Dark } else { Theme::System }
+        });
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    let chosen = Theme::System;
+    let dark = RwSignal::new(chosen == Theme::Dark);
     #[cfg(feature = "hydrate")]
     {
         Effect::new(move |_| dark.set(shows_dark()));

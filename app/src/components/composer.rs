@@ -217,7 +217,9 @@ pub fn Composer(
                 <textarea
                     id="composer"
                     name="body"
-                    rows="1"
+                    // Two lines where the box cannot grow with its text
+                    // (`field-sizing` is Chromium's so far).
+                    rows="2"
                     node_ref=textarea
                     placeholder="Write a message…"
                     title="Enter sends, Shift+Enter adds a line, Up edits your last message"
@@ -273,7 +275,8 @@ pub fn Composer(
                                 cancel();
                             }
                             "ArrowUp"
-                                if mode.get_untracked() == Mode::New
+                                if !ev.alt_key()
+                                    && mode.get_untracked() == Mode::New
                                     && draft.with_untracked(|d| d.is_empty()) =>
                             {
                                 ev.prevent_default();

@@ -66,6 +66,26 @@ fn UserMenu(user: crate::model::User) -> impl IntoView {
             navigate("/login", Default::default());
         });
     };
+    // A click or tap anywhere else closes it (a pointer that does not move
+    // the focus, as on Safari, is not seen by `focusout`).
+    let menu = NodeRef::<leptos::html::Div>::new();
+    let outside = window_event_listener(leptos::ev::pointerdown, move |ev| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let inside = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+                .zip(menu.get_untracked())
+                .is_some_and(|(target, menu)| menu.contains(Some(&target)));
+            if !inside && open.get_untracked() {
+                open.set(false);
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    });
+    on_cleanup(move || outside.remove());
     let label = format!("Account: {}", user.username);
     let item = "block w-full rounded-md px-3 py-2 text-left text-sm text-slate-800 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 disabled:opacity-50";
     view! {
@@ -76,6 +96,7 @@ fn UserMenu(user: crate::model::User) -> impl IntoView {
             // A disclosure, not a menu: Tab moves through its buttons.
             <div
                 class="relative"
+                node_ref=menu
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" && open.get_untracked() {
                         ev.prevent_default();

@@ -218,6 +218,8 @@ fn PickPeople(whole_page: bool, close: Callback<()>) -> impl IntoView {
                 on:input=move |ev| search(event_target_value(&ev))
                 on:keydown=move |ev| {
                     if ev.key() == "Escape" {
+                        // Used here: not also a room panel's.
+                        ev.prevent_default();
                         close.run(());
                     }
                 }

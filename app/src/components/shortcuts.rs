@@ -86,6 +86,10 @@ pub fn KeyboardShortcuts() -> impl IntoView {
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let navigate = use_navigate();
     let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+        // Used already (a list's highlight, a dialog): not a shortcut.
+        if ev.default_prevented() || open.get_untracked() {
+            return;
+        }
         #[cfg(feature = "hydrate")]
         {
             let arrow = match ev.key().as_str() {
@@ -143,6 +147,13 @@ pub fn KeyboardShortcuts() -> impl IntoView {
             aria-labelledby="shortcuts-heading"
             class="m-auto w-[min(28rem,calc(100vw-2rem))] rounded-xl bg-surface p-5 text-slate-900 shadow-xl backdrop:bg-[#020617]/60"
             on:close=move |_| open.set(false)
+            // The browser closes it on Escape; nothing behind it should
+            // hear that Escape too.
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    ev.stop_propagation();
+                }
+            }
         >
             <div class="mb-3 flex items-center justify-between">
                 <h2 id="shortcuts-heading" class="text-lg font-semibold">"Keyboard shortcuts"</h2>

@@ -165,7 +165,7 @@ fn RoomView(
     let typing = RwSignal::new(Vec::<(Author, f64)>::new());
     let typing_sent = StoredValue::new(None::<f64>);
     let typed = Callback::new(move |()| {
-        let now = now_ms();
+        let now = crate::time::now_ms() as f64;
         let due = typing_sent
             .get_value()
             .is_none_or(|sent| now - sent >= TYPING_EVERY_MS as f64);
@@ -235,14 +235,14 @@ fn RoomView(
 
     let on_event = move |event: RoomEvent| match event {
         RoomEvent::Typing(user) if user.id != me => {
-            let until = now_ms() + TYPING_SHOWN_MS as f64;
+            let until = crate::time::now_ms() as f64 + TYPING_SHOWN_MS as f64;
             typing.update(|typing| {
                 typing.retain(|(who, _)| who.id != user.id);
                 typing.push((user, until));
             });
             set_timeout(
                 move || {
-                    let now = now_ms();
+                    let now = crate::time::now_ms() as f64;
                     typing.try_update(|typing| typing.retain(|(_, until)| *until > now));
                 },
                 std::time::Duration::from_millis(TYPING_SHOWN_MS + 50),
@@ -259,11 +259,12 @@ fn RoomView(
             names.update(|names| learn(names, &message));
             saw(message.seq, Some(message.author.id));
             if message.author.id != me {
-                announced.set(format!(
-                    "{}: {}",
-                    message.author.username,
-                    message.excerpt()
-                ));
+                // Emptied first, so that the same words twice are said twice.
+                let said = format!("{}: {}", message.author.username, message.excerpt());
+                announced.set(String::new());
+                request_animation_frame(move || {
+                    let _ = announced.try_set(said);
+                });
                 if !follow {
                     arrived_below.update(|n| *n += 1);
                 }
@@ -690,6 +691,15 @@ fn RoomView(
         }
     });
     on_cleanup(move || escape.remove());
+    // Opened, the members panel takes the focus (on a narrow screen it
+    // covers the room, and the button that opened it).
+    Effect::new(move |was_open: Option<bool>| {
+        let open = members_open.get();
+        if open && was_open == Some(false) {
+            request_animation_frame(|| focus_by_id("members-close"));
+        }
+        open
+    });
 
     let mentionable = Mentionable {
         room_id,
@@ -813,8 +823,10 @@ fn RoomView(
                     class="absolute bottom-3 left-1/2 z-10 -translate-x-1/2 rounded-full bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white shadow-lg hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2"
                     on:click=move |_| {
                         arrived_below.set(0);
+                        // The pill goes: the focus goes to the history.
                         if let Some(el) = scroller.get_untracked() {
                             el.set_scroll_top(el.scroll_height());
+                            let _ = el.focus();
                         }
                     }
                 >
@@ -839,6 +851,7 @@ fn RoomView(
                 <aside class="absolute inset-y-0 right-0 z-20 w-full max-w-sm overflow-y-auto border-l border-slate-200 bg-surface shadow-xl lg:static lg:z-auto lg:w-80 lg:shrink-0 lg:shadow-none">
                     <button
                         type="button"
+                        id="members-close"
                         class="absolute right-2 top-2 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500"
                         aria-label="Close members"
                         on:click=move |_| {
@@ -1009,14 +1022,6 @@ fn typing_line(names: &[&str]) -> Option<String> {
         [one, two] => Some(format!("{one} and {two} are typing…")),
         _ => Some("Several people are typing…".to_owned()),
     }
-}
-
-/// Milliseconds on the page's clock (0 on the server, where nobody types).
-fn now_ms() -> f64 {
-    #[cfg(feature = "hydrate")]
-    return js_sys::Date::now();
-    #[cfg(not(feature = "hydrate"))]
-    0.0
 }
 
 const NEW_MESSAGES_LINE: &str = "new-messages";

@@ -36,7 +36,8 @@ pub fn RoomsPage() -> impl IntoView {
 #[component]
 fn Overview() -> impl IntoView {
     let unread = Unread::get();
-    let rooms = Resource::new(move || unread.version(), |_| list_rooms());
+    // Read again when the list's counts move, so "Unread" follows them.
+    let rooms = Resource::new(move || (unread.version(), unread.total()), |_| list_rooms());
     view! {
         <section aria-labelledby="overview-heading" class="hidden min-h-0 flex-1 flex-col gap-8 overflow-y-auto bg-surface p-8 md:flex">
             <h2 id="overview-heading" class="sr-only">"Overview"</h2>

@@ -274,8 +274,9 @@ pub fn now_ms() -> i64 {
 }
 
 /// Makes [`now_ms`] answer `at` now (and later, as time passes from it).
-/// For the demo seeder only.
-pub fn set_clock(at: i64) {
+/// For the demo seeder only, which runs in a process of its own
+/// (`chat demo`): a serving process never calls it.
+pub(in crate::server) fn set_clock(at: i64) {
     let shift = at - chrono::Utc::now().timestamp_millis();
     CLOCK_SHIFT_MS.store(shift, Ordering::Relaxed);
 }
