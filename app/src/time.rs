@@ -133,9 +133,7 @@ const MONTHS: [&str; 12] = [
 pub fn day_label(ms: i64, today: i64, local: bool) -> String {
     let day = day_number(ms, local);
     if !local {
-        let (year, month, date) = civil_from_days(day);
-        let weekday = WEEKDAYS[(day + 4).rem_euclid(7) as usize];
-        return format!("{weekday}, {date} {} {year}", MONTHS[(month - 1) as usize]);
+        return english_date(day, true);
     }
     match today - day {
         0 => "Today".to_owned(),
@@ -143,24 +141,38 @@ pub fn day_label(ms: i64, today: i64, local: bool) -> String {
         2..=6 => locale_date(ms, local, DateStyle::Weekday)
             .unwrap_or_else(|| WEEKDAYS[(day + 4).rem_euclid(7) as usize].to_owned()),
         _ => {
-            let (year, month, date) = civil_from_days(day);
-            let this_year = civil_from_days(today).0 == year;
+            let this_year = civil_from_days(today).0 == civil_from_days(day).0;
             let style = if this_year {
                 DateStyle::Date
             } else {
                 DateStyle::DateAndYear
             };
-            locale_date(ms, local, style).unwrap_or_else(|| {
-                let weekday = WEEKDAYS[(day + 4).rem_euclid(7) as usize];
-                let month = MONTHS[(month - 1) as usize];
-                if this_year {
-                    format!("{weekday}, {date} {month}")
-                } else {
-                    format!("{weekday}, {date} {month} {year}")
-                }
-            })
+            locale_date(ms, local, style).unwrap_or_else(|| english_date(day, !this_year))
         }
     }
+}
+
+/// "Sunday, 29 November" (and the year): a date where no browser says it
+/// in the reader's words.
+fn english_date(day: i64, with_year: bool) -> String {
+    let (year, month, date) = civil_from_days(day);
+    let weekday = WEEKDAYS[(day + 4).rem_euclid(7) as usize];
+    let month = MONTHS[(month - 1) as usize];
+    if with_year {
+        format!("{weekday}, {date} {month} {year}")
+    } else {
+        format!("{weekday}, {date} {month}")
+    }
+}
+
+/// `Intl.DateTimeFormat` options from `(name, value)` pairs.
+#[cfg(feature = "hydrate")]
+fn js_options(pairs: &[(&str, &str)]) -> js_sys::Object {
+    let options = js_sys::Object::new();
+    for (key, value) in pairs {
+        let _ = js_sys::Reflect::set(&options, &(*key).into(), &(*value).into());
+    }
+    options
 }
 
 #[derive(Clone, Copy)]
@@ -177,25 +189,15 @@ fn locale_date(ms: i64, local: bool, style: DateStyle) -> Option<String> {
     #[cfg(feature = "hydrate")]
     if local {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-        let options = js_sys::Object::new();
-        let set = |key: &str, value: &str| {
-            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+        let date_parts = [("weekday", "long"), ("month", "long"), ("day", "numeric")];
+        let options = match style {
+            DateStyle::Weekday => js_options(&[("weekday", "long")]),
+            DateStyle::Short => js_options(&[("month", "short"), ("day", "numeric")]),
+            DateStyle::Date => js_options(&date_parts),
+            DateStyle::DateAndYear => {
+                js_options(&[date_parts.as_slice(), &[("year", "numeric")]].concat())
+            }
         };
-        match style {
-            DateStyle::Weekday => set("weekday", "long"),
-            DateStyle::Short => {
-                set("month", "short");
-                set("day", "numeric");
-            }
-            DateStyle::Date | DateStyle::DateAndYear => {
-                set("weekday", "long");
-                set("month", "long");
-                set("day", "numeric");
-                if matches!(style, DateStyle::DateAndYear) {
-                    set("year", "numeric");
-                }
-            }
-        }
         return Some(date.to_locale_date_string("default", &options).into());
     }
     let _ = (ms, local, style);
@@ -208,9 +210,7 @@ pub fn clock(iso: &str, local: bool) -> String {
     #[cfg(feature = "hydrate")]
     if local {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"hour".into(), &"numeric".into());
-        let _ = js_sys::Reflect::set(&options, &"minute".into(), &"2-digit".into());
+        let options = js_options(&[("hour", "numeric"), ("minute", "2-digit")]);
         return date
             .to_locale_time_string_with_options("default", &options)
             .into();
@@ -224,23 +224,16 @@ pub fn full(iso: &str, local: bool) -> String {
     #[cfg(feature = "hydrate")]
     if local {
         let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
-        let options = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&options, &"dateStyle".into(), &"full".into());
-        let _ = js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into());
+        let options = js_options(&[("dateStyle", "full"), ("timeStyle", "short")]);
         return date.to_locale_string("default", &options).into();
     }
     let _ = local;
     match epoch_ms(iso) {
-        Some(ms) => {
-            let day = ms.div_euclid(DAY_MS);
-            let (year, month, date) = civil_from_days(day);
-            format!(
-                "{}, {date} {} {year} at {} UTC",
-                WEEKDAYS[(day + 4).rem_euclid(7) as usize],
-                MONTHS[(month - 1) as usize],
-                iso.get(11..16).unwrap_or_default()
-            )
-        }
+        Some(ms) => format!(
+            "{} at {} UTC",
+            english_date(ms.div_euclid(DAY_MS), true),
+            iso.get(11..16).unwrap_or_default()
+        ),
         None => iso.to_owned(),
     }
 }
