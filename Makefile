@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
 
-.PHONY: setup tools chromium island run dev test lint unit api-fuzz e2e screenshots bench clean
+.PHONY: setup tools chromium island build run dev test lint unit api-fuzz e2e rebuild screenshots bench clean
 
 ## setup: install the toolchain pieces and npm packages, build the React island
 setup: tools node_modules/.installed island
@@ -25,8 +25,10 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-## island: bundle the React login form into public/island/
-island: node_modules/.installed
+## island: bundle the React login form into public/island/ (when island/ changed)
+island: public/island/login.js
+
+public/island/login.js: $(filter-out %.test.js,$(wildcard island/*)) node_modules/.installed
 	npm run --silent build:island
 
 chromium:
@@ -36,10 +38,14 @@ chromium:
 		|| apt-get install -y fonts-noto-color-emoji fonts-inter \
 		|| (apt-get update && apt-get install -y fonts-noto-color-emoji fonts-inter)
 
-## run: build in release mode and serve at http://127.0.0.1:3000 (SQLite file chat.db)
-# --precompress writes brotli and gzip copies of the static files (src/assets.rs).
-run: setup
-	cargo leptos serve --release --precompress
+## build: the release server and site, as `cargo leptos build --release --precompress`
+## makes them, redoing only the steps whose inputs changed (.ci/build.sh)
+build: setup
+	bash .ci/build.sh
+
+## run: build what changed, then serve at http://127.0.0.1:3000 (SQLite file chat.db)
+run: build
+	target/release/chat
 
 ## dev: rebuild and reload on every change
 dev: setup
@@ -48,7 +54,7 @@ dev: setup
 ## test: formatting, lints, unit + integration + fuzz tests, island tests, API fuzzing, Playwright end-to-end
 # Each stage is timed, and the times are listed at the end (also when a
 # stage fails), so the suite's growth shows in every run.
-TEST_STAGES := setup chromium lint unit api-fuzz e2e
+TEST_STAGES := setup chromium lint unit api-fuzz e2e rebuild
 test:
 	@start=$$SECONDS; times=(); status=0; \
 	for stage in $(TEST_STAGES); do \
@@ -90,16 +96,20 @@ e2e: setup chromium
 	bash end2end/suite.sh
 	bash end2end/visual.sh
 
+# `make build` rebuilds what a change needs and nothing else, and `make run`
+# on an unchanged tree serves at once: tests/build/rebuild.sh edits each
+# kind of input in the working tree (and puts it back).
+rebuild: setup
+	bash tests/build/rebuild.sh
+
 ## screenshots: take the visual comparisons' images anew (end2end/visual/screens/, shown in README)
-screenshots: setup chromium
-	cargo leptos build --release --precompress
+screenshots: build chromium
 	bash end2end/visual.sh --update
 
 ## bench: the load benchmark in release mode against the real server (docs/benchmarks.md)
 # Arguments after BENCH= pick a scenario and size, e.g. `make bench BENCH="fanout --rate 2000"`.
 BENCH ?= all
-bench: setup
-	cargo leptos build --release --precompress
+bench: build
 	cargo build --release -p chat-bench
 	target/release/chat-bench --server target/release/chat $(BENCH)
 

@@ -1,7 +1,6 @@
-/** Tailwind configuration for Chat, loaded by style/tailwind.css (`@config`).
- *  Classes live in the Rust views (app/src) and the React island (island/). */
+/** Tailwind configuration for Chat, loaded by style/tailwind.css (`@config`),
+ *  which also names the files classes are taken from (`@source`). */
 module.exports = {
-  content: ["./app/src/**/*.rs", "./island/**/*.jsx"],
   theme: {
     extend: {
       fontFamily: {

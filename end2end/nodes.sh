@@ -22,7 +22,7 @@ recipe=$(awk '
   inside && /^```$/ { exit }
   inside { print }
 ' README.md)
-for expected in 'createdb -h 127.0.0.1 -U postgres chat ' '5432/chat$' 'cargo leptos build --release' \
+for expected in 'createdb -h 127.0.0.1 -U postgres chat ' '5432/chat$' '^make build' \
   'target/release/chat &'; do
   if ! grep -qE -- "$expected" <<<"$recipe"; then
     echo "README's several-nodes recipe no longer has: $expected" >&2

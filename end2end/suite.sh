@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Playwright suite (every spec but the two-node one) against the release
-# binary that `cargo leptos build --release` wrote, started the way README's
+# binary that `make build` wrote, started the way README's
 # recipe starts it, on a fresh SQLite file. `make e2e` runs nodes.sh first,
 # which builds it.
 set -euo pipefail

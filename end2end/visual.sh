@@ -3,7 +3,7 @@
 # by the release binary on port 3001, photographed by Playwright at three
 # widths and compared with end2end/visual/screens/*.png. With --update
 # (`make screenshots`) the images are taken anew instead; README shows
-# some of them, so they stay current. Needs `cargo leptos build --release`.
+# some of them, so they stay current. Needs `make build`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
