@@ -72,6 +72,8 @@ lint:
 	cargo clippy --workspace --all-targets --features ssr -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
+# Every cargo command here names the whole workspace: features are then
+# resolved once, and the second pass reuses the first one's builds.
 # The integration suites run twice: on SQLite files with uploads in a
 # directory, then as several nodes run, on fresh PostgreSQL databases
 # (CHAT_TEST_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/postgres)
@@ -80,11 +82,14 @@ lint:
 unit:
 	npm run --silent test:island
 	cargo test --workspace --features ssr
-	CHAT_TEST_BACKEND=postgres bash tests/s3/with-s3.sh cargo test --features ssr --test api --test delivery
+	CHAT_TEST_BACKEND=postgres bash tests/s3/with-s3.sh cargo test --workspace --features ssr --test api --test delivery
 
 # Schemathesis over /api/openapi.json (end2end/api-fuzz.sh; pinned in a venv).
+# The server is the target/debug/chat that `make unit` built with the tests:
+# `cargo build` alone would resolve features for fewer packages and compile
+# some sixty crates again.
 api-fuzz:
-	cargo build --features ssr --bin chat
+	cargo test --workspace --features ssr --no-run
 	bash end2end/api-fuzz.sh
 
 # Playwright in headless Chromium, on the release build as README ships it:

@@ -30,16 +30,34 @@
 # (tests/build/rebuild.sh). Each line printed says what was done and why.
 set -euo pipefail
 shopt -s inherit_errexit
-cd "$(dirname "$0")/.."
+# The physical path: cargo writes real paths into its dep-info.
+cd -P "$(dirname "$0")/.."
+# One order for file lists, whatever the caller's locale.
+export LC_ALL=C
+# Tailwind and wasm-opt from npm, cargo-leptos from cargo (make sets the same).
+export PATH=$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH
 
 plan=
-[[ "${1:-}" == "--plan" ]] && plan=yes
+case "${1:-}" in
+  "") ;;
+  --plan) plan=yes ;;
+  *)
+    echo "usage: .ci/build.sh [--plan]" >&2
+    exit 2
+    ;;
+esac
+if [[ -n ${CARGO_TARGET_DIR:-} ]]; then
+  # cargo-leptos, README's recipes and the fingerprints below all expect it.
+  echo "make build builds into target/; unset CARGO_TARGET_DIR" >&2
+  exit 2
+fi
 
 site=target/site
 hash_file=target/release/hash.txt
 # The dep-info cargo writes beside the WASM cargo-leptos builds.
 wasm_deps=target/front/wasm32-unknown-unknown/wasm-release/chat.d
 record=target/release/site-inputs
+started=target/release/site-build-started
 
 say() { echo "build: $*"; }
 
@@ -127,14 +145,28 @@ if ((${#changed[@]})); then
   # Forgotten first: a build that fails or is stopped leaves no record, so
   # the next run builds again.
   rm -f "$record"
-  started=$(mktemp)
+  if [[ " ${changed[*]} " == *" wasm "* ]]; then
+    # cargo judges by times, this script by content: a file put back with
+    # its old time (cp -p, rsync -t, tar) is a change cargo would not see.
+    rm -rf target/front/wasm32-unknown-unknown/wasm-release/.fingerprint/chat-*
+  fi
+  mkdir -p target/release
+  touch "$started"
   cargo leptos build --release --precompress --frontend-only
+  if ! wasm_sources | tr '\0' '\n' | grep -q "/app/src/lib.rs$"; then
+    echo "build: cargo's list of the WASM's sources ($wasm_deps) is missing or unreadable" >&2
+    exit 1
+  fi
   # The WASM's sources are known only once it is built, so its line is
   # taken now. An input edited while the build ran may not be in what was
   # built: such a line keeps the value from before, and the next run builds
   # again.
   {
-    if wasm_sources | xargs -0 -r sh -c 'find "$@" -newer "$0"' "$started" | grep -q .; then
+    edited=$(
+      { wasm_sources; printf '%s\0' Cargo.toml app/Cargo.toml Cargo.lock; } \
+        | xargs -0 -r sh -c 'for f; do if [ ! -e "$f" ] || [ "$f" -nt "$0" ]; then echo "$f"; fi; done' "$started"
+    )
+    if [[ -n $edited ]]; then
       echo "wasm edited-during-build"
     else
       wasm_line
@@ -142,7 +174,6 @@ if ((${#changed[@]})); then
     grep -v '^wasm ' <<<"$now"
     site_state
   } >"$record.new"
-  rm -f "$started"
   mv "$record.new" "$record"
 else
   say "site: up to date ($site)"

@@ -7,7 +7,7 @@
 # The seed is fixed and the examples bounded, so each run
 # checks the same cases in about a minute, and a failure reproduces.
 #
-# Expects the debug server binary (`cargo build --features ssr`). Installs
+# Expects the debug server binary (`make api-fuzz` builds it). Installs
 # the pinned schemathesis into target/api-fuzz-venv once.
 set -euo pipefail
 cd "$(dirname "$0")/.."

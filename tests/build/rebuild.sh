@@ -13,13 +13,15 @@
 #    are put back and built again, and none of the changes is served.
 # It edits the working tree and puts every file back, also when it fails.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+shopt -s inherit_errexit
+cd -P "$(dirname "$0")/../.."
 export PATH=$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH
 
 log=target/rebuild-test.log
 probe=probe$$x$RANDOM
 port=3005
 work=$(mktemp -d)
+mkdir -p target
 : >"$log"
 
 edited=(style/tailwind.css island/login.jsx app/src/lib.rs src/http/openapi.rs)
@@ -32,9 +34,10 @@ cleanup() {
   wait 2>/dev/null || true
   for file in "${edited[@]}"; do
     # Not with its old time: cargo would take it for the file it built.
-    cmp -s "$work/$(basename "$file")" "$file" || cp "$work/$(basename "$file")" "$file"
+    cmp -s "$work/$(basename "$file")" "$file" || cp "$work/$(basename "$file")" "$file" \
+      || echo "rebuild: could not put $file back from $work" >&2
   done
-  rm -f public/$probe.txt
+  rm -f "public/$probe.txt"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -101,8 +104,10 @@ stop() {
 served() {
   local base=http://127.0.0.1:$port html
   html=$(curl -sf "$base/login")
-  for url in $(grep -oE '/pkg/[^"'"'"' ]+\.(css|js)' <<<"$html" | sort -u) /island/login.js; do
-    curl -sf "$base$url"
+  urls=$(grep -oE '/pkg/[^"'"'"' ]+\.(css|js)' <<<"$html" | sort -u)
+  grep -q 'css$' <<<"$urls" && grep -q 'js$' <<<"$urls" || fail "the login page names no stylesheet or script"
+  for url in $urls /island/login.js; do
+    curl -sf "$base$url" || fail "$url does not answer"
     echo
   done
   curl -sf "$base/api/openapi.json"
@@ -173,9 +178,8 @@ done
 
 echo "rebuild: changes put back are built and served"
 cleanup
-trap - EXIT
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+trap 'stop; rm -rf "$work"' EXIT
 make --no-print-directory island >>"$log"
 build "(put back)"
 grep -q "site: rebuilding" "$work/out" || fail "the site was not rebuilt after the files were put back"
