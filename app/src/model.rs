@@ -354,6 +354,9 @@ pub struct Message {
 /// (binary multiples, as file managers count them).
 pub fn file_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes == 1 {
+        return "1 byte".into();
+    }
     if bytes < 1024 {
         return format!("{bytes} bytes");
     }
@@ -679,6 +682,7 @@ mod tests {
     #[test]
     fn file_sizes_read_as_people_say_them() {
         assert_eq!(file_size(0), "0 bytes");
+        assert_eq!(file_size(1), "1 byte");
         assert_eq!(file_size(1023), "1023 bytes");
         assert_eq!(file_size(1536), "1.5 KB");
         assert_eq!(file_size(10 * 1024), "10 KB");
