@@ -54,8 +54,10 @@ fi
 
 site=target/site
 hash_file=target/release/hash.txt
-# The dep-info cargo writes beside the WASM cargo-leptos builds.
-wasm_deps=target/front/wasm32-unknown-unknown/wasm-release/chat.d
+# Where cargo-leptos has cargo build the WASM, and the dep-info cargo
+# writes beside it.
+wasm_dir=target/front/wasm32-unknown-unknown/wasm-release
+wasm_deps=$wasm_dir/chat.d
 record=target/release/site-inputs
 started=target/release/site-build-started
 
@@ -79,14 +81,18 @@ wasm_sources() {
     done
 }
 
+# Every file the WASM depends on: its sources and the manifests.
+wasm_inputs() {
+  wasm_sources
+  printf '%s\0' Cargo.toml app/Cargo.toml Cargo.lock
+}
+
 wasm_line() {
   if [[ ! -f $wasm_deps ]]; then
     echo "wasm none"
     return
   fi
-  echo "wasm $(
-    { wasm_sources; printf '%s\0' Cargo.toml app/Cargo.toml Cargo.lock; } | digest_files
-  ) $(
+  echo "wasm $(wasm_inputs | digest_files) $(
     { rustc -vV; printf '%s' "${RUSTFLAGS:-}${CARGO_ENCODED_RUSTFLAGS:-}"; } | sha256sum | cut -c1-64
   )"
 }
@@ -148,7 +154,7 @@ if ((${#changed[@]})); then
   if [[ " ${changed[*]} " == *" wasm "* ]]; then
     # cargo judges by times, this script by content: a file put back with
     # its old time (cp -p, rsync -t, tar) is a change cargo would not see.
-    rm -rf target/front/wasm32-unknown-unknown/wasm-release/.fingerprint/chat-*
+    rm -rf "$wasm_dir"/.fingerprint/chat-*
   fi
   mkdir -p target/release
   touch "$started"
@@ -163,7 +169,7 @@ if ((${#changed[@]})); then
   # again.
   {
     edited=$(
-      { wasm_sources; printf '%s\0' Cargo.toml app/Cargo.toml Cargo.lock; } \
+      wasm_inputs \
         | xargs -0 -r sh -c 'for f; do if [ ! -e "$f" ] || [ "$f" -nt "$0" ]; then echo "$f"; fi; done' "$started"
     )
     if [[ -n $edited ]]; then
